@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# cargo-leptos names the wasm after the project; tests compile the server the same way.
+export LEPTOS_OUTPUT_NAME := fusion-teams-onboarding
+TARGET_DIR := $(shell cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+
+.PHONY: setup run build test test-rust test-e2e lint fmt bundle-size
+
+setup:
+	@scripts/setup.sh
+
+## Build and serve the app on 127.0.0.1:3000 with the SQLite file in data/ and the demo data.
+run: setup
+	cargo leptos build --release
+	LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=127.0.0.1:3000 $(TARGET_DIR)/release/server --database-url sqlite://data/fusion.db --demo
+
+build: setup
+	cargo leptos build
+
+## Every test: formatting, lints (ssr and hydrate), Rust tests, then the Playwright suite.
+test: setup lint test-rust test-e2e
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy -p server --all-targets -- -D warnings
+	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	cargo test -p server -p app --features app/ssr
+
+test-e2e: build
+	cd end2end && SERVER_BIN=$(TARGET_DIR)/debug/server npx playwright test
+
+fmt:
+	cargo fmt --all

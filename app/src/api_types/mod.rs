@@ -1,0 +1,17 @@
+//! The REST API's request and response bodies, shared by the server and the browser.
+//!
+//! Field names follow the vendor page (camelCase). Request bodies reject unknown
+//! fields. Bodies that carry a secret do not implement `Debug`, so a secret cannot
+//! reach a log line through `{:?}`.
+
+mod auth;
+mod listing;
+mod msteams;
+mod problem;
+mod wizard;
+
+pub use auth::*;
+pub use listing::*;
+pub use msteams::*;
+pub use problem::*;
+pub use wizard::*;

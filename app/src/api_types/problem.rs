@@ -1,0 +1,18 @@
+use serde::{Deserialize, Serialize};
+
+/// An RFC 9457 problem details body (`application/problem+json`), used by every 4xx/5xx.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Problem {
+    /// A URI reference naming the problem type (`/problems/{code}`).
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    /// A short summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request, in words a user can act on.
+    pub detail: String,
+    /// A stable machine-readable code, e.g. `validation_failed` or `not_found`.
+    pub code: String,
+}

@@ -1,0 +1,48 @@
+//! Records every mutating API call in the audit log: who, what, when, outcome.
+
+use std::sync::{Arc, Mutex};
+
+use axum::{
+    extract::{Request, State},
+    http::Method,
+    middleware::Next,
+    response::Response,
+};
+
+use crate::{
+    state::AppState,
+    store::audit::{self, AuditEntry},
+};
+
+/// Filled in by whoever learns the caller's name while the request is handled.
+#[derive(Clone, Default)]
+pub struct AuditActor(Arc<Mutex<Option<String>>>);
+
+impl AuditActor {
+    pub fn set(&self, username: &str) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(username.to_owned());
+        }
+    }
+
+    fn get(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|slot| slot.clone())
+    }
+}
+
+pub async fn record_mutations(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(request).await;
+    }
+    let actor = AuditActor::default();
+    request.extensions_mut().insert(actor.clone());
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let username = actor.get();
+    let entry = AuditEntry { username: username.as_deref(), method: &method, path: &path, status: response.status().as_u16() };
+    if let Err(error) = audit::record(&state.db, entry).await {
+        tracing::error!(%error, "audit log write failed");
+    }
+    response
+}

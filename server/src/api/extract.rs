@@ -1,0 +1,163 @@
+//! Extractors whose rejections are problem+json: JSON bodies, path and query
+//! parameters, and the authenticated caller.
+
+use std::collections::HashMap;
+
+use axum::{
+    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::JsonRejection},
+    http::{HeaderMap, StatusCode, header, request::Parts},
+};
+use serde::de::DeserializeOwned;
+
+use super::audit::AuditActor;
+use crate::{
+    domain::{
+        AppError, Caller,
+        types::{DraasInstance, PageRequest, SubscriptionId, SubscriptionPath, TenantUuid},
+    },
+    state::AppState,
+};
+
+pub const SESSION_COOKIE: &str = "fusion_session";
+
+/// `axum::Json` with its rejections turned into problems (400, 413, 415).
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> AppError {
+    match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            AppError::UnsupportedMediaType("The body must be JSON, sent with Content-Type: application/json".into())
+        }
+        JsonRejection::JsonSyntaxError(error) => {
+            AppError::invalid("malformed_json", format!("The body is not valid JSON: {}", error.body_text()))
+        }
+        JsonRejection::JsonDataError(error) => AppError::invalid("invalid_body", body_error_text(&error.body_text())),
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::PayloadTooLarge(format!("The body is larger than {} bytes", super::BODY_LIMIT))
+        }
+        other => AppError::invalid("invalid_body", other.body_text()),
+    }
+}
+
+/// serde's message without axum's prefix, e.g. "missing field `secret` at line 1 column 20".
+fn body_error_text(text: &str) -> String {
+    let reason = text.split_once(": ").map_or(text, |(_, rest)| rest);
+    format!("The body does not match the expected shape: {reason}")
+}
+
+/// The three path parameters that name a subscription, parsed.
+pub struct SubscriptionParams(pub SubscriptionPath);
+
+impl<S: Send + Sync> FromRequestParts<S> for SubscriptionParams {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let params = path_params(parts, state).await?;
+        Ok(SubscriptionParams(SubscriptionPath {
+            instance: DraasInstance::parse(param(&params, "draas_instance")?)?,
+            tenant: TenantUuid::parse(param(&params, "uuid")?)?,
+            subscription: SubscriptionId::parse(param(&params, "subscription_id")?)?,
+        }))
+    }
+}
+
+/// `{draas_instance}` alone, or with `{uuid}`, for the list endpoints.
+pub struct TenantParams {
+    pub instance: DraasInstance,
+    pub tenant: Option<TenantUuid>,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for TenantParams {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let params = path_params(parts, state).await?;
+        Ok(TenantParams {
+            instance: DraasInstance::parse(param(&params, "draas_instance")?)?,
+            tenant: params.get("uuid").map(|uuid| TenantUuid::parse(uuid)).transpose()?,
+        })
+    }
+}
+
+async fn path_params<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<HashMap<String, String>, AppError> {
+    Path::<HashMap<String, String>>::from_request_parts(parts, state)
+        .await
+        .map(|Path(params)| params)
+        .map_err(|rejection| AppError::invalid("invalid_path_parameter", rejection.body_text()))
+}
+
+fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, AppError> {
+    params
+        .get(name)
+        .map(String::as_str)
+        .ok_or_else(|| AppError::Internal(format!("route without {{{name}}}")))
+}
+
+/// `page`, `size` and an optional `search` of the list endpoints.
+pub struct ListQuery {
+    pub page: PageRequest,
+    pub search: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| AppError::invalid("invalid_query_parameter", rejection.body_text()))?;
+        Ok(ListQuery {
+            page: PageRequest::parse(query.get("page").map(String::as_str), query.get("size").map(String::as_str))?,
+            search: query.get("search").cloned().unwrap_or_default(),
+        })
+    }
+}
+
+/// The signed-in administrator, from `Authorization: Bearer` or the session cookie.
+pub struct Authenticated(pub Caller);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let token = session_token(&parts.headers).ok_or_else(|| {
+            AppError::Unauthenticated(
+                "Sign in first: send Authorization: Bearer <token> with a token from POST /api/v01/auth/login".into(),
+            )
+        })?;
+        let caller = state.accounts.authenticate(&token).await?;
+        if let Some(actor) = parts.extensions.get::<AuditActor>() {
+            actor.set(&caller.username);
+        }
+        Ok(Authenticated(caller))
+    }
+}
+
+/// The bearer token, or else the session cookie.
+pub fn session_token(headers: &HeaderMap) -> Option<String> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().ok()?;
+        let (scheme, token) = value.split_once(' ')?;
+        return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_owned());
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, token)| token.to_owned())
+        .filter(|token| !token.is_empty())
+}

@@ -1,0 +1,53 @@
+//! The REST API under `/api/v01`: thin handlers over the domain services.
+
+pub mod audit;
+mod auth;
+mod directory;
+pub mod extract;
+mod msteams;
+pub mod openapi;
+pub mod problem;
+
+use axum::{
+    Json, Router,
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{get, post, put},
+};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{domain::AppError, state::AppState};
+
+/// The largest JSON body accepted (413 beyond).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+const SUBSCRIPTION: &str = "/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}";
+
+/// The routes under `/api/v01`, with their problem+json fallbacks and the audit log.
+pub fn router(state: AppState) -> Router<AppState> {
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/me", get(auth::me))
+        .route("/draas/{draas_instance}/tenants", get(directory::tenants))
+        .route("/draas/{draas_instance}/tenants/{uuid}/subscriptions", get(directory::subscriptions))
+        .route(&format!("{SUBSCRIPTION}/msteams/applications"), post(msteams::applications))
+        .route(&format!("{SUBSCRIPTION}/msteams/administrator"), put(msteams::administrator))
+        .route(&format!("{SUBSCRIPTION}/downloads/create_app"), post(msteams::create_app))
+        .route(&format!("{SUBSCRIPTION}/msteams/reset_secret"), post(msteams::reset_secret))
+        .route(&format!("{SUBSCRIPTION}/msteams/unlink"), post(msteams::unlink))
+        .route(&format!("{SUBSCRIPTION}/msteams/sources"), get(msteams::sources))
+        .route(&format!("{SUBSCRIPTION}/msteams/link"), post(msteams::link))
+        .route(&format!("{SUBSCRIPTION}/msteams/status"), get(msteams::status))
+        .route("/openapi.json", get(|| async { Json(openapi::ApiDoc::openapi()) }))
+        .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::invalid("method_not_allowed", "This endpoint does not accept that HTTP method")
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(state, audit::record_mutations));
+    Router::new()
+        .nest("/api/v01", api)
+        .merge(SwaggerUi::new("/api/v01/docs").url("/api/v01/docs/openapi.json", openapi::ApiDoc::openapi()))
+}

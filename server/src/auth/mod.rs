@@ -1,0 +1,4 @@
+//! Credentials: password hashes and session tokens.
+
+pub mod password;
+pub mod token;

@@ -1,0 +1,49 @@
+//! The one error type of the domain; `api::problem` turns it into problem+json.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No, expired or bad credentials (401).
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller lacks the role or the admin level (403).
+    #[error("{0}")]
+    Forbidden(String),
+    /// Unknown, or outside the caller's tree of authority (404): the two look the same.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request cannot be carried out as asked (400).
+    #[error("{detail}")]
+    Invalid { code: &'static str, detail: String },
+    /// The request conflicts with work in progress (409).
+    #[error("{detail}")]
+    Conflict { code: &'static str, detail: String },
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A fault of ours; the detail is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
+        AppError::Invalid { code, detail: detail.into() }
+    }
+
+    pub fn subscription_not_found() -> Self {
+        AppError::NotFound("No MS Teams tenant found or the path tenant / subscription doesn't exist".into())
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        AppError::Internal(format!("database: {error}"))
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for AppError {
+    fn from(error: sqlx::migrate::MigrateError) -> Self {
+        AppError::Internal(format!("migration: {error}"))
+    }
+}

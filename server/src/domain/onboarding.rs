@@ -1,0 +1,326 @@
+//! The MS Teams operations on a subscription: integration credentials, the create_app
+//! script, status, sources, link and unlink. Each checks the role (403), then the tree
+//! of authority (404), then its own rules (400), and writes in one transaction.
+
+use app::api_types::{FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use sqlx::SqliteConnection;
+
+use super::{
+    AppError, Caller, create_app,
+    directory::Directory,
+    roles,
+    types::{AdminUpn, ApplicationId, MsTenantId, Secret, SubscriptionId, SubscriptionPath},
+};
+use crate::{
+    crypto::SecretBox,
+    store::{
+        Db,
+        directory::{self as directory_store, SubscriptionRecord},
+        msteams::{self, MsTeamsTenantRow},
+    },
+};
+
+/// `POST …/msteams/applications`, parsed.
+#[derive(Debug)]
+pub struct ApplicationInput {
+    pub ms_tenant_id: Option<MsTenantId>,
+    pub application_id: ApplicationId,
+    pub secret: Secret,
+}
+
+#[derive(Clone, Debug)]
+pub struct Onboarding {
+    db: Db,
+    directory: Directory,
+    secrets: SecretBox,
+}
+
+impl Onboarding {
+    pub fn new(db: Db, directory: Directory, secrets: SecretBox) -> Self {
+        Onboarding { db, directory, secrets }
+    }
+
+    pub async fn set_application(&self, caller: &Caller, path: &SubscriptionPath, input: ApplicationInput) -> Result<(), AppError> {
+        caller.require(roles::APPLICATIONS_CREATE)?;
+        let subscription = self.msteams_subscription(caller, path).await?;
+        let sealed = self.secrets.seal(&input.secret)?;
+        let mut tx = self.db.write.begin().await?;
+        refuse_if_linked(&mut tx, &subscription).await?;
+        let existing = match msteams::owned_tenant(&mut tx, subscription.id).await? {
+            Some(tenant) => msteams::application(&mut tx, tenant.id).await?.map(|_| tenant),
+            None => None,
+        };
+        let ms_tenant_id = match (&existing, input.ms_tenant_id) {
+            (None, None) => {
+                return Err(AppError::invalid(
+                    "ms_tenant_id_required",
+                    "msTeamsTenantId is required for a new application integration",
+                ));
+            }
+            (None, Some(given)) => given,
+            (Some(tenant), given) => {
+                let stored = tenant.ms_tenant_id.as_deref().and_then(|id| MsTenantId::parse(id).ok());
+                match (stored, given) {
+                    (Some(stored), Some(given)) if stored != given => {
+                        return Err(AppError::invalid(
+                            "ms_tenant_id_mismatch",
+                            format!("msTeamsTenantId {given} does not match the integrated MS Teams tenant {stored}"),
+                        ));
+                    }
+                    (Some(stored), _) => stored,
+                    (None, Some(given)) => given,
+                    (None, None) => return Err(AppError::Internal("integration without an MS tenant id".into())),
+                }
+            }
+        };
+        if let Some(other) = msteams::tenant_by_ms_tenant_id(&mut tx, ms_tenant_id.0).await?
+            && other.owner_subscription_id != subscription.id
+        {
+            return Err(AppError::invalid(
+                "ms_tenant_already_integrated",
+                format!(
+                    "MS Teams tenant {ms_tenant_id} is already integrated through subscription {}; link to it instead",
+                    other.owner_subscription_id
+                ),
+            ));
+        }
+        let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
+        msteams::set_ms_tenant_id(&mut tx, tenant.id, ms_tenant_id.0).await?;
+        msteams::upsert_application(&mut tx, tenant.id, input.application_id.0, &sealed, &input.secret.hint()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_administrator(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        username: AdminUpn,
+        password: Secret,
+    ) -> Result<(), AppError> {
+        caller.require(roles::ADMINISTRATOR_UPDATE)?;
+        let subscription = self.msteams_subscription(caller, path).await?;
+        let sealed = self.secrets.seal(&password)?;
+        let mut tx = self.db.write.begin().await?;
+        refuse_if_linked(&mut tx, &subscription).await?;
+        let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
+        msteams::upsert_administrator(&mut tx, tenant.id, username.as_str(), &sealed, &password.hint()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn reset_secret(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        application_id: ApplicationId,
+        secret: Secret,
+    ) -> Result<(), AppError> {
+        caller.require(roles::SECRET_RESET)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let sealed = self.secrets.seal(&secret)?;
+        let mut tx = self.db.write.begin().await?;
+        refuse_if_linked(&mut tx, &subscription).await?;
+        let no_application = || {
+            AppError::invalid(
+                "no_application_integration",
+                format!("Subscription {} has no application integration to reset", subscription.id),
+            )
+        };
+        let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?.ok_or_else(no_application)?;
+        let application = msteams::application(&mut tx, tenant.id).await?.ok_or_else(no_application)?;
+        if application.application_id != application_id.to_string() {
+            return Err(AppError::invalid(
+                "application_id_mismatch",
+                format!("applicationId {application_id} is not the application of the current integration"),
+            ));
+        }
+        msteams::upsert_application(&mut tx, tenant.id, application_id.0, &sealed, &secret.hint()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn create_app_script(&self, caller: &Caller, path: &SubscriptionPath) -> Result<FileDownload, AppError> {
+        caller.require(roles::DOWNLOAD_CREATE_APP)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let settings = directory_store::group_settings_of_tenant(&self.db, caller.instance_id, subscription.tenant_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("no group settings above tenant {}", subscription.tenant_id)))?;
+        Ok(FileDownload {
+            file_name: create_app::FILE_NAME.to_owned(),
+            file_body: STANDARD.encode(create_app::render(&settings)),
+        })
+    }
+
+    pub async fn status(&self, caller: &Caller, path: &SubscriptionPath) -> Result<MsTeamsStatus, AppError> {
+        caller.require(roles::STATUS_READ)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let mut conn = self.db.read.acquire().await?;
+        let (tenant, linked_to) = match msteams::owned_tenant(&mut conn, subscription.id).await? {
+            Some(tenant) => (tenant, None),
+            None => match msteams::linked_tenant(&mut conn, subscription.id).await? {
+                Some(tenant) => {
+                    let owner = tenant.owner_subscription_id;
+                    (tenant, Some(owner))
+                }
+                None => {
+                    return Err(AppError::NotFound(format!(
+                        "No MS Teams tenant found for subscription {}",
+                        subscription.id
+                    )));
+                }
+            },
+        };
+        let application = msteams::application(&mut conn, tenant.id).await?;
+        let administrator = msteams::administrator(&mut conn, tenant.id).await?;
+        Ok(MsTeamsStatus {
+            ms_tenant_id: tenant.ms_tenant_id,
+            mode: tenant.mode,
+            status: tenant.status,
+            ms_application_id: application.as_ref().map(|a| a.application_id.clone()),
+            domain: tenant.domain,
+            powershell: IntegrationStatus {
+                configured: administrator.is_some(),
+                account: administrator.as_ref().map(|a| a.username.clone()),
+                secret_hint: administrator.as_ref().map(|a| a.password_hint.clone()),
+                updated_at: administrator.as_ref().map(|a| a.updated_at),
+                secret_expires_at: None,
+            },
+            ms_graph: IntegrationStatus {
+                configured: application.is_some(),
+                account: application.as_ref().map(|a| a.application_id.clone()),
+                secret_hint: application.as_ref().map(|a| a.secret_hint.clone()),
+                updated_at: application.as_ref().map(|a| a.updated_at),
+                secret_expires_at: application.as_ref().and_then(|a| a.secret_expires_at),
+            },
+            linked_to,
+        })
+    }
+
+    pub async fn sources(&self, caller: &Caller, path: &SubscriptionPath) -> Result<Vec<LinkSource>, AppError> {
+        caller.require(roles::SOURCE_LIST)?;
+        caller.require_above_tenant()?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let rows = msteams::onboarded_sources(&self.db, caller.node_id, subscription.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| LinkSource { subscription_id: row.id, subscription_name: row.name, tenant_name: row.tenant_name })
+            .collect())
+    }
+
+    pub async fn link(&self, caller: &Caller, path: &SubscriptionPath, source: SubscriptionId) -> Result<(), AppError> {
+        caller.require(roles::LINK)?;
+        caller.require_above_tenant()?;
+        let subscription = self.msteams_subscription(caller, path).await?;
+        if source.0 == subscription.id {
+            return Err(AppError::invalid("invalid_link_source", "A subscription cannot be linked to itself"));
+        }
+        let sources = msteams::onboarded_sources(&self.db, caller.node_id, subscription.id).await?;
+        if !sources.iter().any(|s| s.id == source.0) {
+            return Err(AppError::invalid(
+                "invalid_link_source",
+                format!(
+                    "Subscription {} is not a subscription with an onboarded MS Teams tenant in your tree of authority; see msteams/sources",
+                    source.0
+                ),
+            ));
+        }
+        let mut tx = self.db.write.begin().await?;
+        if msteams::owned_tenant(&mut tx, subscription.id).await?.is_some()
+            || msteams::linked_tenant(&mut tx, subscription.id).await?.is_some()
+        {
+            return Err(AppError::invalid(
+                "msteams_tenant_exists",
+                format!("Subscription {} already has an MS Teams tenant; unlink it first", subscription.id),
+            ));
+        }
+        let target = match msteams::owned_tenant(&mut tx, source.0).await? {
+            Some(tenant) => Some(tenant),
+            None => msteams::linked_tenant(&mut tx, source.0).await?,
+        };
+        let target = target
+            .filter(|tenant| tenant.status == "onboarded")
+            .ok_or_else(|| AppError::invalid("invalid_link_source", format!("Subscription {} is no longer onboarded", source.0)))?;
+        msteams::insert_link(&mut tx, subscription.id, target.id).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn unlink(&self, caller: &Caller, path: &SubscriptionPath) -> Result<(), AppError> {
+        caller.require(roles::UNLINK)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let mut tx = self.db.write.begin().await?;
+        let direct_routing_users = directory_store::direct_routing_users(&mut tx, subscription.id).await?;
+        if direct_routing_users > 0 {
+            return Err(AppError::invalid(
+                "direct_routing_users_remain",
+                format!(
+                    "{direct_routing_users} user(s) of subscription {} still have direct routing enabled; disable it for every user first",
+                    subscription.id
+                ),
+            ));
+        }
+        if msteams::linked_tenant(&mut tx, subscription.id).await?.is_some() {
+            msteams::delete_link(&mut tx, subscription.id).await?;
+        } else {
+            let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?.ok_or_else(|| {
+                AppError::invalid(
+                    "no_msteams_tenant",
+                    format!("Subscription {} has no MS Teams tenant to unlink", subscription.id),
+                )
+            })?;
+            refuse_if_shared(&mut tx, &tenant).await?;
+            if tenant.status == "onboarding" {
+                return Err(AppError::invalid(
+                    "wizard_running",
+                    "The onboarding wizard is running for this subscription; wait for it to end",
+                ));
+            }
+            msteams::delete_tenant(&mut tx, tenant.id).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The subscription, which must be one that can hold an MS Teams tenant.
+    async fn msteams_subscription(&self, caller: &Caller, path: &SubscriptionPath) -> Result<SubscriptionRecord, AppError> {
+        let subscription = self.directory.subscription(caller, path).await?;
+        if subscription.license_type != "msteams" {
+            return Err(AppError::invalid(
+                "wrong_license_type",
+                format!(
+                    "Subscription {} has license type {}; MS Teams needs an msteams subscription",
+                    subscription.id, subscription.license_type
+                ),
+            ));
+        }
+        Ok(subscription)
+    }
+}
+
+/// A linked subscription shares another's tenant: its credentials are managed there.
+async fn refuse_if_linked(conn: &mut SqliteConnection, subscription: &SubscriptionRecord) -> Result<(), AppError> {
+    match msteams::linked_tenant(conn, subscription.id).await? {
+        Some(tenant) => Err(AppError::invalid(
+            "subscription_linked",
+            format!(
+                "Subscription {} is linked to the MS Teams tenant of subscription {}; manage its integration there or unlink first",
+                subscription.id, tenant.owner_subscription_id
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+async fn refuse_if_shared(conn: &mut SqliteConnection, tenant: &MsTeamsTenantRow) -> Result<(), AppError> {
+    let linked = msteams::linked_subscription_count(conn, tenant.id).await?;
+    if linked > 0 {
+        Err(AppError::invalid(
+            "linked_subscriptions_remain",
+            format!("{linked} other subscription(s) are linked to this MS Teams tenant; unlink them first"),
+        ))
+    } else {
+        Ok(())
+    }
+}

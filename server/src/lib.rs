@@ -1,0 +1,34 @@
+//! Fusion Teams Onboarding server: configuration, persistence, authentication, the
+//! domain services, the REST API and the Leptos pages. See ARCHITECTURE.md.
+
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod crypto;
+pub mod domain;
+pub mod seed;
+pub mod state;
+pub mod store;
+pub mod web;
+
+use leptos::prelude::LeptosOptions;
+
+use crate::{config::Config, crypto::SecretBox, domain::AppError, state::AppState, store::Db};
+
+/// Opens the database (applying migrations), loads the secret key, seeds what the
+/// configuration asks for, and returns the state the router needs.
+pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, AppError> {
+    let db = Db::connect(&config.database_url).await?;
+    let secrets = SecretBox::load(config.secret_key.as_deref(), &config.data_dir().join("secret.key"))
+        .map_err(|e| AppError::Internal(format!("secret key: {e}")))?;
+    start_with(config, leptos_options, db, secrets).await
+}
+
+/// As `start`, with an open database and a key (tests use a random key).
+pub async fn start_with(config: &Config, leptos_options: LeptosOptions, db: Db, secrets: SecretBox) -> Result<AppState, AppError> {
+    seed::ensure_profiles(&db).await?;
+    if config.demo {
+        seed::seed_demo(&db, &secrets).await?;
+    }
+    Ok(AppState::new(leptos_options, db, secrets, config))
+}

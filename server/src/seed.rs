@@ -1,0 +1,161 @@
+//! Built-in profiles (always) and the demo data (once per database, in demo mode).
+
+use app::api_types::AdminLevel;
+use uuid::{Uuid, uuid};
+
+use crate::{
+    auth::password,
+    crypto::SecretBox,
+    domain::{AppError, roles, types::Secret},
+    store::{Db, accounts, directory, msteams},
+};
+
+pub const DEMO_INSTANCE: &str = "demo";
+pub const GROUP: Uuid = uuid!("10000000-0000-4000-8000-000000000001");
+pub const DISTRIBUTOR: Uuid = uuid!("20000000-0000-4000-8000-000000000001");
+pub const RESELLER_ALPHA: Uuid = uuid!("30000000-0000-4000-8000-000000000001");
+pub const RESELLER_BETA: Uuid = uuid!("30000000-0000-4000-8000-000000000002");
+pub const TENANT_ACME: Uuid = uuid!("40000000-0000-4000-8000-000000000001");
+pub const TENANT_GLOBEX: Uuid = uuid!("40000000-0000-4000-8000-000000000002");
+pub const TENANT_INITECH: Uuid = uuid!("40000000-0000-4000-8000-000000000003");
+pub const TENANT_UMBRELLA: Uuid = uuid!("40000000-0000-4000-8000-000000000004");
+
+/// A demo administrator: username, password, level, node, profile, display name.
+pub struct DemoLogin {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub level: AdminLevel,
+    pub node: Uuid,
+    pub profile: &'static str,
+    pub display_name: &'static str,
+}
+
+pub const DEMO_LOGINS: &[DemoLogin] = &[
+    login("group.admin", "demo-group", AdminLevel::Group, GROUP, "msteams-admin", "Grace Group"),
+    login("distributor.admin", "demo-distributor", AdminLevel::Distributor, DISTRIBUTOR, "msteams-admin", "Dario Distributor"),
+    login("alpha.admin", "demo-alpha", AdminLevel::Reseller, RESELLER_ALPHA, "msteams-admin", "Ada Alpha"),
+    login("beta.admin", "demo-beta", AdminLevel::Reseller, RESELLER_BETA, "msteams-admin", "Ben Beta"),
+    login("acme.admin", "demo-acme", AdminLevel::Tenant, TENANT_ACME, "msteams-tenant-admin", "Alice Acme"),
+    login("readonly", "demo-readonly", AdminLevel::Group, GROUP, "read-only", "Rita Readonly"),
+];
+
+const fn login(
+    username: &'static str,
+    password: &'static str,
+    level: AdminLevel,
+    node: Uuid,
+    profile: &'static str,
+    display_name: &'static str,
+) -> DemoLogin {
+    DemoLogin { username, password, level, node, profile, display_name }
+}
+
+/// An onboarded MS Teams tenant of the demo: subscription, MS tenant id, domain.
+const ONBOARDED: &[(i64, Uuid, &str)] = &[
+    (1, uuid!("27b418d0-b197-483d-a0b8-da90407a92c4"), "acme.draas.demo"),
+    (4, uuid!("5d2c7a1e-3f4b-4c8d-9e6f-0a1b2c3d4e5f"), "globex-lab.draas.demo"),
+    (5, uuid!("8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b"), "initech.draas.demo"),
+];
+
+pub async fn ensure_profiles(db: &Db) -> Result<(), AppError> {
+    for (name, description, role_list) in roles::builtin_profiles() {
+        accounts::upsert_profile(db, name, description, &role_list).await?;
+    }
+    Ok(())
+}
+
+/// Seeds the demo hierarchy once: a database that already has the `demo` instance is
+/// left as it is, so a restart never brings back what a user changed or deleted.
+pub async fn seed_demo(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
+    if directory::find_instance(db, DEMO_INSTANCE).await?.is_none() {
+        seed_hierarchy(db, secrets).await?;
+    }
+    for admin in DEMO_LOGINS {
+        if !accounts::admin_exists(db, admin.username).await? {
+            let password_hash = password::hash(admin.password);
+            accounts::insert_admin_if_missing(
+                db,
+                accounts::NewAdmin {
+                    username: admin.username,
+                    display_name: admin.display_name,
+                    level: admin.level,
+                    node_id: admin.node,
+                    profile: admin.profile,
+                    password_hash,
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
+    let mut tx = db.write.begin().await?;
+    directory::insert_instance(&mut tx, 1, DEMO_INSTANCE, "Demo service provider").await?;
+    directory::insert_node(&mut tx, GROUP, 1, "group", "Netaxis Group", None).await?;
+    directory::insert_group_settings(&mut tx, GROUP, "Fusion DRaaS Netaxis Group", 12).await?;
+    directory::insert_node(&mut tx, DISTRIBUTOR, 1, "distributor", "Benelux Distribution", Some(GROUP)).await?;
+    directory::insert_node(&mut tx, RESELLER_ALPHA, 1, "reseller", "Alpha Telecom", Some(DISTRIBUTOR)).await?;
+    directory::insert_node(&mut tx, RESELLER_BETA, 1, "reseller", "Beta Voice", Some(DISTRIBUTOR)).await?;
+    for (id, name, reseller) in [
+        (TENANT_ACME, "Acme Corp", RESELLER_ALPHA),
+        (TENANT_GLOBEX, "Globex", RESELLER_ALPHA),
+        (TENANT_INITECH, "Initech", RESELLER_BETA),
+        (TENANT_UMBRELLA, "Umbrella", RESELLER_BETA),
+    ] {
+        directory::insert_node(&mut tx, id, 1, "tenant", name, Some(reseller)).await?;
+    }
+    for (id, tenant, name, license) in [
+        (1, TENANT_ACME, "Acme Teams", "msteams"),
+        (2, TENANT_ACME, "Acme SIP Trunk", "sip-trunks"),
+        (3, TENANT_GLOBEX, "Globex Teams", "msteams"),
+        (4, TENANT_GLOBEX, "Globex Teams Lab", "msteams"),
+        (5, TENANT_INITECH, "Initech Teams", "msteams"),
+        (6, TENANT_INITECH, "Initech Teams EU", "msteams"),
+        (7, TENANT_UMBRELLA, "Umbrella Teams", "msteams"),
+    ] {
+        directory::insert_subscription(&mut tx, id, tenant, name, license).await?;
+    }
+    for (subscription, username, direct_routing) in [
+        (1, "john.doe@acme.example", true),
+        (1, "jane.roe@acme.example", true),
+        (1, "reception@acme.example", false),
+        (4, "lab.user@globex.example", false),
+        (5, "peter.gibbons@initech.example", true),
+    ] {
+        directory::insert_fusion_user(&mut tx, subscription, username, direct_routing).await?;
+    }
+    for (index, (subscription, ms_tenant_id, domain)) in ONBOARDED.iter().enumerate() {
+        let tenant = msteams::ensure_owned_tenant(&mut tx, *subscription).await?;
+        msteams::set_ms_tenant_id(&mut tx, tenant.id, *ms_tenant_id).await?;
+        msteams::set_state(&mut tx, tenant.id, "onboarded", Some(domain), None).await?;
+        let secret = Secret::parse("secret", format!("demo~{index}Q8xSeededSecretNotReal"))?;
+        let application_id = Uuid::from_u128(0xc035894c_81c3_49aa_8e3e_f245d9b30000 + index as u128);
+        msteams::upsert_application(&mut tx, tenant.id, application_id, &secrets.seal(&secret)?, &secret.hint()).await?;
+        let password = Secret::parse("password", format!("demo-admin-password-{index}"))?;
+        let admin = format!("admin@{}", domain.replace(".draas.demo", ".onmicrosoft.com"));
+        msteams::upsert_administrator(&mut tx, tenant.id, &admin, &secrets.seal(&password)?, &password.hint()).await?;
+    }
+    let initech = msteams::owned_tenant(&mut tx, 5).await?.ok_or_else(|| AppError::Internal("seed".into()))?;
+    msteams::insert_link(&mut tx, 6, initech.id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The lines printed at start in demo mode.
+pub fn demo_banner(address: &str) -> String {
+    let mut text = format!(
+        "\nFusion Teams Onboarding (demo data) at http://{address}/\nAPI docs: http://{address}/api/v01/docs/\nDemo logins (username / password, level, profile):\n"
+    );
+    for admin in DEMO_LOGINS {
+        text.push_str(&format!(
+            "  {:<18} / {:<17} {:<12} {}\n",
+            admin.username,
+            admin.password,
+            admin.level.as_str(),
+            admin.profile
+        ));
+    }
+    text
+}

@@ -1,0 +1,161 @@
+//! Profiles, administrators and their sessions.
+
+use std::collections::BTreeSet;
+
+use app::api_types::AdminLevel;
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteExecutor};
+use uuid::Uuid;
+
+use super::{Db, now};
+use crate::domain::{AppError, Caller};
+
+/// An administrator row with what signing in needs.
+pub struct AdminCredentials {
+    pub id: i64,
+    pub password_hash: String,
+}
+
+pub async fn upsert_profile(db: &Db, name: &str, description: &str, roles: &[&str]) -> Result<(), AppError> {
+    let mut tx = db.write.begin().await?;
+    sqlx::query("INSERT INTO profiles (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description")
+        .bind(name)
+        .bind(description)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM profile_roles WHERE profile = ?").bind(name).execute(&mut *tx).await?;
+    for role in roles {
+        sqlx::query("INSERT INTO profile_roles (profile, role) VALUES (?, ?)")
+            .bind(name)
+            .bind(role)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub struct NewAdmin<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub level: AdminLevel,
+    pub node_id: Uuid,
+    pub profile: &'a str,
+    pub password_hash: String,
+}
+
+/// Creates the administrator unless the username exists; returns whether it was created.
+pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "INSERT INTO admin_users (username, display_name, level, node_id, profile, password_hash, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username) DO NOTHING",
+    )
+    .bind(admin.username)
+    .bind(admin.display_name)
+    .bind(admin.level.as_str())
+    .bind(admin.node_id.to_string())
+    .bind(admin.profile)
+    .bind(admin.password_hash)
+    .bind(now())
+    .execute(&db.write)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, AppError> {
+    let found = sqlx::query("SELECT 1 FROM admin_users WHERE username = ?")
+        .bind(username)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(found.is_some())
+}
+
+pub async fn find_credentials(db: &Db, username: &str) -> Result<Option<AdminCredentials>, AppError> {
+    let row = sqlx::query("SELECT id, password_hash FROM admin_users WHERE username = ?")
+        .bind(username)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|row| AdminCredentials { id: row.get("id"), password_hash: row.get("password_hash") }))
+}
+
+pub async fn insert_session(db: &Db, token_hash: &[u8], user_id: i64, expires_at: DateTime<Utc>) -> Result<(), AppError> {
+    let mut tx = db.write.begin().await?;
+    // Sign-in is a natural moment to forget expired sessions of this user.
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?")
+        .bind(user_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(now())
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&db.write).await?;
+    Ok(())
+}
+
+/// The caller behind an unexpired session, with its roles.
+pub async fn caller_for_session(db: &Db, token_hash: &[u8]) -> Result<Option<Caller>, AppError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.level, u.node_id, u.profile, n.name AS node_name,
+                i.id AS instance_id, i.slug
+         FROM sessions s
+         JOIN admin_users u ON u.id = s.user_id
+         JOIN nodes n ON n.id = u.node_id
+         JOIN draas_instances i ON i.id = n.instance_id
+         WHERE s.token_hash = ? AND s.expires_at > ?",
+    )
+    .bind(token_hash)
+    .bind(now())
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    caller_from_row(&db.read, row).await.map(Some)
+}
+
+/// The caller for a username, without a session (seeding, tests).
+pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Caller>, AppError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, u.level, u.node_id, u.profile, n.name AS node_name,
+                i.id AS instance_id, i.slug
+         FROM admin_users u
+         JOIN nodes n ON n.id = u.node_id
+         JOIN draas_instances i ON i.id = n.instance_id
+         WHERE u.username = ?",
+    )
+    .bind(username)
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    caller_from_row(&db.read, row).await.map(Some)
+}
+
+async fn caller_from_row(executor: impl SqliteExecutor<'_>, row: sqlx::sqlite::SqliteRow) -> Result<Caller, AppError> {
+    let profile: String = row.get("profile");
+    let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM profile_roles WHERE profile = ?")
+        .bind(&profile)
+        .fetch_all(executor)
+        .await?;
+    let level: String = row.get("level");
+    let node_id: String = row.get("node_id");
+    Ok(Caller {
+        user_id: row.get("id"),
+        username: row.get("username"),
+        display_name: row.get("display_name"),
+        level: AdminLevel::parse(&level).ok_or_else(|| AppError::Internal(format!("bad level {level}")))?,
+        node_id: Uuid::parse_str(&node_id).map_err(|_| AppError::Internal(format!("bad node id {node_id}")))?,
+        node_name: row.get("node_name"),
+        instance_id: row.get("instance_id"),
+        instance_slug: row.get("slug"),
+        profile,
+        roles: roles.into_iter().collect::<BTreeSet<_>>(),
+    })
+}

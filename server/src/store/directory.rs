@@ -1,0 +1,285 @@
+//! DRaaS instances, the hierarchy of nodes, subscriptions and their Fusion users.
+
+use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
+
+use super::{Db, now};
+use crate::domain::AppError;
+
+/// A subscription found inside a caller's tree of authority.
+#[derive(Debug, Clone)]
+pub struct SubscriptionRecord {
+    pub id: i64,
+    pub name: String,
+    pub license_type: String,
+    pub tenant_id: Uuid,
+    pub tenant_name: String,
+}
+
+pub struct TenantRow {
+    pub id: Uuid,
+    pub name: String,
+    pub reseller_id: Uuid,
+    pub reseller_name: String,
+    pub subscription_count: i64,
+}
+
+/// A subscription with the MS Teams columns its state is derived from.
+pub struct SubscriptionRow {
+    pub id: i64,
+    pub name: String,
+    pub license_type: String,
+    pub direct_routing_users: i64,
+    pub own_status: Option<String>,
+    pub own_ms_tenant_id: Option<String>,
+    pub own_domain: Option<String>,
+    pub own_step: Option<i64>,
+    pub linked_to: Option<i64>,
+    pub linked_ms_tenant_id: Option<String>,
+    pub linked_domain: Option<String>,
+}
+
+/// The settings create_app.ps1 is rendered with.
+pub struct GroupSettings {
+    pub group_name: String,
+    pub app_display_name: String,
+    pub secret_lifetime_months: i64,
+}
+
+/// Walks from a tenant up to its group; `?1` is the tenant, `?2` the instance.
+const ANCESTORS: &str = "WITH RECURSIVE up(id, parent_id, kind) AS (
+      SELECT id, parent_id, kind FROM nodes WHERE id = ?1 AND kind = 'tenant' AND instance_id = ?2
+      UNION ALL SELECT n.id, n.parent_id, n.kind FROM nodes n JOIN up ON n.id = up.parent_id)";
+
+/// Walks from the caller's node down to every node below; `?1` is the caller's node.
+const DESCENDANTS: &str = "WITH RECURSIVE down(id) AS (
+      SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)";
+
+pub async fn find_instance(db: &Db, slug: &str) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar("SELECT id FROM draas_instances WHERE slug = ?").bind(slug).fetch_optional(&db.read).await?)
+}
+
+/// The tenant's name if it lies in the tree of authority below `caller_node`.
+pub async fn tenant_in_tree(db: &Db, instance_id: i64, tenant: Uuid, caller_node: Uuid) -> Result<Option<String>, AppError> {
+    let sql = format!("{ANCESTORS} SELECT (SELECT name FROM nodes WHERE id = ?1) FROM up WHERE id = ?3");
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(instance_id)
+        .bind(caller_node.to_string())
+        .fetch_optional(&db.read)
+        .await?)
+}
+
+pub async fn subscription_in_tree(
+    db: &Db,
+    instance_id: i64,
+    tenant: Uuid,
+    subscription: i64,
+    caller_node: Uuid,
+) -> Result<Option<SubscriptionRecord>, AppError> {
+    let sql = format!(
+        "{ANCESTORS}
+         SELECT s.id, s.name, s.license_type, t.name AS tenant_name
+         FROM subscriptions s JOIN nodes t ON t.id = s.tenant_id
+         WHERE s.id = ?4 AND s.tenant_id = ?1 AND EXISTS (SELECT 1 FROM up WHERE id = ?3)"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(instance_id)
+        .bind(caller_node.to_string())
+        .bind(subscription)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.map(|row| SubscriptionRecord {
+        id: row.get("id"),
+        name: row.get("name"),
+        license_type: row.get("license_type"),
+        tenant_id: tenant,
+        tenant_name: row.get("tenant_name"),
+    }))
+}
+
+/// A page of the tenants below `caller_node` whose name contains `search`, and the total.
+pub async fn list_tenants(
+    db: &Db,
+    caller_node: Uuid,
+    search: &str,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<TenantRow>, i64), AppError> {
+    let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let filter = "t.kind = 'tenant' AND t.name LIKE ?2 ESCAPE '\\'";
+    let total_sql = format!("{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {filter}");
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(total_sql))
+        .bind(caller_node.to_string())
+        .bind(&pattern)
+        .fetch_one(&db.read)
+        .await?;
+    let page_sql = format!(
+        "{DESCENDANTS}
+         SELECT t.id, t.name, r.id AS reseller_id, r.name AS reseller_name,
+                (SELECT COUNT(*) FROM subscriptions s WHERE s.tenant_id = t.id) AS subscription_count
+         FROM nodes t JOIN down ON down.id = t.id JOIN nodes r ON r.id = t.parent_id
+         WHERE {filter} ORDER BY t.name COLLATE NOCASE, t.id LIMIT ?3 OFFSET ?4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(page_sql))
+        .bind(caller_node.to_string())
+        .bind(&pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.read)
+        .await?;
+    let tenants = rows
+        .into_iter()
+        .map(|row| {
+            Ok(TenantRow {
+                id: parse_uuid(row.get("id"))?,
+                name: row.get("name"),
+                reseller_id: parse_uuid(row.get("reseller_id"))?,
+                reseller_name: row.get("reseller_name"),
+                subscription_count: row.get("subscription_count"),
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok((tenants, total))
+}
+
+pub async fn list_subscriptions(db: &Db, tenant: Uuid, limit: i64, offset: i64) -> Result<(Vec<SubscriptionRow>, i64), AppError> {
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE tenant_id = ?")
+        .bind(tenant.to_string())
+        .fetch_one(&db.read)
+        .await?;
+    let rows = sqlx::query(
+        "SELECT s.id, s.name, s.license_type,
+                (SELECT COUNT(*) FROM fusion_users f WHERE f.subscription_id = s.id AND f.direct_routing = 1) AS dr_users,
+                own.status AS own_status, own.ms_tenant_id AS own_ms, own.domain AS own_domain, own.current_step AS own_step,
+                lt.owner_subscription_id AS linked_to, lt.ms_tenant_id AS linked_ms, lt.domain AS linked_domain
+         FROM subscriptions s
+         LEFT JOIN msteams_tenants own ON own.owner_subscription_id = s.id
+         LEFT JOIN msteams_links l ON l.subscription_id = s.id
+         LEFT JOIN msteams_tenants lt ON lt.id = l.msteams_tenant_id
+         WHERE s.tenant_id = ? ORDER BY s.id LIMIT ? OFFSET ?",
+    )
+    .bind(tenant.to_string())
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(&db.read)
+    .await?;
+    let subscriptions = rows
+        .into_iter()
+        .map(|row| SubscriptionRow {
+            id: row.get("id"),
+            name: row.get("name"),
+            license_type: row.get("license_type"),
+            direct_routing_users: row.get("dr_users"),
+            own_status: row.get("own_status"),
+            own_ms_tenant_id: row.get("own_ms"),
+            own_domain: row.get("own_domain"),
+            own_step: row.get("own_step"),
+            linked_to: row.get("linked_to"),
+            linked_ms_tenant_id: row.get("linked_ms"),
+            linked_domain: row.get("linked_domain"),
+        })
+        .collect();
+    Ok((subscriptions, total))
+}
+
+pub async fn group_settings_of_tenant(db: &Db, instance_id: i64, tenant: Uuid) -> Result<Option<GroupSettings>, AppError> {
+    let sql = format!(
+        "{ANCESTORS}
+         SELECT g.name, gs.app_display_name, gs.secret_lifetime_months
+         FROM up JOIN nodes g ON g.id = up.id JOIN group_settings gs ON gs.group_id = g.id
+         WHERE up.kind = 'group'"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string()).bind(instance_id).fetch_optional(&db.read).await?;
+    Ok(row.map(|row| GroupSettings {
+        group_name: row.get("name"),
+        app_display_name: row.get("app_display_name"),
+        secret_lifetime_months: row.get("secret_lifetime_months"),
+    }))
+}
+
+pub async fn direct_routing_users(conn: &mut SqliteConnection, subscription: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM fusion_users WHERE subscription_id = ? AND direct_routing = 1")
+        .bind(subscription)
+        .fetch_one(conn)
+        .await?)
+}
+
+// Seeding: idempotent inserts with fixed keys.
+
+pub async fn insert_instance(conn: &mut SqliteConnection, id: i64, slug: &str, name: &str) -> Result<(), AppError> {
+    sqlx::query("INSERT OR IGNORE INTO draas_instances (id, slug, name) VALUES (?, ?, ?)")
+        .bind(id)
+        .bind(slug)
+        .bind(name)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_node(
+    conn: &mut SqliteConnection,
+    id: Uuid,
+    instance_id: i64,
+    kind: &str,
+    name: &str,
+    parent: Option<Uuid>,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT OR IGNORE INTO nodes (id, instance_id, kind, name, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+        .bind(id.to_string())
+        .bind(instance_id)
+        .bind(kind)
+        .bind(name)
+        .bind(parent.map(|p| p.to_string()))
+        .bind(now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_group_settings(conn: &mut SqliteConnection, group: Uuid, app_display_name: &str, lifetime_months: i64) -> Result<(), AppError> {
+    sqlx::query("INSERT OR IGNORE INTO group_settings (group_id, app_display_name, secret_lifetime_months) VALUES (?, ?, ?)")
+        .bind(group.to_string())
+        .bind(app_display_name)
+        .bind(lifetime_months)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_subscription(conn: &mut SqliteConnection, id: i64, tenant: Uuid, name: &str, license_type: &str) -> Result<(), AppError> {
+    sqlx::query("INSERT OR IGNORE INTO subscriptions (id, tenant_id, name, license_type, created_at) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(tenant.to_string())
+        .bind(name)
+        .bind(license_type)
+        .bind(now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn insert_fusion_user(conn: &mut SqliteConnection, subscription: i64, username: &str, direct_routing: bool) -> Result<(), AppError> {
+    sqlx::query("INSERT OR IGNORE INTO fusion_users (subscription_id, username, direct_routing) VALUES (?, ?, ?)")
+        .bind(subscription)
+        .bind(username)
+        .bind(direct_routing)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Turns direct routing on or off for every Fusion user of a subscription.
+pub async fn set_direct_routing(db: &Db, subscription: i64, enabled: bool) -> Result<u64, AppError> {
+    let result = sqlx::query("UPDATE fusion_users SET direct_routing = ? WHERE subscription_id = ?")
+        .bind(enabled)
+        .bind(subscription)
+        .execute(&db.write)
+        .await?;
+    Ok(result.rows_affected())
+}
+
+fn parse_uuid(text: String) -> Result<Uuid, AppError> {
+    Uuid::parse_str(&text).map_err(|_| AppError::Internal(format!("bad uuid in database: {text}")))
+}

@@ -1,0 +1,214 @@
+//! MS Teams tenants, their application and administrator credentials, and links.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqliteConnection};
+use uuid::Uuid;
+
+use super::{Db, now};
+use crate::domain::AppError;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct MsTeamsTenantRow {
+    pub id: i64,
+    pub owner_subscription_id: i64,
+    pub ms_tenant_id: Option<String>,
+    pub mode: String,
+    pub status: String,
+    pub domain: Option<String>,
+    pub current_step: Option<i64>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ApplicationRow {
+    pub application_id: String,
+    pub secret_hint: String,
+    pub secret_expires_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AdministratorRow {
+    pub username: String,
+    pub password_hint: String,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct SourceRow {
+    pub id: i64,
+    pub name: String,
+    pub tenant_name: String,
+}
+
+const TENANT_COLUMNS: &str = "id, owner_subscription_id, ms_tenant_id, mode, status, domain, current_step";
+
+/// The MS Teams tenant a subscription owns.
+pub async fn owned_tenant(conn: &mut SqliteConnection, subscription: i64) -> Result<Option<MsTeamsTenantRow>, AppError> {
+    let sql = format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE owner_subscription_id = ?");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(subscription).fetch_optional(conn).await?)
+}
+
+/// The MS Teams tenant a subscription is linked to (owned by another subscription).
+pub async fn linked_tenant(conn: &mut SqliteConnection, subscription: i64) -> Result<Option<MsTeamsTenantRow>, AppError> {
+    let sql = format!(
+        "SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE id = (SELECT msteams_tenant_id FROM msteams_links WHERE subscription_id = ?)"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(subscription).fetch_optional(conn).await?)
+}
+
+pub async fn tenant_by_ms_tenant_id(conn: &mut SqliteConnection, ms_tenant_id: Uuid) -> Result<Option<MsTeamsTenantRow>, AppError> {
+    let sql = format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE ms_tenant_id = ?");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ms_tenant_id.to_string()).fetch_optional(conn).await?)
+}
+
+pub async fn application(conn: &mut SqliteConnection, tenant_row: i64) -> Result<Option<ApplicationRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT application_id, secret_hint, secret_expires_at, updated_at FROM msteams_applications WHERE msteams_tenant_id = ?",
+    )
+    .bind(tenant_row)
+    .fetch_optional(conn)
+    .await?)
+}
+
+pub async fn administrator(conn: &mut SqliteConnection, tenant_row: i64) -> Result<Option<AdministratorRow>, AppError> {
+    Ok(sqlx::query_as("SELECT username, password_hint, updated_at FROM msteams_administrators WHERE msteams_tenant_id = ?")
+        .bind(tenant_row)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// The subscription's own MS Teams tenant row, created (status `pending`) when missing.
+pub async fn ensure_owned_tenant(conn: &mut SqliteConnection, subscription: i64) -> Result<MsTeamsTenantRow, AppError> {
+    sqlx::query(
+        "INSERT INTO msteams_tenants (owner_subscription_id, created_at, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(owner_subscription_id) DO NOTHING",
+    )
+    .bind(subscription)
+    .bind(now())
+    .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    owned_tenant(conn, subscription)
+        .await?
+        .ok_or_else(|| AppError::Internal("msteams tenant row vanished".into()))
+}
+
+pub async fn set_ms_tenant_id(conn: &mut SqliteConnection, tenant_row: i64, ms_tenant_id: Uuid) -> Result<(), AppError> {
+    sqlx::query("UPDATE msteams_tenants SET ms_tenant_id = ?, updated_at = ? WHERE id = ?")
+        .bind(ms_tenant_id.to_string())
+        .bind(now())
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_state(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    status: &str,
+    domain: Option<&str>,
+    current_step: Option<i64>,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE msteams_tenants SET status = ?, domain = ?, current_step = ?, updated_at = ? WHERE id = ?")
+        .bind(status)
+        .bind(domain)
+        .bind(current_step)
+        .bind(now())
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn upsert_application(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    application_id: Uuid,
+    secret_ciphertext: &[u8],
+    secret_hint: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO msteams_applications (msteams_tenant_id, application_id, secret_ciphertext, secret_hint, secret_expires_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, NULL, ?5)
+         ON CONFLICT(msteams_tenant_id) DO UPDATE SET application_id = ?2, secret_ciphertext = ?3, secret_hint = ?4,
+             secret_expires_at = NULL, updated_at = ?5",
+    )
+    .bind(tenant_row)
+    .bind(application_id.to_string())
+    .bind(secret_ciphertext)
+    .bind(secret_hint)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn upsert_administrator(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    username: &str,
+    password_ciphertext: &[u8],
+    password_hint: &str,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO msteams_administrators (msteams_tenant_id, username, password_ciphertext, password_hint, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT(msteams_tenant_id) DO UPDATE SET username = ?2, password_ciphertext = ?3, password_hint = ?4, updated_at = ?5",
+    )
+    .bind(tenant_row)
+    .bind(username)
+    .bind(password_ciphertext)
+    .bind(password_hint)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn linked_subscription_count(conn: &mut SqliteConnection, tenant_row: i64) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM msteams_links WHERE msteams_tenant_id = ?")
+        .bind(tenant_row)
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn insert_link(conn: &mut SqliteConnection, subscription: i64, tenant_row: i64) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO msteams_links (subscription_id, msteams_tenant_id, created_at) VALUES (?, ?, ?)")
+        .bind(subscription)
+        .bind(tenant_row)
+        .bind(now())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_link(conn: &mut SqliteConnection, subscription: i64) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM msteams_links WHERE subscription_id = ?").bind(subscription).execute(conn).await?;
+    Ok(())
+}
+
+/// Erases an MS Teams tenant with its credentials (they cascade).
+pub async fn delete_tenant(conn: &mut SqliteConnection, tenant_row: i64) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM msteams_tenants WHERE id = ?").bind(tenant_row).execute(conn).await?;
+    Ok(())
+}
+
+/// Subscriptions below `caller_node` whose MS Teams tenant (own or linked) is onboarded.
+pub async fn onboarded_sources(db: &Db, caller_node: Uuid, exclude_subscription: i64) -> Result<Vec<SourceRow>, AppError> {
+    Ok(sqlx::query_as(
+        "WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)
+         SELECT s.id, s.name, t.name AS tenant_name
+         FROM subscriptions s
+         JOIN nodes t ON t.id = s.tenant_id JOIN down ON down.id = t.id
+         LEFT JOIN msteams_tenants own ON own.owner_subscription_id = s.id
+         LEFT JOIN msteams_links l ON l.subscription_id = s.id
+         LEFT JOIN msteams_tenants lt ON lt.id = l.msteams_tenant_id
+         WHERE s.id <> ?2 AND COALESCE(own.status, lt.status) = 'onboarded'
+         ORDER BY s.id",
+    )
+    .bind(caller_node.to_string())
+    .bind(exclude_subscription)
+    .fetch_all(&db.read)
+    .await?)
+}
