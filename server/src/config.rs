@@ -5,7 +5,10 @@ use std::path::PathBuf;
 use clap::Parser;
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "server", about = "Fusion Teams Onboarding: the web app and its REST API")]
+#[command(
+    name = "server",
+    about = "Fusion Teams Onboarding: the web app and its REST API"
+)]
 pub struct Config {
     /// SQLite database; the file and its folder are created when missing.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/fusion.db")]

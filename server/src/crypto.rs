@@ -25,7 +25,9 @@ impl fmt::Debug for SecretBox {
 
 impl SecretBox {
     pub fn new(key: [u8; 32]) -> Self {
-        SecretBox { cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)) }
+        SecretBox {
+            cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+        }
     }
 
     /// A box with a fresh random key (tests, throw-away databases).
@@ -40,10 +42,13 @@ impl SecretBox {
             return parse_key(hex_key.trim()).map(Self::new);
         }
         match fs::read_to_string(key_file) {
-            Ok(text) => parse_key(text.trim()).map(Self::new).map_err(|e| format!("{}: {e}", key_file.display())),
+            Ok(text) => parse_key(text.trim())
+                .map(Self::new)
+                .map_err(|e| format!("{}: {e}", key_file.display())),
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 let key: [u8; 32] = Aes256Gcm::generate_key(OsRng).into();
-                write_private(key_file, &hex::encode(key)).map_err(|e| format!("{}: {e}", key_file.display()))?;
+                write_private(key_file, &hex::encode(key))
+                    .map_err(|e| format!("{}: {e}", key_file.display()))?;
                 Ok(Self::new(key))
             }
             Err(error) => Err(format!("{}: {error}", key_file.display())),
@@ -62,20 +67,27 @@ impl SecretBox {
     }
 
     pub fn open(&self, sealed: &[u8]) -> Result<Secret, AppError> {
-        let fail = || AppError::Internal("a stored secret cannot be decrypted with this key".into());
+        let fail =
+            || AppError::Internal("a stored secret cannot be decrypted with this key".into());
         if sealed.len() < NONCE_LEN {
             return Err(fail());
         }
         let (nonce, ciphertext) = sealed.split_at(NONCE_LEN);
-        let plain = self.cipher.decrypt(Nonce::from_slice(nonce), ciphertext).map_err(|_| fail())?;
+        let plain = self
+            .cipher
+            .decrypt(Nonce::from_slice(nonce), ciphertext)
+            .map_err(|_| fail())?;
         let text = String::from_utf8(plain).map_err(|_| fail())?;
         Secret::parse("secret", text).map_err(|_| fail())
     }
 }
 
 fn parse_key(hex_key: &str) -> Result<[u8; 32], String> {
-    let bytes = hex::decode(hex_key).map_err(|_| "the secret key must be 64 hex characters".to_string())?;
-    bytes.try_into().map_err(|_| "the secret key must be 32 bytes (64 hex characters)".to_string())
+    let bytes =
+        hex::decode(hex_key).map_err(|_| "the secret key must be 64 hex characters".to_string())?;
+    bytes
+        .try_into()
+        .map_err(|_| "the secret key must be 32 bytes (64 hex characters)".to_string())
 }
 
 fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
@@ -97,10 +109,15 @@ mod tests {
 
     #[test]
     fn sealed_secrets_open_only_with_their_key() {
-        let secret = Secret::parse("secret", "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC".into()).unwrap();
+        let secret =
+            Secret::parse("secret", "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC".into()).unwrap();
         let sealed_box = SecretBox::random();
         let sealed = sealed_box.seal(&secret).unwrap();
-        assert!(!sealed.windows(10).any(|w| w == &secret.expose().as_bytes()[..10]));
+        assert!(
+            !sealed
+                .windows(10)
+                .any(|w| w == &secret.expose().as_bytes()[..10])
+        );
         assert_eq!(sealed_box.open(&sealed).unwrap(), secret);
         assert!(SecretBox::random().open(&sealed).is_err());
     }

@@ -19,13 +19,21 @@ use crate::{config::Config, crypto::SecretBox, domain::AppError, state::AppState
 /// configuration asks for, and returns the state the router needs.
 pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, AppError> {
     let db = Db::connect(&config.database_url).await?;
-    let secrets = SecretBox::load(config.secret_key.as_deref(), &config.data_dir().join("secret.key"))
-        .map_err(|e| AppError::Internal(format!("secret key: {e}")))?;
+    let secrets = SecretBox::load(
+        config.secret_key.as_deref(),
+        &config.data_dir().join("secret.key"),
+    )
+    .map_err(|e| AppError::Internal(format!("secret key: {e}")))?;
     start_with(config, leptos_options, db, secrets).await
 }
 
 /// As `start`, with an open database and a key (tests use a random key).
-pub async fn start_with(config: &Config, leptos_options: LeptosOptions, db: Db, secrets: SecretBox) -> Result<AppState, AppError> {
+pub async fn start_with(
+    config: &Config,
+    leptos_options: LeptosOptions,
+    db: Db,
+    secrets: SecretBox,
+) -> Result<AppState, AppError> {
     seed::ensure_profiles(&db).await?;
     if config.demo {
         seed::seed_demo(&db, &secrets).await?;

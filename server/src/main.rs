@@ -6,7 +6,9 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
         .init();
     let config = Config::parse();
     let leptos_options = match get_configuration(None) {
@@ -29,7 +31,10 @@ async fn main() {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    if let Err(error) = axum::serve(listener, web::router(state)).with_graceful_shutdown(shutdown).await {
+    if let Err(error) = axum::serve(listener, web::router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
         exit(&format!("server error: {error}"));
     }
 }

@@ -31,12 +31,54 @@ pub struct DemoLogin {
 }
 
 pub const DEMO_LOGINS: &[DemoLogin] = &[
-    login("group.admin", "demo-group", AdminLevel::Group, GROUP, "msteams-admin", "Grace Group"),
-    login("distributor.admin", "demo-distributor", AdminLevel::Distributor, DISTRIBUTOR, "msteams-admin", "Dario Distributor"),
-    login("alpha.admin", "demo-alpha", AdminLevel::Reseller, RESELLER_ALPHA, "msteams-admin", "Ada Alpha"),
-    login("beta.admin", "demo-beta", AdminLevel::Reseller, RESELLER_BETA, "msteams-admin", "Ben Beta"),
-    login("acme.admin", "demo-acme", AdminLevel::Tenant, TENANT_ACME, "msteams-tenant-admin", "Alice Acme"),
-    login("readonly", "demo-readonly", AdminLevel::Group, GROUP, "read-only", "Rita Readonly"),
+    login(
+        "group.admin",
+        "demo-group",
+        AdminLevel::Group,
+        GROUP,
+        "msteams-admin",
+        "Grace Group",
+    ),
+    login(
+        "distributor.admin",
+        "demo-distributor",
+        AdminLevel::Distributor,
+        DISTRIBUTOR,
+        "msteams-admin",
+        "Dario Distributor",
+    ),
+    login(
+        "alpha.admin",
+        "demo-alpha",
+        AdminLevel::Reseller,
+        RESELLER_ALPHA,
+        "msteams-admin",
+        "Ada Alpha",
+    ),
+    login(
+        "beta.admin",
+        "demo-beta",
+        AdminLevel::Reseller,
+        RESELLER_BETA,
+        "msteams-admin",
+        "Ben Beta",
+    ),
+    login(
+        "acme.admin",
+        "demo-acme",
+        AdminLevel::Tenant,
+        TENANT_ACME,
+        "msteams-tenant-admin",
+        "Alice Acme",
+    ),
+    login(
+        "readonly",
+        "demo-readonly",
+        AdminLevel::Group,
+        GROUP,
+        "read-only",
+        "Rita Readonly",
+    ),
 ];
 
 const fn login(
@@ -47,14 +89,33 @@ const fn login(
     profile: &'static str,
     display_name: &'static str,
 ) -> DemoLogin {
-    DemoLogin { username, password, level, node, profile, display_name }
+    DemoLogin {
+        username,
+        password,
+        level,
+        node,
+        profile,
+        display_name,
+    }
 }
 
 /// An onboarded MS Teams tenant of the demo: subscription, MS tenant id, domain.
 const ONBOARDED: &[(i64, Uuid, &str)] = &[
-    (1, uuid!("27b418d0-b197-483d-a0b8-da90407a92c4"), "acme.draas.demo"),
-    (4, uuid!("5d2c7a1e-3f4b-4c8d-9e6f-0a1b2c3d4e5f"), "globex-lab.draas.demo"),
-    (5, uuid!("8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b"), "initech.draas.demo"),
+    (
+        1,
+        uuid!("27b418d0-b197-483d-a0b8-da90407a92c4"),
+        "acme.draas.demo",
+    ),
+    (
+        4,
+        uuid!("5d2c7a1e-3f4b-4c8d-9e6f-0a1b2c3d4e5f"),
+        "globex-lab.draas.demo",
+    ),
+    (
+        5,
+        uuid!("8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b"),
+        "initech.draas.demo",
+    ),
 ];
 
 pub async fn ensure_profiles(db: &Db) -> Result<(), AppError> {
@@ -95,9 +156,33 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
     directory::insert_instance(&mut tx, 1, DEMO_INSTANCE, "Demo service provider").await?;
     directory::insert_node(&mut tx, GROUP, 1, "group", "Netaxis Group", None).await?;
     directory::insert_group_settings(&mut tx, GROUP, "Fusion DRaaS Netaxis Group", 12).await?;
-    directory::insert_node(&mut tx, DISTRIBUTOR, 1, "distributor", "Benelux Distribution", Some(GROUP)).await?;
-    directory::insert_node(&mut tx, RESELLER_ALPHA, 1, "reseller", "Alpha Telecom", Some(DISTRIBUTOR)).await?;
-    directory::insert_node(&mut tx, RESELLER_BETA, 1, "reseller", "Beta Voice", Some(DISTRIBUTOR)).await?;
+    directory::insert_node(
+        &mut tx,
+        DISTRIBUTOR,
+        1,
+        "distributor",
+        "Benelux Distribution",
+        Some(GROUP),
+    )
+    .await?;
+    directory::insert_node(
+        &mut tx,
+        RESELLER_ALPHA,
+        1,
+        "reseller",
+        "Alpha Telecom",
+        Some(DISTRIBUTOR),
+    )
+    .await?;
+    directory::insert_node(
+        &mut tx,
+        RESELLER_BETA,
+        1,
+        "reseller",
+        "Beta Voice",
+        Some(DISTRIBUTOR),
+    )
+    .await?;
     for (id, name, reseller) in [
         (TENANT_ACME, "Acme Corp", RESELLER_ALPHA),
         (TENANT_GLOBEX, "Globex", RESELLER_ALPHA),
@@ -131,13 +216,33 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         msteams::set_ms_tenant_id(&mut tx, tenant.id, *ms_tenant_id).await?;
         msteams::set_state(&mut tx, tenant.id, "onboarded", Some(domain), None).await?;
         let secret = Secret::parse("secret", format!("demo~{index}Q8xSeededSecretNotReal"))?;
-        let application_id = Uuid::from_u128(0xc035894c_81c3_49aa_8e3e_f245d9b30000 + index as u128);
-        msteams::upsert_application(&mut tx, tenant.id, application_id, &secrets.seal(&secret)?, &secret.hint()).await?;
+        let application_id =
+            Uuid::from_u128(0xc035894c_81c3_49aa_8e3e_f245d9b30000 + index as u128);
+        msteams::upsert_application(
+            &mut tx,
+            tenant.id,
+            application_id,
+            &secrets.seal(&secret)?,
+            &secret.hint(),
+        )
+        .await?;
         let password = Secret::parse("password", format!("demo-admin-password-{index}"))?;
-        let admin = format!("admin@{}", domain.replace(".draas.demo", ".onmicrosoft.com"));
-        msteams::upsert_administrator(&mut tx, tenant.id, &admin, &secrets.seal(&password)?, &password.hint()).await?;
+        let admin = format!(
+            "admin@{}",
+            domain.replace(".draas.demo", ".onmicrosoft.com")
+        );
+        msteams::upsert_administrator(
+            &mut tx,
+            tenant.id,
+            &admin,
+            &secrets.seal(&password)?,
+            &password.hint(),
+        )
+        .await?;
     }
-    let initech = msteams::owned_tenant(&mut tx, 5).await?.ok_or_else(|| AppError::Internal("seed".into()))?;
+    let initech = msteams::owned_tenant(&mut tx, 5)
+        .await?
+        .ok_or_else(|| AppError::Internal("seed".into()))?;
     msteams::insert_link(&mut tx, 6, initech.id).await?;
     tx.commit().await?;
     Ok(())

@@ -6,12 +6,21 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ApplicationRequest {
     /// MS Teams ID as found in Azure AD. Optional when the integration exists and is updated.
-    #[cfg_attr(feature = "ssr", schema(example = "27b418d0-b197-483d-a0b8-da90407a92c4"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "27b418d0-b197-483d-a0b8-da90407a92c4")
+    )]
     #[serde(default)]
     pub ms_teams_tenant_id: Option<String>,
-    #[cfg_attr(feature = "ssr", schema(example = "c035894c-81c3-49aa-8e3e-f245d9b3b846"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "c035894c-81c3-49aa-8e3e-f245d9b3b846")
+    )]
     pub application_id: String,
-    #[cfg_attr(feature = "ssr", schema(example = "i6k8Q~e326mrmOiLBicPD_sGU236udICA3iieduo"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "i6k8Q~e326mrmOiLBicPD_sGU236udICA3iieduo")
+    )]
     pub secret: String,
 }
 
@@ -20,9 +29,15 @@ pub struct ApplicationRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ResetSecretRequest {
-    #[cfg_attr(feature = "ssr", schema(example = "d46e9288-2029-4fd1-ac7b-f20749e61251"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "d46e9288-2029-4fd1-ac7b-f20749e61251")
+    )]
     pub application_id: String,
-    #[cfg_attr(feature = "ssr", schema(example = "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC"))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(example = "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC")
+    )]
     pub secret: String,
 }
 

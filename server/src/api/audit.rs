@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use axum::{
-    extract::{Request, State},
+    extract::{OriginalUri, Request, State},
     http::Method,
     middleware::Next,
     response::Response,
@@ -30,17 +30,33 @@ impl AuditActor {
     }
 }
 
-pub async fn record_mutations(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+pub async fn record_mutations(
+    State(state): State<AppState>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    if matches!(
+        *request.method(),
+        Method::GET | Method::HEAD | Method::OPTIONS
+    ) {
         return next.run(request).await;
     }
     let actor = AuditActor::default();
     request.extensions_mut().insert(actor.clone());
     let method = request.method().to_string();
-    let path = request.uri().path().to_owned();
+    // Nested routers see a stripped path; the audit log wants the one the client sent.
+    let path = match request.extensions().get::<OriginalUri>() {
+        Some(OriginalUri(uri)) => uri.path().to_owned(),
+        None => request.uri().path().to_owned(),
+    };
     let response = next.run(request).await;
     let username = actor.get();
-    let entry = AuditEntry { username: username.as_deref(), method: &method, path: &path, status: response.status().as_u16() };
+    let entry = AuditEntry {
+        username: username.as_deref(),
+        method: &method,
+        path: &path,
+        status: response.status().as_u16(),
+    };
     if let Err(error) = audit::record(&state.db, entry).await {
         tracing::error!(%error, "audit log write failed");
     }

@@ -34,11 +34,22 @@ pub async fn login(
         actor.set(body.username.trim());
     }
     let session = state.accounts.login(&body.username, &body.password).await?;
-    let max_age = (session.expires_at - chrono::Utc::now()).num_seconds().max(0);
-    let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}", session.token);
-    let body = LoginResponse { token: session.token, expires_at: session.expires_at, user: current_user(&session.caller) };
+    let max_age = (session.expires_at - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
+    let cookie = format!(
+        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
+        session.token
+    );
+    let body = LoginResponse {
+        token: session.token,
+        expires_at: session.expires_at,
+        user: current_user(&session.caller),
+    };
     let mut response = Json(body).into_response();
-    response.headers_mut().insert(header::SET_COOKIE, header_value(&cookie)?);
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, header_value(&cookie)?);
     Ok(response)
 }
 
@@ -47,13 +58,18 @@ pub async fn login(
     responses(
         (status = 204, description = "Signed out (also when the session had already ended)"),
     ))]
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, AppError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, AppError> {
     if let Some(token) = session_token(&headers) {
         state.accounts.logout(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
     let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
-    response.headers_mut().insert(header::SET_COOKIE, header_value(&expired)?);
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, header_value(&expired)?);
     Ok(response)
 }
 

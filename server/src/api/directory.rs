@@ -27,7 +27,12 @@ pub async fn tenants(
     path: TenantParams,
     query: ListQuery,
 ) -> Result<Json<Paged<TenantSummary>>, AppError> {
-    Ok(Json(state.directory.tenants(&caller, &path.instance, query.page, &query.search).await?))
+    Ok(Json(
+        state
+            .directory
+            .tenants(&caller, &path.instance, query.page, &query.search)
+            .await?,
+    ))
 }
 
 /// A tenant's subscriptions, each with its MS Teams state.
@@ -51,6 +56,13 @@ pub async fn subscriptions(
     path: TenantParams,
     query: ListQuery,
 ) -> Result<Json<Paged<SubscriptionSummary>>, AppError> {
-    let tenant = path.tenant.ok_or_else(|| AppError::Internal("route without {uuid}".into()))?;
-    Ok(Json(state.directory.subscriptions(&caller, &path.instance, tenant, query.page).await?))
+    let tenant = path
+        .tenant
+        .ok_or_else(|| AppError::Internal("route without {uuid}".into()))?;
+    Ok(Json(
+        state
+            .directory
+            .subscriptions(&caller, &path.instance, tenant, query.page)
+            .await?,
+    ))
 }

@@ -1,13 +1,16 @@
 //! Extractors whose rejections are problem+json: JSON bodies, path and query
 //! parameters, and the authenticated caller.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, fmt, marker::PhantomData};
 
 use axum::{
     extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header, request::Parts},
 };
-use serde::de::DeserializeOwned;
+use serde::{
+    Deserialize, Deserializer,
+    de::{DeserializeOwned, MapAccess, Visitor, value::MapAccessDeserializer},
+};
 
 use super::audit::AuditActor;
 use crate::{
@@ -27,25 +30,54 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+        match axum::Json::<Object<T>>::from_request(req, state).await {
+            Ok(axum::Json(Object(value))) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
 }
 
+/// `T` read only from a JSON object: serde would also build a struct from a JSON array,
+/// binding its fields by position.
+struct Object<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(MapAccessDeserializer::new(map))
+            }
+        }
+
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(Object)
+    }
+}
+
 fn json_rejection(rejection: JsonRejection) -> AppError {
     match rejection {
-        JsonRejection::MissingJsonContentType(_) => {
-            AppError::UnsupportedMediaType("The body must be JSON, sent with Content-Type: application/json".into())
+        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
+            "The body must be JSON, sent with Content-Type: application/json".into(),
+        ),
+        JsonRejection::JsonSyntaxError(error) => AppError::invalid(
+            "malformed_json",
+            format!("The body is not valid JSON: {}", error.body_text()),
+        ),
+        JsonRejection::JsonDataError(error) => {
+            AppError::invalid("invalid_body", body_error_text(&error.body_text()))
         }
-        JsonRejection::JsonSyntaxError(error) => {
-            AppError::invalid("malformed_json", format!("The body is not valid JSON: {}", error.body_text()))
-        }
-        JsonRejection::JsonDataError(error) => AppError::invalid("invalid_body", body_error_text(&error.body_text())),
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            AppError::PayloadTooLarge(format!("The body is larger than {} bytes", super::BODY_LIMIT))
-        }
+        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(
+            format!("The body is larger than {} bytes", super::BODY_LIMIT),
+        ),
         other => AppError::invalid("invalid_body", other.body_text()),
     }
 }
@@ -85,12 +117,18 @@ impl<S: Send + Sync> FromRequestParts<S> for TenantParams {
         let params = path_params(parts, state).await?;
         Ok(TenantParams {
             instance: DraasInstance::parse(param(&params, "draas_instance")?)?,
-            tenant: params.get("uuid").map(|uuid| TenantUuid::parse(uuid)).transpose()?,
+            tenant: params
+                .get("uuid")
+                .map(|uuid| TenantUuid::parse(uuid))
+                .transpose()?,
         })
     }
 }
 
-async fn path_params<S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<HashMap<String, String>, AppError> {
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<HashMap<String, String>, AppError> {
     Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await
         .map(|Path(params)| params)
@@ -116,9 +154,14 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
         let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
-            .map_err(|rejection| AppError::invalid("invalid_query_parameter", rejection.body_text()))?;
+            .map_err(|rejection| {
+                AppError::invalid("invalid_query_parameter", rejection.body_text())
+            })?;
         Ok(ListQuery {
-            page: PageRequest::parse(query.get("page").map(String::as_str), query.get("size").map(String::as_str))?,
+            page: PageRequest::parse(
+                query.get("page").map(String::as_str),
+                query.get("size").map(String::as_str),
+            )?,
             search: query.get("search").cloned().unwrap_or_default(),
         })
     }
@@ -149,7 +192,8 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
-        return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim().to_owned());
+        return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+            .then(|| token.trim().to_owned());
     }
     headers
         .get_all(header::COOKIE)

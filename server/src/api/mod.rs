@@ -12,7 +12,7 @@ use axum::{
     Json, Router,
     extract::DefaultBodyLimit,
     middleware,
-    routing::{get, post, put},
+    routing::{any, get, post, put},
 };
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -31,23 +31,61 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/auth/logout", post(auth::logout))
         .route("/auth/me", get(auth::me))
         .route("/draas/{draas_instance}/tenants", get(directory::tenants))
-        .route("/draas/{draas_instance}/tenants/{uuid}/subscriptions", get(directory::subscriptions))
-        .route(&format!("{SUBSCRIPTION}/msteams/applications"), post(msteams::applications))
-        .route(&format!("{SUBSCRIPTION}/msteams/administrator"), put(msteams::administrator))
-        .route(&format!("{SUBSCRIPTION}/downloads/create_app"), post(msteams::create_app))
-        .route(&format!("{SUBSCRIPTION}/msteams/reset_secret"), post(msteams::reset_secret))
-        .route(&format!("{SUBSCRIPTION}/msteams/unlink"), post(msteams::unlink))
-        .route(&format!("{SUBSCRIPTION}/msteams/sources"), get(msteams::sources))
+        .route(
+            "/draas/{draas_instance}/tenants/{uuid}/subscriptions",
+            get(directory::subscriptions),
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/applications"),
+            post(msteams::applications),
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/administrator"),
+            put(msteams::administrator),
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/downloads/create_app"),
+            post(msteams::create_app),
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/reset_secret"),
+            post(msteams::reset_secret),
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/unlink"),
+            post(msteams::unlink),
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/sources"),
+            get(msteams::sources),
+        )
         .route(&format!("{SUBSCRIPTION}/msteams/link"), post(msteams::link))
-        .route(&format!("{SUBSCRIPTION}/msteams/status"), get(msteams::status))
-        .route("/openapi.json", get(|| async { Json(openapi::ApiDoc::openapi()) }))
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/status"),
+            get(msteams::status),
+        )
+        .route(
+            "/openapi.json",
+            get(|| async { Json(openapi::ApiDoc::openapi()) }),
+        )
         .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
         .method_not_allowed_fallback(|| async {
-            AppError::invalid("method_not_allowed", "This endpoint does not accept that HTTP method")
+            AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(state, audit::record_mutations));
+        .layer(middleware::from_fn_with_state(
+            state,
+            audit::record_mutations,
+        ));
     Router::new()
         .nest("/api/v01", api)
-        .merge(SwaggerUi::new("/api/v01/docs").url("/api/v01/docs/openapi.json", openapi::ApiDoc::openapi()))
+        // `nest` leaves "/api/v01/" itself to the pages: answer it as the API's fallback does.
+        .route(
+            "/api/v01/",
+            any(|| async { AppError::NotFound("No such API endpoint".into()) }),
+        )
+        .merge(
+            SwaggerUi::new("/api/v01/docs")
+                .url("/api/v01/docs/openapi.json", openapi::ApiDoc::openapi()),
+        )
 }

@@ -3,8 +3,8 @@
 //! Each handler parses its input and calls one domain service method.
 
 use app::api_types::{
-    AdministratorRequest, ApplicationRequest, FileDownload, LinkRequest, MsTeamsStatus, Problem, ResetSecretRequest,
-    SourcesResponse,
+    AdministratorRequest, ApplicationRequest, FileDownload, LinkRequest, MsTeamsStatus, Problem,
+    ResetSecretRequest, SourcesResponse,
 };
 use axum::{Json, extract::State, http::StatusCode};
 
@@ -53,11 +53,18 @@ pub async fn applications(
     ApiJson(body): ApiJson<ApplicationRequest>,
 ) -> Result<StatusCode, AppError> {
     let input = ApplicationInput {
-        ms_tenant_id: body.ms_teams_tenant_id.as_deref().map(MsTenantId::parse).transpose()?,
+        ms_tenant_id: body
+            .ms_teams_tenant_id
+            .as_deref()
+            .map(MsTenantId::parse)
+            .transpose()?,
         application_id: ApplicationId::parse(&body.application_id)?,
         secret: Secret::parse("secret", body.secret)?,
     };
-    state.onboarding.set_application(&caller, &path, input).await?;
+    state
+        .onboarding
+        .set_application(&caller, &path, input)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -80,7 +87,10 @@ pub async fn administrator(
 ) -> Result<StatusCode, AppError> {
     let username = AdminUpn::parse(&body.username)?;
     let password = Secret::parse("password", body.password)?;
-    state.onboarding.set_administrator(&caller, &path, username, password).await?;
+    state
+        .onboarding
+        .set_administrator(&caller, &path, username, password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -89,6 +99,7 @@ pub async fn administrator(
     tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
     responses(
         (status = 200, description = "The script has been correctly generated", body = FileDownload),
+        (status = 400, description = "The subscription is not an msteams subscription (extension)", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
@@ -98,7 +109,9 @@ pub async fn create_app(
     Authenticated(caller): Authenticated,
     SubscriptionParams(path): SubscriptionParams,
 ) -> Result<Json<FileDownload>, AppError> {
-    Ok(Json(state.onboarding.create_app_script(&caller, &path).await?))
+    Ok(Json(
+        state.onboarding.create_app_script(&caller, &path).await?,
+    ))
 }
 
 /// Replace the secret of the integrated application.
@@ -119,7 +132,10 @@ pub async fn reset_secret(
 ) -> Result<StatusCode, AppError> {
     let application_id = ApplicationId::parse(&body.application_id)?;
     let secret = Secret::parse("secret", body.secret)?;
-    state.onboarding.reset_secret(&caller, &path, application_id, secret).await?;
+    state
+        .onboarding
+        .reset_secret(&caller, &path, application_id, secret)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -158,7 +174,9 @@ pub async fn sources(
     Authenticated(caller): Authenticated,
     SubscriptionParams(path): SubscriptionParams,
 ) -> Result<Json<SourcesResponse>, AppError> {
-    Ok(Json(SourcesResponse { sources: state.onboarding.sources(&caller, &path).await? }))
+    Ok(Json(SourcesResponse {
+        sources: state.onboarding.sources(&caller, &path).await?,
+    }))
 }
 
 /// Link the subscription to the already onboarded MS Teams tenant of another one.

@@ -15,7 +15,7 @@ use super::{auth, directory, msteams};
         description = "Connects existing MS Teams tenants to the Fusion platform for Direct Routing.\n\n\
             Paths, roles, bodies and status codes follow the vendor's MS Teams onboarding page. \
             Extensions (ours): authentication under `/api/v01/auth`, `msteams/status`, \
-            `msteams/administrator`, the tenant and subscription lists, 409 for a second wizard start, \
+            `msteams/administrator`, the tenant and subscription lists, \
             and RFC 9457 problem+json bodies with a stable `code` on every error.\n\n\
             Sign in with `POST /api/v01/auth/login`, then send `Authorization: Bearer <token>`. \
             A tenant or subscription outside your tree of authority answers 404, like an unknown one.",

@@ -26,12 +26,18 @@ const BAD_CREDENTIALS: &str = "Invalid username or password";
 
 impl Accounts {
     pub fn new(db: Db, session_hours: u32) -> Self {
-        Accounts { db, session_ttl: Duration::hours(i64::from(session_hours.max(1))) }
+        Accounts {
+            db,
+            session_ttl: Duration::hours(i64::from(session_hours.max(1))),
+        }
     }
 
     pub async fn login(&self, username: &str, password: &str) -> Result<Session, AppError> {
         if username.trim().is_empty() || password.is_empty() {
-            return Err(AppError::invalid("validation_failed", "username and password are required"));
+            return Err(AppError::invalid(
+                "validation_failed",
+                "username and password are required",
+            ));
         }
         if username.len() > 128 || password.len() > 1024 {
             return Err(AppError::Unauthenticated(BAD_CREDENTIALS.into()));
@@ -57,7 +63,11 @@ impl Accounts {
         let caller = accounts::caller_for_username(&self.db, username.trim())
             .await?
             .ok_or_else(|| AppError::Internal("user vanished during sign-in".into()))?;
-        Ok(Session { token, expires_at, caller })
+        Ok(Session {
+            token,
+            expires_at,
+            caller,
+        })
     }
 
     pub async fn logout(&self, token: &str) -> Result<(), AppError> {
@@ -68,7 +78,11 @@ impl Accounts {
     pub async fn authenticate(&self, token: &str) -> Result<Caller, AppError> {
         accounts::caller_for_session(&self.db, &token::digest(token))
             .await?
-            .ok_or_else(|| AppError::Unauthenticated("The session is unknown or has expired: sign in again".into()))
+            .ok_or_else(|| {
+                AppError::Unauthenticated(
+                    "The session is unknown or has expired: sign in again".into(),
+                )
+            })
     }
 }
 
@@ -78,7 +92,11 @@ pub fn current_user(caller: &Caller) -> CurrentUser {
         display_name: caller.display_name.clone(),
         level: caller.level,
         draas_instance: caller.instance_slug.clone(),
-        node: NodeRef { id: caller.node_id, name: caller.node_name.clone(), kind: caller.level },
+        node: NodeRef {
+            id: caller.node_id,
+            name: caller.node_name.clone(),
+            kind: caller.level,
+        },
         profile: caller.profile.clone(),
         roles: caller.roles.iter().cloned().collect(),
     }

@@ -12,10 +12,16 @@ pub fn render(settings: &GroupSettings) -> String {
     let quoted = |value: &str| comment(value).replace('\'', "''");
     TEMPLATE
         .replace("{{GROUP_NAME_PS}}", &quoted(&settings.group_name))
-        .replace("{{APP_DISPLAY_NAME_PS}}", &quoted(&settings.app_display_name))
+        .replace(
+            "{{APP_DISPLAY_NAME_PS}}",
+            &quoted(&settings.app_display_name),
+        )
         .replace("{{GROUP_NAME}}", &comment(&settings.group_name))
         .replace("{{APP_DISPLAY_NAME}}", &comment(&settings.app_display_name))
-        .replace("{{SECRET_LIFETIME_MONTHS}}", &settings.secret_lifetime_months.to_string())
+        .replace(
+            "{{SECRET_LIFETIME_MONTHS}}",
+            &settings.secret_lifetime_months.to_string(),
+        )
 }
 
 #[cfg(test)]

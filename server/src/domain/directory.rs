@@ -30,14 +30,23 @@ impl Directory {
     ) -> Result<Paged<TenantSummary>, AppError> {
         caller.require(roles::TENANTS_READ)?;
         self.instance_id(caller, instance).await?;
-        let (rows, total) =
-            directory::list_tenants(&self.db, caller.node_id, search.trim(), page.size.into(), page.offset()).await?;
+        let (rows, total) = directory::list_tenants(
+            &self.db,
+            caller.node_id,
+            search.trim(),
+            page.size.into(),
+            page.offset(),
+        )
+        .await?;
         let results = rows
             .into_iter()
             .map(|row| TenantSummary {
                 uuid: row.id,
                 name: row.name,
-                reseller: NodeName { uuid: row.reseller_id, name: row.reseller_name },
+                reseller: NodeName {
+                    uuid: row.reseller_id,
+                    name: row.reseller_name,
+                },
                 subscription_count: u32::try_from(row.subscription_count).unwrap_or(u32::MAX),
             })
             .collect();
@@ -55,33 +64,68 @@ impl Directory {
         let instance_id = self.instance_id(caller, instance).await?;
         directory::tenant_in_tree(&self.db, instance_id, tenant.0, caller.node_id)
             .await?
-            .ok_or_else(|| AppError::NotFound(format!("No tenant {} in your tree of authority", tenant.0)))?;
-        let (rows, total) = directory::list_subscriptions(&self.db, tenant.0, page.size.into(), page.offset()).await?;
-        Ok(paged(rows.into_iter().map(subscription_summary).collect(), page, total))
+            .ok_or_else(|| {
+                AppError::NotFound(format!("No tenant {} in your tree of authority", tenant.0))
+            })?;
+        let (rows, total) =
+            directory::list_subscriptions(&self.db, tenant.0, page.size.into(), page.offset())
+                .await?;
+        Ok(paged(
+            rows.into_iter().map(subscription_summary).collect(),
+            page,
+            total,
+        ))
     }
 
     /// The subscription a path names, if it lies in the caller's tree of authority; 404
     /// otherwise, whether it does not exist or is someone else's.
-    pub async fn subscription(&self, caller: &Caller, path: &SubscriptionPath) -> Result<SubscriptionRecord, AppError> {
+    pub async fn subscription(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<SubscriptionRecord, AppError> {
         let instance_id = self.instance_id(caller, &path.instance).await?;
-        directory::subscription_in_tree(&self.db, instance_id, path.tenant.0, path.subscription.0, caller.node_id)
-            .await?
-            .ok_or_else(AppError::subscription_not_found)
+        directory::subscription_in_tree(
+            &self.db,
+            instance_id,
+            path.tenant.0,
+            path.subscription.0,
+            caller.node_id,
+        )
+        .await?
+        .ok_or_else(AppError::subscription_not_found)
     }
 
-    async fn instance_id(&self, caller: &Caller, instance: &DraasInstance) -> Result<i64, AppError> {
-        let unknown = || AppError::NotFound(format!("No DRaaS instance '{}' for this administrator", instance.as_str()));
+    async fn instance_id(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+    ) -> Result<i64, AppError> {
+        let unknown = || {
+            AppError::NotFound(format!(
+                "No DRaaS instance '{}' for this administrator",
+                instance.as_str()
+            ))
+        };
         if instance.as_str() != caller.instance_slug {
             return Err(unknown());
         }
-        directory::find_instance(&self.db, instance.as_str()).await?.ok_or_else(unknown)
+        directory::find_instance(&self.db, instance.as_str())
+            .await?
+            .ok_or_else(unknown)
     }
 }
 
 fn paged<T>(results: Vec<T>, page: PageRequest, total: i64) -> Paged<T> {
     let total = u64::try_from(total).unwrap_or(0);
     let pages = total.div_ceil(u64::from(page.size)).max(1);
-    Paged { results, pages: u32::try_from(pages).unwrap_or(u32::MAX), page: page.page, size: page.size, total }
+    Paged {
+        results,
+        pages: u32::try_from(pages).unwrap_or(u32::MAX),
+        page: page.page,
+        size: page.size,
+        total,
+    }
 }
 
 fn subscription_summary(row: SubscriptionRow) -> SubscriptionSummary {
@@ -117,5 +161,11 @@ pub fn ms_teams_state(
         "onboarding" | "failed" => step.and_then(|s| u8::try_from(s).ok()),
         _ => None,
     };
-    MsTeamsState { state: state.to_owned(), ms_tenant_id, domain, step, linked_to }
+    MsTeamsState {
+        state: state.to_owned(),
+        ms_tenant_id,
+        domain,
+        step,
+        linked_to,
+    }
 }

@@ -17,6 +17,9 @@ pub enum AppError {
     /// The request conflicts with work in progress (409).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
+    /// The path exists, but not for this HTTP method (405).
+    #[error("{0}")]
+    MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
@@ -28,11 +31,16 @@ pub enum AppError {
 
 impl AppError {
     pub fn invalid(code: &'static str, detail: impl Into<String>) -> Self {
-        AppError::Invalid { code, detail: detail.into() }
+        AppError::Invalid {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn subscription_not_found() -> Self {
-        AppError::NotFound("No MS Teams tenant found or the path tenant / subscription doesn't exist".into())
+        AppError::NotFound(
+            "No MS Teams tenant found or the path tenant / subscription doesn't exist".into(),
+        )
     }
 }
 

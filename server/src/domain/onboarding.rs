@@ -38,17 +38,28 @@ pub struct Onboarding {
 
 impl Onboarding {
     pub fn new(db: Db, directory: Directory, secrets: SecretBox) -> Self {
-        Onboarding { db, directory, secrets }
+        Onboarding {
+            db,
+            directory,
+            secrets,
+        }
     }
 
-    pub async fn set_application(&self, caller: &Caller, path: &SubscriptionPath, input: ApplicationInput) -> Result<(), AppError> {
+    pub async fn set_application(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        input: ApplicationInput,
+    ) -> Result<(), AppError> {
         caller.require(roles::APPLICATIONS_CREATE)?;
         let subscription = self.msteams_subscription(caller, path).await?;
         let sealed = self.secrets.seal(&input.secret)?;
         let mut tx = self.db.write.begin().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let existing = match msteams::owned_tenant(&mut tx, subscription.id).await? {
-            Some(tenant) => msteams::application(&mut tx, tenant.id).await?.map(|_| tenant),
+            Some(tenant) => msteams::application(&mut tx, tenant.id)
+                .await?
+                .map(|_| tenant),
             None => None,
         };
         let ms_tenant_id = match (&existing, input.ms_tenant_id) {
@@ -60,17 +71,26 @@ impl Onboarding {
             }
             (None, Some(given)) => given,
             (Some(tenant), given) => {
-                let stored = tenant.ms_tenant_id.as_deref().and_then(|id| MsTenantId::parse(id).ok());
+                let stored = tenant
+                    .ms_tenant_id
+                    .as_deref()
+                    .and_then(|id| MsTenantId::parse(id).ok());
                 match (stored, given) {
                     (Some(stored), Some(given)) if stored != given => {
                         return Err(AppError::invalid(
                             "ms_tenant_id_mismatch",
-                            format!("msTeamsTenantId {given} does not match the integrated MS Teams tenant {stored}"),
+                            format!(
+                                "msTeamsTenantId {given} does not match the integrated MS Teams tenant {stored}"
+                            ),
                         ));
                     }
                     (Some(stored), _) => stored,
                     (None, Some(given)) => given,
-                    (None, None) => return Err(AppError::Internal("integration without an MS tenant id".into())),
+                    (None, None) => {
+                        return Err(AppError::Internal(
+                            "integration without an MS tenant id".into(),
+                        ));
+                    }
                 }
             }
         };
@@ -87,7 +107,14 @@ impl Onboarding {
         }
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
         msteams::set_ms_tenant_id(&mut tx, tenant.id, ms_tenant_id.0).await?;
-        msteams::upsert_application(&mut tx, tenant.id, input.application_id.0, &sealed, &input.secret.hint()).await?;
+        msteams::upsert_application(
+            &mut tx,
+            tenant.id,
+            input.application_id.0,
+            &sealed,
+            &input.secret.hint(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -105,7 +132,14 @@ impl Onboarding {
         let mut tx = self.db.write.begin().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
-        msteams::upsert_administrator(&mut tx, tenant.id, username.as_str(), &sealed, &password.hint()).await?;
+        msteams::upsert_administrator(
+            &mut tx,
+            tenant.id,
+            username.as_str(),
+            &sealed,
+            &password.hint(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -118,42 +152,75 @@ impl Onboarding {
         secret: Secret,
     ) -> Result<(), AppError> {
         caller.require(roles::SECRET_RESET)?;
-        let subscription = self.directory.subscription(caller, path).await?;
+        let subscription = self.msteams_subscription(caller, path).await?;
         let sealed = self.secrets.seal(&secret)?;
         let mut tx = self.db.write.begin().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let no_application = || {
             AppError::invalid(
                 "no_application_integration",
-                format!("Subscription {} has no application integration to reset", subscription.id),
+                format!(
+                    "Subscription {} has no application integration to reset",
+                    subscription.id
+                ),
             )
         };
-        let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?.ok_or_else(no_application)?;
-        let application = msteams::application(&mut tx, tenant.id).await?.ok_or_else(no_application)?;
+        let tenant = msteams::owned_tenant(&mut tx, subscription.id)
+            .await?
+            .ok_or_else(no_application)?;
+        let application = msteams::application(&mut tx, tenant.id)
+            .await?
+            .ok_or_else(no_application)?;
         if application.application_id != application_id.to_string() {
             return Err(AppError::invalid(
                 "application_id_mismatch",
-                format!("applicationId {application_id} is not the application of the current integration"),
+                format!(
+                    "applicationId {application_id} is not the application of the current integration"
+                ),
             ));
         }
-        msteams::upsert_application(&mut tx, tenant.id, application_id.0, &sealed, &secret.hint()).await?;
+        msteams::upsert_application(
+            &mut tx,
+            tenant.id,
+            application_id.0,
+            &sealed,
+            &secret.hint(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    pub async fn create_app_script(&self, caller: &Caller, path: &SubscriptionPath) -> Result<FileDownload, AppError> {
+    pub async fn create_app_script(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<FileDownload, AppError> {
         caller.require(roles::DOWNLOAD_CREATE_APP)?;
-        let subscription = self.directory.subscription(caller, path).await?;
-        let settings = directory_store::group_settings_of_tenant(&self.db, caller.instance_id, subscription.tenant_id)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("no group settings above tenant {}", subscription.tenant_id)))?;
+        let subscription = self.msteams_subscription(caller, path).await?;
+        let settings = directory_store::group_settings_of_tenant(
+            &self.db,
+            caller.instance_id,
+            subscription.tenant_id,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "no group settings above tenant {}",
+                subscription.tenant_id
+            ))
+        })?;
         Ok(FileDownload {
             file_name: create_app::FILE_NAME.to_owned(),
             file_body: STANDARD.encode(create_app::render(&settings)),
         })
     }
 
-    pub async fn status(&self, caller: &Caller, path: &SubscriptionPath) -> Result<MsTeamsStatus, AppError> {
+    pub async fn status(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<MsTeamsStatus, AppError> {
         caller.require(roles::STATUS_READ)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
@@ -198,23 +265,39 @@ impl Onboarding {
         })
     }
 
-    pub async fn sources(&self, caller: &Caller, path: &SubscriptionPath) -> Result<Vec<LinkSource>, AppError> {
+    pub async fn sources(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<Vec<LinkSource>, AppError> {
         caller.require(roles::SOURCE_LIST)?;
         caller.require_above_tenant()?;
         let subscription = self.directory.subscription(caller, path).await?;
         let rows = msteams::onboarded_sources(&self.db, caller.node_id, subscription.id).await?;
         Ok(rows
             .into_iter()
-            .map(|row| LinkSource { subscription_id: row.id, subscription_name: row.name, tenant_name: row.tenant_name })
+            .map(|row| LinkSource {
+                subscription_id: row.id,
+                subscription_name: row.name,
+                tenant_name: row.tenant_name,
+            })
             .collect())
     }
 
-    pub async fn link(&self, caller: &Caller, path: &SubscriptionPath, source: SubscriptionId) -> Result<(), AppError> {
+    pub async fn link(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        source: SubscriptionId,
+    ) -> Result<(), AppError> {
         caller.require(roles::LINK)?;
         caller.require_above_tenant()?;
         let subscription = self.msteams_subscription(caller, path).await?;
         if source.0 == subscription.id {
-            return Err(AppError::invalid("invalid_link_source", "A subscription cannot be linked to itself"));
+            return Err(AppError::invalid(
+                "invalid_link_source",
+                "A subscription cannot be linked to itself",
+            ));
         }
         let sources = msteams::onboarded_sources(&self.db, caller.node_id, subscription.id).await?;
         if !sources.iter().any(|s| s.id == source.0) {
@@ -227,12 +310,19 @@ impl Onboarding {
             ));
         }
         let mut tx = self.db.write.begin().await?;
-        if msteams::owned_tenant(&mut tx, subscription.id).await?.is_some()
-            || msteams::linked_tenant(&mut tx, subscription.id).await?.is_some()
+        if msteams::owned_tenant(&mut tx, subscription.id)
+            .await?
+            .is_some()
+            || msteams::linked_tenant(&mut tx, subscription.id)
+                .await?
+                .is_some()
         {
             return Err(AppError::invalid(
                 "msteams_tenant_exists",
-                format!("Subscription {} already has an MS Teams tenant; unlink it first", subscription.id),
+                format!(
+                    "Subscription {} already has an MS Teams tenant; unlink it first",
+                    subscription.id
+                ),
             ));
         }
         let target = match msteams::owned_tenant(&mut tx, source.0).await? {
@@ -241,7 +331,12 @@ impl Onboarding {
         };
         let target = target
             .filter(|tenant| tenant.status == "onboarded")
-            .ok_or_else(|| AppError::invalid("invalid_link_source", format!("Subscription {} is no longer onboarded", source.0)))?;
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "invalid_link_source",
+                    format!("Subscription {} is no longer onboarded", source.0),
+                )
+            })?;
         msteams::insert_link(&mut tx, subscription.id, target.id).await?;
         tx.commit().await?;
         Ok(())
@@ -251,7 +346,8 @@ impl Onboarding {
         caller.require(roles::UNLINK)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut tx = self.db.write.begin().await?;
-        let direct_routing_users = directory_store::direct_routing_users(&mut tx, subscription.id).await?;
+        let direct_routing_users =
+            directory_store::direct_routing_users(&mut tx, subscription.id).await?;
         if direct_routing_users > 0 {
             return Err(AppError::invalid(
                 "direct_routing_users_remain",
@@ -261,15 +357,23 @@ impl Onboarding {
                 ),
             ));
         }
-        if msteams::linked_tenant(&mut tx, subscription.id).await?.is_some() {
+        if msteams::linked_tenant(&mut tx, subscription.id)
+            .await?
+            .is_some()
+        {
             msteams::delete_link(&mut tx, subscription.id).await?;
         } else {
-            let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?.ok_or_else(|| {
-                AppError::invalid(
-                    "no_msteams_tenant",
-                    format!("Subscription {} has no MS Teams tenant to unlink", subscription.id),
-                )
-            })?;
+            let tenant = msteams::owned_tenant(&mut tx, subscription.id)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "no_msteams_tenant",
+                        format!(
+                            "Subscription {} has no MS Teams tenant to unlink",
+                            subscription.id
+                        ),
+                    )
+                })?;
             refuse_if_shared(&mut tx, &tenant).await?;
             if tenant.status == "onboarding" {
                 return Err(AppError::invalid(
@@ -284,7 +388,11 @@ impl Onboarding {
     }
 
     /// The subscription, which must be one that can hold an MS Teams tenant.
-    async fn msteams_subscription(&self, caller: &Caller, path: &SubscriptionPath) -> Result<SubscriptionRecord, AppError> {
+    async fn msteams_subscription(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<SubscriptionRecord, AppError> {
         let subscription = self.directory.subscription(caller, path).await?;
         if subscription.license_type != "msteams" {
             return Err(AppError::invalid(
@@ -300,7 +408,10 @@ impl Onboarding {
 }
 
 /// A linked subscription shares another's tenant: its credentials are managed there.
-async fn refuse_if_linked(conn: &mut SqliteConnection, subscription: &SubscriptionRecord) -> Result<(), AppError> {
+async fn refuse_if_linked(
+    conn: &mut SqliteConnection,
+    subscription: &SubscriptionRecord,
+) -> Result<(), AppError> {
     match msteams::linked_tenant(conn, subscription.id).await? {
         Some(tenant) => Err(AppError::invalid(
             "subscription_linked",
@@ -313,12 +424,17 @@ async fn refuse_if_linked(conn: &mut SqliteConnection, subscription: &Subscripti
     }
 }
 
-async fn refuse_if_shared(conn: &mut SqliteConnection, tenant: &MsTeamsTenantRow) -> Result<(), AppError> {
+async fn refuse_if_shared(
+    conn: &mut SqliteConnection,
+    tenant: &MsTeamsTenantRow,
+) -> Result<(), AppError> {
     let linked = msteams::linked_subscription_count(conn, tenant.id).await?;
     if linked > 0 {
         Err(AppError::invalid(
             "linked_subscriptions_remain",
-            format!("{linked} other subscription(s) are linked to this MS Teams tenant; unlink them first"),
+            format!(
+                "{linked} other subscription(s) are linked to this MS Teams tenant; unlink them first"
+            ),
         ))
     } else {
         Ok(())

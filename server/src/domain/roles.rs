@@ -1,16 +1,19 @@
 //! The exact role strings of the vendor page, and our extensions.
 
-pub const APPLICATIONS_CREATE: &str = "tenants.instance.subscriptions.instance.msteams.applications.create";
+pub const APPLICATIONS_CREATE: &str =
+    "tenants.instance.subscriptions.instance.msteams.applications.create";
 pub const WIZARD_START: &str = "tenants.instance.subscriptions.instance.msteams.wizard.start";
 pub const WIZARD_READ: &str = "tenants.instance.subscriptions.instance.msteams.wizard.read";
 pub const UPDATE_VRP: &str = "tenants.instance.subscriptions.instance.msteams.update.vrp";
-pub const DOWNLOAD_CREATE_APP: &str = "tenants.instance.subscriptions.instance.downloads.create_app";
+pub const DOWNLOAD_CREATE_APP: &str =
+    "tenants.instance.subscriptions.instance.downloads.create_app";
 pub const SECRET_RESET: &str = "tenants.instance.subscriptions.instance.msteams.secret.reset";
 pub const UNLINK: &str = "tenants.instance.subscriptions.instance.msteams.unlink";
 pub const SOURCE_LIST: &str = "tenants.instance.subscriptions.instance.msteams.source.list";
 pub const LINK: &str = "tenants.instance.subscriptions.instance.msteams.link";
 pub const STATUS_READ: &str = "tenants.instance.subscriptions.instance.msteams.status.read";
-pub const ADMINISTRATOR_UPDATE: &str = "tenants.instance.subscriptions.instance.msteams.administrator.update";
+pub const ADMINISTRATOR_UPDATE: &str =
+    "tenants.instance.subscriptions.instance.msteams.administrator.update";
 /// Extension: list the tenants in the caller's tree of authority.
 pub const TENANTS_READ: &str = "tenants.read";
 /// Extension: list a tenant's subscriptions.
@@ -35,11 +38,27 @@ pub const ALL: &[&str] = &[
 
 /// The built-in profiles: name, description, roles.
 pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
-    let tenant_admin = ALL.iter().copied().filter(|role| *role != SOURCE_LIST && *role != LINK).collect();
-    let read_only = ALL.iter().copied().filter(|role| role.ends_with(".read")).collect();
+    let tenant_admin = ALL
+        .iter()
+        .copied()
+        .filter(|role| *role != SOURCE_LIST && *role != LINK)
+        .collect();
+    let read_only = ALL
+        .iter()
+        .copied()
+        .filter(|role| role.ends_with(".read"))
+        .collect();
     vec![
-        ("msteams-admin", "All MS Teams roles (group, distributor and reseller admins)", ALL.to_vec()),
-        ("msteams-tenant-admin", "All MS Teams roles but sources and link (tenant admins)", tenant_admin),
+        (
+            "msteams-admin",
+            "All MS Teams roles (group, distributor and reseller admins)",
+            ALL.to_vec(),
+        ),
+        (
+            "msteams-tenant-admin",
+            "All MS Teams roles but sources and link (tenant admins)",
+            tenant_admin,
+        ),
         ("read-only", "Only the .read roles", read_only),
     ]
 }

@@ -16,13 +16,18 @@ pub struct DraasInstance(String);
 impl DraasInstance {
     pub fn parse(value: &str) -> Result<Self, AppError> {
         let valid = (1..=40).contains(&value.len())
-            && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            && value
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
         if valid {
             Ok(DraasInstance(value.to_owned()))
         } else {
             Err(AppError::invalid(
                 PATH,
-                format!("draas_instance '{}' is not a valid instance name (lowercase letters, digits, '-', '_')", clip(value)),
+                format!(
+                    "draas_instance '{}' is not a valid instance name (lowercase letters, digits, '-', '_')",
+                    clip(value)
+                ),
             ))
         }
     }
@@ -38,9 +43,9 @@ pub struct TenantUuid(pub Uuid);
 
 impl TenantUuid {
     pub fn parse(value: &str) -> Result<Self, AppError> {
-        parse_guid(value)
-            .map(TenantUuid)
-            .ok_or_else(|| AppError::invalid(PATH, format!("tenant uuid '{}' is not a UUID", clip(value))))
+        parse_guid(value).map(TenantUuid).ok_or_else(|| {
+            AppError::invalid(PATH, format!("tenant uuid '{}' is not a UUID", clip(value)))
+        })
     }
 }
 
@@ -54,7 +59,10 @@ impl SubscriptionId {
             Ok(id) if id > 0 && !value.starts_with('+') => Ok(SubscriptionId(id)),
             _ => Err(AppError::invalid(
                 PATH,
-                format!("subscription_id '{}' is not a positive integer", clip(value)),
+                format!(
+                    "subscription_id '{}' is not a positive integer",
+                    clip(value)
+                ),
             )),
         }
     }
@@ -63,7 +71,10 @@ impl SubscriptionId {
         if id > 0 {
             Ok(SubscriptionId(id))
         } else {
-            Err(AppError::invalid(VALIDATION, "subscriptionId must be a positive integer"))
+            Err(AppError::invalid(
+                VALIDATION,
+                "subscriptionId must be a positive integer",
+            ))
         }
     }
 }
@@ -128,7 +139,10 @@ impl Secret {
     /// `field` names the body field in the error message.
     pub fn parse(field: &str, value: String) -> Result<Self, AppError> {
         if value.trim().is_empty() {
-            return Err(AppError::invalid(VALIDATION, format!("{field} must not be empty")));
+            return Err(AppError::invalid(
+                VALIDATION,
+                format!("{field} must not be empty"),
+            ));
         }
         if value.chars().count() > Self::MAX_LEN {
             return Err(AppError::invalid(
@@ -137,7 +151,10 @@ impl Secret {
             ));
         }
         if value.chars().any(char::is_control) {
-            return Err(AppError::invalid(VALIDATION, format!("{field} must not contain control characters")));
+            return Err(AppError::invalid(
+                VALIDATION,
+                format!("{field} must not contain control characters"),
+            ));
         }
         Ok(Secret(value))
     }
@@ -146,9 +163,11 @@ impl Secret {
         &self.0
     }
 
-    /// What may be shown of it: the first three characters, the rest masked.
+    /// What may be shown of it: the first three characters, the rest masked; fewer for
+    /// a short secret (at most a quarter of it), so that a hint never gives it away.
     pub fn hint(&self) -> String {
-        let head: String = self.0.chars().take(3).collect();
+        let shown = (self.0.chars().count() / 4).min(3);
+        let head: String = self.0.chars().take(shown).collect();
         format!("{head}…")
     }
 }
@@ -168,7 +187,10 @@ impl AdminUpn {
         let value = value.trim();
         let valid = value.len() <= 256
             && value.split_once('@').is_some_and(|(user, domain)| {
-                !user.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                !user.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
             })
             && !value.chars().any(|c| c.is_whitespace() || c.is_control());
         if valid {
@@ -203,7 +225,10 @@ impl PageRequest {
                 Ok(n) if (1..=max).contains(&n) => Ok(n),
                 _ => Err(AppError::invalid(
                     "invalid_query_parameter",
-                    format!("{name} must be an integer from 1 to {max}, not '{}'", clip(raw)),
+                    format!(
+                        "{name} must be an integer from 1 to {max}, not '{}'",
+                        clip(raw)
+                    ),
                 )),
             },
         };
@@ -220,7 +245,10 @@ impl PageRequest {
 
 /// Accepts the GUID forms Azure shows: hyphenated, optionally in braces, any case.
 fn parse_guid(value: &str) -> Option<Uuid> {
-    let inner = value.strip_prefix('{').and_then(|v| v.strip_suffix('}')).unwrap_or(value);
+    let inner = value
+        .strip_prefix('{')
+        .and_then(|v| v.strip_suffix('}'))
+        .unwrap_or(value);
     if inner.len() != 36 {
         return None;
     }
@@ -262,6 +290,11 @@ mod tests {
         let secret = Secret::parse("secret", "i6k8Q~e326mrmOiLBicPD".into()).unwrap();
         assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
         assert_eq!(secret.hint(), "i6k…");
+        assert_eq!(Secret::parse("password", "abc".into()).unwrap().hint(), "…");
+        assert_eq!(
+            Secret::parse("password", "hunter22".into()).unwrap().hint(),
+            "hu…"
+        );
         assert!(Secret::parse("secret", "   ".into()).is_err());
         assert!(Secret::parse("secret", "x".repeat(257)).is_err());
         assert!(Secret::parse("secret", "a\u{0}b".into()).is_err());
@@ -273,13 +306,26 @@ mod tests {
         assert_eq!((page.page, page.size), (1, 25));
         assert!(PageRequest::parse(Some("0"), None).is_err());
         assert!(PageRequest::parse(None, Some("1001")).is_err());
-        assert_eq!(PageRequest::parse(Some("3"), Some("10")).unwrap().offset(), 20);
+        assert_eq!(
+            PageRequest::parse(Some("3"), Some("10")).unwrap().offset(),
+            20
+        );
     }
 
     #[test]
     fn administrator_names_are_upns() {
-        assert_eq!(AdminUpn::parse("Admin@Contoso.onmicrosoft.com").unwrap().as_str(), "admin@contoso.onmicrosoft.com");
-        for bad in ["admin", "@contoso.com", "admin@contoso", "ad min@contoso.com"] {
+        assert_eq!(
+            AdminUpn::parse("Admin@Contoso.onmicrosoft.com")
+                .unwrap()
+                .as_str(),
+            "admin@contoso.onmicrosoft.com"
+        );
+        for bad in [
+            "admin",
+            "@contoso.com",
+            "admin@contoso",
+            "ad min@contoso.com",
+        ] {
             assert!(AdminUpn::parse(bad).is_err(), "{bad}");
         }
     }

@@ -16,14 +16,22 @@ pub struct AdminCredentials {
     pub password_hash: String,
 }
 
-pub async fn upsert_profile(db: &Db, name: &str, description: &str, roles: &[&str]) -> Result<(), AppError> {
+pub async fn upsert_profile(
+    db: &Db,
+    name: &str,
+    description: &str,
+    roles: &[&str],
+) -> Result<(), AppError> {
     let mut tx = db.write.begin().await?;
     sqlx::query("INSERT INTO profiles (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description")
         .bind(name)
         .bind(description)
         .execute(&mut *tx)
         .await?;
-    sqlx::query("DELETE FROM profile_roles WHERE profile = ?").bind(name).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM profile_roles WHERE profile = ?")
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
     for role in roles {
         sqlx::query("INSERT INTO profile_roles (profile, role) VALUES (?, ?)")
             .bind(name)
@@ -70,15 +78,26 @@ pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, AppError> {
     Ok(found.is_some())
 }
 
-pub async fn find_credentials(db: &Db, username: &str) -> Result<Option<AdminCredentials>, AppError> {
+pub async fn find_credentials(
+    db: &Db,
+    username: &str,
+) -> Result<Option<AdminCredentials>, AppError> {
     let row = sqlx::query("SELECT id, password_hash FROM admin_users WHERE username = ?")
         .bind(username)
         .fetch_optional(&db.read)
         .await?;
-    Ok(row.map(|row| AdminCredentials { id: row.get("id"), password_hash: row.get("password_hash") }))
+    Ok(row.map(|row| AdminCredentials {
+        id: row.get("id"),
+        password_hash: row.get("password_hash"),
+    }))
 }
 
-pub async fn insert_session(db: &Db, token_hash: &[u8], user_id: i64, expires_at: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn insert_session(
+    db: &Db,
+    token_hash: &[u8],
+    user_id: i64,
+    expires_at: DateTime<Utc>,
+) -> Result<(), AppError> {
     let mut tx = db.write.begin().await?;
     // Sign-in is a natural moment to forget expired sessions of this user.
     sqlx::query("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?")
@@ -86,19 +105,24 @@ pub async fn insert_session(db: &Db, token_hash: &[u8], user_id: i64, expires_at
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)")
-        .bind(token_hash)
-        .bind(user_id)
-        .bind(now())
-        .bind(expires_at)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(now())
+    .bind(expires_at)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?").bind(token_hash).execute(&db.write).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        .bind(token_hash)
+        .execute(&db.write)
+        .await?;
     Ok(())
 }
 
@@ -138,7 +162,10 @@ pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Calle
     caller_from_row(&db.read, row).await.map(Some)
 }
 
-async fn caller_from_row(executor: impl SqliteExecutor<'_>, row: sqlx::sqlite::SqliteRow) -> Result<Caller, AppError> {
+async fn caller_from_row(
+    executor: impl SqliteExecutor<'_>,
+    row: sqlx::sqlite::SqliteRow,
+) -> Result<Caller, AppError> {
     let profile: String = row.get("profile");
     let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM profile_roles WHERE profile = ?")
         .bind(&profile)
@@ -150,8 +177,10 @@ async fn caller_from_row(executor: impl SqliteExecutor<'_>, row: sqlx::sqlite::S
         user_id: row.get("id"),
         username: row.get("username"),
         display_name: row.get("display_name"),
-        level: AdminLevel::parse(&level).ok_or_else(|| AppError::Internal(format!("bad level {level}")))?,
-        node_id: Uuid::parse_str(&node_id).map_err(|_| AppError::Internal(format!("bad node id {node_id}")))?,
+        level: AdminLevel::parse(&level)
+            .ok_or_else(|| AppError::Internal(format!("bad level {level}")))?,
+        node_id: Uuid::parse_str(&node_id)
+            .map_err(|_| AppError::Internal(format!("bad node id {node_id}")))?,
         node_name: row.get("node_name"),
         instance_id: row.get("instance_id"),
         instance_slug: row.get("slug"),

@@ -56,12 +56,23 @@ const DESCENDANTS: &str = "WITH RECURSIVE down(id) AS (
       SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)";
 
 pub async fn find_instance(db: &Db, slug: &str) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar("SELECT id FROM draas_instances WHERE slug = ?").bind(slug).fetch_optional(&db.read).await?)
+    Ok(
+        sqlx::query_scalar("SELECT id FROM draas_instances WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&db.read)
+            .await?,
+    )
 }
 
 /// The tenant's name if it lies in the tree of authority below `caller_node`.
-pub async fn tenant_in_tree(db: &Db, instance_id: i64, tenant: Uuid, caller_node: Uuid) -> Result<Option<String>, AppError> {
-    let sql = format!("{ANCESTORS} SELECT (SELECT name FROM nodes WHERE id = ?1) FROM up WHERE id = ?3");
+pub async fn tenant_in_tree(
+    db: &Db,
+    instance_id: i64,
+    tenant: Uuid,
+    caller_node: Uuid,
+) -> Result<Option<String>, AppError> {
+    let sql =
+        format!("{ANCESTORS} SELECT (SELECT name FROM nodes WHERE id = ?1) FROM up WHERE id = ?3");
     Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(tenant.to_string())
         .bind(instance_id)
@@ -107,9 +118,17 @@ pub async fn list_tenants(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<TenantRow>, i64), AppError> {
-    let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern = format!(
+        "%{}%",
+        search
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
     let filter = "t.kind = 'tenant' AND t.name LIKE ?2 ESCAPE '\\'";
-    let total_sql = format!("{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {filter}");
+    let total_sql = format!(
+        "{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {filter}"
+    );
     let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(total_sql))
         .bind(caller_node.to_string())
         .bind(&pattern)
@@ -144,7 +163,12 @@ pub async fn list_tenants(
     Ok((tenants, total))
 }
 
-pub async fn list_subscriptions(db: &Db, tenant: Uuid, limit: i64, offset: i64) -> Result<(Vec<SubscriptionRow>, i64), AppError> {
+pub async fn list_subscriptions(
+    db: &Db,
+    tenant: Uuid,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<SubscriptionRow>, i64), AppError> {
     let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE tenant_id = ?")
         .bind(tenant.to_string())
         .fetch_one(&db.read)
@@ -184,14 +208,22 @@ pub async fn list_subscriptions(db: &Db, tenant: Uuid, limit: i64, offset: i64) 
     Ok((subscriptions, total))
 }
 
-pub async fn group_settings_of_tenant(db: &Db, instance_id: i64, tenant: Uuid) -> Result<Option<GroupSettings>, AppError> {
+pub async fn group_settings_of_tenant(
+    db: &Db,
+    instance_id: i64,
+    tenant: Uuid,
+) -> Result<Option<GroupSettings>, AppError> {
     let sql = format!(
         "{ANCESTORS}
          SELECT g.name, gs.app_display_name, gs.secret_lifetime_months
          FROM up JOIN nodes g ON g.id = up.id JOIN group_settings gs ON gs.group_id = g.id
          WHERE up.kind = 'group'"
     );
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(tenant.to_string()).bind(instance_id).fetch_optional(&db.read).await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(instance_id)
+        .fetch_optional(&db.read)
+        .await?;
     Ok(row.map(|row| GroupSettings {
         group_name: row.get("name"),
         app_display_name: row.get("app_display_name"),
@@ -199,16 +231,26 @@ pub async fn group_settings_of_tenant(db: &Db, instance_id: i64, tenant: Uuid) -
     }))
 }
 
-pub async fn direct_routing_users(conn: &mut SqliteConnection, subscription: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM fusion_users WHERE subscription_id = ? AND direct_routing = 1")
-        .bind(subscription)
-        .fetch_one(conn)
-        .await?)
+pub async fn direct_routing_users(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM fusion_users WHERE subscription_id = ? AND direct_routing = 1",
+    )
+    .bind(subscription)
+    .fetch_one(conn)
+    .await?)
 }
 
 // Seeding: idempotent inserts with fixed keys.
 
-pub async fn insert_instance(conn: &mut SqliteConnection, id: i64, slug: &str, name: &str) -> Result<(), AppError> {
+pub async fn insert_instance(
+    conn: &mut SqliteConnection,
+    id: i64,
+    slug: &str,
+    name: &str,
+) -> Result<(), AppError> {
     sqlx::query("INSERT OR IGNORE INTO draas_instances (id, slug, name) VALUES (?, ?, ?)")
         .bind(id)
         .bind(slug)
@@ -238,7 +280,12 @@ pub async fn insert_node(
     Ok(())
 }
 
-pub async fn insert_group_settings(conn: &mut SqliteConnection, group: Uuid, app_display_name: &str, lifetime_months: i64) -> Result<(), AppError> {
+pub async fn insert_group_settings(
+    conn: &mut SqliteConnection,
+    group: Uuid,
+    app_display_name: &str,
+    lifetime_months: i64,
+) -> Result<(), AppError> {
     sqlx::query("INSERT OR IGNORE INTO group_settings (group_id, app_display_name, secret_lifetime_months) VALUES (?, ?, ?)")
         .bind(group.to_string())
         .bind(app_display_name)
@@ -248,7 +295,13 @@ pub async fn insert_group_settings(conn: &mut SqliteConnection, group: Uuid, app
     Ok(())
 }
 
-pub async fn insert_subscription(conn: &mut SqliteConnection, id: i64, tenant: Uuid, name: &str, license_type: &str) -> Result<(), AppError> {
+pub async fn insert_subscription(
+    conn: &mut SqliteConnection,
+    id: i64,
+    tenant: Uuid,
+    name: &str,
+    license_type: &str,
+) -> Result<(), AppError> {
     sqlx::query("INSERT OR IGNORE INTO subscriptions (id, tenant_id, name, license_type, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(id)
         .bind(tenant.to_string())
@@ -260,7 +313,12 @@ pub async fn insert_subscription(conn: &mut SqliteConnection, id: i64, tenant: U
     Ok(())
 }
 
-pub async fn insert_fusion_user(conn: &mut SqliteConnection, subscription: i64, username: &str, direct_routing: bool) -> Result<(), AppError> {
+pub async fn insert_fusion_user(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+    username: &str,
+    direct_routing: bool,
+) -> Result<(), AppError> {
     sqlx::query("INSERT OR IGNORE INTO fusion_users (subscription_id, username, direct_routing) VALUES (?, ?, ?)")
         .bind(subscription)
         .bind(username)
@@ -271,12 +329,17 @@ pub async fn insert_fusion_user(conn: &mut SqliteConnection, subscription: i64, 
 }
 
 /// Turns direct routing on or off for every Fusion user of a subscription.
-pub async fn set_direct_routing(db: &Db, subscription: i64, enabled: bool) -> Result<u64, AppError> {
-    let result = sqlx::query("UPDATE fusion_users SET direct_routing = ? WHERE subscription_id = ?")
-        .bind(enabled)
-        .bind(subscription)
-        .execute(&db.write)
-        .await?;
+pub async fn set_direct_routing(
+    db: &Db,
+    subscription: i64,
+    enabled: bool,
+) -> Result<u64, AppError> {
+    let result =
+        sqlx::query("UPDATE fusion_users SET direct_routing = ? WHERE subscription_id = ?")
+            .bind(enabled)
+            .bind(subscription)
+            .execute(&db.write)
+            .await?;
     Ok(result.rows_affected())
 }
 

@@ -1,13 +1,15 @@
 //! Persistence: the SQLite database, its migrations, and the queries, one module per table group.
 
+pub mod accounts;
 pub mod audit;
 pub mod directory;
 pub mod msteams;
-pub mod accounts;
 
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 /// Two pools on one file: readers in parallel, and a single writer connection so that
 /// writes queue in-process instead of failing with SQLITE_BUSY.
@@ -19,7 +21,8 @@ pub struct Db {
 
 impl Db {
     pub async fn connect(database_url: &str) -> Result<Self, sqlx::Error> {
-        if let Some(dir) = sqlite_file_path(database_url).and_then(|p| p.parent().map(PathBuf::from))
+        if let Some(dir) =
+            sqlite_file_path(database_url).and_then(|p| p.parent().map(PathBuf::from))
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(&dir).map_err(sqlx::Error::Io)?;
@@ -30,16 +33,24 @@ impl Db {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let write = SqlitePoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
         sqlx::migrate!("../migrations").run(&write).await?;
-        let read = SqlitePoolOptions::new().max_connections(4).connect_with(options.read_only(true)).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.read_only(true))
+            .await?;
         Ok(Db { read, write })
     }
 }
 
 /// The file behind a `sqlite:` URL, if it names one (not `:memory:`).
 pub fn sqlite_file_path(database_url: &str) -> Option<PathBuf> {
-    let rest = database_url.strip_prefix("sqlite://").or_else(|| database_url.strip_prefix("sqlite:"))?;
+    let rest = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }

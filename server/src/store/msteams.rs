@@ -40,28 +40,51 @@ pub struct SourceRow {
     pub tenant_name: String,
 }
 
-const TENANT_COLUMNS: &str = "id, owner_subscription_id, ms_tenant_id, mode, status, domain, current_step";
+const TENANT_COLUMNS: &str =
+    "id, owner_subscription_id, ms_tenant_id, mode, status, domain, current_step";
 
 /// The MS Teams tenant a subscription owns.
-pub async fn owned_tenant(conn: &mut SqliteConnection, subscription: i64) -> Result<Option<MsTeamsTenantRow>, AppError> {
-    let sql = format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE owner_subscription_id = ?");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(subscription).fetch_optional(conn).await?)
+pub async fn owned_tenant(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<Option<MsTeamsTenantRow>, AppError> {
+    let sql =
+        format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE owner_subscription_id = ?");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(subscription)
+        .fetch_optional(conn)
+        .await?)
 }
 
 /// The MS Teams tenant a subscription is linked to (owned by another subscription).
-pub async fn linked_tenant(conn: &mut SqliteConnection, subscription: i64) -> Result<Option<MsTeamsTenantRow>, AppError> {
+pub async fn linked_tenant(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<Option<MsTeamsTenantRow>, AppError> {
     let sql = format!(
         "SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE id = (SELECT msteams_tenant_id FROM msteams_links WHERE subscription_id = ?)"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(subscription).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(subscription)
+        .fetch_optional(conn)
+        .await?)
 }
 
-pub async fn tenant_by_ms_tenant_id(conn: &mut SqliteConnection, ms_tenant_id: Uuid) -> Result<Option<MsTeamsTenantRow>, AppError> {
+pub async fn tenant_by_ms_tenant_id(
+    conn: &mut SqliteConnection,
+    ms_tenant_id: Uuid,
+) -> Result<Option<MsTeamsTenantRow>, AppError> {
     let sql = format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE ms_tenant_id = ?");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(ms_tenant_id.to_string()).fetch_optional(conn).await?)
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(ms_tenant_id.to_string())
+        .fetch_optional(conn)
+        .await?)
 }
 
-pub async fn application(conn: &mut SqliteConnection, tenant_row: i64) -> Result<Option<ApplicationRow>, AppError> {
+pub async fn application(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<Option<ApplicationRow>, AppError> {
     Ok(sqlx::query_as(
         "SELECT application_id, secret_hint, secret_expires_at, updated_at FROM msteams_applications WHERE msteams_tenant_id = ?",
     )
@@ -70,7 +93,10 @@ pub async fn application(conn: &mut SqliteConnection, tenant_row: i64) -> Result
     .await?)
 }
 
-pub async fn administrator(conn: &mut SqliteConnection, tenant_row: i64) -> Result<Option<AdministratorRow>, AppError> {
+pub async fn administrator(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<Option<AdministratorRow>, AppError> {
     Ok(sqlx::query_as("SELECT username, password_hint, updated_at FROM msteams_administrators WHERE msteams_tenant_id = ?")
         .bind(tenant_row)
         .fetch_optional(conn)
@@ -78,7 +104,10 @@ pub async fn administrator(conn: &mut SqliteConnection, tenant_row: i64) -> Resu
 }
 
 /// The subscription's own MS Teams tenant row, created (status `pending`) when missing.
-pub async fn ensure_owned_tenant(conn: &mut SqliteConnection, subscription: i64) -> Result<MsTeamsTenantRow, AppError> {
+pub async fn ensure_owned_tenant(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<MsTeamsTenantRow, AppError> {
     sqlx::query(
         "INSERT INTO msteams_tenants (owner_subscription_id, created_at, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(owner_subscription_id) DO NOTHING",
@@ -93,7 +122,11 @@ pub async fn ensure_owned_tenant(conn: &mut SqliteConnection, subscription: i64)
         .ok_or_else(|| AppError::Internal("msteams tenant row vanished".into()))
 }
 
-pub async fn set_ms_tenant_id(conn: &mut SqliteConnection, tenant_row: i64, ms_tenant_id: Uuid) -> Result<(), AppError> {
+pub async fn set_ms_tenant_id(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    ms_tenant_id: Uuid,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE msteams_tenants SET ms_tenant_id = ?, updated_at = ? WHERE id = ?")
         .bind(ms_tenant_id.to_string())
         .bind(now())
@@ -166,14 +199,23 @@ pub async fn upsert_administrator(
     Ok(())
 }
 
-pub async fn linked_subscription_count(conn: &mut SqliteConnection, tenant_row: i64) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM msteams_links WHERE msteams_tenant_id = ?")
-        .bind(tenant_row)
-        .fetch_one(conn)
-        .await?)
+pub async fn linked_subscription_count(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<i64, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT COUNT(*) FROM msteams_links WHERE msteams_tenant_id = ?")
+            .bind(tenant_row)
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
-pub async fn insert_link(conn: &mut SqliteConnection, subscription: i64, tenant_row: i64) -> Result<(), AppError> {
+pub async fn insert_link(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+    tenant_row: i64,
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO msteams_links (subscription_id, msteams_tenant_id, created_at) VALUES (?, ?, ?)")
         .bind(subscription)
         .bind(tenant_row)
@@ -184,18 +226,28 @@ pub async fn insert_link(conn: &mut SqliteConnection, subscription: i64, tenant_
 }
 
 pub async fn delete_link(conn: &mut SqliteConnection, subscription: i64) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM msteams_links WHERE subscription_id = ?").bind(subscription).execute(conn).await?;
+    sqlx::query("DELETE FROM msteams_links WHERE subscription_id = ?")
+        .bind(subscription)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Erases an MS Teams tenant with its credentials (they cascade).
 pub async fn delete_tenant(conn: &mut SqliteConnection, tenant_row: i64) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM msteams_tenants WHERE id = ?").bind(tenant_row).execute(conn).await?;
+    sqlx::query("DELETE FROM msteams_tenants WHERE id = ?")
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Subscriptions below `caller_node` whose MS Teams tenant (own or linked) is onboarded.
-pub async fn onboarded_sources(db: &Db, caller_node: Uuid, exclude_subscription: i64) -> Result<Vec<SourceRow>, AppError> {
+pub async fn onboarded_sources(
+    db: &Db,
+    caller_node: Uuid,
+    exclude_subscription: i64,
+) -> Result<Vec<SourceRow>, AppError> {
     Ok(sqlx::query_as(
         "WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)
          SELECT s.id, s.name, t.name AS tenant_name

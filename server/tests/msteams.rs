@@ -1,0 +1,1129 @@
+//! The MS Teams endpoints of a subscription, over HTTP against the real router and the
+//! demo data: each success case and each documented refusal.
+//!
+//! Demo data used here: Alpha Telecom holds Acme Corp (1 "Acme Teams", onboarded, two
+//! users with direct routing; 2 "Acme SIP Trunk", sip-trunks) and Globex (3 "Globex
+//! Teams", nothing yet; 4 "Globex Teams Lab", onboarded, no direct routing). Beta Voice
+//! holds Initech (5 "Initech Teams", onboarded, one direct-routing user; 6 "Initech Teams
+//! EU", linked to 5) and Umbrella (7 "Umbrella Teams", nothing yet).
+
+mod support;
+
+use axum::http::{Method, StatusCode};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use serde_json::{Value, json};
+use support::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp, sub_path};
+use uuid::Uuid;
+
+const ACME_MS_TENANT: &str = "27b418d0-b197-483d-a0b8-da90407a92c4";
+const ACME_APPLICATION: &str = "c035894c-81c3-49aa-8e3e-f245d9b30000";
+const INITECH_MS_TENANT: &str = "8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b";
+const NEW_MS_TENANT: &str = "6f1d2c3b-4a59-4e68-9d7c-8b9a0f1e2d3c";
+const NEW_APPLICATION: &str = "d46e9288-2029-4fd1-ac7b-f20749e61251";
+const NEW_SECRET: &str = "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC";
+
+async fn status_of(app: &TestApp, token: &str, tenant: Uuid, subscription: i64) -> Value {
+    let response = app
+        .get(&sub_path(tenant, subscription, "msteams/status"), token)
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "status of {subscription}: {}",
+        String::from_utf8_lossy(&response.bytes)
+    );
+    response.json()
+}
+
+async fn source_ids(app: &TestApp, token: &str, tenant: Uuid, subscription: i64) -> Vec<i64> {
+    let response = app
+        .get(&sub_path(tenant, subscription, "msteams/sources"), token)
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&response.bytes)
+    );
+    response.json()["sources"]
+        .as_array()
+        .expect("sources")
+        .iter()
+        .map(|s| s["subscriptionId"].as_i64().unwrap())
+        .collect()
+}
+
+async fn count(app: &TestApp, sql: &str, subscription: i64) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(subscription)
+        .fetch_one(&app.db.read)
+        .await
+        .expect(sql)
+}
+
+/// The rows an onboarded subscription owns: its tenant, application and administrator.
+async fn msteams_rows(app: &TestApp, subscription: i64) -> (i64, i64, i64) {
+    (
+        count(app, "SELECT COUNT(*) FROM msteams_tenants WHERE owner_subscription_id = ?", subscription).await,
+        count(
+            app,
+            "SELECT COUNT(*) FROM msteams_applications a JOIN msteams_tenants t ON t.id = a.msteams_tenant_id WHERE t.owner_subscription_id = ?",
+            subscription,
+        )
+        .await,
+        count(
+            app,
+            "SELECT COUNT(*) FROM msteams_administrators a JOIN msteams_tenants t ON t.id = a.msteams_tenant_id WHERE t.owner_subscription_id = ?",
+            subscription,
+        )
+        .await,
+    )
+}
+
+fn body_text(response: &support::TestResponse) -> String {
+    String::from_utf8_lossy(&response.bytes).into_owned()
+}
+
+// ---- applications ---------------------------------------------------------------
+
+#[tokio::test]
+async fn a_new_integration_is_stored_as_pending_with_only_a_hint_of_its_secret() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let response = app
+        .post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert!(response.bytes.is_empty());
+
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["msTenantId"], NEW_MS_TENANT);
+    assert_eq!(status["msApplicationId"], NEW_APPLICATION);
+    assert_eq!(status["status"], "pending");
+    assert_eq!(status["mode"], "direct_routing");
+    assert!(
+        status.get("domain").is_none(),
+        "no domain before the wizard: {status}"
+    );
+    assert_eq!(status["msGraph"]["configured"], true);
+    assert_eq!(status["msGraph"]["account"], NEW_APPLICATION);
+    assert_eq!(status["msGraph"]["secretHint"], "L4y…");
+    assert_eq!(status["powershell"]["configured"], false);
+    assert!(!status.to_string().contains(NEW_SECRET));
+}
+
+#[tokio::test]
+async fn a_new_integration_without_ms_teams_tenant_id_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    let response = app
+        .post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+            &token,
+            json!({"applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    let problem = response.assert_problem(400, "ms_tenant_id_required");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("msTeamsTenantId"),
+        "{problem}"
+    );
+    assert_eq!(app.snapshot().await, before);
+    app.get(&sub_path(TENANT_GLOBEX, 3, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn an_update_with_a_different_ms_teams_tenant_id_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    let response = app
+        .post(
+            &sub_path(TENANT_ACME, 1, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    response.assert_problem(400, "ms_tenant_id_mismatch");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn an_update_without_ms_teams_tenant_id_replaces_the_application_and_keeps_the_tenant() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let response = app
+        .post(
+            &sub_path(TENANT_ACME, 1, "msteams/applications"),
+            &token,
+            json!({"applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+
+    let status = status_of(&app, &token, TENANT_ACME, 1).await;
+    assert_eq!(status["msTenantId"], ACME_MS_TENANT);
+    assert_eq!(status["msApplicationId"], NEW_APPLICATION);
+    assert_eq!(status["msGraph"]["secretHint"], "L4y…");
+    assert_eq!(
+        status["status"], "onboarded",
+        "an update does not restart onboarding"
+    );
+}
+
+#[tokio::test]
+async fn an_update_may_repeat_the_same_ms_teams_tenant_id_in_any_guid_form() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let braced_upper = format!("{{{}}}", ACME_MS_TENANT.to_uppercase());
+    let response = app
+        .post(
+            &sub_path(TENANT_ACME, 1, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": braced_upper, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert_eq!(
+        status_of(&app, &token, TENANT_ACME, 1).await["msTenantId"],
+        ACME_MS_TENANT
+    );
+}
+
+#[tokio::test]
+async fn an_ms_teams_tenant_integrated_by_another_subscription_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let before = app.snapshot().await;
+    for ms_tenant in [ACME_MS_TENANT, INITECH_MS_TENANT] {
+        let response = app
+            .post(
+                &sub_path(TENANT_UMBRELLA, 7, "msteams/applications"),
+                &token,
+                json!({"msTeamsTenantId": ms_tenant, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+            )
+            .await;
+        let problem = response.assert_problem(400, "ms_tenant_already_integrated");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("link"),
+            "{problem}"
+        );
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_sip_trunks_subscription_cannot_hold_an_application() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    let response = app
+        .post(
+            &sub_path(TENANT_ACME, 2, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    response.assert_problem(400, "wrong_license_type");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_linked_subscription_manages_no_application_of_its_own() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let before = app.snapshot().await;
+    let response = app
+        .post(
+            &sub_path(TENANT_INITECH, 6, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    response.assert_problem(400, "subscription_linked");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_stored_secret_never_appears_in_any_response_nor_on_disk() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let secret = "Zq9~UniqueApplicationSecretForThisTest_0123";
+    let password = "Unique-Administrator-Password-4567";
+    let mut bodies = Vec::new();
+    let stored = app
+        .post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": secret}),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::NO_CONTENT);
+    bodies.push(stored);
+    let stored = app
+        .put(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/administrator"),
+            &token,
+            json!({"username": "admin@globex.onmicrosoft.com", "password": password}),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::NO_CONTENT);
+    bodies.push(stored);
+    for path in [
+        sub_path(TENANT_GLOBEX, 3, "msteams/status"),
+        sub_path(TENANT_GLOBEX, 4, "msteams/sources"),
+        format!("/api/v01/draas/demo/tenants/{TENANT_GLOBEX}/subscriptions"),
+        "/api/v01/draas/demo/tenants".to_owned(),
+        "/api/v01/auth/me".to_owned(),
+    ] {
+        let response = app.get(&path, &token).await;
+        assert_eq!(response.status, StatusCode::OK, "{path}");
+        bodies.push(response);
+    }
+    // Refusals echo nothing of what was sent either.
+    bodies.push(
+        app.post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": ACME_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": secret}),
+        )
+        .await,
+    );
+    bodies.push(
+        app.post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/reset_secret"),
+            &token,
+            json!({"applicationId": ACME_APPLICATION, "secret": secret}),
+        )
+        .await,
+    );
+    for response in &bodies {
+        let text = body_text(response);
+        assert!(
+            !text.contains(secret) && !text.contains(password),
+            "leaked in {text}"
+        );
+        for value in response.headers.values() {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            assert!(
+                !value.contains(secret) && !value.contains(password),
+                "leaked in a header: {value}"
+            );
+        }
+    }
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["msGraph"]["secretHint"], "Zq9…");
+    assert_eq!(status["powershell"]["secretHint"], "Uni…");
+
+    let on_disk = support::database_bytes(&app);
+    assert!(!on_disk.is_empty());
+    assert!(
+        !support::contains_bytes(&on_disk, secret.as_bytes()),
+        "the secret is stored in clear"
+    );
+    assert!(
+        !support::contains_bytes(&on_disk, password.as_bytes()),
+        "the password is stored in clear"
+    );
+}
+
+// ---- administrator ----------------------------------------------------------------
+
+#[tokio::test]
+async fn administrator_credentials_are_stored_and_only_the_account_and_a_hint_are_shown() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let password = "N3w-Adm1n-Passw0rd!";
+    let response = app
+        .put(
+            &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+            &token,
+            json!({"username": "Teams.Admin@Acme.onmicrosoft.com", "password": password}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert!(response.bytes.is_empty());
+
+    let status = status_of(&app, &token, TENANT_ACME, 1).await;
+    assert_eq!(status["powershell"]["configured"], true);
+    assert_eq!(
+        status["powershell"]["account"],
+        "teams.admin@acme.onmicrosoft.com"
+    );
+    assert_eq!(status["powershell"]["secretHint"], "N3w…");
+    assert!(!status.to_string().contains(password));
+}
+
+#[tokio::test]
+async fn administrator_credentials_prepare_a_subscription_without_an_ms_teams_tenant_id() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let response = app
+        .put(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/administrator"),
+            &token,
+            json!({"username": "admin@globex.onmicrosoft.com", "password": "S0me-Password"}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["status"], "pending");
+    assert!(status.get("msTenantId").is_none(), "{status}");
+    assert_eq!(status["powershell"]["configured"], true);
+    assert_eq!(status["msGraph"]["configured"], false);
+
+    // The application then still needs the MS Teams tenant id.
+    app.post(
+        &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+        &token,
+        json!({"applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+    )
+    .await
+    .assert_problem(400, "ms_tenant_id_required");
+}
+
+#[tokio::test]
+async fn an_administrator_name_that_is_not_a_upn_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    for username in [
+        "admin",
+        "admin@contoso",
+        "@contoso.com",
+        "ad min@contoso.com",
+        "",
+    ] {
+        let response = app
+            .put(
+                &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+                &token,
+                json!({"username": username, "password": "S0me-Password"}),
+            )
+            .await;
+        response.assert_problem(400, "validation_failed");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn administrator_credentials_are_refused_for_sip_trunks_and_linked_subscriptions() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let before = app.snapshot().await;
+    let body = json!({"username": "admin@contoso.onmicrosoft.com", "password": "S0me-Password"});
+    app.put(
+        &sub_path(TENANT_ACME, 2, "msteams/administrator"),
+        &token,
+        body.clone(),
+    )
+    .await
+    .assert_problem(400, "wrong_license_type");
+    app.put(
+        &sub_path(TENANT_INITECH, 6, "msteams/administrator"),
+        &token,
+        body,
+    )
+    .await
+    .assert_problem(400, "subscription_linked");
+    assert_eq!(app.snapshot().await, before);
+}
+
+// ---- downloads/create_app ------------------------------------------------------------
+
+#[tokio::test]
+async fn create_app_returns_the_group_powershell_script_in_base64() {
+    let app = TestApp::start().await;
+    let token = app.login("acme.admin").await;
+    let response = app
+        .call(
+            Method::POST,
+            &sub_path(TENANT_ACME, 1, "downloads/create_app"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", body_text(&response));
+    assert!(response.content_type().starts_with("application/json"));
+    let body = response.json();
+    assert_eq!(body["fileName"], "create_app.ps1");
+    let script = STANDARD
+        .decode(body["fileBody"].as_str().expect("fileBody"))
+        .expect("Base64");
+    let script = String::from_utf8(script).expect("UTF-8 script");
+    assert!(script.starts_with("#Requires -Version"), "{script}");
+    assert!(
+        script.contains("Generated by Fusion for the group \"Netaxis Group\""),
+        "{script}"
+    );
+    assert!(
+        script.contains("[string] $AppDisplayName = 'Fusion DRaaS Netaxis Group'"),
+        "{script}"
+    );
+    assert!(
+        script.contains("[int] $SecretLifetimeMonths = 12"),
+        "{script}"
+    );
+    assert!(
+        !script.contains("{{"),
+        "unrendered placeholder left: {script}"
+    );
+}
+
+#[tokio::test]
+async fn create_app_is_the_same_script_for_every_subscription_of_the_group() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let acme = app
+        .call(
+            Method::POST,
+            &sub_path(TENANT_ACME, 1, "downloads/create_app"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let umbrella = app
+        .call(
+            Method::POST,
+            &sub_path(TENANT_UMBRELLA, 7, "downloads/create_app"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(acme.status, StatusCode::OK);
+    assert_eq!(acme.json(), umbrella.json());
+}
+
+// ---- reset_secret ------------------------------------------------------------------
+
+#[tokio::test]
+async fn reset_secret_replaces_the_secret_of_the_current_application() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    assert_eq!(
+        status_of(&app, &token, TENANT_ACME, 1).await["msGraph"]["secretHint"],
+        "dem…"
+    );
+    let response = app
+        .post(
+            &sub_path(TENANT_ACME, 1, "msteams/reset_secret"),
+            &token,
+            json!({"applicationId": ACME_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert!(response.bytes.is_empty());
+    let status = status_of(&app, &token, TENANT_ACME, 1).await;
+    assert_eq!(status["msGraph"]["secretHint"], "L4y…");
+    assert_eq!(status["msApplicationId"], ACME_APPLICATION);
+    assert_eq!(status["msTenantId"], ACME_MS_TENANT);
+}
+
+#[tokio::test]
+async fn reset_secret_without_an_integration_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    let body = json!({"applicationId": ACME_APPLICATION, "secret": NEW_SECRET});
+    app.post(
+        &sub_path(TENANT_GLOBEX, 3, "msteams/reset_secret"),
+        &token,
+        body.clone(),
+    )
+    .await
+    .assert_problem(400, "no_application_integration");
+    app.post(
+        &sub_path(TENANT_ACME, 2, "msteams/reset_secret"),
+        &token,
+        body,
+    )
+    .await
+    .assert_problem(400, "wrong_license_type");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn create_app_is_refused_for_a_sip_trunk_subscription() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    app.call(
+        axum::http::Method::POST,
+        &sub_path(TENANT_ACME, 2, "downloads/create_app"),
+        Some(&token),
+        None,
+    )
+    .await
+    .assert_problem(400, "wrong_license_type");
+}
+
+#[tokio::test]
+async fn reset_secret_for_another_application_id_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    app.post(
+        &sub_path(TENANT_ACME, 1, "msteams/reset_secret"),
+        &token,
+        json!({"applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+    )
+    .await
+    .assert_problem(400, "application_id_mismatch");
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(
+        status_of(&app, &token, TENANT_ACME, 1).await["msGraph"]["secretHint"],
+        "dem…"
+    );
+}
+
+#[tokio::test]
+async fn reset_secret_on_a_linked_subscription_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let before = app.snapshot().await;
+    app.post(
+        &sub_path(TENANT_INITECH, 6, "msteams/reset_secret"),
+        &token,
+        json!({"applicationId": "c035894c-81c3-49aa-8e3e-f245d9b30002", "secret": NEW_SECRET}),
+    )
+    .await
+    .assert_problem(400, "subscription_linked");
+    assert_eq!(app.snapshot().await, before);
+}
+
+// ---- status ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn status_of_an_onboarded_subscription_shows_its_tenant_domain_and_integrations() {
+    let app = TestApp::start().await;
+    let token = app.login("acme.admin").await;
+    let status = status_of(&app, &token, TENANT_ACME, 1).await;
+    assert_eq!(status["msTenantId"], ACME_MS_TENANT);
+    assert_eq!(status["mode"], "direct_routing");
+    assert_eq!(status["status"], "onboarded");
+    assert_eq!(status["domain"], "acme.draas.demo");
+    assert_eq!(status["msApplicationId"], ACME_APPLICATION);
+    assert_eq!(status["powershell"]["configured"], true);
+    assert_eq!(
+        status["powershell"]["account"],
+        "admin@acme.onmicrosoft.com"
+    );
+    assert_eq!(status["powershell"]["secretHint"], "dem…");
+    assert_eq!(status["msGraph"]["configured"], true);
+    assert_eq!(status["msGraph"]["secretHint"], "dem…");
+    assert!(status.get("linkedTo").is_none(), "{status}");
+    let text = status.to_string();
+    assert!(
+        !text.contains("SeededSecretNotReal") && !text.contains("demo-admin-password"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn status_of_a_linked_subscription_shows_the_shared_tenant_and_its_owner() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let status = status_of(&app, &token, TENANT_INITECH, 6).await;
+    assert_eq!(status["linkedTo"], 5);
+    assert_eq!(status["msTenantId"], INITECH_MS_TENANT);
+    assert_eq!(status["status"], "onboarded");
+    assert_eq!(status["domain"], "initech.draas.demo");
+}
+
+#[tokio::test]
+async fn status_without_an_ms_teams_tenant_is_404() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    app.get(&sub_path(TENANT_GLOBEX, 3, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(&sub_path(TENANT_ACME, 2, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+// ---- sources -----------------------------------------------------------------------
+
+#[tokio::test]
+async fn sources_list_the_onboarded_subscriptions_of_the_callers_tree_except_the_target() {
+    let app = TestApp::start().await;
+    let alpha = app.login("alpha.admin").await;
+    let response = app
+        .get(&sub_path(TENANT_GLOBEX, 3, "msteams/sources"), &alpha)
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(
+        response.json(),
+        json!({"sources": [
+            {"subscriptionId": 1, "subscriptionName": "Acme Teams", "tenantName": "Acme Corp"},
+            {"subscriptionId": 4, "subscriptionName": "Globex Teams Lab", "tenantName": "Globex"},
+        ]})
+    );
+    assert_eq!(
+        source_ids(&app, &alpha, TENANT_ACME, 1).await,
+        vec![4],
+        "the target itself is not a source"
+    );
+
+    let beta = app.login("beta.admin").await;
+    assert_eq!(
+        source_ids(&app, &beta, TENANT_UMBRELLA, 7).await,
+        vec![5, 6]
+    );
+    assert_eq!(source_ids(&app, &beta, TENANT_INITECH, 5).await, vec![6]);
+
+    let group = app.login("group.admin").await;
+    assert_eq!(
+        source_ids(&app, &group, TENANT_UMBRELLA, 7).await,
+        vec![1, 4, 5, 6]
+    );
+}
+
+#[tokio::test]
+async fn sources_leave_out_subscriptions_that_are_not_onboarded_yet() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let stored = app
+        .post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        source_ids(&app, &token, TENANT_ACME, 2).await,
+        vec![1, 4],
+        "3 is pending, 2 is sip-trunks"
+    );
+}
+
+// ---- link --------------------------------------------------------------------------
+
+#[tokio::test]
+async fn linking_shares_the_onboarded_tenant_and_status_shows_the_link() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let response = app
+        .post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/link"),
+            &token,
+            json!({"subscriptionId": 1}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert!(response.bytes.is_empty());
+
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["linkedTo"], 1);
+    assert_eq!(status["msTenantId"], ACME_MS_TENANT);
+    assert_eq!(status["domain"], "acme.draas.demo");
+    assert_eq!(status["status"], "onboarded");
+
+    let list = app
+        .get(
+            &format!("/api/v01/draas/demo/tenants/{TENANT_GLOBEX}/subscriptions"),
+            &token,
+        )
+        .await
+        .json();
+    let three = list["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == 3)
+        .expect("subscription 3")
+        .clone();
+    assert_eq!(three["msTeams"]["state"], "linked");
+    assert_eq!(three["msTeams"]["linkedTo"], 1);
+}
+
+#[tokio::test]
+async fn linking_through_a_linked_subscription_reaches_the_owning_tenant() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let response = app
+        .post(
+            &sub_path(TENANT_UMBRELLA, 7, "msteams/link"),
+            &token,
+            json!({"subscriptionId": 6}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    let status = status_of(&app, &token, TENANT_UMBRELLA, 7).await;
+    assert_eq!(status["linkedTo"], 5);
+    assert_eq!(status["msTenantId"], INITECH_MS_TENANT);
+}
+
+#[tokio::test]
+async fn linking_to_a_source_that_is_not_onboarded_or_outside_the_tree_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    // 2: sip-trunks, never onboarded. 5 and 6: onboarded, but Beta's. 7: Beta's and not
+    // onboarded. 999: no such subscription.
+    for source in [2, 5, 6, 7, 999] {
+        let response = app
+            .post(
+                &sub_path(TENANT_GLOBEX, 3, "msteams/link"),
+                &token,
+                json!({"subscriptionId": source}),
+            )
+            .await;
+        response.assert_problem(400, "invalid_link_source");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn linking_to_a_pending_integration_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let stored = app
+        .post(
+            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": NEW_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::NO_CONTENT);
+    let before = app.snapshot().await;
+    app.post(
+        &sub_path(TENANT_UMBRELLA, 7, "msteams/link"),
+        &token,
+        json!({"subscriptionId": 3}),
+    )
+    .await
+    .assert_problem(400, "invalid_link_source");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_subscription_that_already_has_an_ms_teams_tenant_cannot_be_linked() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let before = app.snapshot().await;
+    // 4 owns an onboarded tenant; 6 is already linked to 5.
+    app.post(
+        &sub_path(TENANT_GLOBEX, 4, "msteams/link"),
+        &token,
+        json!({"subscriptionId": 1}),
+    )
+    .await
+    .assert_problem(400, "msteams_tenant_exists");
+    app.post(
+        &sub_path(TENANT_INITECH, 6, "msteams/link"),
+        &token,
+        json!({"subscriptionId": 1}),
+    )
+    .await
+    .assert_problem(400, "msteams_tenant_exists");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_subscription_cannot_be_linked_to_itself() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    for (tenant, subscription) in [(TENANT_GLOBEX, 3), (TENANT_ACME, 1)] {
+        app.post(
+            &sub_path(tenant, subscription, "msteams/link"),
+            &token,
+            json!({"subscriptionId": subscription}),
+        )
+        .await
+        .assert_problem(400, "invalid_link_source");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_sip_trunks_subscription_cannot_be_linked() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    app.post(
+        &sub_path(TENANT_ACME, 2, "msteams/link"),
+        &token,
+        json!({"subscriptionId": 1}),
+    )
+    .await
+    .assert_problem(400, "wrong_license_type");
+    assert_eq!(app.snapshot().await, before);
+}
+
+// ---- unlink ------------------------------------------------------------------------
+
+#[tokio::test]
+async fn unlink_is_refused_while_direct_routing_users_remain() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    let response = app
+        .call(
+            Method::POST,
+            &sub_path(TENANT_ACME, 1, "msteams/unlink"),
+            Some(&token),
+            None,
+        )
+        .await;
+    let problem = response.assert_problem(400, "direct_routing_users_remain");
+    assert!(
+        problem["detail"].as_str().unwrap().starts_with("2 user(s)"),
+        "{problem}"
+    );
+    assert_eq!(app.snapshot().await, before);
+    assert_eq!(
+        status_of(&app, &token, TENANT_ACME, 1).await["status"],
+        "onboarded"
+    );
+}
+
+#[tokio::test]
+async fn unlink_is_refused_while_other_subscriptions_share_the_tenant_then_erases_it() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let unlink = |subscription: i64| {
+        let app = &app;
+        let token = &token;
+        async move {
+            app.call(
+                Method::POST,
+                &sub_path(TENANT_INITECH, subscription, "msteams/unlink"),
+                Some(token),
+                None,
+            )
+            .await
+        }
+    };
+
+    // 5 still has a user with direct routing.
+    unlink(5)
+        .await
+        .assert_problem(400, "direct_routing_users_remain");
+    assert_eq!(
+        server::store::directory::set_direct_routing(&app.db, 5, false)
+            .await
+            .unwrap(),
+        1
+    );
+
+    // 6 is linked to 5's tenant.
+    let before = app.snapshot().await;
+    unlink(5)
+        .await
+        .assert_problem(400, "linked_subscriptions_remain");
+    assert_eq!(app.snapshot().await, before);
+
+    // Unlinking 6 removes only the link.
+    let response = unlink(6).await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM msteams_links WHERE subscription_id = ?",
+            6
+        )
+        .await,
+        0
+    );
+    app.get(&sub_path(TENANT_INITECH, 6, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        status_of(&app, &token, TENANT_INITECH, 5).await["status"],
+        "onboarded"
+    );
+    assert_eq!(msteams_rows(&app, 5).await, (1, 1, 1));
+
+    // Now 5 unlinks, and its tenant, application and administrator are gone.
+    let response = unlink(5).await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert_eq!(msteams_rows(&app, 5).await, (0, 0, 0));
+    let ms_tenant_rows: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM msteams_tenants WHERE ms_tenant_id = ?")
+            .bind(INITECH_MS_TENANT)
+            .fetch_one(&app.db.read)
+            .await
+            .unwrap();
+    assert_eq!(ms_tenant_rows, 0);
+    app.get(&sub_path(TENANT_INITECH, 5, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(
+        source_ids(&app, &token, TENANT_UMBRELLA, 7).await,
+        Vec::<i64>::new()
+    );
+
+    // The same MS Teams tenant may then be integrated afresh.
+    let response = app
+        .post(
+            &sub_path(TENANT_UMBRELLA, 7, "msteams/applications"),
+            &token,
+            json!({"msTeamsTenantId": INITECH_MS_TENANT, "applicationId": NEW_APPLICATION, "secret": NEW_SECRET}),
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+}
+
+#[tokio::test]
+async fn a_subscription_without_direct_routing_users_unlinks_directly() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    assert_eq!(msteams_rows(&app, 4).await, (1, 1, 1));
+    let response = app
+        .call(
+            Method::POST,
+            &sub_path(TENANT_GLOBEX, 4, "msteams/unlink"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        response.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        body_text(&response)
+    );
+    assert!(response.bytes.is_empty());
+    assert_eq!(msteams_rows(&app, 4).await, (0, 0, 0));
+    app.get(&sub_path(TENANT_GLOBEX, 4, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+    assert_eq!(source_ids(&app, &token, TENANT_GLOBEX, 3).await, vec![1]);
+    // Its Fusion user is still there: only the MS Teams data is erased.
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM fusion_users WHERE subscription_id = ?",
+            4
+        )
+        .await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn unlinking_a_subscription_with_nothing_to_unlink_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let before = app.snapshot().await;
+    for (tenant, subscription) in [(TENANT_GLOBEX, 3), (TENANT_UMBRELLA, 7), (TENANT_ACME, 2)] {
+        app.call(
+            Method::POST,
+            &sub_path(tenant, subscription, "msteams/unlink"),
+            Some(&token),
+            None,
+        )
+        .await
+        .assert_problem(400, "no_msteams_tenant");
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn unlinking_twice_is_refused_the_second_time() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let path = sub_path(TENANT_GLOBEX, 4, "msteams/unlink");
+    assert_eq!(
+        app.call(Method::POST, &path, Some(&token), None)
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    app.call(Method::POST, &path, Some(&token), None)
+        .await
+        .assert_problem(400, "no_msteams_tenant");
+}
+
+#[tokio::test]
+async fn a_short_password_is_not_given_away_by_its_hint() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    for password in ["x", "abc", "hunter2"] {
+        let response = app
+            .put(
+                &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+                &token,
+                json!({"username": "admin@acme.onmicrosoft.com", "password": password}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::NO_CONTENT);
+        let hint = status_of(&app, &token, TENANT_ACME, 1).await["powershell"]["secretHint"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(hint.ends_with('…'), "{hint}");
+        let shown = hint.trim_end_matches('…');
+        assert!(
+            shown.chars().count() * 4 <= password.chars().count(),
+            "hint {hint} shows too much of {password}"
+        );
+    }
+}
