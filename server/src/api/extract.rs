@@ -83,9 +83,40 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
 }
 
 /// serde's message without axum's prefix, e.g. "missing field `secret` at line 1 column 20".
+/// The offending value is left out: it may be a secret sent with the wrong type.
 fn body_error_text(text: &str) -> String {
     let reason = text.split_once(": ").map_or(text, |(_, rest)| rest);
+    let value_start = reason
+        .find("invalid type: ")
+        .or_else(|| reason.find("invalid value: "))
+        .and_then(|at| reason[at..].find(" `").map(|start| at + start));
+    let reason = match value_start {
+        Some(start) => match reason[start + 2..].find('`') {
+            Some(end) => format!("{}{}", &reason[..start], &reason[start + 3 + end..]),
+            None => reason.to_owned(),
+        },
+        None => reason.to_owned(),
+    };
     format!("The body does not match the expected shape: {reason}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn body_errors_name_the_field_but_not_the_value() {
+        let text = super::body_error_text(
+            "Failed to deserialize the JSON body into the target type: secret: invalid type: integer `12345`, expected a string at line 1 column 20",
+        );
+        assert!(!text.contains("12345"), "{text}");
+        assert!(
+            text.contains("invalid type: integer, expected a string"),
+            "{text}"
+        );
+        let missing = super::body_error_text(
+            "Failed to deserialize the JSON body into the target type: missing field `secret` at line 1 column 2",
+        );
+        assert!(missing.contains("missing field `secret`"), "{missing}");
+    }
 }
 
 /// The three path parameters that name a subscription, parsed.
