@@ -7,6 +7,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod seed;
+pub mod simulator;
 pub mod state;
 pub mod store;
 pub mod web;

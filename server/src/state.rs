@@ -7,6 +7,7 @@ use crate::{
     config::Config,
     crypto::SecretBox,
     domain::{accounts::Accounts, directory::Directory, onboarding::Onboarding},
+    simulator::SimulatorControl,
     store::Db,
 };
 
@@ -17,6 +18,7 @@ pub struct AppState {
     pub accounts: Accounts,
     pub directory: Directory,
     pub onboarding: Onboarding,
+    pub simulator: SimulatorControl,
 }
 
 impl AppState {
@@ -27,6 +29,7 @@ impl AppState {
             accounts: Accounts::new(db.clone(), config.session_hours),
             onboarding: Onboarding::new(db.clone(), directory.clone(), secrets),
             directory,
+            simulator: SimulatorControl::new(db.clone()),
             db,
         }
     }

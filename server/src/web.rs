@@ -6,7 +6,7 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use tower_http::trace::TraceLayer;
 
-use crate::{api, state::AppState};
+use crate::{api, simulator, state::AppState};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -14,6 +14,7 @@ pub fn router(state: AppState) -> Router {
     let context_state = state.clone();
     Router::new()
         .merge(api::router(state.clone()))
+        .merge(simulator::api::router(state.clone()))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -8,10 +8,12 @@ mod auth;
 mod listing;
 mod msteams;
 mod problem;
+mod simulator;
 mod wizard;
 
 pub use auth::*;
 pub use listing::*;
 pub use msteams::*;
 pub use problem::*;
+pub use simulator::*;
 pub use wizard::*;

@@ -100,25 +100,6 @@ fn body_error_text(text: &str) -> String {
     format!("The body does not match the expected shape: {reason}")
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn body_errors_name_the_field_but_not_the_value() {
-        let text = super::body_error_text(
-            "Failed to deserialize the JSON body into the target type: secret: invalid type: integer `12345`, expected a string at line 1 column 20",
-        );
-        assert!(!text.contains("12345"), "{text}");
-        assert!(
-            text.contains("invalid type: integer, expected a string"),
-            "{text}"
-        );
-        let missing = super::body_error_text(
-            "Failed to deserialize the JSON body into the target type: missing field `secret` at line 1 column 2",
-        );
-        assert!(missing.contains("missing field `secret`"), "{missing}");
-    }
-}
-
 /// The three path parameters that name a subscription, parsed.
 pub struct SubscriptionParams(pub SubscriptionPath);
 
@@ -235,4 +216,23 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         .find(|(name, _)| *name == SESSION_COOKIE)
         .map(|(_, token)| token.to_owned())
         .filter(|token| !token.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn body_errors_name_the_field_but_not_the_value() {
+        let text = super::body_error_text(
+            "Failed to deserialize the JSON body into the target type: secret: invalid type: integer `12345`, expected a string at line 1 column 20",
+        );
+        assert!(!text.contains("12345"), "{text}");
+        assert!(
+            text.contains("invalid type: integer, expected a string"),
+            "{text}"
+        );
+        let missing = super::body_error_text(
+            "Failed to deserialize the JSON body into the target type: missing field `secret` at line 1 column 2",
+        );
+        assert!(missing.contains("missing field `secret`"), "{missing}");
+    }
 }

@@ -7,6 +7,7 @@ use utoipa::{
 };
 
 use super::{auth, directory, msteams};
+use crate::simulator::api as simulator;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -26,6 +27,8 @@ use super::{auth, directory, msteams};
         directory::tenants, directory::subscriptions,
         msteams::applications, msteams::administrator, msteams::create_app, msteams::reset_secret,
         msteams::unlink, msteams::sources, msteams::link, msteams::status,
+        simulator::tenants, simulator::create_tenant, simulator::tenant, simulator::set_faults,
+        simulator::run_create_app, simulator::journal,
     ),
     components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, NodeName, IntegrationStatus, LinkSource)),
     modifiers(&BearerAuth),
@@ -33,6 +36,7 @@ use super::{auth, directory, msteams};
         (name = "auth", description = "Sign in and out (extension)"),
         (name = "directory", description = "Tenants and subscriptions in the caller's tree of authority (extension)"),
         (name = "msteams", description = "MS Teams onboarding of a subscription"),
+        (name = "simulator", description = "The embedded Microsoft simulator (extension; role simulator.manage)"),
     )
 )]
 pub struct ApiDoc;

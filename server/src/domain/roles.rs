@@ -19,6 +19,9 @@ pub const TENANTS_READ: &str = "tenants.read";
 /// Extension: list a tenant's subscriptions.
 pub const SUBSCRIPTIONS_READ: &str = "tenants.instance.subscriptions.read";
 
+/// Extension: drive the embedded Microsoft simulator (`/sim/v1`).
+pub const SIMULATOR_MANAGE: &str = "simulator.manage";
+
 /// Every MS Teams role, as held by group, distributor and reseller admins.
 pub const ALL: &[&str] = &[
     APPLICATIONS_CREATE,
@@ -34,6 +37,7 @@ pub const ALL: &[&str] = &[
     ADMINISTRATOR_UPDATE,
     TENANTS_READ,
     SUBSCRIPTIONS_READ,
+    SIMULATOR_MANAGE,
 ];
 
 /// The built-in profiles: name, description, roles.
@@ -41,7 +45,7 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<&'static str>)
     let tenant_admin = ALL
         .iter()
         .copied()
-        .filter(|role| *role != SOURCE_LIST && *role != LINK)
+        .filter(|role| ![SOURCE_LIST, LINK, SIMULATOR_MANAGE].contains(role))
         .collect();
     let read_only = ALL
         .iter()
@@ -56,7 +60,7 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<&'static str>)
         ),
         (
             "msteams-tenant-admin",
-            "All MS Teams roles but sources and link (tenant admins)",
+            "All MS Teams roles but sources, link and the simulator (tenant admins)",
             tenant_admin,
         ),
         ("read-only", "Only the .read roles", read_only),

@@ -1,0 +1,225 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A fault that can be switched on for a simulated MS tenant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum SimFault {
+    /// The administrator account has MFA on: scripted PowerShell sign-in fails.
+    MfaEnabled,
+    /// No free E1 / E3 / E5 license for the dummy user.
+    NoFreeLicense,
+    /// The domain's TXT record never propagates: verification gives up.
+    TxtNeverPropagates,
+    /// The application secret has expired.
+    SecretExpired,
+    /// The application secret is not the one Azure AD holds.
+    SecretWrong,
+    /// Graph answers 429 with Retry-After for a while.
+    GraphThrottling,
+    /// A just-created object is not found for a while.
+    ReplicationLag,
+}
+
+impl SimFault {
+    pub const ALL: [SimFault; 7] = [
+        SimFault::MfaEnabled,
+        SimFault::NoFreeLicense,
+        SimFault::TxtNeverPropagates,
+        SimFault::SecretExpired,
+        SimFault::SecretWrong,
+        SimFault::GraphThrottling,
+        SimFault::ReplicationLag,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SimFault::MfaEnabled => "mfa_enabled",
+            SimFault::NoFreeLicense => "no_free_license",
+            SimFault::TxtNeverPropagates => "txt_never_propagates",
+            SimFault::SecretExpired => "secret_expired",
+            SimFault::SecretWrong => "secret_wrong",
+            SimFault::GraphThrottling => "graph_throttling",
+            SimFault::ReplicationLag => "replication_lag",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|fault| fault.as_str() == value)
+    }
+}
+
+/// The license SKUs the onboarding can use for its dummy user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum SkuPart {
+    /// Office 365 E1.
+    #[serde(rename = "STANDARDPACK")]
+    E1,
+    /// Office 365 E3.
+    #[serde(rename = "ENTERPRISEPACK")]
+    E3,
+    /// Office 365 E5.
+    #[serde(rename = "ENTERPRISEPREMIUM")]
+    E5,
+}
+
+impl SkuPart {
+    pub const ALL: [SkuPart; 3] = [SkuPart::E1, SkuPart::E3, SkuPart::E5];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkuPart::E1 => "STANDARDPACK",
+            SkuPart::E3 => "ENTERPRISEPACK",
+            SkuPart::E5 => "ENTERPRISEPREMIUM",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|sku| sku.as_str() == value)
+    }
+}
+
+/// `POST /sim/v1/tenants`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewSimTenant {
+    /// The tenant id to use; a new GUID when absent.
+    #[serde(default)]
+    pub ms_tenant_id: Option<String>,
+    /// A display name such as `Contoso`; it also makes the initial domain.
+    pub name: String,
+    /// Prepaid units per SKU; absent means 5 E5 licenses.
+    #[serde(default)]
+    pub licenses: Option<BTreeMap<SkuPart, u32>>,
+    #[serde(default)]
+    pub faults: Vec<SimFault>,
+}
+
+/// `PUT /sim/v1/tenants/{id}/faults`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SimFaults {
+    pub faults: Vec<SimFault>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimTenantSummary {
+    pub ms_tenant_id: String,
+    pub name: String,
+    pub initial_domain: String,
+    pub faults: Vec<SimFault>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Everything a simulated tenant holds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimTenantDetail {
+    #[serde(flatten)]
+    pub tenant: SimTenantSummary,
+    pub applications: Vec<SimApplication>,
+    pub licenses: Vec<SimLicense>,
+    pub domains: Vec<SimDomain>,
+    pub dns_records: Vec<SimDnsRecord>,
+    pub users: Vec<SimUser>,
+    pub voice_objects: Vec<SimVoiceObject>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimApplication {
+    pub application_id: String,
+    pub display_name: String,
+    pub secrets: Vec<SimSecret>,
+}
+
+/// A secret as Azure AD shows it: a hint and the expiry, never the value.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimSecret {
+    pub hint: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimLicense {
+    pub sku_part_number: SkuPart,
+    pub prepaid_units: u32,
+    pub consumed_units: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimDomain {
+    pub name: String,
+    pub verified: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimDnsRecord {
+    pub domain: String,
+    pub record_type: String,
+    pub name: String,
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimUser {
+    pub user_principal_name: String,
+    pub licenses: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimVoiceObject {
+    /// `pstn_usage`, `voice_route` or `voice_routing_policy`.
+    pub kind: String,
+    pub identity: String,
+}
+
+/// What running create_app.ps1 against a simulated tenant prints: paste it into
+/// `msteams/applications`. The secret is shown this once.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MintedCredentials {
+    pub ms_teams_tenant_id: String,
+    pub application_id: String,
+    pub secret: String,
+    pub secret_expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimJournalEntry {
+    pub id: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// e.g. `POST /applications` or `New-CsOnlinePSTNUsage`.
+    pub operation: String,
+    pub target: String,
+    /// `ok`, `already_exists`, `throttled`, `error`, …
+    pub outcome: String,
+    pub status: u16,
+    pub latency_ms: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}

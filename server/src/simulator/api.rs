@@ -1,0 +1,183 @@
+//! `/sim/v1`: the simulator's control API (extension), thin over `SimulatorControl`.
+
+use std::collections::HashMap;
+
+use app::api_types::{
+    MintedCredentials, NewSimTenant, Problem, SimFaults, SimJournalEntry, SimTenantDetail,
+    SimTenantSummary,
+};
+use axum::{
+    Json, Router,
+    extract::{DefaultBodyLimit, Path, Query, State},
+    http::StatusCode,
+    middleware,
+    routing::{get, post, put},
+};
+
+use crate::{
+    api::{
+        BODY_LIMIT, audit,
+        extract::{ApiJson, Authenticated},
+    },
+    domain::{AppError, types::MsTenantId},
+    state::AppState,
+};
+
+pub fn router(state: AppState) -> Router<AppState> {
+    let sim = Router::new()
+        .route("/tenants", get(tenants).post(create_tenant))
+        .route("/tenants/{ms_tenant_id}", get(tenant))
+        .route("/tenants/{ms_tenant_id}/faults", put(set_faults))
+        .route("/tenants/{ms_tenant_id}/create_app", post(run_create_app))
+        .route("/tenants/{ms_tenant_id}/journal", get(journal))
+        .fallback(|| async { AppError::NotFound("No such simulator endpoint".into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state,
+            audit::record_mutations,
+        ));
+    Router::new().nest("/sim/v1", sim)
+}
+
+fn tenant_id(raw: &str) -> Result<MsTenantId, AppError> {
+    MsTenantId::parse(raw).map_err(|_| {
+        AppError::invalid(
+            "invalid_path_parameter",
+            format!("'{raw}' is not a tenant GUID"),
+        )
+    })
+}
+
+/// Create a simulated MS tenant with chosen licenses and faults.
+#[utoipa::path(post, path = "/sim/v1/tenants", tag = "simulator", security(("bearer" = [])), request_body = NewSimTenant,
+    responses(
+        (status = 201, description = "The simulated tenant", body = SimTenantDetail),
+        (status = 400, description = "Invalid input", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The simulator.manage role is required", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A tenant with this id exists", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn create_tenant(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    ApiJson(body): ApiJson<NewSimTenant>,
+) -> Result<(StatusCode, Json<SimTenantDetail>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(state.simulator.create_tenant(&caller, body).await?),
+    ))
+}
+
+/// The simulated MS tenants.
+#[utoipa::path(get, path = "/sim/v1/tenants", tag = "simulator", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every simulated tenant", body = Vec<SimTenantSummary>),
+        (status = 403, description = "The simulator.manage role is required", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn tenants(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+) -> Result<Json<Vec<SimTenantSummary>>, AppError> {
+    Ok(Json(state.simulator.tenants(&caller).await?))
+}
+
+/// Everything a simulated tenant holds: applications, licenses, domains, DNS records,
+/// users and Teams voice objects.
+#[utoipa::path(get, path = "/sim/v1/tenants/{ms_tenant_id}", tag = "simulator", security(("bearer" = [])),
+    params(("ms_tenant_id" = uuid::Uuid, Path, description = "The simulated Azure AD tenant id")),
+    responses(
+        (status = 200, description = "The simulated tenant", body = SimTenantDetail),
+        (status = 404, description = "No such simulated tenant", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn tenant(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<SimTenantDetail>, AppError> {
+    Ok(Json(
+        state.simulator.tenant(&caller, tenant_id(&id)?).await?,
+    ))
+}
+
+/// Replace the faults switched on for a simulated tenant.
+#[utoipa::path(put, path = "/sim/v1/tenants/{ms_tenant_id}/faults", tag = "simulator", security(("bearer" = [])),
+    params(("ms_tenant_id" = uuid::Uuid, Path, description = "The simulated Azure AD tenant id")),
+    request_body = SimFaults,
+    responses(
+        (status = 200, description = "The tenant with its faults", body = SimTenantSummary),
+        (status = 400, description = "Unknown fault", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such simulated tenant", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn set_faults(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<SimFaults>,
+) -> Result<Json<SimTenantSummary>, AppError> {
+    Ok(Json(
+        state
+            .simulator
+            .set_faults(&caller, tenant_id(&id)?, &body.faults)
+            .await?,
+    ))
+}
+
+/// Run create_app.ps1 in the simulated tenant: returns the MS tenant id, application id
+/// and a new secret, ready for `msteams/applications`.
+#[utoipa::path(post, path = "/sim/v1/tenants/{ms_tenant_id}/create_app", tag = "simulator", security(("bearer" = [])),
+    params(("ms_tenant_id" = uuid::Uuid, Path, description = "The simulated Azure AD tenant id")),
+    responses(
+        (status = 200, description = "What the script prints", body = MintedCredentials),
+        (status = 404, description = "No such simulated tenant", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn run_create_app(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<MintedCredentials>, AppError> {
+    Ok(Json(
+        state
+            .simulator
+            .run_create_app(&caller, tenant_id(&id)?)
+            .await?,
+    ))
+}
+
+/// The journal of simulated Graph and PowerShell calls, newest first.
+#[utoipa::path(get, path = "/sim/v1/tenants/{ms_tenant_id}/journal", tag = "simulator", security(("bearer" = [])),
+    params(
+        ("ms_tenant_id" = uuid::Uuid, Path, description = "The simulated Azure AD tenant id"),
+        ("limit" = Option<u32>, Query, description = "At most this many entries (default 200, at most 1000)"),
+    ),
+    responses(
+        (status = 200, description = "Journal entries", body = Vec<SimJournalEntry>),
+        (status = 404, description = "No such simulated tenant", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn journal(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Vec<SimJournalEntry>>, AppError> {
+    let limit = match query.get("limit") {
+        None => 200,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "invalid_query_parameter",
+                    "limit must be an integer from 1 to 1000",
+                )
+            })?,
+    };
+    Ok(Json(
+        state
+            .simulator
+            .journal(&caller, tenant_id(&id)?, limit)
+            .await?,
+    ))
+}

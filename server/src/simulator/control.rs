@@ -1,0 +1,303 @@
+//! The simulator's control operations: create and inspect simulated MS tenants, switch
+//! faults, and run create_app.ps1 against one. Administrators with the
+//! `simulator.manage` role only.
+
+use std::time::Instant;
+
+use app::api_types::{
+    MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimTenantDetail, SimTenantSummary,
+};
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{Months, Utc};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::store::{self, JournalLine};
+use crate::{
+    domain::{AppError, Caller, roles, types::MsTenantId},
+    store::Db,
+};
+
+/// The display name create_app.ps1 gives the application unless told otherwise.
+pub const DEFAULT_APP_NAME: &str = "Fusion DRaaS";
+const SECRET_LIFETIME_MONTHS: u32 = 12;
+
+#[derive(Clone, Debug)]
+pub struct SimulatorControl {
+    db: Db,
+}
+
+impl SimulatorControl {
+    pub fn new(db: Db) -> Self {
+        SimulatorControl { db }
+    }
+
+    pub async fn create_tenant(
+        &self,
+        caller: &Caller,
+        input: NewSimTenant,
+    ) -> Result<SimTenantDetail, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        let name = input.name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(AppError::invalid(
+                "validation_failed",
+                "name must be 1 to 64 characters",
+            ));
+        }
+        let id = match input.ms_tenant_id.as_deref() {
+            Some(raw) => MsTenantId::parse(raw)?.0,
+            None => Uuid::new_v4(),
+        }
+        .to_string();
+        let licenses = input.licenses.unwrap_or_else(store::default_licenses);
+        let mut tx = self.db.write.begin().await?;
+        if store::tenant_exists(&mut tx, &id).await? {
+            return Err(AppError::Conflict {
+                code: "sim_tenant_exists",
+                detail: format!("A simulated tenant {id} exists already"),
+            });
+        }
+        let mut domain = format!("{}.onmicrosoft.com", domain_label(name));
+        if store::initial_domain_taken(&mut tx, &domain).await? {
+            domain = format!("{}{}.onmicrosoft.com", domain_label(name), &id[..4]);
+        }
+        store::insert_tenant(&mut tx, &id, name, &domain).await?;
+        for (sku, units) in licenses {
+            store::set_license(&mut tx, &id, sku, units).await?;
+        }
+        store::replace_faults(&mut tx, &id, &input.faults).await?;
+        tx.commit().await?;
+        self.detail(&id).await
+    }
+
+    pub async fn tenants(&self, caller: &Caller) -> Result<Vec<SimTenantSummary>, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        store::summaries(&self.db, None).await
+    }
+
+    pub async fn tenant(
+        &self,
+        caller: &Caller,
+        id: MsTenantId,
+    ) -> Result<SimTenantDetail, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        self.detail(&id.to_string()).await
+    }
+
+    pub async fn set_faults(
+        &self,
+        caller: &Caller,
+        id: MsTenantId,
+        faults: &[SimFault],
+    ) -> Result<SimTenantSummary, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        let id = id.to_string();
+        let mut tx = self.db.write.begin().await?;
+        if !store::tenant_exists(&mut tx, &id).await? {
+            return Err(not_found(&id));
+        }
+        store::replace_faults(&mut tx, &id, faults).await?;
+        tx.commit().await?;
+        self.summary(&id).await
+    }
+
+    /// What create_app.ps1 does in the tenant: register (or reuse) the application, make
+    /// its service principal, grant consent, add a secret, and print the three values.
+    pub async fn run_create_app(
+        &self,
+        caller: &Caller,
+        id: MsTenantId,
+    ) -> Result<MintedCredentials, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        let tenant = id.to_string();
+        let started = Instant::now();
+        let mut tx = self.db.write.begin().await?;
+        if !store::tenant_exists(&mut tx, &tenant).await? {
+            return Err(not_found(&tenant));
+        }
+        let app_id = match store::application_by_name(&mut tx, &tenant, DEFAULT_APP_NAME).await? {
+            Some(app_id) => {
+                journal(
+                    &mut tx,
+                    &tenant,
+                    started,
+                    "GET /applications",
+                    &app_id,
+                    "ok",
+                    200,
+                )
+                .await?;
+                app_id
+            }
+            None => {
+                let app_id = Uuid::new_v4().to_string();
+                store::insert_application(&mut tx, &tenant, &app_id, DEFAULT_APP_NAME).await?;
+                journal(
+                    &mut tx,
+                    &tenant,
+                    started,
+                    "POST /applications",
+                    &app_id,
+                    "created",
+                    201,
+                )
+                .await?;
+                journal(
+                    &mut tx,
+                    &tenant,
+                    started,
+                    "POST /servicePrincipals",
+                    &app_id,
+                    "created",
+                    201,
+                )
+                .await?;
+                journal(
+                    &mut tx,
+                    &tenant,
+                    started,
+                    "POST /servicePrincipals/{id}/appRoleAssignments",
+                    &app_id,
+                    "created",
+                    201,
+                )
+                .await?;
+                app_id
+            }
+        };
+        let secret = mint_secret();
+        let expires_at = Utc::now() + Months::new(SECRET_LIFETIME_MONTHS);
+        store::insert_secret(
+            &mut tx,
+            &app_id,
+            &secret_hash(&secret),
+            &secret[..3],
+            expires_at,
+        )
+        .await?;
+        journal(
+            &mut tx,
+            &tenant,
+            started,
+            "POST /applications/{id}/addPassword",
+            &app_id,
+            "created",
+            200,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(MintedCredentials {
+            ms_teams_tenant_id: tenant,
+            application_id: app_id,
+            secret,
+            secret_expires_at: expires_at,
+        })
+    }
+
+    pub async fn journal(
+        &self,
+        caller: &Caller,
+        id: MsTenantId,
+        limit: u32,
+    ) -> Result<Vec<SimJournalEntry>, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        let tenant = id.to_string();
+        self.summary(&tenant).await?;
+        store::journal_entries(&self.db, &tenant, i64::from(limit.clamp(1, 1000))).await
+    }
+
+    async fn summary(&self, id: &str) -> Result<SimTenantSummary, AppError> {
+        store::summaries(&self.db, Some(id))
+            .await?
+            .pop()
+            .ok_or_else(|| not_found(id))
+    }
+
+    async fn detail(&self, id: &str) -> Result<SimTenantDetail, AppError> {
+        let tenant = self.summary(id).await?;
+        Ok(SimTenantDetail {
+            applications: store::applications(&self.db, id).await?,
+            licenses: store::licenses(&self.db, id).await?,
+            domains: store::domains(&self.db, id).await?,
+            dns_records: store::dns_records(&self.db, id).await?,
+            users: store::users(&self.db, id).await?,
+            voice_objects: store::voice_objects(&self.db, id).await?,
+            tenant,
+        })
+    }
+}
+
+async fn journal(
+    conn: &mut sqlx::SqliteConnection,
+    tenant: &str,
+    started: Instant,
+    operation: &str,
+    target: &str,
+    outcome: &str,
+    status: u16,
+) -> Result<(), AppError> {
+    let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+    store::journal(
+        conn,
+        tenant,
+        JournalLine {
+            operation,
+            target,
+            outcome,
+            status,
+            latency_ms,
+            detail: None,
+        },
+    )
+    .await
+}
+
+fn not_found(id: &str) -> AppError {
+    AppError::NotFound(format!("No simulated MS tenant {id}"))
+}
+
+/// `Contoso Ltd.` → `contosoltd`: the label of the tenant's initial domain.
+fn domain_label(name: &str) -> String {
+    let label: String = name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .take(40)
+        .collect();
+    if label.is_empty() {
+        "tenant".to_owned()
+    } else {
+        label
+    }
+}
+
+/// A secret in Azure AD's shape: three characters, `8Q~`, then 34 more.
+fn mint_secret() -> String {
+    let mut bytes = [0u8; 30];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    let body = URL_SAFE_NO_PAD.encode(bytes).replace('-', "~");
+    format!("{}8Q~{}", &body[..3], &body[3..37])
+}
+
+pub fn secret_hash(secret: &str) -> Vec<u8> {
+    Sha256::digest(secret.as_bytes()).to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn minted_secrets_look_like_azure_ones() {
+        let secret = super::mint_secret();
+        assert_eq!(secret.len(), 40, "{secret}");
+        assert_eq!(&secret[3..6], "8Q~");
+        assert_ne!(secret, super::mint_secret());
+    }
+
+    #[test]
+    fn initial_domains_are_lowercase_alphanumerics() {
+        assert_eq!(super::domain_label("Contoso Ltd."), "contosoltd");
+        assert_eq!(super::domain_label("!!!"), "tenant");
+    }
+}
