@@ -36,8 +36,10 @@ pub async fn start_with(
     secrets: SecretBox,
 ) -> Result<AppState, AppError> {
     seed::ensure_profiles(&db).await?;
+    let state = AppState::new(leptos_options, db, secrets.clone(), config);
     if config.demo {
-        seed::seed_demo(&db, &secrets).await?;
+        seed::seed_demo(&state.db, &secrets).await?;
+        seed::seed_simulator(&state.simulator).await?;
     }
-    Ok(AppState::new(leptos_options, db, secrets, config))
+    Ok(state)
 }

@@ -1,12 +1,18 @@
 //! Built-in profiles (always) and the demo data (once per database, in demo mode).
 
-use app::api_types::AdminLevel;
+use std::collections::BTreeMap;
+
+use app::api_types::{AdminLevel, SimFault, SkuPart};
 use uuid::{Uuid, uuid};
 
 use crate::{
     auth::password,
     crypto::SecretBox,
-    domain::{AppError, roles, types::Secret},
+    domain::{
+        AppError, roles,
+        types::{MsTenantId, Secret},
+    },
+    simulator::SimulatorControl,
     store::{Db, accounts, directory, msteams},
 };
 
@@ -245,6 +251,68 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         .ok_or_else(|| AppError::Internal("seed".into()))?;
     msteams::insert_link(&mut tx, 6, initech.id).await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// Simulated MS tenants of the demo: a healthy one, and one per fault.
+pub const SIMULATED_TENANTS: &[(Uuid, &str, &[SimFault])] = &[
+    (
+        uuid!("a1000000-0000-4000-8000-000000000001"),
+        "Contoso",
+        &[],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000002"),
+        "Fabrikam",
+        &[SimFault::MfaEnabled],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000003"),
+        "Northwind",
+        &[SimFault::NoFreeLicense],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000004"),
+        "Tailspin",
+        &[SimFault::TxtNeverPropagates],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000005"),
+        "Woodgrove",
+        &[SimFault::SecretExpired],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000006"),
+        "Adatum",
+        &[SimFault::SecretWrong],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000007"),
+        "Litware",
+        &[SimFault::GraphThrottling],
+    ),
+    (
+        uuid!("a1000000-0000-4000-8000-000000000008"),
+        "Proseware",
+        &[SimFault::ReplicationLag],
+    ),
+];
+
+/// Seeds the simulated tenants, and the MS tenants of the onboarded demo subscriptions.
+/// Existing ones are left as they are.
+pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError> {
+    let licenses = BTreeMap::from([(SkuPart::E1, 2), (SkuPart::E3, 2), (SkuPart::E5, 2)]);
+    for (id, name, faults) in SIMULATED_TENANTS {
+        simulator
+            .ensure_tenant(MsTenantId(*id), name, &licenses, faults)
+            .await?;
+    }
+    for (_, id, domain) in ONBOARDED {
+        let name = domain.split('.').next().unwrap_or("tenant");
+        simulator
+            .ensure_tenant(MsTenantId(*id), name, &licenses, &[])
+            .await?;
+    }
     Ok(())
 }
 

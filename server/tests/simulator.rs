@@ -38,7 +38,13 @@ async fn a_created_tenant_holds_its_licenses_faults_and_initial_domain() {
     assert_eq!(read.status, StatusCode::OK);
     assert_eq!(read.json(), tenant);
     let list = app.get("/sim/v1/tenants", &token).await.json();
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["msTenantId"] == id),
+        "{list}"
+    );
 }
 
 #[tokio::test]
@@ -64,6 +70,7 @@ async fn a_tenant_id_can_be_chosen_once() {
 async fn bad_tenant_input_is_refused_and_nothing_is_written() {
     let app = TestApp::start().await;
     let token = app.login("group.admin").await;
+    let before = app.get("/sim/v1/tenants", &token).await.json();
     app.post("/sim/v1/tenants", &token, json!({"name": "  "}))
         .await
         .assert_problem(400, "validation_failed");
@@ -88,7 +95,7 @@ async fn bad_tenant_input_is_refused_and_nothing_is_written() {
     )
     .await
     .assert_problem(400, "validation_failed");
-    assert_eq!(app.get("/sim/v1/tenants", &token).await.json(), json!([]));
+    assert_eq!(app.get("/sim/v1/tenants", &token).await.json(), before);
     app.get("/sim/v1/tenants/not-a-guid", &token)
         .await
         .assert_problem(400, "invalid_path_parameter");
@@ -245,4 +252,39 @@ async fn only_administrators_with_the_simulator_role_may_use_it() {
     app.get("/sim/v1/nothing", &token)
         .await
         .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn the_demo_has_a_healthy_simulated_tenant_and_one_per_fault() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let list = app.get("/sim/v1/tenants", &token).await.json();
+    let tenants = list.as_array().unwrap();
+    assert!(
+        tenants
+            .iter()
+            .any(|t| t["name"] == "Contoso" && t["faults"] == json!([]))
+    );
+    for fault in [
+        "mfa_enabled",
+        "no_free_license",
+        "txt_never_propagates",
+        "secret_expired",
+        "secret_wrong",
+        "graph_throttling",
+        "replication_lag",
+    ] {
+        assert!(
+            tenants.iter().any(|t| t["faults"] == json!([fault])),
+            "no tenant with {fault}: {list}"
+        );
+    }
+    // The MS tenants of the onboarded demo subscriptions exist in the simulator too.
+    let acme = app
+        .get(
+            "/sim/v1/tenants/27b418d0-b197-483d-a0b8-da90407a92c4",
+            &token,
+        )
+        .await;
+    assert_eq!(acme.status, StatusCode::OK);
 }

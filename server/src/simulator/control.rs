@@ -2,10 +2,11 @@
 //! faults, and run create_app.ps1 against one. Administrators with the
 //! `simulator.manage` role only.
 
-use std::time::Instant;
+use std::{collections::BTreeMap, time::Instant};
 
 use app::api_types::{
     MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimTenantDetail, SimTenantSummary,
+    SkuPart,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Months, Utc};
@@ -52,12 +53,32 @@ impl SimulatorControl {
         }
         .to_string();
         let licenses = input.licenses.unwrap_or_else(store::default_licenses);
-        let mut tx = self.db.write.begin().await?;
-        if store::tenant_exists(&mut tx, &id).await? {
+        let created = self
+            .ensure_tenant(MsTenantId::parse(&id)?, name, &licenses, &input.faults)
+            .await?;
+        if !created {
             return Err(AppError::Conflict {
                 code: "sim_tenant_exists",
                 detail: format!("A simulated tenant {id} exists already"),
             });
+        }
+        self.detail(&id).await
+    }
+
+    /// The simulated tenant with this id, created with `name`, `licenses` and `faults`
+    /// when missing (demo seed; later, an unknown tenant met by the wizard). An existing
+    /// tenant is left as it is. Returns whether it was created.
+    pub async fn ensure_tenant(
+        &self,
+        id: MsTenantId,
+        name: &str,
+        licenses: &BTreeMap<SkuPart, u32>,
+        faults: &[SimFault],
+    ) -> Result<bool, AppError> {
+        let id = id.to_string();
+        let mut tx = self.db.write.begin().await?;
+        if store::tenant_exists(&mut tx, &id).await? {
+            return Ok(false);
         }
         let mut domain = format!("{}.onmicrosoft.com", domain_label(name));
         if store::initial_domain_taken(&mut tx, &domain).await? {
@@ -65,11 +86,11 @@ impl SimulatorControl {
         }
         store::insert_tenant(&mut tx, &id, name, &domain).await?;
         for (sku, units) in licenses {
-            store::set_license(&mut tx, &id, sku, units).await?;
+            store::set_license(&mut tx, &id, *sku, *units).await?;
         }
-        store::replace_faults(&mut tx, &id, &input.faults).await?;
+        store::replace_faults(&mut tx, &id, faults).await?;
         tx.commit().await?;
-        self.detail(&id).await
+        Ok(true)
     }
 
     pub async fn tenants(&self, caller: &Caller) -> Result<Vec<SimTenantSummary>, AppError> {
