@@ -34,3 +34,8 @@ test-e2e: build
 
 fmt:
 	cargo fmt --all
+
+## The hydrate bundle's size, from the release build.
+bundle-size: setup
+	cargo leptos build --release
+	scripts/bundle-size.sh
