@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod microsoft;
 pub mod seed;
 pub mod simulator;
 pub mod state;
@@ -39,7 +40,7 @@ pub async fn start_with(
     let state = AppState::new(leptos_options, db, secrets.clone(), config);
     if config.demo {
         seed::seed_demo(&state.db, &secrets).await?;
-        seed::seed_simulator(&state.simulator).await?;
+        seed::seed_simulator(&state.simulator, &state.microsoft).await?;
     }
     Ok(state)
 }

@@ -9,9 +9,12 @@ use crate::{
     auth::password,
     crypto::SecretBox,
     domain::{
-        AppError, roles,
+        AppError,
+        onboarding::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
+        roles,
         types::{MsTenantId, Secret},
     },
+    microsoft::{AdminLogin, MicrosoftError, TeamsVoice},
     simulator::SimulatorControl,
     store::{Db, accounts, directory, msteams},
 };
@@ -298,9 +301,12 @@ pub const SIMULATED_TENANTS: &[(Uuid, &str, &[SimFault])] = &[
     ),
 ];
 
-/// Seeds the simulated tenants, and the MS tenants of the onboarded demo subscriptions.
-/// Existing ones are left as they are.
-pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError> {
+/// Seeds the simulated tenants, and the MS tenants of the onboarded demo subscriptions
+/// with the voice routing objects their onboarding made. Existing ones are left as they are.
+pub async fn seed_simulator(
+    simulator: &SimulatorControl,
+    teams: &dyn TeamsVoice,
+) -> Result<(), AppError> {
     let licenses = BTreeMap::from([(SkuPart::E1, 2), (SkuPart::E3, 2), (SkuPart::E5, 2)]);
     for (id, name, faults) in SIMULATED_TENANTS {
         simulator
@@ -309,9 +315,31 @@ pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError
     }
     for (_, id, domain) in ONBOARDED {
         let name = domain.split('.').next().unwrap_or("tenant");
-        simulator
+        if simulator
             .ensure_tenant(MsTenantId(*id), name, &licenses, &[])
-            .await?;
+            .await?
+        {
+            let login = AdminLogin {
+                ms_tenant_id: *id,
+                username: format!("admin@{name}.onmicrosoft.com"),
+                password: Secret::parse("password", "seeded".into())?,
+            };
+            let refused = |e: MicrosoftError| {
+                AppError::Internal(format!("seeding voice objects: {}", e.message()))
+            };
+            teams
+                .ensure_pstn_usage(&login, PSTN_USAGE)
+                .await
+                .map_err(refused)?;
+            teams
+                .ensure_voice_route(&login, VOICE_ROUTE, PSTN_USAGE)
+                .await
+                .map_err(refused)?;
+            teams
+                .ensure_voice_routing_policy(&login, VOICE_ROUTING_POLICY, PSTN_USAGE)
+                .await
+                .map_err(refused)?;
+        }
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! What every request handler and server function can reach.
 
+use std::sync::Arc;
+
 use axum::extract::FromRef;
 use leptos::prelude::LeptosOptions;
 
@@ -7,7 +9,7 @@ use crate::{
     config::Config,
     crypto::SecretBox,
     domain::{accounts::Accounts, directory::Directory, onboarding::Onboarding},
-    simulator::SimulatorControl,
+    simulator::{SimulatedMicrosoft, SimulatorControl},
     store::Db,
 };
 
@@ -19,17 +21,26 @@ pub struct AppState {
     pub directory: Directory,
     pub onboarding: Onboarding,
     pub simulator: SimulatorControl,
+    pub microsoft: SimulatedMicrosoft,
 }
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, secrets: SecretBox, config: &Config) -> Self {
         let directory = Directory::new(db.clone());
+        let simulator = SimulatorControl::new(db.clone());
+        let microsoft = SimulatedMicrosoft::new(db.clone(), simulator.clone());
         AppState {
             leptos_options,
             accounts: Accounts::new(db.clone(), config.session_hours),
-            onboarding: Onboarding::new(db.clone(), directory.clone(), secrets),
+            onboarding: Onboarding::new(
+                db.clone(),
+                directory.clone(),
+                secrets,
+                Arc::new(microsoft.clone()),
+            ),
+            microsoft,
             directory,
-            simulator: SimulatorControl::new(db.clone()),
+            simulator,
             db,
         }
     }

@@ -65,6 +65,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             get(msteams::status),
         )
         .route(
+            &format!("{SUBSCRIPTION}/msteams/update_vrp"),
+            put(msteams::update_vrp),
+        )
+        .route(
             "/openapi.json",
             get(|| async { Json(openapi::ApiDoc::openapi()) }),
         )

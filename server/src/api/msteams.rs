@@ -4,7 +4,7 @@
 
 use app::api_types::{
     AdministratorRequest, ApplicationRequest, FileDownload, LinkRequest, MsTeamsStatus, Problem,
-    ResetSecretRequest, SourcesResponse,
+    ResetSecretRequest, SourcesResponse, UpdateVrpResponse,
 };
 use axum::{Json, extract::State, http::StatusCode};
 
@@ -215,4 +215,25 @@ pub async fn status(
     SubscriptionParams(path): SubscriptionParams,
 ) -> Result<Json<MsTeamsStatus>, AppError> {
     Ok(Json(state.onboarding.status(&caller, &path).await?))
+}
+
+/// Re-apply the voice routing settings (PSTN usage, voice route, voice routing policy)
+/// in the MS Teams tenant, synchronously, and report what each did.
+#[utoipa::path(put, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/update_vrp",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+    responses(
+        (status = 200, description = "The Update process has finished", body = UpdateVrpResponse),
+        (status = 400, description = "The request has ended with an error", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn update_vrp(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    SubscriptionParams(path): SubscriptionParams,
+) -> Result<Json<UpdateVrpResponse>, AppError> {
+    Ok(Json(UpdateVrpResponse {
+        status: state.onboarding.update_vrp(&caller, &path).await?,
+    }))
 }

@@ -2,7 +2,12 @@
 //! script, status, sources, link and unlink. Each checks the role (403), then the tree
 //! of authority (404), then its own rules (400), and writes in one transaction.
 
-use app::api_types::{FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus};
+use std::sync::Arc;
+
+use app::api_types::{
+    FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus, VoiceRoutingItem,
+    VoiceRoutingStatus,
+};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::SqliteConnection;
 
@@ -14,6 +19,7 @@ use super::{
 };
 use crate::{
     crypto::SecretBox,
+    microsoft::{AdminLogin, Applied, MicrosoftError, TeamsVoice},
     store::{
         Db,
         directory::{self as directory_store, SubscriptionRecord},
@@ -34,15 +40,97 @@ pub struct Onboarding {
     db: Db,
     directory: Directory,
     secrets: SecretBox,
+    teams: Arc<dyn TeamsVoice>,
 }
 
+/// The Teams voice routing objects the onboarding creates (the platform's defaults).
+pub const PSTN_USAGE: &str = "DRaaS-PSTN-Usage";
+pub const VOICE_ROUTE: &str = "Draas-VR";
+pub const VOICE_ROUTING_POLICY: &str = "World-DRaaS";
+
 impl Onboarding {
-    pub fn new(db: Db, directory: Directory, secrets: SecretBox) -> Self {
+    pub fn new(
+        db: Db,
+        directory: Directory,
+        secrets: SecretBox,
+        teams: Arc<dyn TeamsVoice>,
+    ) -> Self {
         Onboarding {
             db,
             directory,
             secrets,
+            teams,
         }
+    }
+
+    /// Re-applies the voice routing objects in the MS Teams tenant, synchronously.
+    pub async fn update_vrp(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<VoiceRoutingStatus, AppError> {
+        caller.require(roles::UPDATE_VRP)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let mut conn = self.db.read.acquire().await?;
+        let tenant = match msteams::owned_tenant(&mut conn, subscription.id).await? {
+            Some(tenant) => Some(tenant),
+            None => msteams::linked_tenant(&mut conn, subscription.id).await?,
+        }
+        .filter(|tenant| tenant.status == "onboarded")
+        .ok_or_else(|| {
+            AppError::invalid(
+                "not_onboarded",
+                format!(
+                    "Subscription {} has no onboarded MS Teams tenant",
+                    subscription.id
+                ),
+            )
+        })?;
+        let ms_tenant_id = tenant
+            .ms_tenant_id
+            .as_deref()
+            .and_then(|id| MsTenantId::parse(id).ok())
+            .ok_or_else(|| AppError::Internal("onboarded tenant without an MS tenant id".into()))?;
+        let (username, sealed) = msteams::administrator_credentials(&mut conn, tenant.id)
+            .await?
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "no_administrator",
+                    "No MS Teams administrator credentials are stored; set them first",
+                )
+            })?;
+        drop(conn);
+        let login = AdminLogin {
+            ms_tenant_id: ms_tenant_id.0,
+            username,
+            password: self.secrets.open(&sealed)?,
+        };
+        self.teams
+            .connect(&login)
+            .await
+            .map_err(|error| AppError::invalid("microsoft_refused", error.message().to_owned()))?;
+        let mut status = VoiceRoutingStatus::default();
+        status.pstn.insert(
+            PSTN_USAGE.into(),
+            item(self.teams.ensure_pstn_usage(&login, PSTN_USAGE).await),
+        );
+        status.vr.insert(
+            VOICE_ROUTE.into(),
+            item(
+                self.teams
+                    .ensure_voice_route(&login, VOICE_ROUTE, PSTN_USAGE)
+                    .await,
+            ),
+        );
+        status.vrp.insert(
+            VOICE_ROUTING_POLICY.into(),
+            item(
+                self.teams
+                    .ensure_voice_routing_policy(&login, VOICE_ROUTING_POLICY, PSTN_USAGE)
+                    .await,
+            ),
+        );
+        Ok(status)
     }
 
     pub async fn set_application(
@@ -421,6 +509,19 @@ async fn refuse_if_linked(
             ),
         )),
         None => Ok(()),
+    }
+}
+
+/// One line of the Voice Routing Status.
+fn item(result: Result<Applied, MicrosoftError>) -> VoiceRoutingItem {
+    let (status, detail) = match result {
+        Ok(Applied::Created(detail)) => ("created", detail),
+        Ok(Applied::AlreadyExists(detail)) => ("already_exists", detail),
+        Err(error) => ("error", error.message().to_owned()),
+    };
+    VoiceRoutingItem {
+        detail,
+        status: status.to_owned(),
     }
 }
 

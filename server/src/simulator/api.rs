@@ -11,7 +11,7 @@ use axum::{
     extract::{DefaultBodyLimit, Path, Query, State},
     http::StatusCode,
     middleware,
-    routing::{get, post, put},
+    routing::{delete, get, post, put},
 };
 
 use crate::{
@@ -30,6 +30,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/tenants/{ms_tenant_id}/faults", put(set_faults))
         .route("/tenants/{ms_tenant_id}/create_app", post(run_create_app))
         .route("/tenants/{ms_tenant_id}/journal", get(journal))
+        .route(
+            "/tenants/{ms_tenant_id}/voice_objects/{kind}/{identity}",
+            delete(delete_voice_object),
+        )
         .fallback(|| async { AppError::NotFound("No such simulator endpoint".into()) })
         .method_not_allowed_fallback(|| async {
             AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
@@ -180,4 +184,29 @@ pub async fn journal(
             .journal(&caller, tenant_id(&id)?, limit)
             .await?,
     ))
+}
+
+/// Delete a Teams voice object (`pstn_usage`, `voice_route`, `voice_routing_policy`) in the
+/// simulated tenant, as an administrator could by hand.
+#[utoipa::path(delete, path = "/sim/v1/tenants/{ms_tenant_id}/voice_objects/{kind}/{identity}", tag = "simulator",
+    security(("bearer" = [])),
+    params(
+        ("ms_tenant_id" = uuid::Uuid, Path, description = "The simulated Azure AD tenant id"),
+        ("kind" = String, Path, description = "`pstn_usage`, `voice_route` or `voice_routing_policy`"),
+        ("identity" = String, Path, description = "The object's identity, e.g. `Draas-VR`"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such object or tenant", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn delete_voice_object(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    Path((id, kind, identity)): Path<(String, String, String)>,
+) -> Result<StatusCode, AppError> {
+    state
+        .simulator
+        .delete_voice_object(&caller, tenant_id(&id)?, &kind, &identity)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -217,6 +217,26 @@ impl SimulatorControl {
         })
     }
 
+    /// Deletes a Teams voice object, as an administrator could by hand in the tenant.
+    pub async fn delete_voice_object(
+        &self,
+        caller: &Caller,
+        id: MsTenantId,
+        kind: &str,
+        identity: &str,
+    ) -> Result<(), AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        let tenant = id.to_string();
+        let mut tx = self.db.write.begin().await?;
+        if !store::delete_voice_object(&mut tx, &tenant, kind, identity).await? {
+            return Err(AppError::NotFound(format!(
+                "No {kind} {identity} in simulated tenant {tenant}"
+            )));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn journal(
         &self,
         caller: &Caller,

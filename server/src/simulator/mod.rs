@@ -5,5 +5,7 @@
 pub mod api;
 pub mod control;
 mod store;
+pub mod teams;
 
 pub use control::SimulatorControl;
+pub use teams::SimulatedMicrosoft;

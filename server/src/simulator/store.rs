@@ -348,3 +348,51 @@ pub async fn journal_entries(
 pub fn default_licenses() -> BTreeMap<SkuPart, u32> {
     BTreeMap::from([(SkuPart::E5, 5)])
 }
+
+pub async fn faults(conn: &mut SqliteConnection, tenant: &str) -> Result<Vec<SimFault>, AppError> {
+    let names: Vec<String> = sqlx::query_scalar("SELECT fault FROM sim_faults WHERE tenant_id = ?")
+        .bind(tenant)
+        .fetch_all(conn)
+        .await?;
+    Ok(names
+        .iter()
+        .filter_map(|name| SimFault::parse(name))
+        .collect())
+}
+
+/// Inserts the voice object unless it exists; returns whether it was created.
+pub async fn insert_voice_object(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: &str,
+    identity: &str,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "INSERT INTO sim_voice_objects (tenant_id, kind, identity, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(tenant_id, kind, identity) DO NOTHING",
+    )
+    .bind(tenant)
+    .bind(kind)
+    .bind(identity)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+pub async fn delete_voice_object(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    kind: &str,
+    identity: &str,
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "DELETE FROM sim_voice_objects WHERE tenant_id = ? AND kind = ? AND identity = ?",
+    )
+    .bind(tenant)
+    .bind(kind)
+    .bind(identity)
+    .execute(conn)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}

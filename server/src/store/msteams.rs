@@ -264,3 +264,16 @@ pub async fn onboarded_sources(
     .fetch_all(&db.read)
     .await?)
 }
+
+/// The administrator's username and sealed password, for signing in to Microsoft.
+pub async fn administrator_credentials(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT username, password_ciphertext FROM msteams_administrators WHERE msteams_tenant_id = ?",
+    )
+    .bind(tenant_row)
+    .fetch_optional(conn)
+    .await?)
+}
