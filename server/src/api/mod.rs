@@ -24,6 +24,25 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 const SUBSCRIPTION: &str = "/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}";
 
+/// What every JSON router shares: problem+json for unknown paths and methods, the body
+/// limit, and the audit log of mutating calls.
+pub fn with_json_edges(
+    router: Router<AppState>,
+    state: AppState,
+    not_found: &'static str,
+) -> Router<AppState> {
+    router
+        .fallback(move || async move { AppError::NotFound(not_found.into()) })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
+        })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state,
+            audit::record_mutations,
+        ))
+}
+
 /// The routes under `/api/v01`, with their problem+json fallbacks and the audit log.
 pub fn router(state: AppState) -> Router<AppState> {
     let api = Router::new()
@@ -71,16 +90,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/openapi.json",
             get(|| async { Json(openapi::ApiDoc::openapi()) }),
-        )
-        .fallback(|| async { AppError::NotFound("No such API endpoint".into()) })
-        .method_not_allowed_fallback(|| async {
-            AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
-        })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(
-            state,
-            audit::record_mutations,
-        ));
+        );
+    let api = with_json_edges(api, state, "No such API endpoint");
     Router::new()
         .nest("/api/v01", api)
         // `nest` leaves "/api/v01/" itself to the pages: answer it as the API's fallback does.

@@ -8,16 +8,15 @@ use app::api_types::{
 };
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, Path, Query, State},
+    extract::{Path, Query, State},
     http::StatusCode,
-    middleware,
     routing::{delete, get, post, put},
 };
 
 use crate::{
     api::{
-        BODY_LIMIT, audit,
         extract::{ApiJson, Authenticated},
+        with_json_edges,
     },
     domain::{AppError, types::MsTenantId},
     state::AppState,
@@ -33,16 +32,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/tenants/{ms_tenant_id}/voice_objects/{kind}/{identity}",
             delete(delete_voice_object),
-        )
-        .fallback(|| async { AppError::NotFound("No such simulator endpoint".into()) })
-        .method_not_allowed_fallback(|| async {
-            AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
-        })
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(middleware::from_fn_with_state(
-            state,
-            audit::record_mutations,
-        ));
+        );
+    let sim = with_json_edges(sim, state, "No such simulator endpoint");
     Router::new().nest("/sim/v1", sim)
 }
 

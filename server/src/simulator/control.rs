@@ -155,36 +155,16 @@ impl SimulatorControl {
             None => {
                 let app_id = Uuid::new_v4().to_string();
                 store::insert_application(&mut tx, &tenant, &app_id, DEFAULT_APP_NAME).await?;
-                journal(
-                    &mut tx,
-                    &tenant,
-                    started,
+                for operation in [
                     "POST /applications",
-                    &app_id,
-                    "created",
-                    201,
-                )
-                .await?;
-                journal(
-                    &mut tx,
-                    &tenant,
-                    started,
                     "POST /servicePrincipals",
-                    &app_id,
-                    "created",
-                    201,
-                )
-                .await?;
-                journal(
-                    &mut tx,
-                    &tenant,
-                    started,
                     "POST /servicePrincipals/{id}/appRoleAssignments",
-                    &app_id,
-                    "created",
-                    201,
-                )
-                .await?;
+                ] {
+                    journal(
+                        &mut tx, &tenant, started, operation, &app_id, "created", 201,
+                    )
+                    .await?;
+                }
                 app_id
             }
         };
