@@ -288,3 +288,51 @@ async fn the_demo_has_a_healthy_simulated_tenant_and_one_per_fault() {
         .await;
     assert_eq!(acme.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn tenants_with_the_same_name_get_distinct_initial_domains() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let mut domains = Vec::new();
+    for id in [
+        "a1000000-0000-4000-8000-0000000000f1",
+        "a1000000-0000-4000-8000-0000000000f2",
+    ] {
+        let created = app
+            .post(
+                "/sim/v1/tenants",
+                &token,
+                json!({"msTenantId": id, "name": "Contoso"}),
+            )
+            .await;
+        assert_eq!(
+            created.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&created.bytes)
+        );
+        domains.push(created.json()["initialDomain"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        domains,
+        ["contoso2.onmicrosoft.com", "contoso3.onmicrosoft.com"]
+    );
+}
+
+#[tokio::test]
+async fn malformed_simulator_paths_get_problems() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    app.get("/sim/v1/tenants/%FF", &token)
+        .await
+        .assert_problem(400, "invalid_path_parameter");
+    app.get("/sim/v1/", &token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get(
+        "/sim/v1/tenants/a1000000-0000-4000-8000-000000000001/journal?limit=%FF",
+        &token,
+    )
+    .await
+    .assert_problem(400, "invalid_query_parameter");
+}

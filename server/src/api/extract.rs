@@ -154,6 +154,39 @@ fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str,
         .ok_or_else(|| AppError::Internal(format!("route without {{{name}}}")))
 }
 
+/// Named path parameters, for routes whose parameters need no shared parsing.
+pub struct PathParams(HashMap<String, String>);
+
+impl PathParams {
+    pub fn get(&self, name: &str) -> Result<&str, AppError> {
+        param(&self.0, name)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PathParams {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        path_params(parts, state).await.map(PathParams)
+    }
+}
+
+/// Query parameters, with a problem for a malformed query string.
+pub struct QueryParams(pub HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        Query::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map(|Query(query)| QueryParams(query))
+            .map_err(|rejection| {
+                AppError::invalid("invalid_query_parameter", rejection.body_text())
+            })
+    }
+}
+
 /// `page`, `size` and an optional `search` of the list endpoints.
 pub struct ListQuery {
     pub page: PageRequest,

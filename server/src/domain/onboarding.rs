@@ -105,31 +105,22 @@ impl Onboarding {
             username,
             password: self.secrets.open(&sealed)?,
         };
-        self.teams
-            .connect(&login)
-            .await
-            .map_err(|error| AppError::invalid("microsoft_refused", error.message().to_owned()))?;
+        self.teams.connect(&login).await.map_err(refusal)?;
         let mut status = VoiceRoutingStatus::default();
-        status.pstn.insert(
-            PSTN_USAGE.into(),
-            item(self.teams.ensure_pstn_usage(&login, PSTN_USAGE).await),
-        );
-        status.vr.insert(
-            VOICE_ROUTE.into(),
-            item(
-                self.teams
-                    .ensure_voice_route(&login, VOICE_ROUTE, PSTN_USAGE)
-                    .await,
-            ),
-        );
-        status.vrp.insert(
-            VOICE_ROUTING_POLICY.into(),
-            item(
-                self.teams
-                    .ensure_voice_routing_policy(&login, VOICE_ROUTING_POLICY, PSTN_USAGE)
-                    .await,
-            ),
-        );
+        let pstn = item(self.teams.ensure_pstn_usage(&login, PSTN_USAGE).await)?;
+        let vr = item(
+            self.teams
+                .ensure_voice_route(&login, VOICE_ROUTE, PSTN_USAGE)
+                .await,
+        )?;
+        let vrp = item(
+            self.teams
+                .ensure_voice_routing_policy(&login, VOICE_ROUTING_POLICY, PSTN_USAGE)
+                .await,
+        )?;
+        status.pstn.insert(PSTN_USAGE.into(), pstn);
+        status.vr.insert(VOICE_ROUTE.into(), vr);
+        status.vrp.insert(VOICE_ROUTING_POLICY.into(), vrp);
         Ok(status)
     }
 
@@ -513,15 +504,24 @@ async fn refuse_if_linked(
 }
 
 /// One line of the Voice Routing Status.
-fn item(result: Result<Applied, MicrosoftError>) -> VoiceRoutingItem {
+fn item(result: Result<Applied, MicrosoftError>) -> Result<VoiceRoutingItem, AppError> {
     let (status, detail) = match result {
         Ok(Applied::Created(detail)) => ("created", detail),
         Ok(Applied::AlreadyExists(detail)) => ("already_exists", detail),
+        Err(MicrosoftError::Internal(message)) => return Err(AppError::Internal(message)),
         Err(error) => ("error", error.message().to_owned()),
     };
-    VoiceRoutingItem {
+    Ok(VoiceRoutingItem {
         detail,
         status: status.to_owned(),
+    })
+}
+
+/// Microsoft's refusal as a 400 naming what to do; our own faults stay 500s.
+fn refusal(error: MicrosoftError) -> AppError {
+    match error {
+        MicrosoftError::Internal(message) => AppError::Internal(message),
+        other => AppError::invalid("microsoft_refused", other.message().to_owned()),
     }
 }
 

@@ -32,14 +32,16 @@ pub enum MicrosoftError {
     },
     /// Will not succeed until someone changes something.
     Permanent(String),
+    /// A fault of ours (the simulator's storage), not Microsoft's answer.
+    Internal(String),
 }
 
 impl MicrosoftError {
     pub fn message(&self) -> &str {
         match self {
-            MicrosoftError::Transient { message, .. } | MicrosoftError::Permanent(message) => {
-                message
-            }
+            MicrosoftError::Transient { message, .. }
+            | MicrosoftError::Permanent(message)
+            | MicrosoftError::Internal(message) => message,
         }
     }
 }

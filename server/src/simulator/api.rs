@@ -1,21 +1,19 @@
 //! `/sim/v1`: the simulator's control API (extension), thin over `SimulatorControl`.
 
-use std::collections::HashMap;
-
 use app::api_types::{
     MintedCredentials, NewSimTenant, Problem, SimFaults, SimJournalEntry, SimTenantDetail,
     SimTenantSummary,
 };
 use axum::{
     Json, Router,
-    extract::{Path, Query, State},
+    extract::State,
     http::StatusCode,
-    routing::{delete, get, post, put},
+    routing::{any, delete, get, post, put},
 };
 
 use crate::{
     api::{
-        extract::{ApiJson, Authenticated},
+        extract::{ApiJson, Authenticated, PathParams, QueryParams},
         with_json_edges,
     },
     domain::{AppError, types::MsTenantId},
@@ -34,7 +32,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             delete(delete_voice_object),
         );
     let sim = with_json_edges(sim, state, "No such simulator endpoint");
-    Router::new().nest("/sim/v1", sim)
+    Router::new().nest("/sim/v1", sim).route(
+        "/sim/v1/",
+        any(|| async { AppError::NotFound("No such simulator endpoint".into()) }),
+    )
 }
 
 fn tenant_id(raw: &str) -> Result<MsTenantId, AppError> {
@@ -89,10 +90,13 @@ pub async fn tenants(
 pub async fn tenant(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<String>,
+    path: PathParams,
 ) -> Result<Json<SimTenantDetail>, AppError> {
     Ok(Json(
-        state.simulator.tenant(&caller, tenant_id(&id)?).await?,
+        state
+            .simulator
+            .tenant(&caller, tenant_id(path.get("ms_tenant_id")?)?)
+            .await?,
     ))
 }
 
@@ -108,13 +112,13 @@ pub async fn tenant(
 pub async fn set_faults(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<String>,
+    path: PathParams,
     ApiJson(body): ApiJson<SimFaults>,
 ) -> Result<Json<SimTenantSummary>, AppError> {
     Ok(Json(
         state
             .simulator
-            .set_faults(&caller, tenant_id(&id)?, &body.faults)
+            .set_faults(&caller, tenant_id(path.get("ms_tenant_id")?)?, &body.faults)
             .await?,
     ))
 }
@@ -130,12 +134,12 @@ pub async fn set_faults(
 pub async fn run_create_app(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<String>,
+    path: PathParams,
 ) -> Result<Json<MintedCredentials>, AppError> {
     Ok(Json(
         state
             .simulator
-            .run_create_app(&caller, tenant_id(&id)?)
+            .run_create_app(&caller, tenant_id(path.get("ms_tenant_id")?)?)
             .await?,
     ))
 }
@@ -153,8 +157,8 @@ pub async fn run_create_app(
 pub async fn journal(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path(id): Path<String>,
-    Query(query): Query<HashMap<String, String>>,
+    path: PathParams,
+    QueryParams(query): QueryParams,
 ) -> Result<Json<Vec<SimJournalEntry>>, AppError> {
     let limit = match query.get("limit") {
         None => 200,
@@ -172,7 +176,7 @@ pub async fn journal(
     Ok(Json(
         state
             .simulator
-            .journal(&caller, tenant_id(&id)?, limit)
+            .journal(&caller, tenant_id(path.get("ms_tenant_id")?)?, limit)
             .await?,
     ))
 }
@@ -193,11 +197,16 @@ pub async fn journal(
 pub async fn delete_voice_object(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    Path((id, kind, identity)): Path<(String, String, String)>,
+    path: PathParams,
 ) -> Result<StatusCode, AppError> {
     state
         .simulator
-        .delete_voice_object(&caller, tenant_id(&id)?, &kind, &identity)
+        .delete_voice_object(
+            &caller,
+            tenant_id(path.get("ms_tenant_id")?)?,
+            path.get("kind")?,
+            path.get("identity")?,
+        )
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -80,9 +80,12 @@ impl SimulatorControl {
         if store::tenant_exists(&mut tx, &id).await? {
             return Ok(false);
         }
-        let mut domain = format!("{}.onmicrosoft.com", domain_label(name));
-        if store::initial_domain_taken(&mut tx, &domain).await? {
-            domain = format!("{}{}.onmicrosoft.com", domain_label(name), &id[..4]);
+        let label = domain_label(name);
+        let mut domain = format!("{label}.onmicrosoft.com");
+        let mut suffix = 1;
+        while store::initial_domain_taken(&mut tx, &domain).await? {
+            suffix += 1;
+            domain = format!("{label}{suffix}.onmicrosoft.com");
         }
         store::insert_tenant(&mut tx, &id, name, &domain).await?;
         for (sku, units) in licenses {

@@ -179,9 +179,5 @@ fn internal(error: sqlx::Error) -> MicrosoftError {
 }
 
 fn app_internal(error: AppError) -> MicrosoftError {
-    tracing::error!(%error, "simulator storage failed");
-    MicrosoftError::Transient {
-        message: "The Microsoft simulator could not store its state".into(),
-        retry_after_ms: None,
-    }
+    MicrosoftError::Internal(format!("simulator storage: {error}"))
 }

@@ -129,7 +129,7 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> 
 /// The caller behind an unexpired session, with its roles.
 pub async fn caller_for_session(db: &Db, token_hash: &[u8]) -> Result<Option<Caller>, AppError> {
     let row = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, u.level, u.node_id, u.profile, n.name AS node_name,
+        "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
                 i.id AS instance_id, i.slug
          FROM sessions s
          JOIN admin_users u ON u.id = s.user_id
@@ -148,7 +148,7 @@ pub async fn caller_for_session(db: &Db, token_hash: &[u8]) -> Result<Option<Cal
 /// The caller for a username, without a session (seeding, tests).
 pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Caller>, AppError> {
     let row = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, u.level, u.node_id, u.profile, n.name AS node_name,
+        "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
                 i.id AS instance_id, i.slug
          FROM admin_users u
          JOIN nodes n ON n.id = u.node_id
