@@ -72,20 +72,18 @@ impl Onboarding {
         caller.require(roles::UPDATE_VRP)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let tenant = match msteams::owned_tenant(&mut conn, subscription.id).await? {
-            Some(tenant) => Some(tenant),
-            None => msteams::linked_tenant(&mut conn, subscription.id).await?,
-        }
-        .filter(|tenant| tenant.status == "onboarded")
-        .ok_or_else(|| {
-            AppError::invalid(
-                "not_onboarded",
-                format!(
-                    "Subscription {} has no onboarded MS Teams tenant",
-                    subscription.id
-                ),
-            )
-        })?;
+        let tenant = msteams::effective_tenant(&mut conn, subscription.id)
+            .await?
+            .filter(|tenant| tenant.status == "onboarded")
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "not_onboarded",
+                    format!(
+                        "Subscription {} has no onboarded MS Teams tenant",
+                        subscription.id
+                    ),
+                )
+            })?;
         let ms_tenant_id = tenant
             .ms_tenant_id
             .as_deref()
@@ -303,21 +301,16 @@ impl Onboarding {
         caller.require(roles::STATUS_READ)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let (tenant, linked_to) = match msteams::owned_tenant(&mut conn, subscription.id).await? {
-            Some(tenant) => (tenant, None),
-            None => match msteams::linked_tenant(&mut conn, subscription.id).await? {
-                Some(tenant) => {
-                    let owner = tenant.owner_subscription_id;
-                    (tenant, Some(owner))
-                }
-                None => {
-                    return Err(AppError::NotFound(format!(
-                        "No MS Teams tenant found for subscription {}",
-                        subscription.id
-                    )));
-                }
-            },
-        };
+        let tenant = msteams::effective_tenant(&mut conn, subscription.id)
+            .await?
+            .ok_or_else(|| {
+                AppError::NotFound(format!(
+                    "No MS Teams tenant found for subscription {}",
+                    subscription.id
+                ))
+            })?;
+        let linked_to = (tenant.owner_subscription_id != subscription.id)
+            .then_some(tenant.owner_subscription_id);
         let application = msteams::application(&mut conn, tenant.id).await?;
         let administrator = msteams::administrator(&mut conn, tenant.id).await?;
         Ok(MsTeamsStatus {
@@ -389,12 +382,9 @@ impl Onboarding {
             ));
         }
         let mut tx = self.db.write.begin().await?;
-        if msteams::owned_tenant(&mut tx, subscription.id)
+        if msteams::effective_tenant(&mut tx, subscription.id)
             .await?
             .is_some()
-            || msteams::linked_tenant(&mut tx, subscription.id)
-                .await?
-                .is_some()
         {
             return Err(AppError::invalid(
                 "msteams_tenant_exists",
@@ -404,11 +394,8 @@ impl Onboarding {
                 ),
             ));
         }
-        let target = match msteams::owned_tenant(&mut tx, source.0).await? {
-            Some(tenant) => Some(tenant),
-            None => msteams::linked_tenant(&mut tx, source.0).await?,
-        };
-        let target = target
+        let target = msteams::effective_tenant(&mut tx, source.0)
+            .await?
             .filter(|tenant| tenant.status == "onboarded")
             .ok_or_else(|| {
                 AppError::invalid(

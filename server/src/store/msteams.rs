@@ -70,6 +70,17 @@ pub async fn linked_tenant(
         .await?)
 }
 
+/// The MS Teams tenant a subscription uses: its own, or else the one it is linked to.
+pub async fn effective_tenant(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<Option<MsTeamsTenantRow>, AppError> {
+    match owned_tenant(&mut *conn, subscription).await? {
+        Some(tenant) => Ok(Some(tenant)),
+        None => linked_tenant(conn, subscription).await,
+    }
+}
+
 pub async fn tenant_by_ms_tenant_id(
     conn: &mut SqliteConnection,
     ms_tenant_id: Uuid,
