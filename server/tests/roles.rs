@@ -139,6 +139,26 @@ fn subscriptions() -> Endpoint {
     )
 }
 
+fn update_vrp() -> Endpoint {
+    endpoint(
+        roles::UPDATE_VRP,
+        Method::PUT,
+        sub_path(TENANT_ACME, 1, "msteams/update_vrp"),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn simulator_tenants() -> Endpoint {
+    endpoint(
+        roles::SIMULATOR_MANAGE,
+        Method::GET,
+        "/sim/v1/tenants".into(),
+        None,
+        StatusCode::OK,
+    )
+}
+
 fn every_endpoint() -> Vec<Endpoint> {
     vec![
         applications(),
@@ -151,6 +171,8 @@ fn every_endpoint() -> Vec<Endpoint> {
         status(),
         tenants(),
         subscriptions(),
+        update_vrp(),
+        simulator_tenants(),
     ]
 }
 
@@ -256,6 +278,16 @@ async fn the_tenant_list_needs_the_tenants_read_role() {
 #[tokio::test]
 async fn the_subscription_list_needs_the_subscriptions_read_role() {
     assert_role_gates(subscriptions()).await;
+}
+
+#[tokio::test]
+async fn update_vrp_needs_the_update_vrp_role() {
+    assert_role_gates(update_vrp()).await;
+}
+
+#[tokio::test]
+async fn the_simulator_needs_the_simulator_manage_role() {
+    assert_role_gates(simulator_tenants()).await;
 }
 
 #[tokio::test]
@@ -404,6 +436,8 @@ async fn read_only_is_refused_every_mutation_and_sources() {
         unlink(),
         link(),
         sources(),
+        update_vrp(),
+        simulator_tenants(),
     ] {
         let response = call(&app, &endpoint, &token).await;
         let problem = response.assert_problem(403, "forbidden");

@@ -29,7 +29,7 @@ impl Directory {
         search: &str,
     ) -> Result<Paged<TenantSummary>, AppError> {
         caller.require(roles::TENANTS_READ)?;
-        self.instance_id(caller, instance).await?;
+        self.instance_id(caller, instance)?;
         let (rows, total) = directory::list_tenants(
             &self.db,
             caller.node_id,
@@ -61,7 +61,7 @@ impl Directory {
         page: PageRequest,
     ) -> Result<Paged<SubscriptionSummary>, AppError> {
         caller.require(roles::SUBSCRIPTIONS_READ)?;
-        let instance_id = self.instance_id(caller, instance).await?;
+        let instance_id = self.instance_id(caller, instance)?;
         directory::tenant_in_tree(&self.db, instance_id, tenant.0, caller.node_id)
             .await?
             .ok_or_else(|| {
@@ -84,7 +84,7 @@ impl Directory {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<SubscriptionRecord, AppError> {
-        let instance_id = self.instance_id(caller, &path.instance).await?;
+        let instance_id = self.instance_id(caller, &path.instance)?;
         directory::subscription_in_tree(
             &self.db,
             instance_id,
@@ -96,23 +96,16 @@ impl Directory {
         .ok_or_else(AppError::subscription_not_found)
     }
 
-    async fn instance_id(
-        &self,
-        caller: &Caller,
-        instance: &DraasInstance,
-    ) -> Result<i64, AppError> {
-        let unknown = || {
-            AppError::NotFound(format!(
+    /// The caller's own instance: it is loaded with the session, so no query is needed.
+    fn instance_id(&self, caller: &Caller, instance: &DraasInstance) -> Result<i64, AppError> {
+        if instance.as_str() == caller.instance_slug {
+            Ok(caller.instance_id)
+        } else {
+            Err(AppError::NotFound(format!(
                 "No DRaaS instance '{}' for this administrator",
                 instance.as_str()
-            ))
-        };
-        if instance.as_str() != caller.instance_slug {
-            return Err(unknown());
+            )))
         }
-        directory::find_instance(&self.db, instance.as_str())
-            .await?
-            .ok_or_else(unknown)
     }
 }
 
