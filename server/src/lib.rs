@@ -6,6 +6,7 @@ pub mod auth;
 pub mod config;
 pub mod crypto;
 pub mod domain;
+pub mod jobs;
 pub mod microsoft;
 pub mod seed;
 pub mod simulator;
@@ -29,7 +30,8 @@ pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<App
     start_with(config, leptos_options, db, secrets).await
 }
 
-/// As `start`, with an open database and a key (tests use a random key).
+/// As `start`, with an open database and a key (tests use a random key). Also starts
+/// the job runner, which picks up any run a previous process left unfinished.
 pub async fn start_with(
     config: &Config,
     leptos_options: LeptosOptions,
@@ -40,7 +42,8 @@ pub async fn start_with(
     let state = AppState::new(leptos_options, db, secrets.clone(), config);
     if config.demo {
         seed::seed_demo(&state.db, &secrets).await?;
-        seed::seed_simulator(&state.simulator, &state.microsoft).await?;
+        seed::seed_simulator(&state.simulator).await?;
     }
+    state.job_runner(secrets, config).spawn();
     Ok(state)
 }

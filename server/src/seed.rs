@@ -9,12 +9,10 @@ use crate::{
     auth::password,
     crypto::SecretBox,
     domain::{
-        AppError,
-        onboarding::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
-        roles,
+        AppError, roles,
         types::{MsTenantId, Secret},
+        voice_routing::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
     },
-    microsoft::{AdminLogin, MicrosoftError, TeamsVoice},
     simulator::SimulatorControl,
     store::{Db, accounts, directory, msteams},
 };
@@ -303,10 +301,7 @@ pub const SIMULATED_TENANTS: &[(Uuid, &str, &[SimFault])] = &[
 
 /// Seeds the simulated tenants, and the MS tenants of the onboarded demo subscriptions
 /// with the voice routing objects their onboarding made. Existing ones are left as they are.
-pub async fn seed_simulator(
-    simulator: &SimulatorControl,
-    teams: &dyn TeamsVoice,
-) -> Result<(), AppError> {
+pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError> {
     let licenses = BTreeMap::from([(SkuPart::E1, 2), (SkuPart::E3, 2), (SkuPart::E5, 2)]);
     for (id, name, faults) in SIMULATED_TENANTS {
         simulator
@@ -319,26 +314,16 @@ pub async fn seed_simulator(
             .ensure_tenant(MsTenantId(*id), name, &licenses, &[])
             .await?
         {
-            let login = AdminLogin {
-                ms_tenant_id: *id,
-                username: format!("admin@{name}.onmicrosoft.com"),
-                password: Secret::parse("password", "seeded".into())?,
-            };
-            let refused = |e: MicrosoftError| {
-                AppError::Internal(format!("seeding voice objects: {}", e.message()))
-            };
-            teams
-                .ensure_pstn_usage(&login, PSTN_USAGE)
-                .await
-                .map_err(refused)?;
-            teams
-                .ensure_voice_route(&login, VOICE_ROUTE, PSTN_USAGE)
-                .await
-                .map_err(refused)?;
-            teams
-                .ensure_voice_routing_policy(&login, VOICE_ROUTING_POLICY, PSTN_USAGE)
-                .await
-                .map_err(refused)?;
+            simulator
+                .seed_voice_objects(
+                    MsTenantId(*id),
+                    &[
+                        ("pstn_usage", PSTN_USAGE),
+                        ("voice_route", VOICE_ROUTE),
+                        ("voice_routing_policy", VOICE_ROUTING_POLICY),
+                    ],
+                )
+                .await?;
         }
     }
     Ok(())

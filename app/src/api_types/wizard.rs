@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// `POST …/msteams/wizard` and any other asynchronous start: the transaction id.
@@ -21,12 +22,58 @@ pub struct WizardState {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
 pub struct WizardStep {
     pub step: u8,
     pub text: String,
     pub executed: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The Voice Routing Status (step 5, once it has run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<VoiceRoutingStatus>,
+    /// When the step last started (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the step was executed (extension).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executed_at: Option<DateTime<Utc>>,
+}
+
+/// `GET …/msteams/wizard` after a failure (400): a problem+json body that also carries
+/// the steps, the failed step and the error.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct WizardFailure {
+    #[serde(rename = "type")]
+    pub problem_type: String,
+    pub title: String,
+    pub status: u16,
+    /// The error, naming the step and what to do.
+    pub detail: String,
+    /// `wizard_failed`.
+    pub code: String,
+    pub running: bool,
+    pub wizard_steps: Vec<WizardStep>,
+    /// The step that failed; a new start resumes there.
+    pub failed_step: Option<u8>,
+}
+
+/// `GET /api/v01/transactions/{id}` (extension): an asynchronous task.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct TransactionInfo {
+    pub id: i64,
+    /// `msteams.wizard`.
+    pub kind: String,
+    /// `running`, `succeeded` or `failed`.
+    pub status: String,
+    pub subscription_id: i64,
+    pub tenant_uuid: String,
+    /// The error of a failed task, or the last transient fault of a running one.
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 /// The status of the voice routing settings, keyed by object name.

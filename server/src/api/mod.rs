@@ -7,6 +7,7 @@ pub mod extract;
 mod msteams;
 pub mod openapi;
 pub mod problem;
+mod wizard;
 
 use axum::{
     Router,
@@ -86,7 +87,12 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             &format!("{SUBSCRIPTION}/msteams/update_vrp"),
             put(msteams::update_vrp),
-        );
+        )
+        .route(
+            &format!("{SUBSCRIPTION}/msteams/wizard"),
+            post(wizard::start).get(wizard::state),
+        )
+        .route("/transactions/{id}", get(wizard::transaction));
     let api = with_json_edges(api, state, "No such API endpoint");
     Router::new()
         .nest("/api/v01", api)

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{auth, directory, msteams};
+use super::{auth, directory, msteams, wizard};
 use crate::simulator::api as simulator;
 
 #[derive(OpenApi)]
@@ -16,7 +16,7 @@ use crate::simulator::api as simulator;
         description = "Connects existing MS Teams tenants to the Fusion platform for Direct Routing.\n\n\
             Paths, roles, bodies and status codes follow the vendor's MS Teams onboarding page. \
             Extensions (ours): authentication under `/api/v01/auth`, `msteams/status`, \
-            `msteams/administrator`, the tenant and subscription lists, \
+            `msteams/administrator`, the tenant and subscription lists, `/api/v01/transactions/{id}`, \
             and RFC 9457 problem+json bodies with a stable `code` on every error.\n\n\
             Sign in with `POST /api/v01/auth/login`, then send `Authorization: Bearer <token>`. \
             A tenant or subscription outside your tree of authority answers 404, like an unknown one.",
@@ -29,7 +29,7 @@ use crate::simulator::api as simulator;
         msteams::unlink, msteams::sources, msteams::link, msteams::status,
         simulator::tenants, simulator::create_tenant, simulator::tenant, simulator::set_faults,
         simulator::run_create_app, simulator::journal, simulator::delete_voice_object,
-        msteams::update_vrp,
+        msteams::update_vrp, wizard::start, wizard::state, wizard::transaction,
     ),
     components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, NodeName, IntegrationStatus, LinkSource)),
     modifiers(&BearerAuth),

@@ -96,6 +96,25 @@ impl Directory {
         .ok_or_else(AppError::subscription_not_found)
     }
 
+    /// The subscription, which must be one that can hold an MS Teams tenant.
+    pub async fn msteams_subscription(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<SubscriptionRecord, AppError> {
+        let subscription = self.subscription(caller, path).await?;
+        if subscription.license_type != "msteams" {
+            return Err(AppError::invalid(
+                "wrong_license_type",
+                format!(
+                    "Subscription {} has license type {}; MS Teams needs an msteams subscription",
+                    subscription.id, subscription.license_type
+                ),
+            ));
+        }
+        Ok(subscription)
+    }
+
     /// The caller's own instance: it is loaded with the session, so no query is needed.
     fn instance_id(&self, caller: &Caller, instance: &DraasInstance) -> Result<i64, AppError> {
         if instance.as_str() == caller.instance_slug {

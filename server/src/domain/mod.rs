@@ -9,6 +9,9 @@ pub mod error;
 pub mod onboarding;
 pub mod roles;
 pub mod types;
+pub mod voice_routing;
+pub mod wizard;
+pub mod wizard_steps;
 
 pub use caller::Caller;
 pub use error::AppError;

@@ -5,8 +5,7 @@
 use std::sync::Arc;
 
 use app::api_types::{
-    FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus, VoiceRoutingItem,
-    VoiceRoutingStatus,
+    FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus, VoiceRoutingStatus,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::SqliteConnection;
@@ -16,10 +15,11 @@ use super::{
     directory::Directory,
     roles,
     types::{AdminUpn, ApplicationId, MsTenantId, Secret, SubscriptionId, SubscriptionPath},
+    voice_routing,
 };
 use crate::{
     crypto::SecretBox,
-    microsoft::{AdminLogin, Applied, MicrosoftError, TeamsVoice},
+    microsoft::{AdminLogin, MicrosoftError, TeamsVoice},
     store::{
         Db,
         directory::{self as directory_store, SubscriptionRecord},
@@ -42,11 +42,6 @@ pub struct Onboarding {
     secrets: SecretBox,
     teams: Arc<dyn TeamsVoice>,
 }
-
-/// The Teams voice routing objects the onboarding creates (the platform's defaults).
-pub const PSTN_USAGE: &str = "DRaaS-PSTN-Usage";
-pub const VOICE_ROUTE: &str = "Draas-VR";
-pub const VOICE_ROUTING_POLICY: &str = "World-DRaaS";
 
 impl Onboarding {
     pub fn new(
@@ -103,23 +98,9 @@ impl Onboarding {
             username,
             password: self.secrets.open(&sealed)?,
         };
-        self.teams.connect(&login).await.map_err(refusal)?;
-        let mut status = VoiceRoutingStatus::default();
-        let pstn = item(self.teams.ensure_pstn_usage(&login, PSTN_USAGE).await)?;
-        let vr = item(
-            self.teams
-                .ensure_voice_route(&login, VOICE_ROUTE, PSTN_USAGE)
-                .await,
-        )?;
-        let vrp = item(
-            self.teams
-                .ensure_voice_routing_policy(&login, VOICE_ROUTING_POLICY, PSTN_USAGE)
-                .await,
-        )?;
-        status.pstn.insert(PSTN_USAGE.into(), pstn);
-        status.vr.insert(VOICE_ROUTE.into(), vr);
-        status.vrp.insert(VOICE_ROUTING_POLICY.into(), vrp);
-        Ok(status)
+        voice_routing::apply(self.teams.as_ref(), &login)
+            .await
+            .map_err(refusal)
     }
 
     pub async fn set_application(
@@ -129,7 +110,7 @@ impl Onboarding {
         input: ApplicationInput,
     ) -> Result<(), AppError> {
         caller.require(roles::APPLICATIONS_CREATE)?;
-        let subscription = self.msteams_subscription(caller, path).await?;
+        let subscription = self.directory.msteams_subscription(caller, path).await?;
         let sealed = self.secrets.seal(&input.secret)?;
         let mut tx = self.db.write.begin().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
@@ -204,7 +185,7 @@ impl Onboarding {
         password: Secret,
     ) -> Result<(), AppError> {
         caller.require(roles::ADMINISTRATOR_UPDATE)?;
-        let subscription = self.msteams_subscription(caller, path).await?;
+        let subscription = self.directory.msteams_subscription(caller, path).await?;
         let sealed = self.secrets.seal(&password)?;
         let mut tx = self.db.write.begin().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
@@ -229,7 +210,7 @@ impl Onboarding {
         secret: Secret,
     ) -> Result<(), AppError> {
         caller.require(roles::SECRET_RESET)?;
-        let subscription = self.msteams_subscription(caller, path).await?;
+        let subscription = self.directory.msteams_subscription(caller, path).await?;
         let sealed = self.secrets.seal(&secret)?;
         let mut tx = self.db.write.begin().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
@@ -274,7 +255,7 @@ impl Onboarding {
         path: &SubscriptionPath,
     ) -> Result<FileDownload, AppError> {
         caller.require(roles::DOWNLOAD_CREATE_APP)?;
-        let subscription = self.msteams_subscription(caller, path).await?;
+        let subscription = self.directory.msteams_subscription(caller, path).await?;
         let settings = directory_store::group_settings_of_tenant(
             &self.db,
             caller.instance_id,
@@ -364,7 +345,7 @@ impl Onboarding {
     ) -> Result<(), AppError> {
         caller.require(roles::LINK)?;
         caller.require_above_tenant()?;
-        let subscription = self.msteams_subscription(caller, path).await?;
+        let subscription = self.directory.msteams_subscription(caller, path).await?;
         if source.0 == subscription.id {
             return Err(AppError::invalid(
                 "invalid_link_source",
@@ -452,29 +433,10 @@ impl Onboarding {
         tx.commit().await?;
         Ok(())
     }
-
-    /// The subscription, which must be one that can hold an MS Teams tenant.
-    async fn msteams_subscription(
-        &self,
-        caller: &Caller,
-        path: &SubscriptionPath,
-    ) -> Result<SubscriptionRecord, AppError> {
-        let subscription = self.directory.subscription(caller, path).await?;
-        if subscription.license_type != "msteams" {
-            return Err(AppError::invalid(
-                "wrong_license_type",
-                format!(
-                    "Subscription {} has license type {}; MS Teams needs an msteams subscription",
-                    subscription.id, subscription.license_type
-                ),
-            ));
-        }
-        Ok(subscription)
-    }
 }
 
 /// A linked subscription shares another's tenant: its credentials are managed there.
-async fn refuse_if_linked(
+pub(super) async fn refuse_if_linked(
     conn: &mut SqliteConnection,
     subscription: &SubscriptionRecord,
 ) -> Result<(), AppError> {
@@ -490,22 +452,8 @@ async fn refuse_if_linked(
     }
 }
 
-/// One line of the Voice Routing Status.
-fn item(result: Result<Applied, MicrosoftError>) -> Result<VoiceRoutingItem, AppError> {
-    let (status, detail) = match result {
-        Ok(Applied::Created(detail)) => ("created", detail),
-        Ok(Applied::AlreadyExists(detail)) => ("already_exists", detail),
-        Err(MicrosoftError::Internal(message)) => return Err(AppError::Internal(message)),
-        Err(error) => ("error", error.message().to_owned()),
-    };
-    Ok(VoiceRoutingItem {
-        detail,
-        status: status.to_owned(),
-    })
-}
-
 /// Microsoft's refusal as a 400 naming what to do; our own faults stay 500s.
-fn refusal(error: MicrosoftError) -> AppError {
+pub(super) fn refusal(error: MicrosoftError) -> AppError {
     match error {
         MicrosoftError::Internal(message) => AppError::Internal(message),
         other => AppError::invalid("microsoft_refused", other.message().to_owned()),

@@ -22,7 +22,7 @@ use crate::{
 
 /// The display name create_app.ps1 gives the application unless told otherwise.
 pub const DEFAULT_APP_NAME: &str = "Fusion DRaaS";
-const SECRET_LIFETIME_MONTHS: u32 = 12;
+pub const SECRET_LIFETIME_MONTHS: u32 = 12;
 
 #[derive(Clone, Debug)]
 pub struct SimulatorControl {
@@ -198,6 +198,21 @@ impl SimulatorControl {
             secret,
             secret_expires_at: expires_at,
         })
+    }
+
+    /// Voice objects an onboarded demo tenant already holds (seeding; no journal).
+    pub async fn seed_voice_objects(
+        &self,
+        id: MsTenantId,
+        objects: &[(&str, &str)],
+    ) -> Result<(), AppError> {
+        let tenant = id.to_string();
+        let mut tx = self.db.write.begin().await?;
+        for (kind, identity) in objects {
+            store::insert_voice_object(&mut tx, &tenant, kind, identity).await?;
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Deletes a Teams voice object, as an administrator could by hand in the tenant.

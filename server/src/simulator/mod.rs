@@ -1,11 +1,13 @@
 //! The embedded Microsoft simulator (Azure AD, Graph, Office 365 DNS, Teams voice),
-//! persisted in the same database. This slice holds its state and its control API;
-//! the provisioning boundary the wizard calls comes with the job runner.
+//! persisted in the same database: its state, its control API, and the implementation
+//! of the `microsoft` traits the wizard calls.
 
 pub mod api;
+pub mod cloud;
 pub mod control;
+mod graph;
 mod store;
-pub mod teams;
+mod teams;
 
+pub use cloud::{SimSettings, SimulatedMicrosoft};
 pub use control::SimulatorControl;
-pub use teams::SimulatedMicrosoft;

@@ -288,3 +288,16 @@ pub async fn administrator_credentials(
     .fetch_optional(conn)
     .await?)
 }
+
+/// The application id and sealed secret, for signing in to Graph.
+pub async fn application_credentials(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<Option<(String, Vec<u8>)>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT application_id, secret_ciphertext FROM msteams_applications WHERE msteams_tenant_id = ?",
+    )
+    .bind(tenant_row)
+    .fetch_optional(conn)
+    .await?)
+}

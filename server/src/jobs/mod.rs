@@ -1,0 +1,115 @@
+//! The durable job runner: asynchronous tasks (the onboarding wizard) stored in the
+//! `jobs` table, claimed by workers with a lease a heartbeat renews, and moved on only by
+//! the lease holder, in the same transaction as the effects of the work it did. See
+//! ARCHITECTURE.md for why this is our own and not apalis.
+
+mod runner;
+mod store;
+
+use std::{sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use sqlx::SqliteConnection;
+use tokio::sync::Notify;
+
+pub use runner::JobRunner;
+pub use store::{enqueue, epoch_ms};
+
+use crate::domain::AppError;
+
+/// A claimed job, as its handler sees it.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// Also the transaction id.
+    pub id: i64,
+    pub kind: String,
+    /// Where the handler is; its meaning is the handler's (the wizard: the step).
+    pub cursor: i64,
+    /// What the handler remembers across waits at this cursor (JSON).
+    pub memo: Option<String>,
+    /// Failed tries at this cursor so far.
+    pub attempts: i64,
+}
+
+/// What one execution of a job's current cursor came to.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// Move on to `cursor`, after `after`.
+    Advance {
+        cursor: i64,
+        after: Duration,
+        note: Option<String>,
+    },
+    /// Not yet (e.g. DNS still propagating): come back to this cursor after `after`.
+    Wait {
+        after: Duration,
+        memo: Option<String>,
+    },
+    /// Finished.
+    Done { note: Option<String> },
+    /// A transient fault: try this cursor again, after `after` if the far side said so
+    /// (Retry-After), else after the runner's backoff.
+    Retry {
+        error: String,
+        after: Option<Duration>,
+    },
+    /// A permanent fault: the job ends with this error.
+    Fail { error: String, note: Option<String> },
+}
+
+/// The work of one kind of job.
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    /// Does the work at the job's cursor. It may call out (Microsoft) but writes nothing
+    /// of Fusion's own: the outcome is recorded by `record`.
+    async fn execute(&self, job: &Job) -> Outcome;
+
+    /// Writes the outcome's effects on Fusion data inside the transaction that also
+    /// moves the job, so the two land together or not at all.
+    async fn record(
+        &self,
+        tx: &mut SqliteConnection,
+        job: &Job,
+        outcome: &Outcome,
+    ) -> Result<(), AppError>;
+}
+
+/// How the runner paces itself.
+#[derive(Clone, Debug)]
+pub struct RunnerSettings {
+    /// Jobs executed at once by this process.
+    pub concurrency: usize,
+    /// How long a claim holds without a heartbeat; a crashed worker's jobs are claimed
+    /// again this long after its last heartbeat.
+    pub lease: Duration,
+    /// The longest the runner sleeps before looking for due jobs again.
+    pub poll: Duration,
+    /// Tries of one cursor before a transient fault becomes the job's failure.
+    pub max_attempts: i64,
+    /// The first retry delay; it doubles per attempt up to `backoff_max`.
+    pub backoff_base: Duration,
+    pub backoff_max: Duration,
+}
+
+impl RunnerSettings {
+    pub fn backoff(&self, attempts: i64) -> Duration {
+        let exponent = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+        self.backoff_base
+            .saturating_mul(2u32.saturating_pow(exponent))
+            .min(self.backoff_max)
+    }
+}
+
+/// Wakes the runner when a job is enqueued, so it need not wait for its next poll.
+#[derive(Clone, Debug, Default)]
+pub struct JobSignal(Arc<Notify>);
+
+impl JobSignal {
+    pub fn wake(&self) {
+        self.0.notify_one();
+    }
+
+    pub(crate) async fn woken(&self) {
+        self.0.notified().await;
+    }
+}

@@ -1,0 +1,238 @@
+//! The wizard's rows: transactions, the six steps of an MS Teams tenant, and what a
+//! running step needs to know.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqliteConnection};
+
+use super::{Db, now};
+use crate::domain::AppError;
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TransactionRow {
+    pub id: i64,
+    pub kind: String,
+    pub subscription_id: Option<i64>,
+    pub tenant_id: Option<String>,
+    pub status: String,
+    pub detail: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct StepRow {
+    pub step: i64,
+    pub executed_at: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub voice_routing_status: Option<String>,
+}
+
+/// What a wizard job works on, found from its transaction.
+#[derive(Debug, Clone, FromRow)]
+pub struct WizardTarget {
+    pub subscription_id: i64,
+    pub tenant_row: i64,
+    pub ms_tenant_id: Option<String>,
+    pub tenant_name: String,
+    pub instance_slug: String,
+    pub domain: Option<String>,
+}
+
+pub async fn insert_transaction(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    subscription: i64,
+    created_by: i64,
+) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO transactions (kind, subscription_id, status, created_by, created_at, updated_at)
+         VALUES (?, ?, 'running', ?, ?, ?) RETURNING id",
+    )
+    .bind(kind)
+    .bind(subscription)
+    .bind(created_by)
+    .bind(now())
+    .bind(now())
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn transaction(db: &Db, id: i64) -> Result<Option<TransactionRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT x.id, x.kind, x.subscription_id, s.tenant_id, x.status, x.detail, x.created_at, x.updated_at
+         FROM transactions x LEFT JOIN subscriptions s ON s.id = x.subscription_id WHERE x.id = ?",
+    )
+    .bind(id)
+    .fetch_optional(&db.read)
+    .await?)
+}
+
+pub async fn steps(conn: &mut SqliteConnection, tenant_row: i64) -> Result<Vec<StepRow>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT step, executed_at, started_at, voice_routing_status FROM msteams_wizard_steps
+         WHERE msteams_tenant_id = ? ORDER BY step",
+    )
+    .bind(tenant_row)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The base structure of the wizard: its six steps, none executed.
+pub async fn create_steps(conn: &mut SqliteConnection, tenant_row: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT OR IGNORE INTO msteams_wizard_steps (msteams_tenant_id, step)
+         VALUES (?1, 0), (?1, 1), (?1, 2), (?1, 3), (?1, 4), (?1, 5)",
+    )
+    .bind(tenant_row)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The first step not executed yet; `None` when the steps do not exist or all ran.
+pub async fn first_pending_step(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT MIN(step) FROM msteams_wizard_steps WHERE msteams_tenant_id = ? AND executed_at IS NULL",
+    )
+    .bind(tenant_row)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn has_steps(conn: &mut SqliteConnection, tenant_row: i64) -> Result<bool, AppError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM msteams_wizard_steps WHERE msteams_tenant_id = ?",
+    )
+    .bind(tenant_row)
+    .fetch_one(conn)
+    .await?
+        > 0)
+}
+
+pub async fn mark_started(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    step: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE msteams_wizard_steps SET started_at = ? WHERE msteams_tenant_id = ? AND step = ?",
+    )
+    .bind(now())
+    .bind(tenant_row)
+    .bind(step)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_executed(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    step: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE msteams_wizard_steps SET executed_at = ? WHERE msteams_tenant_id = ? AND step = ?",
+    )
+    .bind(now())
+    .bind(tenant_row)
+    .bind(step)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_voice_routing_status(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    status_json: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE msteams_wizard_steps SET voice_routing_status = ? WHERE msteams_tenant_id = ? AND step = 5")
+        .bind(status_json)
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Where the tenant's wizard stands: status, current step, latest run and its error.
+pub async fn set_progress(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    status: &str,
+    current_step: Option<i64>,
+    error: Option<&str>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE msteams_tenants SET status = ?, current_step = ?, wizard_error = ?, updated_at = ? WHERE id = ?",
+    )
+    .bind(status)
+    .bind(current_step)
+    .bind(error)
+    .bind(now())
+    .bind(tenant_row)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_run(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    transaction: i64,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE msteams_tenants SET wizard_transaction_id = ? WHERE id = ?")
+        .bind(transaction)
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn set_domain(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    domain: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE msteams_tenants SET domain = ?, updated_at = ? WHERE id = ?")
+        .bind(domain)
+        .bind(now())
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The wizard's latest error and run id for a tenant.
+pub async fn run_of(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<(Option<i64>, Option<String>), AppError> {
+    Ok(sqlx::query_as(
+        "SELECT wizard_transaction_id, wizard_error FROM msteams_tenants WHERE id = ?",
+    )
+    .bind(tenant_row)
+    .fetch_one(conn)
+    .await?)
+}
+
+pub async fn target(
+    conn: &mut SqliteConnection,
+    transaction: i64,
+) -> Result<Option<WizardTarget>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT s.id AS subscription_id, m.id AS tenant_row, m.ms_tenant_id, t.name AS tenant_name,
+                i.slug AS instance_slug, m.domain
+         FROM transactions x
+         JOIN subscriptions s ON s.id = x.subscription_id
+         JOIN nodes t ON t.id = s.tenant_id
+         JOIN draas_instances i ON i.id = t.instance_id
+         JOIN msteams_tenants m ON m.owner_subscription_id = s.id
+         WHERE x.id = ?",
+    )
+    .bind(transaction)
+    .fetch_optional(conn)
+    .await?)
+}
