@@ -158,6 +158,7 @@ impl SimulatorControl {
             None => {
                 let app_id = Uuid::new_v4().to_string();
                 store::insert_application(&mut tx, &tenant, &app_id, DEFAULT_APP_NAME).await?;
+                store::mark_service_principal(&mut tx, &app_id).await?;
                 for operation in [
                     "POST /applications",
                     "POST /servicePrincipals",

@@ -51,8 +51,9 @@ impl SimulatedMicrosoft {
             .fetch_one(&mut *call.tx)
             .await
             .map_err(internal)?;
-            // Every other call is refused: the caller must honour Retry-After to get through.
-            if calls % 2 == 1 {
+            // One call in four is refused, the first one included: a caller that honours
+            // Retry-After and makes at most a few calls per try always gets through.
+            if calls % 4 == 1 {
                 let wait = self.settings.scaled(RETRY_AFTER);
                 let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
                 let message = format!(

@@ -86,13 +86,20 @@ pub fn config(database_url: String) -> Config {
 
 impl TestApp {
     pub async fn start() -> Self {
+        Self::start_configured(|_| {}).await
+    }
+
+    /// As `start`, with the test configuration changed by `adjust` (e.g. the time scale).
+    pub async fn start_configured(adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("fusion.db").display());
+        let mut config = config(url.clone());
+        adjust(&mut config);
         let db = Db::connect(&url).await.expect("database");
         let options = LeptosOptions::builder()
             .output_name("fusion-teams-onboarding")
             .build();
-        let state = server::start_with(&config(url), options, db.clone(), SecretBox::random())
+        let state = server::start_with(&config, options, db.clone(), SecretBox::random())
             .await
             .expect("start");
         TestApp {

@@ -1,0 +1,489 @@
+//! The onboarding wizard over HTTP: start, poll, the six steps against the simulated
+//! Microsoft, each fault and its resume, concurrent starts, and the lifecycle rules.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use axum::http::{Method, StatusCode};
+use serde_json::{Value, json};
+use support::{TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
+
+/// Globex Teams: an msteams subscription of reseller Alpha, not onboarded.
+const SUB: i64 = 3;
+
+/// A simulated MS tenant with these faults, credentials minted by create_app.ps1 and
+/// stored on the subscription with an administrator. Returns the MS tenant id.
+async fn prepare(app: &TestApp, token: &str, faults: &[&str]) -> String {
+    let created = app
+        .post(
+            "/sim/v1/tenants",
+            token,
+            json!({"name": "Wizard Test", "faults": faults}),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", text(&created));
+    let ms_tenant = created.json()["msTenantId"].as_str().unwrap().to_owned();
+    let minted = app
+        .post(
+            &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
+    let minted = minted.json();
+    let stored = app
+        .post(
+            &sub_path(TENANT_GLOBEX, SUB, "msteams/applications"),
+            token,
+            json!({
+                "msTeamsTenantId": ms_tenant,
+                "applicationId": minted["applicationId"],
+                "secret": minted["secret"],
+            }),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::NO_CONTENT, "{}", text(&stored));
+    let admin = app
+        .put(
+            &sub_path(TENANT_GLOBEX, SUB, "msteams/administrator"),
+            token,
+            json!({"username": "teams.admin@wizardtest.onmicrosoft.com", "password": "Adm1n-Passw0rd"}),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::NO_CONTENT, "{}", text(&admin));
+    ms_tenant
+}
+
+fn text(response: &TestResponse) -> String {
+    String::from_utf8_lossy(&response.bytes).into_owned()
+}
+
+async fn start(app: &TestApp, token: &str) -> TestResponse {
+    app.call(
+        Method::POST,
+        &sub_path(TENANT_GLOBEX, SUB, "msteams/wizard"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+async fn started(app: &TestApp, token: &str) -> i64 {
+    let response = start(app, token).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
+    response.json()["id"].as_i64().expect("transaction id")
+}
+
+async fn wizard(app: &TestApp, token: &str) -> TestResponse {
+    app.get(&sub_path(TENANT_GLOBEX, SUB, "msteams/wizard"), token)
+        .await
+}
+
+/// Polls GET wizard until the run has ended (200 not running, or 400); returns that answer.
+async fn finished(app: &TestApp, token: &str) -> TestResponse {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let response = wizard(app, token).await;
+        let done = match response.status {
+            StatusCode::OK => response.json()["running"] == false,
+            StatusCode::BAD_REQUEST => true,
+            StatusCode::NOT_FOUND => false,
+            other => panic!("GET wizard answered {other}: {}", text(&response)),
+        };
+        if done {
+            return response;
+        }
+        assert!(Instant::now() < deadline, "the wizard did not end: {}", text(&response));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn sim_tenant(app: &TestApp, token: &str, ms_tenant: &str) -> Value {
+    let response = app.get(&format!("/sim/v1/tenants/{ms_tenant}"), token).await;
+    assert_eq!(response.status, StatusCode::OK);
+    response.json()
+}
+
+/// The journal, oldest first.
+async fn journal(app: &TestApp, token: &str, ms_tenant: &str) -> Vec<Value> {
+    let response = app
+        .get(&format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"), token)
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
+    let mut entries = response.json().as_array().cloned().unwrap_or_default();
+    entries.reverse();
+    entries
+}
+
+fn count(journal: &[Value], operation: &str, outcome: &str) -> usize {
+    journal
+        .iter()
+        .filter(|e| e["operation"] == operation && e["outcome"] == outcome)
+        .count()
+}
+
+fn assert_all_executed(state: &Value) {
+    let steps = state["wizardSteps"].as_array().expect("steps");
+    let numbers: Vec<i64> = steps.iter().map(|s| s["step"].as_i64().unwrap()).collect();
+    assert_eq!(numbers, [0, 1, 2, 3, 4, 5]);
+    assert!(steps.iter().all(|s| s["executed"] == true), "{state}");
+    assert_eq!(
+        steps[2]["text"],
+        "Set a domain for the tenant and validate it against Microsoft"
+    );
+}
+
+#[tokio::test]
+async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let ms_tenant = prepare(&app, &token, &[]).await;
+    let id = started(&app, &token).await;
+    assert!(id > 214_000, "transaction ids continue the platform's sequence: {id}");
+
+    let done = finished(&app, &token).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    let state = done.json();
+    assert_eq!(state["running"], false);
+    assert_all_executed(&state);
+    let vrs = &state["wizardSteps"][5]["status"];
+    assert_eq!(vrs["pstn"]["DRaaS-PSTN-Usage"]["status"], "created");
+    assert_eq!(vrs["vr"]["Draas-VR"]["status"], "created");
+    assert_eq!(vrs["vrp"]["World-DRaaS"]["status"], "created");
+    for step in &state["wizardSteps"].as_array().unwrap()[..5] {
+        assert!(step.get("status").is_none(), "only step 5 carries a status: {step}");
+    }
+
+    // Microsoft's side holds exactly one of each object.
+    let sim = sim_tenant(&app, &token, &ms_tenant).await;
+    let domain = "globex-3.draas.demo";
+    assert_eq!(sim["domains"], json!([{"name": domain, "verified": true}]));
+    let records: Vec<(String, String)> = sim["dnsRecords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["recordType"].as_str().unwrap().to_owned(),
+                r["name"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        records,
+        [
+            ("TXT".to_owned(), domain.to_owned()),
+            ("MX".to_owned(), domain.to_owned()),
+            ("TXT".to_owned(), domain.to_owned()),
+            ("CNAME".to_owned(), format!("autodiscover.{domain}")),
+        ],
+        "the verification TXT record, then MX, SPF and autodiscover"
+    );
+    assert!(sim["dnsRecords"][2]["value"].as_str().unwrap().starts_with("v=spf1"));
+    assert_eq!(
+        sim["users"],
+        json!([{"userPrincipalName": format!("draas-dummy@{domain}"), "licenses": []}])
+    );
+    assert!(
+        sim["licenses"].as_array().unwrap().iter().all(|l| l["consumedUnits"] == 0),
+        "the dummy user's license went back: {}",
+        sim["licenses"]
+    );
+    let objects: Vec<&str> = sim["voiceObjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(objects, ["pstn_usage", "voice_route", "voice_routing_policy"]);
+
+    // The journal shows the license assigned, then removed, and each creation once.
+    let journal = journal(&app, &token, &ms_tenant).await;
+    assert_eq!(count(&journal, "POST /domains", "created"), 1);
+    assert_eq!(count(&journal, "POST /users/{id}/assignLicense", "assigned"), 1);
+    assert_eq!(
+        count(&journal, "POST /users/{id}/assignLicense (remove)", "removed"),
+        1
+    );
+    let assigned = journal
+        .iter()
+        .position(|e| e["outcome"] == "assigned")
+        .unwrap();
+    let removed = journal.iter().position(|e| e["outcome"] == "removed").unwrap();
+    assert!(assigned < removed);
+
+    // Fusion's side: onboarded with its domain, the transaction succeeded.
+    let status = app
+        .get(&sub_path(TENANT_GLOBEX, SUB, "msteams/status"), &token)
+        .await
+        .json();
+    assert_eq!(status["status"], "onboarded");
+    assert_eq!(status["domain"], domain);
+    let transaction = app.get(&format!("/api/v01/transactions/{id}"), &token).await;
+    assert_eq!(transaction.status, StatusCode::OK);
+    let transaction = transaction.json();
+    assert_eq!(transaction["status"], "succeeded");
+    assert_eq!(transaction["kind"], "msteams.wizard");
+    assert_eq!(transaction["subscriptionId"], SUB);
+
+    // Onboarded: a new start is refused, update_vrp finds everything in place.
+    start(&app, &token).await.assert_problem(400, "already_onboarded");
+    let vrp = app
+        .call(
+            Method::PUT,
+            &sub_path(TENANT_GLOBEX, SUB, "msteams/update_vrp"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(vrp["status"]["vr"]["Draas-VR"]["status"], "already_exists");
+    assert_eq!(vrp["status"]["pstn"]["DRaaS-PSTN-Usage"]["status"], "already_exists");
+    assert_eq!(vrp["status"]["vrp"]["World-DRaaS"]["status"], "already_exists");
+}
+
+/// Runs a wizard into `fault`, checks the failure names `step`, switches the fault off
+/// and resumes; the steps before `step` are not redone.
+async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let ms_tenant = prepare(&app, &token, &[fault]).await;
+    let first = started(&app, &token).await;
+
+    let failed = finished(&app, &token).await;
+    let problem = failed.assert_problem(400, "wizard_failed");
+    assert_eq!(problem["failedStep"], step, "{problem}");
+    assert_eq!(problem["running"], false);
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.starts_with(&format!("Step {step} (")), "{detail}");
+    assert!(detail.contains(words), "{fault}: {detail}");
+    let steps = problem["wizardSteps"].as_array().unwrap();
+    for s in steps {
+        let executed = s["step"].as_u64().unwrap() < u64::from(step);
+        assert_eq!(s["executed"], executed, "{fault}: {problem}");
+    }
+    let transaction = app
+        .get(&format!("/api/v01/transactions/{first}"), &token)
+        .await
+        .json();
+    assert_eq!(transaction["status"], "failed");
+    assert_eq!(transaction["detail"], detail);
+    let status = app
+        .get(&sub_path(TENANT_GLOBEX, SUB, "msteams/status"), &token)
+        .await
+        .json();
+    assert_eq!(status["status"], "failed");
+
+    let before = journal(&app, &token, &ms_tenant).await.len();
+    let cleared = app
+        .put(
+            &format!("/sim/v1/tenants/{ms_tenant}/faults"),
+            &token,
+            json!({"faults": []}),
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::OK);
+    let second = started(&app, &token).await;
+    assert!(second > first);
+    let done = finished(&app, &token).await;
+    assert_eq!(done.status, StatusCode::OK, "{fault}: {}", text(&done));
+    assert_all_executed(&done.json());
+
+    // The resumed run began at the failed step: nothing before it ran again.
+    let resumed = &journal(&app, &token, &ms_tenant).await[before..];
+    let first_operation = resumed[0]["operation"].as_str().unwrap();
+    let expected = match step {
+        1 => "POST /servicePrincipals",
+        2 => "POST /domains",
+        4 => "POST /users",
+        _ => "Connect-MicrosoftTeams",
+    };
+    assert_eq!(first_operation, expected, "{fault}: {resumed:?}");
+    assert_eq!(
+        count(&journal(&app, &token, &ms_tenant).await, "POST /domains", "created"),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_expired_secret_fails_step_1_and_resumes() {
+    fails_then_resumes("secret_expired", 1, "AADSTS7000222").await;
+}
+
+#[tokio::test]
+async fn a_wrong_secret_fails_step_1_and_resumes() {
+    fails_then_resumes("secret_wrong", 1, "AADSTS7000215").await;
+}
+
+#[tokio::test]
+async fn a_txt_record_that_never_propagates_fails_step_2_and_resumes() {
+    fails_then_resumes("txt_never_propagates", 2, "has not propagated after 6 checks").await;
+}
+
+#[tokio::test]
+async fn no_free_license_fails_step_4_and_resumes() {
+    fails_then_resumes("no_free_license", 4, "no free E1 (STANDARDPACK)").await;
+}
+
+#[tokio::test]
+async fn mfa_on_the_admin_account_fails_step_5_and_resumes() {
+    fails_then_resumes("mfa_enabled", 5, "multi-factor authentication").await;
+}
+
+#[tokio::test]
+async fn throttled_graph_calls_are_retried_after_retry_after() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let ms_tenant = prepare(&app, &token, &["graph_throttling"]).await;
+    started(&app, &token).await;
+    let done = finished(&app, &token).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    assert_all_executed(&done.json());
+
+    let journal = journal(&app, &token, &ms_tenant).await;
+    let throttled: Vec<usize> = journal
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e["status"] == 429)
+        .map(|(i, _)| i)
+        .collect();
+    assert!(throttled.len() >= 2, "one Graph call in four is throttled: {journal:?}");
+    for index in throttled {
+        let refused = &journal[index];
+        assert!(refused["detail"].as_str().unwrap().contains("Retry-After: 2 s"));
+        // The same call comes back, and no sooner than Retry-After (2 s × 0.01).
+        let retry = journal[index + 1..]
+            .iter()
+            .find(|e| e["operation"] == refused["operation"])
+            .expect("the throttled call is retried");
+        assert_ne!(retry["status"], 429);
+        let at = |e: &Value| {
+            chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap()
+        };
+        let waited = at(retry) - at(refused);
+        assert!(
+            waited >= chrono::Duration::milliseconds(20),
+            "retried after {waited} only: {refused} then {retry}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn replication_lag_is_retried_until_the_user_is_found() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let ms_tenant = prepare(&app, &token, &["replication_lag"]).await;
+    started(&app, &token).await;
+    let done = finished(&app, &token).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    let journal = journal(&app, &token, &ms_tenant).await;
+    assert_eq!(count(&journal, "POST /users/{id}/assignLicense", "not_found"), 2);
+    assert_eq!(count(&journal, "POST /users/{id}/assignLicense", "assigned"), 1);
+    assert_eq!(count(&journal, "POST /users", "created"), 1);
+}
+
+#[tokio::test]
+async fn two_concurrent_starts_make_one_run_and_one_409() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    prepare(&app, &token, &[]).await;
+    let (a, b) = tokio::join!(start(&app, &token), start(&app, &token));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 409]);
+    let conflict = if a.status == StatusCode::CONFLICT { a } else { b };
+    conflict.assert_problem(409, "wizard_running");
+    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE kind = 'msteams.wizard'")
+        .fetch_one(&app.db.read)
+        .await
+        .unwrap();
+    assert_eq!(runs, 1);
+    assert_eq!(finished(&app, &token).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_preparation_phase_answers_404_and_a_running_wizard_blocks_unlink() {
+    // At real time the preparation phase lasts seconds: long enough to look at it.
+    let app = TestApp::start_configured(|config| config.time_scale = 1.0).await;
+    let token = app.login("alpha.admin").await;
+    prepare(&app, &token, &[]).await;
+    let id = started(&app, &token).await;
+    let preparing = wizard(&app, &token).await;
+    let problem = preparing.assert_problem(404, "not_found");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("preparation phase"),
+        "{problem}"
+    );
+    let transaction = app.get(&format!("/api/v01/transactions/{id}"), &token).await.json();
+    assert_eq!(transaction["status"], "running");
+    start(&app, &token).await.assert_problem(409, "wizard_running");
+    let before = app.snapshot().await;
+    app.call(
+        Method::POST,
+        &sub_path(TENANT_GLOBEX, SUB, "msteams/unlink"),
+        Some(&token),
+        None,
+    )
+    .await
+    .assert_problem(400, "wizard_running");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_start_needs_the_application_and_the_administrator() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let path = sub_path(TENANT_UMBRELLA, 7, "msteams/wizard");
+    let before = app.snapshot().await;
+    let refused = app.call(Method::POST, &path, Some(&token), None).await;
+    let problem = refused.assert_problem(400, "wizard_needs_credentials");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("msteams/applications") && detail.contains("msteams/administrator"));
+    assert_eq!(app.snapshot().await, before);
+    app.get(&path, &token).await.assert_problem(404, "not_found");
+
+    // With only the administrator stored, the message names what is still missing.
+    let admin = app
+        .put(
+            &sub_path(TENANT_UMBRELLA, 7, "msteams/administrator"),
+            &token,
+            json!({"username": "admin@umbrella.example", "password": "x-Passw0rd"}),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::NO_CONTENT);
+    let refused = app.call(Method::POST, &path, Some(&token), None).await;
+    let detail = refused.assert_problem(400, "wizard_needs_credentials")["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("msteams/applications") && !detail.contains("msteams/administrator"));
+}
+
+#[tokio::test]
+async fn roles_and_the_tree_of_authority_guard_the_wizard_and_its_transaction() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    prepare(&app, &token, &[]).await;
+    let readonly = app.login("readonly").await;
+    let path = sub_path(TENANT_GLOBEX, SUB, "msteams/wizard");
+    app.call(Method::POST, &path, Some(&readonly), None)
+        .await
+        .assert_problem(403, "forbidden");
+    let id = started(&app, &token).await;
+    finished(&app, &token).await;
+    // Read-only may watch it; another reseller's admin cannot see it at all.
+    assert_eq!(app.get(&path, &readonly).await.status, StatusCode::OK);
+    let beta = app.login("beta.admin").await;
+    app.get(&path, &beta).await.assert_problem(404, "not_found");
+    app.get(&format!("/api/v01/transactions/{id}"), &beta)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/api/v01/transactions/999999999", &token)
+        .await
+        .assert_problem(404, "not_found");
+    app.get("/api/v01/transactions/abc", &token)
+        .await
+        .assert_problem(400, "invalid_path_parameter");
+}
