@@ -95,13 +95,19 @@ async fn finished(app: &TestApp, token: &str) -> TestResponse {
         if done {
             return response;
         }
-        assert!(Instant::now() < deadline, "the wizard did not end: {}", text(&response));
+        assert!(
+            Instant::now() < deadline,
+            "the wizard did not end: {}",
+            text(&response)
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 async fn sim_tenant(app: &TestApp, token: &str, ms_tenant: &str) -> Value {
-    let response = app.get(&format!("/sim/v1/tenants/{ms_tenant}"), token).await;
+    let response = app
+        .get(&format!("/sim/v1/tenants/{ms_tenant}"), token)
+        .await;
     assert_eq!(response.status, StatusCode::OK);
     response.json()
 }
@@ -109,7 +115,10 @@ async fn sim_tenant(app: &TestApp, token: &str, ms_tenant: &str) -> Value {
 /// The journal, oldest first.
 async fn journal(app: &TestApp, token: &str, ms_tenant: &str) -> Vec<Value> {
     let response = app
-        .get(&format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"), token)
+        .get(
+            &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
+            token,
+        )
         .await;
     assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
     let mut entries = response.json().as_array().cloned().unwrap_or_default();
@@ -141,7 +150,10 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     let token = app.login("alpha.admin").await;
     let ms_tenant = prepare(&app, &token, &[]).await;
     let id = started(&app, &token).await;
-    assert!(id > 214_000, "transaction ids continue the platform's sequence: {id}");
+    assert!(
+        id > 214_000,
+        "transaction ids continue the platform's sequence: {id}"
+    );
 
     let done = finished(&app, &token).await;
     assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
@@ -153,7 +165,10 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     assert_eq!(vrs["vr"]["Draas-VR"]["status"], "created");
     assert_eq!(vrs["vrp"]["World-DRaaS"]["status"], "created");
     for step in &state["wizardSteps"].as_array().unwrap()[..5] {
-        assert!(step.get("status").is_none(), "only step 5 carries a status: {step}");
+        assert!(
+            step.get("status").is_none(),
+            "only step 5 carries a status: {step}"
+        );
     }
 
     // Microsoft's side holds exactly one of each object.
@@ -181,13 +196,22 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
         ],
         "the verification TXT record, then MX, SPF and autodiscover"
     );
-    assert!(sim["dnsRecords"][2]["value"].as_str().unwrap().starts_with("v=spf1"));
+    assert!(
+        sim["dnsRecords"][2]["value"]
+            .as_str()
+            .unwrap()
+            .starts_with("v=spf1")
+    );
     assert_eq!(
         sim["users"],
         json!([{"userPrincipalName": format!("draas-dummy@{domain}"), "licenses": []}])
     );
     assert!(
-        sim["licenses"].as_array().unwrap().iter().all(|l| l["consumedUnits"] == 0),
+        sim["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["consumedUnits"] == 0),
         "the dummy user's license went back: {}",
         sim["licenses"]
     );
@@ -197,21 +221,34 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
         .iter()
         .map(|o| o["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(objects, ["pstn_usage", "voice_route", "voice_routing_policy"]);
+    assert_eq!(
+        objects,
+        ["pstn_usage", "voice_route", "voice_routing_policy"]
+    );
 
     // The journal shows the license assigned, then removed, and each creation once.
     let journal = journal(&app, &token, &ms_tenant).await;
     assert_eq!(count(&journal, "POST /domains", "created"), 1);
-    assert_eq!(count(&journal, "POST /users/{id}/assignLicense", "assigned"), 1);
     assert_eq!(
-        count(&journal, "POST /users/{id}/assignLicense (remove)", "removed"),
+        count(&journal, "POST /users/{id}/assignLicense", "assigned"),
+        1
+    );
+    assert_eq!(
+        count(
+            &journal,
+            "POST /users/{id}/assignLicense (remove)",
+            "removed"
+        ),
         1
     );
     let assigned = journal
         .iter()
         .position(|e| e["outcome"] == "assigned")
         .unwrap();
-    let removed = journal.iter().position(|e| e["outcome"] == "removed").unwrap();
+    let removed = journal
+        .iter()
+        .position(|e| e["outcome"] == "removed")
+        .unwrap();
     assert!(assigned < removed);
 
     // Fusion's side: onboarded with its domain, the transaction succeeded.
@@ -221,7 +258,9 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
         .json();
     assert_eq!(status["status"], "onboarded");
     assert_eq!(status["domain"], domain);
-    let transaction = app.get(&format!("/api/v01/transactions/{id}"), &token).await;
+    let transaction = app
+        .get(&format!("/api/v01/transactions/{id}"), &token)
+        .await;
     assert_eq!(transaction.status, StatusCode::OK);
     let transaction = transaction.json();
     assert_eq!(transaction["status"], "succeeded");
@@ -229,7 +268,9 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     assert_eq!(transaction["subscriptionId"], SUB);
 
     // Onboarded: a new start is refused, update_vrp finds everything in place.
-    start(&app, &token).await.assert_problem(400, "already_onboarded");
+    start(&app, &token)
+        .await
+        .assert_problem(400, "already_onboarded");
     let vrp = app
         .call(
             Method::PUT,
@@ -240,8 +281,14 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
         .await
         .json();
     assert_eq!(vrp["status"]["vr"]["Draas-VR"]["status"], "already_exists");
-    assert_eq!(vrp["status"]["pstn"]["DRaaS-PSTN-Usage"]["status"], "already_exists");
-    assert_eq!(vrp["status"]["vrp"]["World-DRaaS"]["status"], "already_exists");
+    assert_eq!(
+        vrp["status"]["pstn"]["DRaaS-PSTN-Usage"]["status"],
+        "already_exists"
+    );
+    assert_eq!(
+        vrp["status"]["vrp"]["World-DRaaS"]["status"],
+        "already_exists"
+    );
 }
 
 /// Runs a wizard into `fault`, checks the failure names `step`, switches the fault off
@@ -302,7 +349,11 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
     };
     assert_eq!(first_operation, expected, "{fault}: {resumed:?}");
     assert_eq!(
-        count(&journal(&app, &token, &ms_tenant).await, "POST /domains", "created"),
+        count(
+            &journal(&app, &token, &ms_tenant).await,
+            "POST /domains",
+            "created"
+        ),
         1
     );
 }
@@ -319,7 +370,12 @@ async fn a_wrong_secret_fails_step_1_and_resumes() {
 
 #[tokio::test]
 async fn a_txt_record_that_never_propagates_fails_step_2_and_resumes() {
-    fails_then_resumes("txt_never_propagates", 2, "has not propagated after 6 checks").await;
+    fails_then_resumes(
+        "txt_never_propagates",
+        2,
+        "has not propagated after 6 checks",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -349,19 +405,26 @@ async fn throttled_graph_calls_are_retried_after_retry_after() {
         .filter(|(_, e)| e["status"] == 429)
         .map(|(i, _)| i)
         .collect();
-    assert!(throttled.len() >= 2, "one Graph call in four is throttled: {journal:?}");
+    assert!(
+        throttled.len() >= 2,
+        "one Graph call in four is throttled: {journal:?}"
+    );
     for index in throttled {
         let refused = &journal[index];
-        assert!(refused["detail"].as_str().unwrap().contains("Retry-After: 2 s"));
+        assert!(
+            refused["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Retry-After: 2 s")
+        );
         // The same call comes back, and no sooner than Retry-After (2 s × 0.01).
         let retry = journal[index + 1..]
             .iter()
             .find(|e| e["operation"] == refused["operation"])
             .expect("the throttled call is retried");
         assert_ne!(retry["status"], 429);
-        let at = |e: &Value| {
-            chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap()
-        };
+        let at =
+            |e: &Value| chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
         let waited = at(retry) - at(refused);
         assert!(
             waited >= chrono::Duration::milliseconds(20),
@@ -379,8 +442,14 @@ async fn replication_lag_is_retried_until_the_user_is_found() {
     let done = finished(&app, &token).await;
     assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
     let journal = journal(&app, &token, &ms_tenant).await;
-    assert_eq!(count(&journal, "POST /users/{id}/assignLicense", "not_found"), 2);
-    assert_eq!(count(&journal, "POST /users/{id}/assignLicense", "assigned"), 1);
+    assert_eq!(
+        count(&journal, "POST /users/{id}/assignLicense", "not_found"),
+        2
+    );
+    assert_eq!(
+        count(&journal, "POST /users/{id}/assignLicense", "assigned"),
+        1
+    );
     assert_eq!(count(&journal, "POST /users", "created"), 1);
 }
 
@@ -393,12 +462,17 @@ async fn two_concurrent_starts_make_one_run_and_one_409() {
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409]);
-    let conflict = if a.status == StatusCode::CONFLICT { a } else { b };
+    let conflict = if a.status == StatusCode::CONFLICT {
+        a
+    } else {
+        b
+    };
     conflict.assert_problem(409, "wizard_running");
-    let runs: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE kind = 'msteams.wizard'")
-        .fetch_one(&app.db.read)
-        .await
-        .unwrap();
+    let runs: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM transactions WHERE kind = 'msteams.wizard'")
+            .fetch_one(&app.db.read)
+            .await
+            .unwrap();
     assert_eq!(runs, 1);
     assert_eq!(finished(&app, &token).await.status, StatusCode::OK);
 }
@@ -413,12 +487,20 @@ async fn the_preparation_phase_answers_404_and_a_running_wizard_blocks_unlink() 
     let preparing = wizard(&app, &token).await;
     let problem = preparing.assert_problem(404, "not_found");
     assert!(
-        problem["detail"].as_str().unwrap().contains("preparation phase"),
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("preparation phase"),
         "{problem}"
     );
-    let transaction = app.get(&format!("/api/v01/transactions/{id}"), &token).await.json();
+    let transaction = app
+        .get(&format!("/api/v01/transactions/{id}"), &token)
+        .await
+        .json();
     assert_eq!(transaction["status"], "running");
-    start(&app, &token).await.assert_problem(409, "wizard_running");
+    start(&app, &token)
+        .await
+        .assert_problem(409, "wizard_running");
     let before = app.snapshot().await;
     app.call(
         Method::POST,
@@ -442,7 +524,9 @@ async fn a_start_needs_the_application_and_the_administrator() {
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("msteams/applications") && detail.contains("msteams/administrator"));
     assert_eq!(app.snapshot().await, before);
-    app.get(&path, &token).await.assert_problem(404, "not_found");
+    app.get(&path, &token)
+        .await
+        .assert_problem(404, "not_found");
 
     // With only the administrator stored, the message names what is still missing.
     let admin = app

@@ -182,7 +182,10 @@ pub async fn insert_application(
 }
 
 /// The application is a service principal of its tenant (create_app.ps1 makes it one).
-pub async fn mark_service_principal(conn: &mut SqliteConnection, app_id: &str) -> Result<(), AppError> {
+pub async fn mark_service_principal(
+    conn: &mut SqliteConnection,
+    app_id: &str,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE sim_applications SET service_principal = 1 WHERE app_id = ?")
         .bind(app_id)
         .execute(conn)
