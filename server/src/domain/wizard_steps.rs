@@ -48,6 +48,13 @@ pub struct WizardSteps {
     dns_check: DnsCheckLoop,
 }
 
+/// A step's inputs: the tenant, and both sign-ins.
+struct StepContext {
+    target: WizardTarget,
+    app: AppCredentials,
+    login: AdminLogin,
+}
+
 /// What step 2 remembers between verification checks.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct DomainMemo {
@@ -74,45 +81,28 @@ impl WizardSteps {
         if job.cursor == PREPARATION {
             return Ok(advance(0, None));
         }
-        let mut conn = self.db.read.acquire().await?;
-        let target = wizard_store::target(&mut conn, job.id)
-            .await?
-            .ok_or_else(|| AppError::Internal(format!("wizard {} lost its tenant", job.id)))?;
-        let step = job.cursor;
-        let ms_tenant_id = target
-            .ms_tenant_id
-            .as_deref()
-            .and_then(|id| Uuid::parse_str(id).ok())
-            .ok_or_else(|| AppError::Internal("wizard tenant without an MS tenant id".into()))?;
-        let (application_id, sealed) =
-            msteams::application_credentials(&mut conn, target.tenant_row)
-                .await?
-                .ok_or_else(|| AppError::Internal("wizard tenant without an application".into()))?;
-        let app = AppCredentials {
-            ms_tenant_id,
-            application_id: Uuid::parse_str(&application_id)
-                .map_err(|e| AppError::Internal(format!("stored application id: {e}")))?,
-            secret: self.secrets.open(&sealed)?,
-        };
+        let context = self.context(job).await?;
+        let (app, target) = (&context.app, &context.target);
         let graph = self.microsoft.graph.as_ref();
+        let step = job.cursor;
         let outcome = match step {
             0 => advance(1, None),
-            1 => match graph.ensure_service_principal(&app).await {
+            1 => match graph.ensure_service_principal(app).await {
                 Ok(_) => advance(2, None),
                 Err(error) => fault(step, error),
             },
-            2 => self.domain(job, &target, &app).await,
+            2 => self.domain(job, target, app).await,
             3 => {
-                let domain = domain_of(&target)?;
-                match self.email_service(&app, &domain).await {
+                let domain = domain_of(target)?;
+                match self.email_service(app, &domain).await {
                     Ok(()) => advance(4, None),
                     Err(error) => fault(step, error),
                 }
             }
             4 => {
-                let upn = dummy_user(&domain_of(&target)?);
-                let licensed = match graph.ensure_user(&app, &upn).await {
-                    Ok(_) => graph.assign_license(&app, &upn).await,
+                let upn = dummy_user(&domain_of(target)?);
+                let licensed = match graph.ensure_user(app, &upn).await {
+                    Ok(_) => graph.assign_license(app, &upn).await,
                     Err(error) => Err(error),
                 };
                 match licensed {
@@ -121,19 +111,7 @@ impl WizardSteps {
                 }
             }
             5 => {
-                let (username, sealed) =
-                    msteams::administrator_credentials(&mut conn, target.tenant_row)
-                        .await?
-                        .ok_or_else(|| {
-                            AppError::Internal("wizard tenant without an administrator".into())
-                        })?;
-                drop(conn);
-                let login = AdminLogin {
-                    ms_tenant_id,
-                    username,
-                    password: self.secrets.open(&sealed)?,
-                };
-                self.voice_routing(&app, &login, &dummy_user(&domain_of(&target)?))
+                self.voice_routing(app, &context.login, &dummy_user(&domain_of(target)?))
                     .await?
             }
             other => {
@@ -143,6 +121,42 @@ impl WizardSteps {
             }
         };
         Ok(outcome)
+    }
+
+    /// What the step needs, read (and the secrets opened) before calling Microsoft, so
+    /// that no database connection is held across a call.
+    async fn context(&self, job: &Job) -> Result<StepContext, AppError> {
+        let mut conn = self.db.read.acquire().await?;
+        let target = wizard_store::target(&mut conn, job.id)
+            .await?
+            .ok_or_else(|| AppError::Internal(format!("wizard {} lost its tenant", job.id)))?;
+        let ms_tenant_id = target
+            .ms_tenant_id
+            .as_deref()
+            .and_then(|id| Uuid::parse_str(id).ok())
+            .ok_or_else(|| AppError::Internal("wizard tenant without an MS tenant id".into()))?;
+        let (application_id, app_secret) =
+            msteams::application_credentials(&mut conn, target.tenant_row)
+                .await?
+                .ok_or_else(|| AppError::Internal("wizard tenant without an application".into()))?;
+        let (username, password) = msteams::administrator_credentials(&mut conn, target.tenant_row)
+            .await?
+            .ok_or_else(|| AppError::Internal("wizard tenant without an administrator".into()))?;
+        drop(conn);
+        Ok(StepContext {
+            app: AppCredentials {
+                ms_tenant_id,
+                application_id: Uuid::parse_str(&application_id)
+                    .map_err(|e| AppError::Internal(format!("stored application id: {e}")))?,
+                secret: self.secrets.open(&app_secret)?,
+            },
+            login: AdminLogin {
+                ms_tenant_id,
+                username,
+                password: self.secrets.open(&password)?,
+            },
+            target,
+        })
     }
 
     /// Step 2: add the domain, publish its TXT record, then check until Microsoft sees

@@ -76,6 +76,10 @@ impl SimulatorControl {
         faults: &[SimFault],
     ) -> Result<bool, AppError> {
         let id = id.to_string();
+        // Nearly always it exists: a read spares the single writer.
+        if store::tenant_exists(&mut *self.db.read.acquire().await?, &id).await? {
+            return Ok(false);
+        }
         let mut tx = self.db.write.begin().await?;
         if store::tenant_exists(&mut tx, &id).await? {
             return Ok(false);
