@@ -48,6 +48,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       FUSION_DEMO: "true",
       RUST_LOG: "warn",
+      // Simulated Microsoft at a twentieth of real time: a wizard takes a few seconds.
+      FUSION_TIME_SCALE: "0.05",
     },
   },
 });

@@ -2,16 +2,21 @@
 //!
 //! `api_types` holds the serde DTOs of the REST API; they compile for the server (ssr)
 //! and for the browser (hydrate). This crate never depends on `server`: what the UI needs
-//! from the server is declared here and provided through Leptos context.
+//! from the server is declared in `backend` and provided through Leptos context.
 
 pub mod api_types;
+pub mod backend;
+mod components;
 mod pages;
+pub mod server_fns;
+mod session;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
-    StaticSegment,
+    SsrMode,
     components::{Route, Router, Routes},
+    path,
 };
 
 /// The HTML document around the app, rendered on the server.
@@ -37,21 +42,40 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    session::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/fusion-teams-onboarding.css" />
         <Title text="Fusion Teams Onboarding" />
         <Router>
-            <header class="site-header">
-                <a class="brand" href="/">"Fusion Teams Onboarding"</a>
-                <nav>
-                    <a href="/api/v01/docs/" rel="external">"API docs"</a>
-                </nav>
-            </header>
+            <session::Header />
             <main>
                 <Routes fallback=pages::NotFound>
-                    <Route path=StaticSegment("") view=pages::HomePage />
+                    // Async: the whole page is in the first response, readable without JavaScript.
+                    <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/tenants/:tenant/subscriptions/:subscription")
+                        view=pages::SubscriptionPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route path=path!("/simulator") view=pages::SimulatorPage ssr=SsrMode::Async />
                 </Routes>
             </main>
+            <footer class="site-footer">
+                <HydrationStatus />
+            </footer>
         </Router>
+    }
+}
+
+/// "Interactive" once the wasm runs: tests wait for it before clicking.
+#[component]
+fn HydrationStatus() -> impl IntoView {
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+    view! {
+        <span class="status" data-testid="hydration-status">
+            {move || if hydrated.get() { "Interactive" } else { "Loading…" }}
+        </span>
     }
 }

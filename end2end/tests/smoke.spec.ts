@@ -1,21 +1,27 @@
 import { test, expect } from "@playwright/test";
+import { hydrated, screenshot, watchErrors } from "./helpers";
 
 test("the home page renders on the server and hydrates in the browser", async ({ page }, testInfo) => {
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(error.message));
-  page.on("console", (message) => {
-    if (message.type() === "error") errors.push(message.text());
-  });
-
+  const errors = watchErrors(page);
   await page.goto("/", { waitUntil: "networkidle" });
   await expect(page).toHaveTitle("Fusion Teams Onboarding");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Connect MS Teams tenants to Fusion voice");
   // Only the hydrated wasm flips this text: it proves the bundle loaded and ran.
-  await expect(page.getByTestId("hydration-status")).toHaveText("Interactive");
+  await hydrated(page);
   await expect(page.getByRole("link", { name: "API docs", exact: true })).toHaveAttribute("href", "/api/v01/docs/");
-
-  await page.screenshot({ path: testInfo.outputPath("home.png"), fullPage: true });
+  await screenshot(page, testInfo, "home");
   expect(errors).toEqual([]);
+});
+
+test("pages are readable without JavaScript", async ({ browser }, testInfo) => {
+  const context = await browser.newContext({ javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Connect MS Teams tenants to Fusion voice");
+  await page.goto("/login");
+  await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  await screenshot(page, testInfo, "no-js");
+  await context.close();
 });
 
 test("the API docs page is served from the app itself", async ({ page }, testInfo) => {
@@ -26,6 +32,6 @@ test("the API docs page is served from the app itself", async ({ page }, testInf
   });
   await page.goto("/api/v01/docs/", { waitUntil: "networkidle" });
   await expect(page.getByText("Fusion MS Teams Onboarding API").first()).toBeVisible();
-  await page.screenshot({ path: testInfo.outputPath("api-docs.png"), fullPage: true });
+  await screenshot(page, testInfo, "api-docs");
   expect(outside).toEqual([]);
 });

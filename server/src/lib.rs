@@ -12,6 +12,7 @@ pub mod seed;
 pub mod simulator;
 pub mod state;
 pub mod store;
+pub mod ui;
 pub mod web;
 
 use leptos::prelude::LeptosOptions;

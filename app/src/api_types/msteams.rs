@@ -130,3 +130,41 @@ pub struct IntegrationStatus {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// Secret-bearing bodies print with the secret masked: the UI's server functions need
+/// `Debug`, and a secret must never reach a log line.
+mod redacted {
+    use std::fmt;
+
+    use super::{AdministratorRequest, ApplicationRequest, ResetSecretRequest};
+
+    const MASK: &str = "<redacted>";
+
+    impl fmt::Debug for ApplicationRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ApplicationRequest")
+                .field("ms_teams_tenant_id", &self.ms_teams_tenant_id)
+                .field("application_id", &self.application_id)
+                .field("secret", &MASK)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for ResetSecretRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("ResetSecretRequest")
+                .field("application_id", &self.application_id)
+                .field("secret", &MASK)
+                .finish()
+        }
+    }
+
+    impl fmt::Debug for AdministratorRequest {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.debug_struct("AdministratorRequest")
+                .field("username", &self.username)
+                .field("password", &MASK)
+                .finish()
+        }
+    }
+}

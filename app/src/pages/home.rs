@@ -1,12 +1,33 @@
 use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
 
-/// The start page. It tells what the product does and where the API lives; the
-/// signed-in dashboard replaces it in a later slice.
+use crate::{
+    api_types::{MsTeamsState, SubscriptionSummary},
+    backend::{Overview, TenantWithSubscriptions},
+    components::{ErrorNote, Loading},
+    server_fns::tenant_overview,
+    session::use_session,
+};
+
+/// Signed out: what the product does. Signed in: the tenants and subscriptions in the
+/// caller's tree of authority with their MS Teams state, searchable and paged.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    // Proves hydration in the browser: the button only reacts once the wasm runs.
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let session = use_session();
+    view! {
+        <Transition fallback=Loading>
+            {move || Suspend::new(async move {
+                match session.user.await {
+                    Some(_) => view! { <Dashboard /> }.into_any(),
+                    None => view! { <Welcome /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Welcome() -> impl IntoView {
     view! {
         <section class="card">
             <h1>"Connect MS Teams tenants to Fusion voice"</h1>
@@ -16,17 +37,173 @@ pub fn HomePage() -> impl IntoView {
                 "wizard and link further subscriptions to an onboarded tenant."
             </p>
             <p>
-                "Integrators script against the REST API under "
-                <code>"/api/v01"</code>
+                <a class="button primary" href="/login">"Sign in"</a>
+            </p>
+            <p>
+                "Integrators script against the REST API under " <code>"/api/v01"</code>
                 "; its OpenAPI description is at "
                 <a href="/api/v01/openapi.json" rel="external">"/api/v01/openapi.json"</a>
-                " and can be tried on the "
-                <a href="/api/v01/docs/" rel="external">"API docs page"</a>
-                "."
-            </p>
-            <p class="status" data-testid="hydration-status">
-                {move || if hydrated.get() { "Interactive" } else { "Loading…" }}
+                " and can be tried on the " <a href="/api/v01/docs/" rel="external">"API docs page"</a> "."
             </p>
         </section>
     }
+}
+
+#[component]
+fn Dashboard() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("q").unwrap_or_default();
+    let page = move || {
+        query
+            .read()
+            .get("page")
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(1)
+    };
+    let data = Resource::new(
+        move || (page(), search()),
+        |(page, search)| tenant_overview(page, search),
+    );
+    view! {
+        <section class="card">
+            <div class="section-head">
+                <h1>"Tenants and subscriptions"</h1>
+                <Form method="GET" action="" attr:class="search" attr:role="search">
+                    <label for="search" class="visually-hidden">"Search tenants"</label>
+                    <input id="search" type="search" name="q" placeholder="Search tenants" prop:value=search />
+                    <button type="submit">"Search"</button>
+                </Form>
+            </div>
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(overview) => view! { <OverviewTable overview search=search() /> }.into_any(),
+                        Err(error) => view! { <ErrorNote error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
+    if overview.results.is_empty() {
+        let message = if search.is_empty() {
+            "No tenants in your tree of authority yet.".to_owned()
+        } else {
+            format!("No tenant matches “{search}”.")
+        };
+        return view! { <p class="empty" data-testid="empty">{message}</p> }.into_any();
+    }
+    let pager = (overview.pages > 1).then(|| {
+        let link = |page: u32| {
+            let q = if search.is_empty() { String::new() } else { format!("q={}&", encode(&search)) };
+            format!("?{q}page={page}")
+        };
+        view! {
+            <nav class="pager" aria-label="Pages">
+                {(overview.page > 1).then(|| view! { <a href=link(overview.page - 1)>"← Previous"</a> })}
+                <span>{format!("Page {} of {} · {} tenants", overview.page, overview.pages, overview.total)}</span>
+                {(overview.page < overview.pages).then(|| view! { <a href=link(overview.page + 1)>"Next →"</a> })}
+            </nav>
+        }
+    });
+    view! {
+        <div class="table-wrap">
+            <table class="overview">
+                <thead>
+                    <tr>
+                        <th scope="col">"Tenant"</th>
+                        <th scope="col">"Subscription"</th>
+                        <th scope="col">"License"</th>
+                        <th scope="col">"MS Teams"</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {overview.results.into_iter().map(tenant_rows).collect_view()}
+                </tbody>
+            </table>
+        </div>
+        {pager}
+    }
+    .into_any()
+}
+
+fn tenant_rows(entry: TenantWithSubscriptions) -> impl IntoView {
+    let tenant = entry.tenant;
+    let span = entry.subscriptions.len().max(1);
+    let head = view! {
+        <th scope="rowgroup" rowspan=span.to_string()>
+            {tenant.name.clone()}
+            <small class="muted">{format!(" · {}", tenant.reseller.name)}</small>
+        </th>
+    };
+    if entry.subscriptions.is_empty() {
+        return view! {
+            <tr>{head}<td colspan="3" class="muted">"No subscriptions"</td></tr>
+        }
+        .into_any();
+    }
+    entry
+        .subscriptions
+        .into_iter()
+        .enumerate()
+        .map(|(index, subscription)| {
+            let first = (index == 0).then(|| head.clone());
+            let href = format!("/tenants/{}/subscriptions/{}", tenant.uuid, subscription.id);
+            view! {
+                <tr data-testid=format!("subscription-{}", subscription.id)>
+                    {first}
+                    <td><a href=href>{subscription_label(&subscription)}</a></td>
+                    <td>{subscription.license_type.clone()}</td>
+                    <td><MsTeamsBadge state=subscription.ms_teams.clone() /></td>
+                </tr>
+            }
+        })
+        .collect_view()
+        .into_any()
+}
+
+fn subscription_label(subscription: &SubscriptionSummary) -> String {
+    format!("{} (#{})", subscription.name, subscription.id)
+}
+
+/// One line for where a subscription stands with MS Teams.
+#[component]
+pub fn MsTeamsBadge(state: MsTeamsState) -> impl IntoView {
+    let (class, text) = match state.state.as_str() {
+        "onboarded" => (
+            "badge ok",
+            format!("Onboarded · {}", state.domain.unwrap_or_default()),
+        ),
+        "onboarding" => (
+            "badge running",
+            format!("Onboarding · step {} of 6", state.step.map_or(1, |s| s + 1)),
+        ),
+        "failed" => (
+            "badge failed",
+            format!("Failed at step {}", state.step.unwrap_or_default()),
+        ),
+        "linked" => (
+            "badge linked",
+            format!("Linked to #{}", state.linked_to.unwrap_or_default()),
+        ),
+        "pending" => ("badge", "Credentials stored".to_owned()),
+        _ => ("badge muted", "Not onboarded".to_owned()),
+    };
+    view! { <span class=class data-testid="msteams-state">{text}</span> }
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }

@@ -13,7 +13,7 @@ use crate::{
     domain::{
         AppError,
         onboarding::ApplicationInput,
-        types::{AdminUpn, ApplicationId, MsTenantId, Secret, SubscriptionId},
+        types::{AdminUpn, ApplicationId, Secret, SubscriptionId},
     },
     state::AppState,
 };
@@ -52,15 +52,7 @@ pub async fn applications(
     SubscriptionParams(path): SubscriptionParams,
     ApiJson(body): ApiJson<ApplicationRequest>,
 ) -> Result<StatusCode, AppError> {
-    let input = ApplicationInput {
-        ms_tenant_id: body
-            .ms_teams_tenant_id
-            .as_deref()
-            .map(MsTenantId::parse)
-            .transpose()?,
-        application_id: ApplicationId::parse(&body.application_id)?,
-        secret: Secret::parse("secret", body.secret)?,
-    };
+    let input = ApplicationInput::parse(body)?;
     state
         .onboarding
         .set_application(&caller, &path, input)

@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use app::api_types::{
-    FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus, VoiceRoutingStatus,
+    ApplicationRequest, FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus,
+    VoiceRoutingStatus,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::SqliteConnection;
@@ -33,6 +34,21 @@ pub struct ApplicationInput {
     pub ms_tenant_id: Option<MsTenantId>,
     pub application_id: ApplicationId,
     pub secret: Secret,
+}
+
+impl ApplicationInput {
+    /// The body of the REST call and of the UI's form, parsed once.
+    pub fn parse(body: ApplicationRequest) -> Result<Self, AppError> {
+        Ok(ApplicationInput {
+            ms_tenant_id: body
+                .ms_teams_tenant_id
+                .as_deref()
+                .map(MsTenantId::parse)
+                .transpose()?,
+            application_id: ApplicationId::parse(&body.application_id)?,
+            secret: Secret::parse("secret", body.secret)?,
+        })
+    }
 }
 
 #[derive(Clone, Debug)]

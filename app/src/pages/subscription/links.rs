@@ -1,0 +1,140 @@
+//! Linking a subscription to another's onboarded MS Teams tenant, and unlinking.
+
+use leptos::prelude::*;
+
+use super::{PageContext, credentials::Outcome};
+use crate::{
+    api_types::AdminLevel,
+    components::{ErrorNote, Loading},
+    server_fns::{link, sources, unlink},
+};
+
+const SOURCES_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.source.list";
+const LINK_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.link";
+const UNLINK_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.unlink";
+
+/// Group, distributor and reseller admins only; tenant admins do not see it at all.
+#[component]
+pub fn Link(page: PageContext) -> impl IntoView {
+    if page.user.level == AdminLevel::Tenant || !page.can(SOURCES_ROLE) {
+        return ().into_any();
+    }
+    let at = page.at;
+    let (refresh, flash) = (page.refresh, page.flash);
+    let has_tenant = page.data.status.is_some();
+    let can_link = page.can(LINK_ROLE);
+    let list = Resource::new(|| (), move |_| sources(at));
+    let chosen = RwSignal::new(String::new());
+    let action = Action::new(move |source: &i64| {
+        let source = *source;
+        async move { link(at, source).await }
+    });
+    let reason = if !can_link {
+        Some(format!("Your profile does not grant {LINK_ROLE}"))
+    } else if has_tenant {
+        Some("This subscription has its own MS Teams tenant: unlink it before linking".to_owned())
+    } else {
+        None
+    };
+    let disabled = reason.is_some();
+    view! {
+        <section class="card" aria-labelledby="link-title" data-testid="link-section">
+            <h2 id="link-title">"Link to an onboarded tenant"</h2>
+            <p class="muted">"Share the MS Teams tenant of another subscription in your tree of authority instead of onboarding this one."</p>
+            <Transition fallback=Loading>
+                {move || {
+                let reason = reason.clone();
+                Suspend::new(async move {
+                    match list.await {
+                        Ok(options) if options.is_empty() => view! { <p class="empty">"No onboarded subscription to link to."</p> }.into_any(),
+                        Ok(options) => {
+                            if chosen.get_untracked().is_empty() {
+                                chosen.set(options[0].subscription_id.to_string());
+                            }
+                            let reason = reason.clone();
+                            view! {
+                                <div class="inline-form">
+                                    <label for="link-source">"Source subscription"</label>
+                                    <select id="link-source" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                        {options.into_iter().map(|s| view! {
+                                            <option value=s.subscription_id.to_string()>
+                                                {format!("{} · {} (#{})", s.tenant_name, s.subscription_name, s.subscription_id)}
+                                            </option>
+                                        }).collect_view()}
+                                    </select>
+                                    <button type="button" data-testid="link-button" disabled=move || disabled || action.pending().get()
+                                        title=reason.clone()
+                                        on:click=move |_| {
+                                            if let Ok(source) = chosen.get().parse::<i64>() {
+                                                action.dispatch(source);
+                                            }
+                                        }>
+                                        "Link"
+                                    </button>
+                                </div>
+                                {reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
+                            }.into_any()
+                        }
+                        Err(error) => view! { <ErrorNote error /> }.into_any(),
+                    }
+                })
+                }}
+            </Transition>
+            <Outcome result=action.value() saved="Linked" refresh flash />
+        </section>
+    }
+    .into_any()
+}
+
+/// Unlink, behind a confirmation that names the subscription.
+#[component]
+pub fn Unlink(page: PageContext) -> impl IntoView {
+    let at = page.at;
+    let (refresh, flash) = (page.refresh, page.flash);
+    let name = format!(
+        "{} (#{})",
+        page.data.subscription.name, page.data.subscription.id
+    );
+    let has_tenant = page.data.status.is_some();
+    let allowed = page.can(UNLINK_ROLE);
+    let confirming = RwSignal::new(false);
+    let action = Action::new(move |_: &()| async move { unlink(at).await });
+    Effect::new(move |_| {
+        if action.value().get().is_some() {
+            confirming.set(false);
+        }
+    });
+    let reason = if !allowed {
+        Some(format!("Your profile does not grant {UNLINK_ROLE}"))
+    } else if !has_tenant {
+        Some("There is no MS Teams tenant to unlink".to_owned())
+    } else {
+        None
+    };
+    let disabled = reason.is_some();
+    let question =
+        format!("Unlink the MS Teams tenant from {name}? Its onboarded data in Fusion is erased.");
+    view! {
+        <section class="card" aria-labelledby="unlink-title" data-testid="unlink-section">
+            <h2 id="unlink-title">"Unlink"</h2>
+            <p class="muted">"Refused while users have direct routing enabled, while other subscriptions are linked to this tenant, or while the wizard runs."</p>
+            <button type="button" class="danger" data-testid="unlink-button" disabled=move || disabled || confirming.get()
+                title=reason.clone() on:click=move |_| confirming.set(true)>
+                "Unlink…"
+            </button>
+            {reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
+            {move || confirming.get().then(|| view! {
+                <div class="confirm" role="alertdialog" aria-labelledby="unlink-question" data-testid="unlink-confirm">
+                    <p id="unlink-question">{question.clone()}</p>
+                    <button type="button" class="danger" data-testid="unlink-confirm-button"
+                        disabled=move || action.pending().get()
+                        on:click=move |_| { action.dispatch(()); }>
+                        "Yes, unlink"
+                    </button>
+                    <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </div>
+            })}
+            <Outcome result=action.value() saved="Unlinked" refresh flash />
+        </section>
+    }
+}

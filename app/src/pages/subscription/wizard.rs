@@ -1,0 +1,221 @@
+//! The onboarding wizard on screen: start it, watch its six steps (polling every two
+//! seconds while it runs, stopping when it ends or the page is left), read a failure
+//! and resume.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+
+use super::{PageContext, voice::VoiceRoutingTable};
+use crate::{
+    api_types::WizardStep,
+    backend::{UiError, WizardView},
+    components::{ErrorNote, Loading},
+    server_fns::{start_wizard, wizard},
+};
+
+const START_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.start";
+const READ_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.read";
+
+/// The step texts, for the steps the server has not created yet (preparation phase).
+const STEP_TEXTS: [&str; 6] = [
+    "Create the tenant in the SRE as a reference for enabling voice services",
+    "Register the Azure AD application as a service principal and create the MS Graph gateway",
+    "Set a domain for the tenant and validate it against Microsoft",
+    "Add the e-mail service to the domain and publish its DNS records",
+    "Create a dummy account and associate an E1 / E3 / E5 license to it",
+    "Create MS Teams routing policies and remove associated license from the dummy user",
+];
+
+#[component]
+pub fn Wizard(page: PageContext) -> impl IntoView {
+    let at = page.at;
+    let refresh = page.refresh;
+    let can_start = page.can(START_ROLE);
+    let can_read = page.can(READ_ROLE);
+    let ready = page
+        .data
+        .status
+        .as_ref()
+        .is_some_and(|s| s.ms_graph.configured && s.powershell.configured);
+    let (tick, set_tick) = signal(0u32);
+    // Whether to keep polling: the wizard runs, or was just started.
+    let active = RwSignal::new(page.data.subscription.ms_teams.state == "onboarding");
+    let now = RwSignal::new(chrono::Utc::now());
+    let state = Resource::new(move || tick.get(), move |_| wizard(at));
+    let start = Action::new(move |_: &()| async move { start_wizard(at).await });
+
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = start.value().get() {
+            active.set(true);
+            set_tick.update(|t| *t += 1);
+        }
+    });
+    // Browser only (effects do not run on the server): one tick a second for the
+    // elapsed time, a fetch every other tick while the wizard is active.
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                now.set(chrono::Utc::now());
+                if active.get_untracked() && now.get_untracked().timestamp() % 2 == 0 {
+                    set_tick.update(|t| *t += 1);
+                }
+            },
+            Duration::from_secs(1),
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+
+    let start_button = move |label: &'static str| {
+        let disabled_reason = if !can_start {
+            Some(format!("Your profile does not grant {START_ROLE}"))
+        } else if !ready {
+            Some("Store the application integration and the administrator first".to_owned())
+        } else {
+            None
+        };
+        let blocked = disabled_reason.is_some();
+        view! {
+            <button type="button" class="primary" data-testid="start-wizard"
+                disabled=move || blocked || start.pending().get()
+                title=disabled_reason.clone()
+                on:click=move |_| { start.dispatch(()); }>
+                {label}
+            </button>
+            {disabled_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
+        }
+    };
+
+    view! {
+        <section class="card" aria-labelledby="wizard-title" data-testid="wizard">
+            <h2 id="wizard-title">"3. Run the onboarding wizard"</h2>
+            {move || start.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error /> })}
+            {(!can_read).then(|| view! { <p class="muted">{format!("Your profile does not grant {READ_ROLE}")}</p> })}
+            <Transition fallback=Loading>
+                {move || Suspend::new(async move {
+                    let view = state.await;
+                    let running = matches!(&view, Ok(WizardView::Active(s)) if s.running);
+                    let ended = matches!(&view, Ok(WizardView::Active(s)) if !s.running)
+                        || matches!(&view, Ok(WizardView::Failed(_)));
+                    if active.get_untracked() && ended {
+                        active.set(false);
+                        refresh.bump();
+                    } else if running {
+                        active.set(true);
+                    }
+                    render(view, now, active.get_untracked(), start_button)
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+fn render<B: IntoView>(
+    view: Result<WizardView, UiError>,
+    now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    active: bool,
+    start_button: impl Fn(&'static str) -> B,
+) -> AnyView {
+    match view {
+        Err(error) => view! { <ErrorNote error /> }.into_any(),
+        Ok(WizardView::NotStarted(_)) if active => view! {
+            <p class="muted" role="status" data-testid="wizard-preparing">"Preparing the onboarding (before step 0)…"</p>
+            <Steps steps=placeholder_steps() now failed=None running=true />
+        }
+            .into_any(),
+        Ok(WizardView::NotStarted(_)) => view! {
+            <p data-testid="wizard-not-started">"The wizard has not run for this subscription yet."</p>
+            {start_button("Start the wizard")}
+        }
+            .into_any(),
+        Ok(WizardView::Active(state)) => {
+            let status = state.wizard_steps.get(5).and_then(|s| s.status.clone());
+            let summary = if state.running {
+                "The wizard is running."
+            } else {
+                "The MS Teams tenant is onboarded."
+            };
+            view! {
+                <p role="status" data-testid="wizard-summary">{summary}</p>
+                <Steps steps=state.wizard_steps now failed=None running=state.running />
+                {status.map(|status| view! { <h3>"Voice Routing Status"</h3> <VoiceRoutingTable status /> })}
+            }
+                .into_any()
+        }
+        Ok(WizardView::Failed(failure)) => {
+            let status = failure.wizard_steps.get(5).and_then(|s| s.status.clone());
+            view! {
+                <div class="failure" role="alert" data-testid="wizard-failure">
+                    <h3>{format!("The wizard stopped at step {}", failure.failed_step.unwrap_or_default())}</h3>
+                    <p>{failure.detail.clone()}</p>
+                    <p class="muted">"Fix the cause, then resume: executed steps are not redone."</p>
+                    {start_button("Resume the wizard")}
+                </div>
+                <Steps steps=failure.wizard_steps now failed=failure.failed_step running=false />
+                {status.map(|status| view! { <h3>"Voice Routing Status"</h3> <VoiceRoutingTable status /> })}
+            }
+                .into_any()
+        }
+    }
+}
+
+fn placeholder_steps() -> Vec<WizardStep> {
+    STEP_TEXTS
+        .iter()
+        .enumerate()
+        .map(|(step, text)| WizardStep {
+            step: step as u8,
+            text: (*text).to_owned(),
+            executed: false,
+            status: None,
+            started_at: None,
+            executed_at: None,
+        })
+        .collect()
+}
+
+#[component]
+fn Steps(
+    steps: Vec<WizardStep>,
+    now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    failed: Option<u8>,
+    running: bool,
+) -> impl IntoView {
+    let current = steps.iter().find(|s| !s.executed).map(|s| s.step);
+    view! {
+        <ol class="steps">
+            {steps.into_iter().map(|step| {
+                let state = if step.executed {
+                    "executed"
+                } else if failed == Some(step.step) {
+                    "failed"
+                } else if running && current == Some(step.step) {
+                    "running"
+                } else {
+                    "pending"
+                };
+                let label = match state {
+                    "executed" => "Done",
+                    "failed" => "Failed",
+                    "running" => "Running",
+                    _ => "Pending",
+                };
+                let started = step.started_at;
+                let elapsed = (state == "running").then_some(move || {
+                    started.map(|at| {
+                        let seconds = (now.get() - at).num_seconds().max(0);
+                        format!(" · {seconds} s")
+                    })
+                });
+                view! {
+                    <li class=format!("step {state}") data-testid=format!("wizard-step-{}", step.step) data-state=state>
+                        <span class="step-number">{step.step}</span>
+                        <span class="step-text">{step.text}</span>
+                        <span class="step-state">{label}{elapsed}</span>
+                    </li>
+                }
+            }).collect_view()}
+        </ol>
+    }
+}

@@ -1,0 +1,207 @@
+//! The server functions the pages call. On the server each reads the session cookie and
+//! calls the `Backend` from context; in the browser each is an HTTP call to `/ui/…`.
+
+use leptos::prelude::*;
+
+use crate::{
+    api_types::{
+        AdministratorRequest, ApplicationRequest, CurrentUser, FileDownload, LinkSource,
+        MintedCredentials, ResetSecretRequest, SimFault, SimJournalEntry, SimTenantDetail,
+        SimTenantSummary, VoiceRoutingStatus,
+    },
+    backend::{Overview, SubRef, SubscriptionPage, UiError, WizardView},
+};
+
+#[cfg(feature = "ssr")]
+mod context {
+    use leptos::prelude::*;
+
+    use crate::backend::{Session, SharedBackend, UiError};
+
+    /// The name of the session cookie, shared with the REST API.
+    pub const SESSION_COOKIE: &str = "fusion_session";
+
+    pub fn backend() -> Result<SharedBackend, UiError> {
+        use_context::<SharedBackend>().ok_or_else(|| UiError {
+            status: 500,
+            code: "internal_error".into(),
+            detail: "The server is not set up for the UI".into(),
+        })
+    }
+
+    /// The session token from the request's cookie.
+    pub async fn session() -> Session {
+        let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, token)| token.to_owned())
+            .filter(|token| !token.is_empty())
+    }
+
+    /// Sets (or with `max_age` 0, clears) the session cookie on the response.
+    pub fn set_cookie(token: &str, max_age: i64) {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            let cookie = format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
+            );
+            if let Ok(value) = http::HeaderValue::from_str(&cookie) {
+                response.append_header(http::header::SET_COOKIE, value);
+            }
+        }
+    }
+}
+
+/// Signs in and sets the session cookie. Without JavaScript the form posts here and the
+/// browser is sent on to `next` (the home page by default).
+#[server(prefix = "/ui", endpoint = "login")]
+pub async fn login(
+    username: String,
+    password: String,
+    next: Option<String>,
+) -> Result<CurrentUser, UiError> {
+    let signed_in = context::backend()?.login(username, password).await?;
+    let max_age = (signed_in.expires_at - chrono::Utc::now())
+        .num_seconds()
+        .max(0);
+    context::set_cookie(&signed_in.token, max_age);
+    // Only a path on this site, never an open redirect.
+    let next = next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".into());
+    leptos_axum::redirect(&next);
+    Ok(signed_in.user)
+}
+
+#[server(prefix = "/ui", endpoint = "logout")]
+pub async fn logout() -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?.logout(session).await?;
+    context::set_cookie("", 0);
+    leptos_axum::redirect("/login");
+    Ok(())
+}
+
+/// Who is signed in; `None` when nobody is.
+#[server(prefix = "/ui", endpoint = "me", input = leptos::server_fn::codec::Json)]
+pub async fn me() -> Result<Option<CurrentUser>, UiError> {
+    let session = context::session().await;
+    if session.is_none() {
+        return Ok(None);
+    }
+    match context::backend()?.me(session).await {
+        Ok(user) => Ok(Some(user)),
+        Err(error) if error.unauthenticated() => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+#[server(prefix = "/ui", endpoint = "tenant_overview", input = leptos::server_fn::codec::Json)]
+pub async fn tenant_overview(page: u32, search: String) -> Result<Overview, UiError> {
+    let session = context::session().await;
+    context::backend()?.overview(session, page, search).await
+}
+
+#[server(prefix = "/ui", endpoint = "subscription", input = leptos::server_fn::codec::Json)]
+pub async fn subscription(at: SubRef) -> Result<SubscriptionPage, UiError> {
+    let session = context::session().await;
+    context::backend()?.subscription(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "wizard", input = leptos::server_fn::codec::Json)]
+pub async fn wizard(at: SubRef) -> Result<WizardView, UiError> {
+    let session = context::session().await;
+    context::backend()?.wizard(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "start_wizard", input = leptos::server_fn::codec::Json)]
+pub async fn start_wizard(at: SubRef) -> Result<i64, UiError> {
+    let session = context::session().await;
+    context::backend()?.start_wizard(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "create_app", input = leptos::server_fn::codec::Json)]
+pub async fn create_app(at: SubRef) -> Result<FileDownload, UiError> {
+    let session = context::session().await;
+    context::backend()?.create_app(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "set_application", input = leptos::server_fn::codec::Json)]
+pub async fn set_application(at: SubRef, body: ApplicationRequest) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?.set_application(session, at, body).await
+}
+
+#[server(prefix = "/ui", endpoint = "set_administrator", input = leptos::server_fn::codec::Json)]
+pub async fn set_administrator(at: SubRef, body: AdministratorRequest) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?
+        .set_administrator(session, at, body)
+        .await
+}
+
+#[server(prefix = "/ui", endpoint = "reset_secret", input = leptos::server_fn::codec::Json)]
+pub async fn reset_secret(at: SubRef, body: ResetSecretRequest) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?.reset_secret(session, at, body).await
+}
+
+#[server(prefix = "/ui", endpoint = "update_vrp", input = leptos::server_fn::codec::Json)]
+pub async fn update_vrp(at: SubRef) -> Result<VoiceRoutingStatus, UiError> {
+    let session = context::session().await;
+    context::backend()?.update_vrp(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "sources", input = leptos::server_fn::codec::Json)]
+pub async fn sources(at: SubRef) -> Result<Vec<LinkSource>, UiError> {
+    let session = context::session().await;
+    context::backend()?.sources(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "link", input = leptos::server_fn::codec::Json)]
+pub async fn link(at: SubRef, source: i64) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?.link(session, at, source).await
+}
+
+#[server(prefix = "/ui", endpoint = "unlink", input = leptos::server_fn::codec::Json)]
+pub async fn unlink(at: SubRef) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?.unlink(session, at).await
+}
+
+#[server(prefix = "/ui", endpoint = "sim_tenants", input = leptos::server_fn::codec::Json)]
+pub async fn sim_tenants() -> Result<Vec<SimTenantSummary>, UiError> {
+    let session = context::session().await;
+    context::backend()?.sim_tenants(session).await
+}
+
+#[server(prefix = "/ui", endpoint = "sim_tenant", input = leptos::server_fn::codec::Json)]
+pub async fn sim_tenant(id: String) -> Result<SimTenantDetail, UiError> {
+    let session = context::session().await;
+    context::backend()?.sim_tenant(session, id).await
+}
+
+#[server(prefix = "/ui", endpoint = "sim_set_faults", input = leptos::server_fn::codec::Json)]
+pub async fn sim_set_faults(id: String, faults: Vec<SimFault>) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?
+        .sim_set_faults(session, id, faults)
+        .await
+}
+
+#[server(prefix = "/ui", endpoint = "sim_create_app", input = leptos::server_fn::codec::Json)]
+pub async fn sim_create_app(id: String) -> Result<MintedCredentials, UiError> {
+    let session = context::session().await;
+    context::backend()?.sim_create_app(session, id).await
+}
+
+#[server(prefix = "/ui", endpoint = "sim_journal", input = leptos::server_fn::codec::Json)]
+pub async fn sim_journal(id: String) -> Result<Vec<SimJournalEntry>, UiError> {
+    let session = context::session().await;
+    context::backend()?.sim_journal(session, id).await
+}

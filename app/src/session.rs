@@ -1,0 +1,91 @@
+//! Who is signed in: one resource for the whole app, refetched after sign-in and
+//! sign-out, and the header that shows it.
+
+use leptos::prelude::*;
+
+use crate::{
+    api_types::CurrentUser,
+    server_fns::{Login, Logout, me},
+};
+
+/// The signed-in user (or `None`), and the actions that change it.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub user: Resource<Option<CurrentUser>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+}
+
+pub fn provide() {
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (login.version().get(), logout.version().get()),
+        |_| async move { me().await.ok().flatten() },
+    );
+    provide_context(SessionContext {
+        user,
+        login,
+        logout,
+    });
+}
+
+pub fn use_session() -> SessionContext {
+    expect_context::<SessionContext>()
+}
+
+/// Whether the user holds `role`.
+pub fn has_role(user: &CurrentUser, role: &str) -> bool {
+    user.roles.iter().any(|r| r == role)
+}
+
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = use_session();
+    view! {
+        <header class="site-header">
+            <a class="brand" href="/">
+                "Fusion Teams Onboarding"
+            </a>
+            <nav aria-label="Main">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let user = session.user.await;
+                        let simulator = user
+                            .as_ref()
+                            .is_some_and(|u| has_role(u, "simulator.manage"));
+                        view! {
+                            {simulator.then(|| view! { <a href="/simulator">"Simulator"</a> })}
+                            <a href="/api/v01/docs/" rel="external">
+                                "API docs"
+                            </a>
+                            {match user {
+                                Some(user) => {
+                                    view! {
+                                        <span class="who" data-testid="signed-in-user">
+                                            {user.display_name.clone()}
+                                            <small>
+                                                {format!(
+                                                    " · {} admin · {}",
+                                                    user.level.as_str(),
+                                                    user.node.name,
+                                                )}
+                                            </small>
+                                        </span>
+                                        <ActionForm action=session.logout attr:class="inline">
+                                            <button type="submit" class="link-button">
+                                                "Sign out"
+                                            </button>
+                                        </ActionForm>
+                                    }
+                                        .into_any()
+                                }
+                                None => view! { <a href="/login">"Sign in"</a> }.into_any(),
+                            }}
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}

@@ -1,0 +1,49 @@
+import { expect, type Page, type TestInfo } from "@playwright/test";
+
+export const PASSWORDS: Record<string, string> = {
+  "group.admin": "demo-group",
+  "distributor.admin": "demo-distributor",
+  "alpha.admin": "demo-alpha",
+  "beta.admin": "demo-beta",
+  "acme.admin": "demo-acme",
+  readonly: "demo-readonly",
+};
+
+export const ACME = "40000000-0000-4000-8000-000000000001";
+export const GLOBEX = "40000000-0000-4000-8000-000000000002";
+export const INITECH = "40000000-0000-4000-8000-000000000003";
+export const UMBRELLA = "40000000-0000-4000-8000-000000000004";
+
+/** Waits until the wasm has hydrated the page, so clicks reach Leptos. */
+export async function hydrated(page: Page) {
+  await expect(page.getByTestId("hydration-status")).toHaveText("Interactive");
+}
+
+/** Signs in through the login form and waits for the header to show who. */
+export async function signIn(page: Page, username: string, password = PASSWORDS[username]) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill(username);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-user")).toBeVisible();
+}
+
+export async function openSubscription(page: Page, tenant: string, subscription: number) {
+  await page.goto(`/tenants/${tenant}/subscriptions/${subscription}`);
+  await hydrated(page);
+}
+
+export async function screenshot(page: Page, testInfo: TestInfo, name: string) {
+  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
+}
+
+/** Collects page errors and console errors, to assert none happened. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  return errors;
+}

@@ -1,0 +1,207 @@
+import { test, expect } from "@playwright/test";
+import {
+  ACME,
+  GLOBEX,
+  INITECH,
+  UMBRELLA,
+  hydrated,
+  openSubscription,
+  screenshot,
+  signIn,
+  watchErrors,
+} from "./helpers";
+
+// One server and database for the file: the tests run in this order, each leaving the
+// demo data as the next one expects it.
+test.describe.configure({ mode: "serial" });
+
+const CONTOSO = "a1000000-0000-4000-8000-000000000001";
+const NORTHWIND = "a1000000-0000-4000-8000-000000000003";
+
+test("each admin level signs in and sees who and where it is; a wrong password is refused", async ({ page }, testInfo) => {
+  for (const [username, level, node] of [
+    ["group.admin", "group", "Netaxis Group"],
+    ["distributor.admin", "distributor", "Benelux Distribution"],
+    ["alpha.admin", "reseller", "Alpha Telecom"],
+    ["acme.admin", "tenant", "Acme Corp"],
+  ]) {
+    await signIn(page, username);
+    await expect(page.getByTestId("signed-in-user")).toContainText(`${level} admin · ${node}`);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await expect(page.getByRole("link", { name: "Sign in" }).first()).toBeVisible();
+  }
+
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Username").fill("alpha.admin");
+  await page.getByLabel("Password").fill("not-the-password");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toContainText("Invalid username or password");
+  await expect(page.getByTestId("signed-in-user")).toHaveCount(0);
+  await screenshot(page, testInfo, "wrong-password");
+});
+
+test("the home page lists the tree of authority with MS Teams states, searchable", async ({ page }, testInfo) => {
+  await signIn(page, "alpha.admin");
+  await page.goto("/");
+  await hydrated(page);
+  await expect(page.getByTestId("subscription-1").getByTestId("msteams-state")).toHaveText("Onboarded · acme.draas.demo");
+  await expect(page.getByTestId("subscription-3").getByTestId("msteams-state")).toHaveText("Not onboarded");
+  // Beta's tenants are not Alpha's.
+  await expect(page.getByText("Initech")).toHaveCount(0);
+  await page.getByLabel("Search tenants").fill("glob");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("subscription-3")).toBeVisible();
+  await expect(page.getByTestId("subscription-1")).toHaveCount(0);
+  await page.getByLabel("Search tenants").fill("nothing-like-this");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByTestId("empty")).toContainText("No tenant matches");
+  await screenshot(page, testInfo, "home-search");
+});
+
+test("a read-only user cannot change anything", async ({ page }, testInfo) => {
+  await signIn(page, "readonly");
+  await openSubscription(page, ACME, 1);
+  await expect(page.getByRole("heading", { name: "Acme Teams (#1)" })).toBeVisible();
+  for (const name of ["Download create_app.ps1", "Save the application", "Save the administrator", "Reset the secret", "Update voice routing", "Unlink…"]) {
+    await expect(page.getByRole("button", { name })).toBeDisabled();
+  }
+  await expect(page.getByTestId("link-section")).toHaveCount(0);
+  await expect(page.getByText("Your profile does not grant tenants.instance.subscriptions.instance.msteams.unlink")).toBeVisible();
+  await screenshot(page, testInfo, "read-only");
+});
+
+test("link as a reseller admin, unlink refused then allowed, and no link for a tenant admin", async ({ page }, testInfo) => {
+  await signIn(page, "beta.admin");
+  // Initech Teams still has a direct-routing user: the refusal says so.
+  await openSubscription(page, INITECH, 5);
+  await page.getByTestId("unlink-button").click();
+  await expect(page.getByTestId("unlink-confirm")).toContainText("Initech Teams (#5)");
+  await page.getByTestId("unlink-confirm-button").click();
+  await expect(page.getByTestId("unlink-section").getByRole("alert")).toContainText("still have direct routing enabled");
+
+  // Umbrella Teams links to Initech's onboarded tenant, then unlinks.
+  await openSubscription(page, UMBRELLA, 7);
+  const link = page.getByTestId("link-section");
+  await link.getByLabel("Source subscription").selectOption({ label: "Initech · Initech Teams (#5)" });
+  await link.getByTestId("link-button").click();
+  await expect(page.getByTestId("linked-note")).toContainText("subscription #5");
+  await screenshot(page, testInfo, "linked");
+  await page.getByTestId("unlink-button").click();
+  await page.getByTestId("unlink-confirm-button").click();
+  await expect(page.getByTestId("link-section")).toBeVisible();
+  await expect(page.getByTestId("msteams-state")).toHaveText("Not onboarded");
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await signIn(page, "acme.admin");
+  await openSubscription(page, ACME, 1);
+  await expect(page.getByRole("heading", { name: "Acme Teams (#1)" })).toBeVisible();
+  await expect(page.getByTestId("link-section")).toHaveCount(0);
+  await screenshot(page, testInfo, "tenant-admin");
+});
+
+test("reset the secret and update voice routing on an onboarded tenant", async ({ page }, testInfo) => {
+  await signIn(page, "alpha.admin");
+  await openSubscription(page, ACME, 1);
+  const reset = page.getByTestId("reset-secret-form");
+  await reset.getByLabel("Application id").fill("not-a-guid");
+  await reset.getByRole("button", { name: "Reset the secret" }).click();
+  await expect(reset.getByText("Application id must be a GUID")).toBeVisible();
+  await expect(reset.getByLabel("Application id")).toHaveAttribute("aria-invalid", "true");
+  await reset.getByLabel("Application id").fill("c035894c-81c3-49aa-8e3e-f245d9b30000");
+  await reset.getByLabel("New secret").fill("n3w~Secret-Value-1234");
+  await reset.getByRole("button", { name: "Reset the secret" }).click();
+  await expect(reset.getByRole("status")).toHaveText("The new secret is stored");
+
+  await page.getByRole("button", { name: "Update voice routing" }).click();
+  const table = page.getByTestId("update-vrp").getByTestId("voice-routing-status");
+  await expect(table.getByTestId("vrs-status")).toHaveText(["already_exists", "already_exists", "already_exists"]);
+  await expect(table).toContainText("Identity Draas-VR already exists");
+  await screenshot(page, testInfo, "maintenance");
+});
+
+test("full onboarding as a reseller admin: script, simulator credentials, wizard to the end", async ({ page }, testInfo) => {
+  const errors = watchErrors(page);
+  await signIn(page, "alpha.admin");
+  await openSubscription(page, GLOBEX, 3);
+
+  // The script: the saved file holds exactly the Base64-decoded API payload.
+  const downloadPromise = page.waitForEvent("download");
+  await page.getByTestId("download-script").click();
+  const download = await downloadPromise;
+  expect(download.suggestedFilename()).toBe("create_app.ps1");
+  const saved = require("node:fs").readFileSync(await download.path());
+  const api = await page.request.post(`/api/v01/draas/demo/tenants/${GLOBEX}/subscriptions/3/downloads/create_app`);
+  expect(api.ok()).toBeTruthy();
+  const expected = Buffer.from((await api.json()).fileBody, "base64");
+  expect(Buffer.compare(saved, expected)).toBe(0);
+  expect(saved.toString("utf8")).toContain("Netaxis Group");
+
+  // Inline validation before anything is sent.
+  const application = page.getByTestId("application-form");
+  await application.getByRole("button", { name: "Save the application" }).click();
+  await expect(application.getByText("MS Teams tenant id is required")).toBeVisible();
+  await expect(application.getByText("Secret is required")).toBeVisible();
+
+  // The simulator mints the credentials and fills the form.
+  await application.getByLabel("Simulator: run create_app.ps1 in").selectOption(CONTOSO);
+  await application.getByTestId("sim-mint").click();
+  await expect(application.getByLabel("MS Teams tenant id")).toHaveValue(CONTOSO);
+  await application.getByRole("button", { name: "Save the application" }).click();
+  await expect(application.getByRole("status").last()).toHaveText("The application integration is stored");
+
+  const administrator = page.getByTestId("administrator-form");
+  await administrator.getByLabel("Username").fill("admin@contoso.onmicrosoft.com");
+  await administrator.getByLabel("Password").fill("Adm1n-Passw0rd");
+  await administrator.getByRole("button", { name: "Save the administrator" }).click();
+  await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
+
+  await page.getByTestId("start-wizard").click();
+  const wizard = page.getByTestId("wizard");
+  for (let step = 0; step < 6; step++) {
+    await expect(wizard.getByTestId(`wizard-step-${step}`)).toHaveAttribute("data-state", "executed", { timeout: 60_000 });
+  }
+  await expect(wizard.getByTestId("wizard-summary")).toHaveText("The MS Teams tenant is onboarded.");
+  await expect(wizard.getByTestId("voice-routing-status").getByTestId("vrs-status")).toHaveText(["created", "created", "created"]);
+  await expect(page.getByTestId("msteams-state").first()).toContainText("Onboarded · globex-3.draas.demo");
+  await screenshot(page, testInfo, "onboarded");
+  expect(errors).toEqual([]);
+});
+
+test("a fault fails the wizard at its step; switching it off in the simulator console and resuming completes it", async ({ page }, testInfo) => {
+  await signIn(page, "beta.admin");
+  await openSubscription(page, UMBRELLA, 7);
+  const application = page.getByTestId("application-form");
+  await application.getByLabel("Simulator: run create_app.ps1 in").selectOption(NORTHWIND);
+  await application.getByTestId("sim-mint").click();
+  await expect(application.getByLabel("MS Teams tenant id")).toHaveValue(NORTHWIND);
+  await application.getByRole("button", { name: "Save the application" }).click();
+  await expect(application.getByRole("status").last()).toHaveText("The application integration is stored");
+  const administrator = page.getByTestId("administrator-form");
+  await administrator.getByLabel("Username").fill("admin@northwind.onmicrosoft.com");
+  await administrator.getByLabel("Password").fill("Adm1n-Passw0rd");
+  await administrator.getByRole("button", { name: "Save the administrator" }).click();
+  await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
+
+  await page.getByTestId("start-wizard").click();
+  const failure = page.getByTestId("wizard-failure");
+  await expect(failure).toContainText("The wizard stopped at step 4", { timeout: 60_000 });
+  await expect(failure).toContainText("no free E1 (STANDARDPACK)");
+  await expect(page.getByTestId("wizard-step-4")).toHaveAttribute("data-state", "failed");
+  await expect(page.getByTestId("wizard-step-3")).toHaveAttribute("data-state", "executed");
+  await screenshot(page, testInfo, "failed");
+
+  await page.goto(`/simulator?tenant=${NORTHWIND}`);
+  await hydrated(page);
+  await page.getByTestId("fault-no_free_license").uncheck();
+  await page.getByTestId("save-faults").click();
+  await expect(page.getByText("Faults saved")).toBeVisible();
+  await expect(page.getByTestId("sim-journal")).toContainText("no_free_license");
+  await screenshot(page, testInfo, "simulator");
+
+  await openSubscription(page, UMBRELLA, 7);
+  await page.getByRole("button", { name: "Resume the wizard" }).click();
+  await expect(page.getByTestId("wizard-step-5")).toHaveAttribute("data-state", "executed", { timeout: 60_000 });
+  await expect(page.getByTestId("wizard-summary")).toHaveText("The MS Teams tenant is onboarded.");
+  await screenshot(page, testInfo, "resumed");
+});
