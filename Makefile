@@ -5,14 +5,14 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := fusion-teams-onboarding
 TARGET_DIR := $(shell cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
 
-.PHONY: setup run build test test-rust test-e2e lint fmt bundle-size bench
+.PHONY: setup run build test test-rust test-e2e lint fmt bundle-size bench page-bench
 
 setup:
 	@scripts/setup.sh
 
 ## Build and serve the app on 127.0.0.1:3000 with the SQLite file in data/ and the demo data.
 run: setup
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_ADDR=127.0.0.1:3000 $(TARGET_DIR)/release/server --database-url sqlite://data/fusion.db --demo
 
 build: setup
@@ -37,9 +37,13 @@ fmt:
 
 ## The hydrate bundle's size, from the release build.
 bundle-size: setup
-	cargo leptos build --release
+	cargo leptos build --release --precompress
 	scripts/bundle-size.sh
 
 ## 1,000 wizards against one server at time scale 0: wall time, steps/s, poll latency, RSS.
 bench: setup
 	cargo run --release -p server --example wizard_bench -- 1000 0 16
+
+## Server-rendered page latency (p50, p99) against one server with the demo data.
+page-bench: setup
+	cargo run --release -p server --example page_bench -- 200

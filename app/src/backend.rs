@@ -99,6 +99,27 @@ mod server_side {
     /// The session token from the `fusion_session` cookie, if any.
     pub type Session = Option<String>;
 
+    /// The name of the session cookie, shared by the REST API and the pages.
+    pub const SESSION_COOKIE: &str = "fusion_session";
+
+    /// The `Set-Cookie` value that stores the session (or, with `max_age` 0, ends it).
+    pub fn session_set_cookie(token: &str, max_age: i64) -> String {
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+    }
+
+    /// The session token a request's `Cookie` headers carry.
+    pub fn session_cookie(headers: &http::HeaderMap) -> Session {
+        headers
+            .get_all(http::header::COOKIE)
+            .iter()
+            .filter_map(|value| value.to_str().ok())
+            .flat_map(|value| value.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(name, _)| *name == SESSION_COOKIE)
+            .map(|(_, token)| token.to_owned())
+            .filter(|token| !token.is_empty())
+    }
+
     /// The server's side of every server function. Each method authenticates the
     /// session, then calls the same domain service as the REST route.
     #[async_trait]

@@ -18,9 +18,6 @@ mod context {
 
     use crate::backend::{Session, SharedBackend, UiError};
 
-    /// The name of the session cookie, shared with the REST API.
-    pub const SESSION_COOKIE: &str = "fusion_session";
-
     pub fn backend() -> Result<SharedBackend, UiError> {
         use_context::<SharedBackend>().ok_or_else(|| UiError {
             status: 500,
@@ -32,23 +29,13 @@ mod context {
     /// The session token from the request's cookie.
     pub async fn session() -> Session {
         let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == SESSION_COOKIE)
-            .map(|(_, token)| token.to_owned())
-            .filter(|token| !token.is_empty())
+        crate::backend::session_cookie(&headers)
     }
 
     /// Sets (or with `max_age` 0, clears) the session cookie on the response.
     pub fn set_cookie(token: &str, max_age: i64) {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            let cookie = format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}"
-            );
+            let cookie = crate::backend::session_set_cookie(token, max_age);
             if let Ok(value) = http::HeaderValue::from_str(&cookie) {
                 response.append_header(http::header::SET_COOKIE, value);
             }

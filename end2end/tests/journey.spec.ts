@@ -168,6 +168,33 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   expect(errors).toEqual([]);
 });
 
+test("a run started from the API shows on the page, survives a reload, and fits a phone", async ({ page }, testInfo) => {
+  await signIn(page, "group.admin");
+  const base = `/api/v01/draas/demo/tenants/${INITECH}/subscriptions/6`;
+  // Initech Teams EU is linked to #5: unlink it, store credentials, start over the API.
+  expect((await page.request.post(`${base}/msteams/unlink`)).status()).toBe(204);
+  const minted = await (await page.request.post(`/sim/v1/tenants/a1000000-0000-4000-8000-000000000007/create_app`)).json();
+  const stored = await page.request.post(`${base}/msteams/applications`, {
+    data: { msTeamsTenantId: minted.msTeamsTenantId, applicationId: minted.applicationId, secret: minted.secret },
+  });
+  expect(stored.status()).toBe(204);
+  expect((await page.request.put(`${base}/msteams/administrator`, { data: { username: "admin@litware.onmicrosoft.com", password: "Adm1n-Passw0rd" } })).status()).toBe(204);
+  const started = await page.request.post(`${base}/msteams/wizard`);
+  expect(started.status()).toBe(200);
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  await openSubscription(page, INITECH, 6);
+  await expect(page.getByTestId("wizard")).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  // Litware throttles Graph: the run still ends, retried after Retry-After.
+  await expect(page.getByTestId("wizard-step-5")).toHaveAttribute("data-state", "executed", { timeout: 60_000 });
+  await expect(page.getByTestId("wizard-summary")).toHaveText("The MS Teams tenant is onboarded.");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+  await screenshot(page, testInfo, "phone");
+});
+
 test("a fault fails the wizard at its step; switching it off in the simulator console and resuming completes it", async ({ page }, testInfo) => {
   await signIn(page, "beta.admin");
   await openSubscription(page, UMBRELLA, 7);

@@ -20,6 +20,14 @@ test("pages are readable without JavaScript", async ({ browser }, testInfo) => {
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("Connect MS Teams tenants to Fusion voice");
   await page.goto("/login");
   await expect(page.getByRole("heading", { name: "Sign in" })).toBeVisible();
+  // The form posts without JavaScript too, and the server-rendered pages show the data.
+  await page.getByLabel("Username").fill("alpha.admin");
+  await page.getByLabel("Password").fill("demo-alpha");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-user")).toContainText("reseller admin · Alpha Telecom");
+  await expect(page.getByTestId("subscription-1").getByTestId("msteams-state")).toHaveText("Onboarded · acme.draas.demo");
+  await page.goto("/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1");
+  await expect(page.getByRole("heading", { name: "Acme Teams (#1)" })).toBeVisible();
   await screenshot(page, testInfo, "no-js");
   await context.close();
 });

@@ -9,6 +9,8 @@
 
 #[path = "../tests/support/http.rs"]
 mod http;
+#[path = "../tests/support/in_process.rs"]
+mod in_process;
 
 use std::{
     sync::{
@@ -19,9 +21,8 @@ use std::{
 };
 
 use http::request;
-use leptos::prelude::LeptosOptions;
 use serde_json::{Value, json};
-use server::{config::Config, crypto::SecretBox, seed, store::Db};
+use server::{seed, store::Db};
 use tokio::sync::Mutex;
 
 const POLLERS: usize = 64;
@@ -37,28 +38,13 @@ async fn main() {
     let time_scale: f64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(0.0);
     let workers: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(16);
 
-    let dir = tempfile::tempdir().expect("temp dir");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
-    let mut config = Config::for_database(url.clone());
-    config.time_scale = time_scale;
-    config.workers = workers;
-    let db = Db::connect(&url).await.expect("database");
-    let options = LeptosOptions::builder()
-        .output_name("fusion-teams-onboarding")
-        .build();
-    let state = server::start_with(&config, options, db.clone(), SecretBox::random())
-        .await
-        .expect("start");
+    let server = in_process::serve(|config| {
+        config.time_scale = time_scale;
+        config.workers = workers;
+    })
+    .await;
+    let (port, db) = (server.port, server.db.clone());
     add_subscriptions(&db, wizards).await;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("listen");
-    let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move {
-        axum::serve(listener, server::web::router(state))
-            .await
-            .expect("serve");
-    });
 
     let token = login(port).await;
     let setup = Instant::now();

@@ -6,7 +6,7 @@ use app::{
     api_types::{
         AdministratorRequest, ApplicationRequest, CurrentUser, FileDownload, LinkSource,
         LoginResponse, MintedCredentials, ResetSecretRequest, SimFault, SimJournalEntry,
-        SimTenantDetail, SimTenantSummary, VoiceRoutingStatus, WizardFailure,
+        SimTenantDetail, SimTenantSummary, VoiceRoutingStatus,
     },
     backend::{
         Backend, Overview, Session, SubRef, SubscriptionPage, TenantWithSubscriptions, UiError,
@@ -184,23 +184,7 @@ impl Backend for UiBackend {
             let path = Self::path(&caller, at)?;
             match self.state.wizard.state(&caller, &path).await {
                 Ok(WizardReport::Active(state)) => Ok(WizardView::Active(state)),
-                Ok(WizardReport::Failed {
-                    state,
-                    failed_step,
-                    error,
-                }) => {
-                    let problem = AppError::invalid("wizard_failed", error).to_problem();
-                    Ok(WizardView::Failed(WizardFailure {
-                        problem_type: problem.problem_type,
-                        title: problem.title,
-                        status: problem.status,
-                        detail: problem.detail,
-                        code: problem.code,
-                        running: state.running,
-                        wizard_steps: state.wizard_steps,
-                        failed_step,
-                    }))
-                }
+                Ok(WizardReport::Failed(failure)) => Ok(WizardView::Failed(failure)),
                 Err(AppError::NotFound(detail)) => {
                     // 404 is also "outside your tree"; tell them apart by the subscription.
                     self.state.directory.subscription(&caller, &path).await?;

@@ -11,6 +11,16 @@ pub struct TransactionRef {
     pub id: i64,
 }
 
+/// The texts of the six wizard steps, numbered 0–5.
+pub const WIZARD_STEP_TEXTS: [&str; 6] = [
+    "Create the tenant in the SRE as a reference for enabling voice services",
+    "Register the Azure AD application as a service principal and create the MS Graph gateway",
+    "Set a domain for the tenant and validate it against Microsoft",
+    "Add the e-mail service to the domain and publish its DNS records",
+    "Create a dummy account and associate an E1 / E3 / E5 license to it",
+    "Create MS Teams routing policies and remove associated license from the dummy user",
+];
+
 /// `GET …/msteams/wizard`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -133,15 +133,18 @@ fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
 fn tenant_rows(entry: TenantWithSubscriptions) -> impl IntoView {
     let tenant = entry.tenant;
     let span = entry.subscriptions.len().max(1);
-    let head = view! {
-        <th scope="rowgroup" rowspan=span.to_string()>
-            {tenant.name.clone()}
-            <small class="muted">{format!(" · {}", tenant.reseller.name)}</small>
-        </th>
+    let (name, reseller) = (tenant.name.clone(), tenant.reseller.name.clone());
+    let head = move || {
+        view! {
+            <th scope="rowgroup" rowspan=span.to_string()>
+                {name.clone()}
+                <small class="muted">{format!(" · {reseller}")}</small>
+            </th>
+        }
     };
     if entry.subscriptions.is_empty() {
         return view! {
-            <tr>{head}<td colspan="3" class="muted">"No subscriptions"</td></tr>
+            <tr>{head()}<td colspan="3" class="muted">"No subscriptions"</td></tr>
         }
         .into_any();
     }
@@ -150,7 +153,7 @@ fn tenant_rows(entry: TenantWithSubscriptions) -> impl IntoView {
         .into_iter()
         .enumerate()
         .map(|(index, subscription)| {
-            let first = (index == 0).then(|| head.clone());
+            let first = (index == 0).then(&head);
             let href = format!("/tenants/{}/subscriptions/{}", tenant.uuid, subscription.id);
             view! {
                 <tr data-testid=format!("subscription-{}", subscription.id)>

@@ -1,6 +1,9 @@
 //! `/api/v01/auth`: login, logout, me (extension).
 
-use app::api_types::{CurrentUser, LoginRequest, LoginResponse, Problem};
+use app::{
+    api_types::{CurrentUser, LoginRequest, LoginResponse, Problem},
+    backend::session_set_cookie,
+};
 use axum::{
     Extension, Json,
     extract::State,
@@ -10,7 +13,7 @@ use axum::{
 
 use super::{
     audit::AuditActor,
-    extract::{ApiJson, Authenticated, SESSION_COOKIE, session_token},
+    extract::{ApiJson, Authenticated, session_token},
 };
 use crate::{
     domain::{AppError, accounts::current_user},
@@ -37,10 +40,7 @@ pub async fn login(
     let max_age = (session.expires_at - chrono::Utc::now())
         .num_seconds()
         .max(0);
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}",
-        session.token
-    );
+    let cookie = session_set_cookie(&session.token, max_age);
     let body = LoginResponse {
         token: session.token,
         expires_at: session.expires_at,
@@ -66,7 +66,7 @@ pub async fn logout(
         state.accounts.logout(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let expired = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    let expired = session_set_cookie("", 0);
     response
         .headers_mut()
         .insert(header::SET_COOKIE, header_value(&expired)?);

@@ -21,7 +21,7 @@ use crate::{
     state::AppState,
 };
 
-pub const SESSION_COOKIE: &str = "fusion_session";
+pub use app::backend::SESSION_COOKIE;
 
 /// `axum::Json` with its rejections turned into problems (400, 413, 415).
 pub struct ApiJson<T>(pub T);
@@ -240,15 +240,7 @@ pub fn session_token(headers: &HeaderMap) -> Option<String> {
         return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
             .then(|| token.trim().to_owned());
     }
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, token)| token.to_owned())
-        .filter(|token| !token.is_empty())
+    app::backend::session_cookie(headers)
 }
 
 #[cfg(test)]

@@ -60,22 +60,7 @@ pub async fn state(
 ) -> Result<Response, AppError> {
     Ok(match state.wizard.state(&caller, &path).await? {
         WizardReport::Active(steps) => Json(steps).into_response(),
-        WizardReport::Failed {
-            state,
-            failed_step,
-            error,
-        } => {
-            let problem = AppError::invalid("wizard_failed", error).to_problem();
-            let body = WizardFailure {
-                problem_type: problem.problem_type,
-                title: problem.title,
-                status: problem.status,
-                detail: problem.detail,
-                code: problem.code,
-                running: state.running,
-                wizard_steps: state.wizard_steps,
-                failed_step,
-            };
+        WizardReport::Failed(body) => {
             let mut response = (StatusCode::BAD_REQUEST, Json(body)).into_response();
             response
                 .headers_mut()

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use app::api_types::{TransactionInfo, VoiceRoutingStatus, WizardState, WizardStep};
+use app::api_types::{TransactionInfo, VoiceRoutingStatus, WizardFailure, WizardState, WizardStep};
 
 use super::{
     AppError, Caller,
@@ -28,24 +28,14 @@ pub const WIZARD_JOB: &str = "msteams.wizard";
 pub const PREPARATION: i64 = -1;
 
 /// The six steps, numbered 0–5.
-pub const STEP_TEXTS: [&str; 6] = [
-    "Create the tenant in the SRE as a reference for enabling voice services",
-    "Register the Azure AD application as a service principal and create the MS Graph gateway",
-    "Set a domain for the tenant and validate it against Microsoft",
-    "Add the e-mail service to the domain and publish its DNS records",
-    "Create a dummy account and associate an E1 / E3 / E5 license to it",
-    "Create MS Teams routing policies and remove associated license from the dummy user",
-];
+pub use app::api_types::WIZARD_STEP_TEXTS as STEP_TEXTS;
 
 /// What `GET wizard` reports: a run in progress or done, or a failed one.
 #[derive(Debug)]
 pub enum WizardReport {
     Active(WizardState),
-    Failed {
-        state: WizardState,
-        failed_step: Option<u8>,
-        error: String,
-    },
+    /// The 400 body: a problem that also carries the steps and the failed step.
+    Failed(WizardFailure),
 }
 
 #[derive(Clone, Debug)]
@@ -175,11 +165,18 @@ impl Wizard {
         };
         if tenant.status == "failed" {
             let (_, error) = wizard_store::run_of(&mut conn, tenant.id).await?;
-            return Ok(WizardReport::Failed {
-                state,
+            let error = error.unwrap_or_else(|| "The wizard has ended with an error".into());
+            let problem = AppError::invalid("wizard_failed", error).to_problem();
+            return Ok(WizardReport::Failed(WizardFailure {
+                problem_type: problem.problem_type,
+                title: problem.title,
+                status: problem.status,
+                detail: problem.detail,
+                code: problem.code,
+                running: state.running,
+                wizard_steps: state.wizard_steps,
                 failed_step: tenant.current_step.and_then(|s| u8::try_from(s).ok()),
-                error: error.unwrap_or_else(|| "The wizard has ended with an error".into()),
-            });
+            }));
         }
         Ok(WizardReport::Active(state))
     }

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     domain::{AppError, types::MsTenantId},
-    microsoft::MicrosoftError,
+    microsoft::{Applied, MicrosoftError},
     store::Db,
 };
 
@@ -141,6 +141,25 @@ impl Call {
         .await
         .map_err(app_internal)?;
         self.tx.commit().await.map_err(internal)
+    }
+
+    /// Ends a check-then-create call: `created` (201) or `already_exists` with Microsoft's
+    /// message for it, journaled with `exists_status`.
+    pub async fn applied(
+        self,
+        created: bool,
+        created_message: String,
+        exists_message: String,
+        exists_status: u16,
+    ) -> Result<Applied, MicrosoftError> {
+        if created {
+            self.finish("created", 201, Some(&created_message)).await?;
+            Ok(Applied::Created(created_message))
+        } else {
+            self.finish("already_exists", exists_status, Some(&exists_message))
+                .await?;
+            Ok(Applied::AlreadyExists(exists_message))
+        }
     }
 
     /// Journals a refusal (keeping what the call wrote, e.g. a throttling counter) and

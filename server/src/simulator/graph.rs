@@ -154,15 +154,13 @@ impl Graph for SimulatedMicrosoft {
         .await
         .map_err(internal)?
         .rows_affected();
-        if changed == 1 {
-            let message = format!("Service principal created for application {target}");
-            call.finish("created", 201, Some(&message)).await?;
-            Ok(Applied::Created(message))
-        } else {
-            let message = format!("Service principal of application {target} already exists");
-            call.finish("already_exists", 409, Some(&message)).await?;
-            Ok(Applied::AlreadyExists(message))
-        }
+        call.applied(
+            changed == 1,
+            format!("Service principal created for application {target}"),
+            format!("Service principal of application {target} already exists"),
+            409,
+        )
+        .await
     }
 
     async fn ensure_domain(
@@ -320,17 +318,15 @@ impl Graph for SimulatedMicrosoft {
         .map_err(internal)?
         .rows_affected()
             == 1;
-        if created {
-            let message = format!("User {upn} created");
-            call.finish("created", 201, Some(&message)).await?;
-            Ok(Applied::Created(message))
-        } else {
-            let message = format!(
+        call.applied(
+            created,
+            format!("User {upn} created"),
+            format!(
                 "Another object with the same value for property userPrincipalName already exists: {upn}"
-            );
-            call.finish("already_exists", 400, Some(&message)).await?;
-            Ok(Applied::AlreadyExists(message))
-        }
+            ),
+            400,
+        )
+        .await
     }
 
     async fn assign_license(
@@ -479,13 +475,7 @@ impl DnsZone for SimulatedMicrosoft {
         .rows_affected()
             == 1;
         let message = format!("{} {} {}", record.record_type, record.name, record.value);
-        if created {
-            call.finish("created", 201, Some(&message)).await?;
-            Ok(Applied::Created(message))
-        } else {
-            call.finish("already_exists", 200, Some(&message)).await?;
-            Ok(Applied::AlreadyExists(message))
-        }
+        call.applied(created, message.clone(), message, 200).await
     }
 }
 

@@ -30,14 +30,8 @@ impl SimulatedMicrosoft {
         let created = store::insert_voice_object(&mut call.tx, &call.tenant, kind, identity)
             .await
             .map_err(app_internal)?;
-        if created {
-            call.finish("created", 200, Some(&created_message)).await?;
-            Ok(Applied::Created(created_message))
-        } else {
-            call.finish("already_exists", 409, Some(&exists_message))
-                .await?;
-            Ok(Applied::AlreadyExists(exists_message))
-        }
+        call.applied(created, created_message, exists_message, 409)
+            .await
     }
 }
 

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 use super::{PageContext, voice::VoiceRoutingTable};
 use crate::{
-    api_types::WizardStep,
+    api_types::{WIZARD_STEP_TEXTS, WizardStep},
     backend::{UiError, WizardView},
     components::{ErrorNote, Loading},
     server_fns::{start_wizard, wizard},
@@ -16,16 +16,6 @@ use crate::{
 
 const START_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.start";
 const READ_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.read";
-
-/// The step texts, for the steps the server has not created yet (preparation phase).
-const STEP_TEXTS: [&str; 6] = [
-    "Create the tenant in the SRE as a reference for enabling voice services",
-    "Register the Azure AD application as a service principal and create the MS Graph gateway",
-    "Set a domain for the tenant and validate it against Microsoft",
-    "Add the e-mail service to the domain and publish its DNS records",
-    "Create a dummy account and associate an E1 / E3 / E5 license to it",
-    "Create MS Teams routing policies and remove associated license from the dummy user",
-];
 
 #[component]
 pub fn Wizard(page: PageContext) -> impl IntoView {
@@ -161,7 +151,8 @@ fn render<B: IntoView>(
 }
 
 fn placeholder_steps() -> Vec<WizardStep> {
-    STEP_TEXTS
+    // The server has not created the steps yet (preparation phase): show them pending.
+    WIZARD_STEP_TEXTS
         .iter()
         .enumerate()
         .map(|(step, text)| WizardStep {
