@@ -1,8 +1,14 @@
 //! The user interface and the API's shared types.
 //!
+//! The pages render on the server; only the interactive parts are islands (`#[island]`)
+//! hydrated in the browser, so the wasm bundle carries those alone. Navigation is by
+//! plain links.
+//!
 //! `api_types` holds the serde DTOs of the REST API; they compile for the server (ssr)
 //! and for the browser (hydrate). This crate never depends on `server`: what the UI needs
 //! from the server is declared in `backend` and provided through Leptos context.
+
+#![recursion_limit = "256"]
 
 pub mod api_types;
 pub mod backend;
@@ -29,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                <HydrationScripts options islands=true />
                 <MetaTags />
             </head>
             <body>
@@ -69,7 +75,7 @@ pub fn App() -> impl IntoView {
 }
 
 /// "Interactive" once the wasm runs: tests wait for it before clicking.
-#[component]
+#[island]
 fn HydrationStatus() -> impl IntoView {
     let (hydrated, set_hydrated) = signal(false);
     Effect::new(move |_| set_hydrated.set(true));

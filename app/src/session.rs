@@ -1,33 +1,24 @@
-//! Who is signed in: one resource for the whole app, refetched after sign-in and
-//! sign-out, and the header that shows it.
+//! Who is signed in: one resource per page render, and the header that shows it. Both
+//! are server-rendered; signing out is a plain form post.
 
 use leptos::prelude::*;
 
 use crate::{
     api_types::CurrentUser,
-    server_fns::{Login, Logout, me},
+    server_fns::{Logout, me},
 };
 
-/// The signed-in user (or `None`), and the actions that change it.
+/// The signed-in user (or `None`), and the sign-out action.
 #[derive(Clone, Copy)]
 pub struct SessionContext {
     pub user: Resource<Option<CurrentUser>>,
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
 }
 
 pub fn provide() {
-    let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(
-        move || (login.version().get(), logout.version().get()),
-        |_| async move { me().await.ok().flatten() },
-    );
-    provide_context(SessionContext {
-        user,
-        login,
-        logout,
-    });
+    let user = Resource::new(|| (), |_| async move { me().await.ok().flatten() });
+    provide_context(SessionContext { user, logout });
 }
 
 pub fn use_session() -> SessionContext {

@@ -1,4 +1,5 @@
-//! Saving bytes as a file in the browser: a Blob, an object URL, a click on a link.
+//! What only a browser can do: save bytes as a file (a Blob, an object URL, a click on
+//! a link) and load another page.
 
 /// Saves `bytes` under `name`. Only the browser can; on the server it is an error.
 #[cfg(feature = "hydrate")]
@@ -32,3 +33,14 @@ pub fn save_file(name: &str, bytes: &[u8]) -> Result<(), String> {
 pub fn save_file(_name: &str, _bytes: &[u8]) -> Result<(), String> {
     Err("Downloading needs JavaScript in the browser".into())
 }
+
+/// Loads `href` in this tab (after a change, so the server renders the new state).
+#[cfg(feature = "hydrate")]
+pub fn go_to(href: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().set_href(href);
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+pub fn go_to(_href: &str) {}

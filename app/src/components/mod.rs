@@ -4,6 +4,6 @@ mod download;
 mod field;
 mod notice;
 
-pub use download::save_file;
+pub use download::{go_to, save_file};
 pub use field::TextField;
 pub use notice::{ErrorNote, Loading};

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::{
     api_types::{MsTeamsState, SubscriptionSummary},
@@ -68,11 +68,11 @@ fn Dashboard() -> impl IntoView {
         <section class="card">
             <div class="section-head">
                 <h1>"Tenants and subscriptions"</h1>
-                <Form method="GET" action="" attr:class="search" attr:role="search">
+                <form method="get" action="/" class="search" role="search">
                     <label for="search" class="visually-hidden">"Search tenants"</label>
-                    <input id="search" type="search" name="q" placeholder="Search tenants" prop:value=search />
+                    <input id="search" type="search" name="q" placeholder="Search tenants" value=search />
                     <button type="submit">"Search"</button>
-                </Form>
+                </form>
             </div>
             <Transition fallback=Loading>
                 {move || Suspend::new(async move {

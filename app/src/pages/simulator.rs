@@ -15,7 +15,7 @@ use crate::{
 pub fn SimulatorPage() -> impl IntoView {
     let session = use_session();
     view! {
-        <Transition fallback=Loading>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match session.user.await {
                     Some(user) if has_role(&user, "simulator.manage") => view! { <Console /> }.into_any(),
@@ -28,7 +28,7 @@ pub fn SimulatorPage() -> impl IntoView {
                     }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
     }
 }
 
@@ -41,7 +41,7 @@ fn Console() -> impl IntoView {
         <section class="card">
             <h1>"Microsoft simulator"</h1>
             <p class="muted">"Simulated Azure AD, Graph, DNS and Teams tenants. Faults make the wizard fail where it would in reality."</p>
-            <Transition fallback=Loading>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match tenants.await {
                         Ok(list) => view! {
@@ -61,7 +61,7 @@ fn Console() -> impl IntoView {
                         Err(error) => view! { <ErrorNote error /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
         {move || selected().map(|id| view! { <TenantPanel id /> })}
     }
@@ -69,34 +69,27 @@ fn Console() -> impl IntoView {
 
 #[component]
 fn TenantPanel(id: String) -> impl IntoView {
-    // The detail reloads on "Refresh"; the journal also after each change made here,
-    // so that the detail's own messages (faults saved, minted credentials) stay.
-    let version = RwSignal::new(0u32);
-    let journal_version = RwSignal::new(0u32);
     let detail = {
         let id = id.clone();
-        Resource::new(move || version.get(), move |_| sim_tenant(id.clone()))
+        Resource::new(|| (), move |_| sim_tenant(id.clone()))
     };
     let journal = {
         let id = id.clone();
-        Resource::new(
-            move || (version.get(), journal_version.get()),
-            move |_| sim_journal(id.clone()),
-        )
+        Resource::new(|| (), move |_| sim_journal(id.clone()))
     };
     view! {
-        <Transition fallback=Loading>
+        <Suspense fallback=Loading>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(tenant) => view! { <TenantDetail tenant journal_version /> }.into_any(),
+                    Ok(tenant) => view! { <TenantDetail tenant /> }.into_any(),
                     Err(error) => view! { <section class="card"><ErrorNote error /></section> }.into_any(),
                 }
             })}
-        </Transition>
+        </Suspense>
         <section class="card" aria-labelledby="journal-title">
             <h2 id="journal-title">"Journal"</h2>
-            <button type="button" on:click=move |_| version.update(|v| *v += 1)>"Refresh"</button>
-            <Transition fallback=Loading>
+            <a class="button" href=format!("/simulator?tenant={id}")>"Refresh"</a>
+            <Suspense fallback=Loading>
                 {move || Suspend::new(async move {
                     match journal.await {
                         Ok(entries) if entries.is_empty() => view! { <p class="empty">"No simulated calls yet."</p> }.into_any(),
@@ -122,34 +115,14 @@ fn TenantPanel(id: String) -> impl IntoView {
                         Err(error) => view! { <ErrorNote error /> }.into_any(),
                     }
                 })}
-            </Transition>
+            </Suspense>
         </section>
     }
 }
 
 #[component]
-fn TenantDetail(tenant: SimTenantDetail, journal_version: RwSignal<u32>) -> impl IntoView {
+fn TenantDetail(tenant: SimTenantDetail) -> impl IntoView {
     let id = tenant.tenant.ms_tenant_id.clone();
-    let faults = RwSignal::new(tenant.tenant.faults.clone());
-    let save = {
-        let id = id.clone();
-        Action::new(move |faults: &Vec<SimFault>| {
-            let (id, faults) = (id.clone(), faults.clone());
-            async move { sim_set_faults(id, faults).await }
-        })
-    };
-    Effect::new(move |_| {
-        if let Some(Ok(())) = save.value().get() {
-            journal_version.update(|v| *v += 1);
-        }
-    });
-    let mint = {
-        let id = id.clone();
-        Action::new(move |_: &()| {
-            let id = id.clone();
-            async move { sim_create_app(id).await }
-        })
-    };
     let list = |items: Vec<String>| {
         if items.is_empty() {
             view! { <p class="empty">"None"</p> }.into_any()
@@ -162,33 +135,7 @@ fn TenantDetail(tenant: SimTenantDetail, journal_version: RwSignal<u32>) -> impl
         <section class="card" aria-labelledby="tenant-title" data-testid="sim-tenant">
             <h2 id="tenant-title">{tenant.tenant.name.clone()}</h2>
             <p class="muted"><code>{id.clone()}</code>{format!(" · {}", tenant.tenant.initial_domain)}</p>
-            <fieldset class="faults">
-                <legend>"Faults"</legend>
-                {SimFault::ALL.into_iter().map(|fault| view! {
-                    <label>
-                        <input type="checkbox" name="fault" value=fault.as_str()
-                            data-testid=format!("fault-{}", fault.as_str())
-                            prop:checked=move || faults.get().contains(&fault)
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                faults.update(|list| {
-                                    list.retain(|f| *f != fault);
-                                    if on { list.push(fault); }
-                                });
-                            } />
-                        {fault.as_str()}
-                    </label>
-                }).collect_view()}
-                <button type="button" data-testid="save-faults" disabled=move || save.pending().get()
-                    on:click=move |_| { save.dispatch(faults.get()); }>
-                    "Save faults"
-                </button>
-                {move || match save.value().get() {
-                    Some(Ok(())) => view! { <p class="ok" role="status">"Faults saved"</p> }.into_any(),
-                    Some(Err(error)) => view! { <ErrorNote error /> }.into_any(),
-                    None => ().into_any(),
-                }}
-            </fieldset>
+            <FaultsEditor id=id.clone() faults=tenant.tenant.faults.clone() />
             <div class="columns">
                 <div>
                     <h3>"Licenses"</h3>
@@ -207,22 +154,73 @@ fn TenantDetail(tenant: SimTenantDetail, journal_version: RwSignal<u32>) -> impl
                     {list(tenant.voice_objects.iter().map(|v| format!("{} {}", v.kind, v.identity)).collect())}
                 </div>
             </div>
-            <h3>"create_app.ps1"</h3>
-            <button type="button" data-testid="sim-create-app" disabled=move || mint.pending().get()
-                on:click=move |_| { mint.dispatch(()); }>
-                "Run create_app.ps1"
+            <MintPanel id=id.clone() />
+        </section>
+    }
+}
+
+/// Switches the tenant's faults on and off.
+#[island]
+fn FaultsEditor(id: String, faults: Vec<SimFault>) -> impl IntoView {
+    let faults = RwSignal::new(faults);
+    let save = Action::new(move |faults: &Vec<SimFault>| {
+        let (id, faults) = (id.clone(), faults.clone());
+        async move { sim_set_faults(id, faults).await }
+    });
+    view! {
+        <fieldset class="faults">
+            <legend>"Faults"</legend>
+            {SimFault::ALL.into_iter().map(|fault| view! {
+                <label>
+                    <input type="checkbox" name="fault" value=fault.as_str()
+                        data-testid=format!("fault-{}", fault.as_str())
+                        prop:checked=move || faults.get().contains(&fault)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            faults.update(|list| {
+                                list.retain(|f| *f != fault);
+                                if on { list.push(fault); }
+                            });
+                        } />
+                    {fault.as_str()}
+                </label>
+            }).collect_view()}
+            <button type="button" data-testid="save-faults" disabled=move || save.pending().get()
+                on:click=move |_| { save.dispatch(faults.get()); }>
+                "Save faults"
             </button>
-            {move || match mint.value().get() {
-                Some(Ok(minted)) => view! {
-                    <dl class="facts" data-testid="minted">
-                        <dt>"msTeamsTenantId"</dt><dd><code>{minted.ms_teams_tenant_id}</code></dd>
-                        <dt>"applicationId"</dt><dd><code>{minted.application_id}</code></dd>
-                        <dt>"secret"</dt><dd><code>{minted.secret}</code></dd>
-                    </dl>
-                }.into_any(),
+            {move || match save.value().get() {
+                Some(Ok(())) => view! { <p class="ok" role="status">"Faults saved"</p> }.into_any(),
                 Some(Err(error)) => view! { <ErrorNote error /> }.into_any(),
                 None => ().into_any(),
             }}
-        </section>
+        </fieldset>
+    }
+}
+
+/// Runs create_app.ps1 in the tenant and shows the three values it prints.
+#[island]
+fn MintPanel(id: String) -> impl IntoView {
+    let mint = Action::new(move |_: &()| {
+        let id = id.clone();
+        async move { sim_create_app(id).await }
+    });
+    view! {
+        <h3>"create_app.ps1"</h3>
+        <button type="button" data-testid="sim-create-app" disabled=move || mint.pending().get()
+            on:click=move |_| { mint.dispatch(()); }>
+            "Run create_app.ps1"
+        </button>
+        {move || match mint.value().get() {
+            Some(Ok(minted)) => view! {
+                <dl class="facts" data-testid="minted">
+                    <dt>"msTeamsTenantId"</dt><dd><code>{minted.ms_teams_tenant_id}</code></dd>
+                    <dt>"applicationId"</dt><dd><code>{minted.application_id}</code></dd>
+                    <dt>"secret"</dt><dd><code>{minted.secret}</code></dd>
+                </dl>
+            }.into_any(),
+            Some(Err(error)) => view! { <ErrorNote error /> }.into_any(),
+            None => ().into_any(),
+        }}
     }
 }

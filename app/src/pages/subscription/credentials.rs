@@ -4,28 +4,17 @@
 use base64::{Engine, engine::general_purpose::STANDARD};
 use leptos::prelude::*;
 
-use super::{PageContext, Trigger, validate};
+use super::{reload_done, validate};
 use crate::{
-    api_types::{AdministratorRequest, ApplicationRequest, SimTenantSummary},
-    backend::UiError,
+    api_types::{AdministratorRequest, ApplicationRequest},
+    backend::{SubRef, UiError},
     components::{ErrorNote, TextField, save_file},
-    server_fns::{create_app, set_administrator, set_application, sim_create_app, sim_tenants},
+    server_fns::{create_app, set_administrator, set_application, sim_create_app},
 };
 
-const DOWNLOAD_ROLE: &str = "tenants.instance.subscriptions.instance.downloads.create_app";
-const APPLICATIONS_ROLE: &str =
-    "tenants.instance.subscriptions.instance.msteams.applications.create";
-const ADMINISTRATOR_ROLE: &str =
-    "tenants.instance.subscriptions.instance.msteams.administrator.update";
-
-fn denied(role: &str) -> String {
-    format!("Your profile does not grant {role}")
-}
-
-#[component]
-pub fn Script(page: PageContext) -> impl IntoView {
-    let at = page.at;
-    let allowed = page.can(DOWNLOAD_ROLE);
+#[island]
+pub fn Script(at: SubRef, reason: Option<String>) -> impl IntoView {
+    let blocked = reason.is_some();
     let download = Action::new(move |_: &()| async move {
         let file = create_app(at).await.map_err(|e| e.detail)?;
         let bytes = STANDARD
@@ -45,15 +34,15 @@ pub fn Script(page: PageContext) -> impl IntoView {
             <button
                 type="button"
                 data-testid="download-script"
-                disabled=move || !allowed || download.pending().get()
-                title=(!allowed).then(|| denied(DOWNLOAD_ROLE))
+                disabled=move || blocked || download.pending().get()
+                title=reason.clone()
                 on:click=move |_| {
                     download.dispatch(());
                 }
             >
                 "Download create_app.ps1"
             </button>
-            {(!allowed).then(|| view! { <p class="muted">{denied(DOWNLOAD_ROLE)}</p> })}
+            {reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
             {move || match download.value().get() {
                 Some(Ok(name)) => view! { <p class="ok" role="status">{format!("Saved {name}")}</p> }.into_any(),
                 Some(Err(detail)) => view! { <p class="error" role="alert">{detail}</p> }.into_any(),
@@ -63,15 +52,19 @@ pub fn Script(page: PageContext) -> impl IntoView {
     }
 }
 
-#[component]
-pub fn Integration(page: PageContext) -> impl IntoView {
-    let at = page.at;
-    let status = page.data.status.clone();
-    let integrated = status.as_ref().is_some_and(|s| s.ms_graph.configured);
-    let can_app = page.can(APPLICATIONS_ROLE);
-    let can_admin = page.can(ADMINISTRATOR_ROLE);
-    let (refresh, flash) = (page.refresh, page.flash);
-
+#[island]
+#[allow(clippy::too_many_arguments)] // An island's props are its arguments.
+pub fn Integration(
+    at: SubRef,
+    integrated: bool,
+    application_reason: Option<String>,
+    administrator_reason: Option<String>,
+    /// For simulator users: the simulated tenants, as (id, label).
+    simulator_tenants: Option<Vec<(String, String)>>,
+    stored_application: Option<String>,
+    stored_administrator: Option<String>,
+    done: Option<String>,
+) -> impl IntoView {
     let tenant = RwSignal::new(String::new());
     let application = RwSignal::new(String::new());
     let secret = RwSignal::new(String::new());
@@ -122,72 +115,68 @@ pub fn Integration(page: PageContext) -> impl IntoView {
         }
     };
 
-    let graph = status.as_ref().map(|s| s.ms_graph.clone());
-    let powershell = status.as_ref().map(|s| s.powershell.clone());
-    let minting = page
-        .can("simulator.manage")
-        .then(|| view! { <SimulatorMint tenant application secret /> });
+    let app_blocked = application_reason.is_some();
+    let admin_blocked = administrator_reason.is_some();
+    let minting = simulator_tenants
+        .map(|options| view! { <SimulatorMint options tenant application secret /> });
     view! {
         <section class="card" aria-labelledby="integration-title">
             <h2 id="integration-title">"2. Store the credentials"</h2>
             <div class="columns">
                 <form on:submit=submit_app class="form" data-testid="application-form" novalidate>
                     <h3>"Application integration (MS Graph)"</h3>
-                    {graph.filter(|g| g.configured).map(|g| view! {
-                        <p class="muted">{format!("Stored: application {}, secret {}", g.account.unwrap_or_default(), g.secret_hint.unwrap_or_default())}</p>
-                    })}
+                    {stored_application.map(|text| view! { <p class="muted">{text}</p> })}
                     {minting}
                     <TextField id="ms-tenant-id" label="MS Teams tenant id" value=tenant error=tenant_error
                         hint=if integrated { "Optional on an update; must match the integrated tenant" } else { "The Azure AD tenant id printed by the script" } />
                     <TextField id="application-id" label="Application id" value=application error=application_error />
                     <TextField id="application-secret" label="Secret" kind="password" value=secret error=secret_error autocomplete="new-password" />
-                    <button type="submit" class="primary" disabled=move || !can_app || save_app.pending().get()
-                        title=(!can_app).then(|| denied(APPLICATIONS_ROLE))>
+                    <button type="submit" class="primary" disabled=move || app_blocked || save_app.pending().get()
+                        title=application_reason.clone()>
                         "Save the application"
                     </button>
-                    {(!can_app).then(|| view! { <p class="muted">{denied(APPLICATIONS_ROLE)}</p> })}
-                    <Outcome result=save_app.value() saved="The application integration is stored" refresh flash />
+                    {application_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
+                    <Outcome result=save_app.value() at key="application" done=done.clone()
+                        saved="The application integration is stored" />
                 </form>
                 <form on:submit=submit_admin class="form" data-testid="administrator-form" novalidate>
                     <h3>"MS Teams administrator (PowerShell)"</h3>
-                    {powershell.filter(|p| p.configured).map(|p| view! {
-                        <p class="muted">{format!("Stored: {}", p.account.unwrap_or_default())}</p>
-                    })}
+                    {stored_administrator.map(|text| view! { <p class="muted">{text}</p> })}
                     <TextField id="admin-username" label="Username" value=username error=username_error
-                        hint="An administrator account without multi-factor authentication" autocomplete="off" />
+                        hint="An administrator account without multi-factor authentication" />
                     <TextField id="admin-password" label="Password" kind="password" value=password error=password_error autocomplete="new-password" />
-                    <button type="submit" class="primary" disabled=move || !can_admin || save_admin.pending().get()
-                        title=(!can_admin).then(|| denied(ADMINISTRATOR_ROLE))>
+                    <button type="submit" class="primary" disabled=move || admin_blocked || save_admin.pending().get()
+                        title=administrator_reason.clone()>
                         "Save the administrator"
                     </button>
-                    {(!can_admin).then(|| view! { <p class="muted">{denied(ADMINISTRATOR_ROLE)}</p> })}
-                    <Outcome result=save_admin.value() saved="The administrator credentials are stored" refresh flash />
+                    {administrator_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
+                    <Outcome result=save_admin.value() at key="administrator" done
+                        saved="The administrator credentials are stored" />
                 </form>
             </div>
         </section>
     }
 }
 
-/// What a save came to: the server's refusal, or (after the page reloads its data) a
-/// confirmation.
+/// What a change came to: the server's refusal, or after success a reload whose
+/// `?done=<key>` shows `saved` here.
 #[component]
 pub fn Outcome(
     #[prop(into)] result: Signal<Option<Result<(), UiError>>>,
+    at: SubRef,
+    key: &'static str,
+    done: Option<String>,
     saved: &'static str,
-    refresh: Trigger,
-    flash: RwSignal<Option<&'static str>>,
 ) -> impl IntoView {
     Effect::new(move |_| {
         if let Some(Ok(())) = result.get() {
-            flash.set(Some(saved));
-            refresh.bump();
+            reload_done(at, key);
         }
     });
+    let confirmed = done.as_deref() == Some(key);
     move || match result.get() {
         Some(Err(error)) => view! { <ErrorNote error /> }.into_any(),
-        _ if flash.get() == Some(saved) => {
-            view! { <p class="ok" role="status">{saved}</p> }.into_any()
-        }
+        None if confirmed => view! { <p class="ok" role="status">{saved}</p> }.into_any(),
         _ => ().into_any(),
     }
 }
@@ -195,12 +184,12 @@ pub fn Outcome(
 /// For simulator users: run create_app.ps1 in a simulated tenant and fill the form.
 #[component]
 fn SimulatorMint(
+    options: Vec<(String, String)>,
     tenant: RwSignal<String>,
     application: RwSignal<String>,
     secret: RwSignal<String>,
 ) -> impl IntoView {
-    let tenants = Resource::new(|| (), |_| sim_tenants());
-    let chosen = RwSignal::new(String::new());
+    let select = NodeRef::<leptos::html::Select>::new();
     let mint = Action::new(move |id: &String| {
         let id = id.clone();
         async move { sim_create_app(id).await }
@@ -212,32 +201,23 @@ fn SimulatorMint(
             secret.set(minted.secret);
         }
     });
+    let empty = options.is_empty();
     view! {
         <div class="sim-mint">
             <label for="sim-tenant">"Simulator: run create_app.ps1 in"</label>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let options: Vec<SimTenantSummary> = tenants.await.unwrap_or_default();
-                    if let Some(first) = options.first() && chosen.get_untracked().is_empty() {
-                        chosen.set(first.ms_tenant_id.clone());
+            <select id="sim-tenant" node_ref=select>
+                {options
+                    .into_iter()
+                    .map(|(id, label)| view! { <option value=id>{label}</option> })
+                    .collect_view()}
+            </select>
+            <button type="button" data-testid="sim-mint"
+                disabled=move || empty || mint.pending().get()
+                on:click=move |_| {
+                    if let Some(select) = select.get() {
+                        mint.dispatch(select.value());
                     }
-                    view! {
-                        <select id="sim-tenant" on:change=move |ev| chosen.set(event_target_value(&ev))
-                            prop:value=move || chosen.get()>
-                            {options.into_iter().map(|t| {
-                                let label = if t.faults.is_empty() {
-                                    t.name.clone()
-                                } else {
-                                    format!("{} ({})", t.name, t.faults.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(", "))
-                                };
-                                view! { <option value=t.ms_tenant_id.clone()>{label}</option> }
-                            }).collect_view()}
-                        </select>
-                    }
-                })}
-            </Transition>
-            <button type="button" data-testid="sim-mint" on:click=move |_| { mint.dispatch(chosen.get()); }
-                disabled=move || mint.pending().get()>
+                }>
                 "Run create_app.ps1"
             </button>
             {move || match mint.value().get() {

@@ -2,40 +2,22 @@
 
 use leptos::prelude::*;
 
-use super::{PageContext, credentials::Outcome};
+use super::credentials::Outcome;
 use crate::{
-    api_types::AdminLevel,
+    backend::SubRef,
     components::{ErrorNote, Loading},
     server_fns::{link, sources, unlink},
 };
 
-const SOURCES_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.source.list";
-const LINK_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.link";
-const UNLINK_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.unlink";
-
-/// Group, distributor and reseller admins only; tenant admins do not see it at all.
-#[component]
-pub fn Link(page: PageContext) -> impl IntoView {
-    if page.user.level == AdminLevel::Tenant || !page.can(SOURCES_ROLE) {
-        return ().into_any();
-    }
-    let at = page.at;
-    let (refresh, flash) = (page.refresh, page.flash);
-    let has_tenant = page.data.status.is_some();
-    let can_link = page.can(LINK_ROLE);
+/// Group, distributor and reseller admins only: the page leaves it out for tenant admins.
+#[island]
+pub fn Link(at: SubRef, reason: Option<String>, done: Option<String>) -> impl IntoView {
     let list = Resource::new(|| (), move |_| sources(at));
     let chosen = RwSignal::new(String::new());
     let action = Action::new(move |source: &i64| {
         let source = *source;
         async move { link(at, source).await }
     });
-    let reason = if !can_link {
-        Some(format!("Your profile does not grant {LINK_ROLE}"))
-    } else if has_tenant {
-        Some("This subscription has its own MS Teams tenant: unlink it before linking".to_owned())
-    } else {
-        None
-    };
     let disabled = reason.is_some();
     view! {
         <section class="card" aria-labelledby="link-title" data-testid="link-section">
@@ -43,60 +25,55 @@ pub fn Link(page: PageContext) -> impl IntoView {
             <p class="muted">"Share the MS Teams tenant of another subscription in your tree of authority instead of onboarding this one."</p>
             <Transition fallback=Loading>
                 {move || {
-                let reason = reason.clone();
-                Suspend::new(async move {
-                    match list.await {
-                        Ok(options) if options.is_empty() => view! { <p class="empty">"No onboarded subscription to link to."</p> }.into_any(),
-                        Ok(options) => {
-                            if chosen.get_untracked().is_empty() {
-                                chosen.set(options[0].subscription_id.to_string());
+                    let reason = reason.clone();
+                    Suspend::new(async move {
+                        match list.await {
+                            Ok(options) if options.is_empty() => view! { <p class="empty">"No onboarded subscription to link to."</p> }.into_any(),
+                            Ok(options) => {
+                                if chosen.get_untracked().is_empty() {
+                                    chosen.set(options[0].subscription_id.to_string());
+                                }
+                                view! {
+                                    <div class="inline-form">
+                                        <label for="link-source">"Source subscription"</label>
+                                        <select id="link-source" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
+                                            {options.into_iter().map(|s| view! {
+                                                <option value=s.subscription_id.to_string()>
+                                                    {format!("{} · {} (#{})", s.tenant_name, s.subscription_name, s.subscription_id)}
+                                                </option>
+                                            }).collect_view()}
+                                        </select>
+                                        <button type="button" data-testid="link-button" disabled=move || disabled || action.pending().get()
+                                            title=reason.clone()
+                                            on:click=move |_| {
+                                                if let Ok(source) = chosen.get().parse::<i64>() {
+                                                    action.dispatch(source);
+                                                }
+                                            }>
+                                            "Link"
+                                        </button>
+                                    </div>
+                                    {reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
+                                }.into_any()
                             }
-                            let reason = reason.clone();
-                            view! {
-                                <div class="inline-form">
-                                    <label for="link-source">"Source subscription"</label>
-                                    <select id="link-source" prop:value=move || chosen.get() on:change=move |ev| chosen.set(event_target_value(&ev))>
-                                        {options.into_iter().map(|s| view! {
-                                            <option value=s.subscription_id.to_string()>
-                                                {format!("{} · {} (#{})", s.tenant_name, s.subscription_name, s.subscription_id)}
-                                            </option>
-                                        }).collect_view()}
-                                    </select>
-                                    <button type="button" data-testid="link-button" disabled=move || disabled || action.pending().get()
-                                        title=reason.clone()
-                                        on:click=move |_| {
-                                            if let Ok(source) = chosen.get().parse::<i64>() {
-                                                action.dispatch(source);
-                                            }
-                                        }>
-                                        "Link"
-                                    </button>
-                                </div>
-                                {reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
-                            }.into_any()
+                            Err(error) => view! { <ErrorNote error /> }.into_any(),
                         }
-                        Err(error) => view! { <ErrorNote error /> }.into_any(),
-                    }
-                })
+                    })
                 }}
             </Transition>
-            <Outcome result=action.value() saved="Linked" refresh flash />
+            <Outcome result=action.value() at key="link" done saved="Linked" />
         </section>
     }
-    .into_any()
 }
 
 /// Unlink, behind a confirmation that names the subscription.
-#[component]
-pub fn Unlink(page: PageContext) -> impl IntoView {
-    let at = page.at;
-    let (refresh, flash) = (page.refresh, page.flash);
-    let name = format!(
-        "{} (#{})",
-        page.data.subscription.name, page.data.subscription.id
-    );
-    let has_tenant = page.data.status.is_some();
-    let allowed = page.can(UNLINK_ROLE);
+#[island]
+pub fn Unlink(
+    at: SubRef,
+    name: String,
+    reason: Option<String>,
+    done: Option<String>,
+) -> impl IntoView {
     let confirming = RwSignal::new(false);
     let action = Action::new(move |_: &()| async move { unlink(at).await });
     Effect::new(move |_| {
@@ -104,13 +81,6 @@ pub fn Unlink(page: PageContext) -> impl IntoView {
             confirming.set(false);
         }
     });
-    let reason = if !allowed {
-        Some(format!("Your profile does not grant {UNLINK_ROLE}"))
-    } else if !has_tenant {
-        Some("There is no MS Teams tenant to unlink".to_owned())
-    } else {
-        None
-    };
     let disabled = reason.is_some();
     let question =
         format!("Unlink the MS Teams tenant from {name}? Its onboarded data in Fusion is erased.");
@@ -134,7 +104,7 @@ pub fn Unlink(page: PageContext) -> impl IntoView {
                     <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
                 </div>
             })}
-            <Outcome result=action.value() saved="Unlinked" refresh flash />
+            <Outcome result=action.value() at key="unlink" done saved="Unlinked" />
         </section>
     }
 }

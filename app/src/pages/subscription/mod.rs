@@ -1,5 +1,8 @@
 //! A subscription's MS Teams page, laid out as the onboarding journey: the script, the
 //! credentials, the wizard, then maintenance (secret, voice routing), link and unlink.
+//! The page renders on the server; each section that acts is an island. After a change
+//! an island reloads the page with `?done=<what>`, so the server shows the new state and
+//! the island its confirmation.
 
 mod credentials;
 mod links;
@@ -8,65 +11,55 @@ mod voice;
 mod wizard;
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::home::MsTeamsBadge;
 use crate::{
-    api_types::CurrentUser,
+    api_types::{AdminLevel, CurrentUser},
     backend::{SubRef, SubscriptionPage as PageData, UiError},
-    components::{ErrorNote, Loading},
-    server_fns::subscription,
+    components::{ErrorNote, Loading, go_to},
+    server_fns::{sim_tenants, subscription},
     session::{has_role, use_session},
 };
 
-/// What every section of the page gets: where it is, who looks, what is known, and a
-/// way to make the page reload its data after a change.
-#[derive(Clone)]
-pub struct PageContext {
-    pub at: SubRef,
-    pub user: CurrentUser,
-    pub data: PageData,
-    pub refresh: Trigger,
-    /// The last confirmation, kept across the reload that follows a change.
-    pub flash: RwSignal<Option<&'static str>>,
-}
+const DOWNLOAD_ROLE: &str = "tenants.instance.subscriptions.instance.downloads.create_app";
+const APPLICATIONS_ROLE: &str =
+    "tenants.instance.subscriptions.instance.msteams.applications.create";
+const ADMINISTRATOR_ROLE: &str =
+    "tenants.instance.subscriptions.instance.msteams.administrator.update";
+const START_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.start";
+const READ_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.read";
+const RESET_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.secret.reset";
+const VRP_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.update.vrp";
+const SOURCES_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.source.list";
+const LINK_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.link";
+const UNLINK_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.unlink";
 
-/// A manual refresh signal: bump it to refetch.
-#[derive(Clone, Copy)]
-pub struct Trigger(RwSignal<u32>);
-
-impl Trigger {
-    pub fn new() -> Self {
-        Trigger(RwSignal::new(0))
-    }
-    pub fn bump(&self) {
-        self.0.update(|n| *n += 1);
-    }
-    pub fn track(&self) -> u32 {
-        self.0.get()
+/// Why the caller may not do something, or `None` when it may.
+fn reason(allowed: bool, role: &str, otherwise: Option<&str>) -> Option<String> {
+    if !allowed {
+        Some(format!("Your profile does not grant {role}"))
+    } else {
+        otherwise.map(str::to_owned)
     }
 }
 
-impl PageContext {
-    pub fn can(&self, role: &str) -> bool {
-        has_role(&self.user, role)
-    }
-    pub fn is_msteams(&self) -> bool {
-        self.data.subscription.license_type == "msteams"
-    }
-    pub fn linked_to(&self) -> Option<i64> {
-        self.data.status.as_ref().and_then(|s| s.linked_to)
-    }
+/// Reloads the page with the confirmation key of what just changed.
+pub(super) fn reload_done(at: SubRef, done: &str) {
+    go_to(&format!(
+        "/tenants/{}/subscriptions/{}?done={done}",
+        at.tenant, at.subscription
+    ));
 }
 
 #[component]
 pub fn SubscriptionPage() -> impl IntoView {
     let params = use_params_map();
+    let query = use_query_map();
     let session = use_session();
-    let refresh = Trigger::new();
-    let flash = RwSignal::new(None);
-    let at = move || {
-        let params = params.read();
+    let done = query.read_untracked().get("done");
+    let at = {
+        let params = params.read_untracked();
         let tenant = params
             .get("tenant")
             .and_then(|t| uuid::Uuid::parse_str(&t).ok());
@@ -81,8 +74,8 @@ pub fn SubscriptionPage() -> impl IntoView {
             })
     };
     let data = Resource::new(
-        move || (at(), refresh.track()),
-        |(at, _)| async move {
+        move || at,
+        |at| async move {
             match at {
                 Some(at) => subscription(at).await.map(|data| (at, data)),
                 None => Err(UiError {
@@ -94,43 +87,80 @@ pub fn SubscriptionPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                let user = session.user.await;
-                let Some(user) = user else {
-                    return view! {
-                        <section class="card">
-                            <h1>"Sign in first"</h1>
-                            <p><a href="/login">"Sign in"</a> " to see this subscription."</p>
-                        </section>
+        <Suspense fallback=Loading>
+            {move || {
+                let done = done.clone();
+                Suspend::new(async move {
+                    let Some(user) = session.user.await else {
+                        return view! {
+                            <section class="card">
+                                <h1>"Sign in first"</h1>
+                                <p><a href="/login">"Sign in"</a> " to see this subscription."</p>
+                            </section>
+                        }
+                            .into_any();
+                    };
+                    match data.await {
+                        Ok((at, data)) => {
+                            let simulator_tenants = if has_role(&user, "simulator.manage") {
+                                Some(simulator_options().await)
+                            } else {
+                                None
+                            };
+                            view! { <Journey at user data done simulator_tenants /> }.into_any()
+                        }
+                        Err(error) => view! {
+                            <section class="card">
+                                <h1>"Subscription"</h1>
+                                <ErrorNote error />
+                                <p><a href="/">"Back to the tenants"</a></p>
+                            </section>
+                        }
+                            .into_any(),
                     }
-                        .into_any();
-                };
-                match data.await {
-                    Ok((at, data)) => {
-                        let page = PageContext { at, user, data, refresh, flash };
-                        view! { <Journey page /> }.into_any()
-                    }
-                    Err(error) => view! {
-                        <section class="card">
-                            <h1>"Subscription"</h1>
-                            <ErrorNote error />
-                            <p><a href="/">"Back to the tenants"</a></p>
-                        </section>
-                    }
-                        .into_any(),
-                }
-            })}
-        </Transition>
+                })
+            }}
+        </Suspense>
     }
 }
 
+/// The simulated tenants as options for "Run create_app.ps1": (id, label with faults).
+async fn simulator_options() -> Vec<(String, String)> {
+    sim_tenants()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| {
+            let label = if t.faults.is_empty() {
+                t.name
+            } else {
+                let faults: Vec<&str> = t.faults.iter().map(|f| f.as_str()).collect();
+                format!("{} ({})", t.name, faults.join(", "))
+            };
+            (t.ms_tenant_id, label)
+        })
+        .collect()
+}
+
 #[component]
-fn Journey(page: PageContext) -> impl IntoView {
-    let subscription = page.data.subscription.clone();
-    let status = page.data.status.clone();
-    let linked = page.linked_to();
-    let details = status.map(|s| {
+fn Journey(
+    at: SubRef,
+    user: CurrentUser,
+    data: PageData,
+    done: Option<String>,
+    simulator_tenants: Option<Vec<(String, String)>>,
+) -> impl IntoView {
+    let can = |role: &str| has_role(&user, role);
+    let subscription = data.subscription.clone();
+    let status = data.status.clone();
+    let graph = status.as_ref().map(|s| s.ms_graph.clone());
+    let powershell = status.as_ref().map(|s| s.powershell.clone());
+    let integrated = graph.as_ref().is_some_and(|g| g.configured);
+    let administered = powershell.as_ref().is_some_and(|p| p.configured);
+    let onboarded = status.as_ref().is_some_and(|s| s.status == "onboarded");
+    let has_tenant = status.is_some();
+    let name = format!("{} (#{})", subscription.name, subscription.id);
+    let details = status.clone().map(|s| {
         view! {
             <dl class="facts">
                 <dt>"MS tenant"</dt>
@@ -144,7 +174,14 @@ fn Journey(page: PageContext) -> impl IntoView {
             </dl>
         }
     });
-    let body = if !page.is_msteams() {
+    let unlink_reason = reason(
+        can(UNLINK_ROLE),
+        UNLINK_ROLE,
+        (!has_tenant).then_some("There is no MS Teams tenant to unlink"),
+    );
+    let unlink =
+        view! { <links::Unlink at name=name.clone() reason=unlink_reason done=done.clone() /> };
+    let body = if subscription.license_type != "msteams" {
         view! {
             <section class="card">
                 <p class="muted" data-testid="not-msteams">
@@ -156,7 +193,7 @@ fn Journey(page: PageContext) -> impl IntoView {
             </section>
         }
             .into_any()
-    } else if let Some(owner) = linked {
+    } else if let Some(owner) = status.as_ref().and_then(|s| s.linked_to) {
         view! {
             <section class="card">
                 <p data-testid="linked-note">
@@ -165,25 +202,77 @@ fn Journey(page: PageContext) -> impl IntoView {
                     )}
                 </p>
             </section>
-            <links::Unlink page=page.clone() />
+            {unlink}
         }
             .into_any()
     } else {
+        let stored_application = graph.filter(|g| g.configured).map(|g| {
+            format!(
+                "Stored: application {}, secret {}",
+                g.account.unwrap_or_default(),
+                g.secret_hint.unwrap_or_default()
+            )
+        });
+        let stored_administrator = powershell
+            .filter(|p| p.configured)
+            .map(|p| format!("Stored: {}", p.account.unwrap_or_default()));
+        let start_reason = reason(
+            can(START_ROLE),
+            START_ROLE,
+            (!(integrated && administered))
+                .then_some("Store the application integration and the administrator first"),
+        );
+        let reset_reason = reason(
+            can(RESET_ROLE),
+            RESET_ROLE,
+            (!integrated).then_some("There is no application integration to reset yet"),
+        );
+        let vrp_reason = reason(
+            can(VRP_ROLE),
+            VRP_ROLE,
+            (!onboarded).then_some("Voice routing can be updated once the tenant is onboarded"),
+        );
+        let show_link = user.level != AdminLevel::Tenant && can(SOURCES_ROLE);
+        let link_reason = reason(
+            can(LINK_ROLE),
+            LINK_ROLE,
+            has_tenant.then_some(
+                "This subscription has its own MS Teams tenant: unlink it before linking",
+            ),
+        );
+        let application_id = status
+            .as_ref()
+            .and_then(|s| s.ms_application_id.clone())
+            .unwrap_or_default();
         view! {
-            <credentials::Script page=page.clone() />
-            <credentials::Integration page=page.clone() />
-            <wizard::Wizard page=page.clone() />
-            <voice::Maintenance page=page.clone() />
-            <links::Link page=page.clone() />
-            <links::Unlink page=page.clone() />
+            <credentials::Script at reason=reason(can(DOWNLOAD_ROLE), DOWNLOAD_ROLE, None) />
+            <credentials::Integration
+                at
+                integrated
+                application_reason=reason(can(APPLICATIONS_ROLE), APPLICATIONS_ROLE, None)
+                administrator_reason=reason(can(ADMINISTRATOR_ROLE), ADMINISTRATOR_ROLE, None)
+                simulator_tenants
+                stored_application
+                stored_administrator
+                done=done.clone()
+            />
+            <wizard::Wizard
+                at
+                start_reason
+                read_reason=reason(can(READ_ROLE), READ_ROLE, None)
+                running=subscription.ms_teams.state == "onboarding"
+            />
+            <voice::Maintenance at application_id reset_reason vrp_reason done=done.clone() />
+            {show_link.then(|| view! { <links::Link at reason=link_reason done=done.clone() /> })}
+            {unlink}
         }
         .into_any()
     };
     view! {
         <section class="card">
-            <p class="crumbs"><a href="/">"Tenants"</a> " / " {page.data.tenant_name.clone()}</p>
+            <p class="crumbs"><a href="/">"Tenants"</a> " / " {data.tenant_name.clone()}</p>
             <div class="section-head">
-                <h1>{format!("{} (#{})", subscription.name, subscription.id)}</h1>
+                <h1>{name}</h1>
                 <MsTeamsBadge state=subscription.ms_teams.clone() />
             </div>
             {details}

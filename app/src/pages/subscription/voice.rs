@@ -4,32 +4,23 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 
-use super::{PageContext, credentials::Outcome, validate};
+use super::{credentials::Outcome, validate};
 use crate::{
     api_types::{ResetSecretRequest, VoiceRoutingItem, VoiceRoutingStatus},
+    backend::SubRef,
     components::{ErrorNote, TextField},
     server_fns::{reset_secret, update_vrp},
 };
 
-const RESET_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.secret.reset";
-const VRP_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.update.vrp";
-
-#[component]
-pub fn Maintenance(page: PageContext) -> impl IntoView {
-    let at = page.at;
-    let (refresh, page_flash) = (page.refresh, page.flash);
-    let status = page.data.status.clone();
-    let onboarded = status.as_ref().is_some_and(|s| s.status == "onboarded");
-    let integrated = status.as_ref().is_some_and(|s| s.ms_graph.configured);
-    let can_reset = page.can(RESET_ROLE);
-    let can_vrp = page.can(VRP_ROLE);
-
-    let application = RwSignal::new(
-        status
-            .as_ref()
-            .and_then(|s| s.ms_application_id.clone())
-            .unwrap_or_default(),
-    );
+#[island]
+pub fn Maintenance(
+    at: SubRef,
+    application_id: String,
+    reset_reason: Option<String>,
+    vrp_reason: Option<String>,
+    done: Option<String>,
+) -> impl IntoView {
+    let application = RwSignal::new(application_id);
     let secret = RwSignal::new(String::new());
     let (application_error, secret_error) = (RwSignal::new(None), RwSignal::new(None));
     let reset = Action::new(move |body: &ResetSecretRequest| {
@@ -47,22 +38,7 @@ pub fn Maintenance(page: PageContext) -> impl IntoView {
             });
         }
     };
-    let reset_reason = if !can_reset {
-        Some(format!("Your profile does not grant {RESET_ROLE}"))
-    } else if !integrated {
-        Some("There is no application integration to reset yet".to_owned())
-    } else {
-        None
-    };
-
     let vrp = Action::new(move |_: &()| async move { update_vrp(at).await });
-    let vrp_reason = if !can_vrp {
-        Some(format!("Your profile does not grant {VRP_ROLE}"))
-    } else if !onboarded {
-        Some("Voice routing can be updated once the tenant is onboarded".to_owned())
-    } else {
-        None
-    };
     let reset_disabled = reset_reason.is_some();
     let vrp_disabled = vrp_reason.is_some();
     view! {
@@ -77,7 +53,7 @@ pub fn Maintenance(page: PageContext) -> impl IntoView {
                         "Reset the secret"
                     </button>
                     {reset_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
-                    <Outcome result=reset.value() saved="The new secret is stored" refresh flash=page_flash />
+                    <Outcome result=reset.value() at key="secret" done saved="The new secret is stored" />
                 </form>
                 <div class="form" data-testid="update-vrp">
                     <h3>"Voice routing"</h3>

@@ -6,31 +6,24 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
-use super::{PageContext, voice::VoiceRoutingTable};
+use super::{reload_done, voice::VoiceRoutingTable};
 use crate::{
     api_types::{WIZARD_STEP_TEXTS, WizardStep},
-    backend::{UiError, WizardView},
+    backend::{SubRef, UiError, WizardView},
     components::{ErrorNote, Loading},
     server_fns::{start_wizard, wizard},
 };
 
-const START_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.start";
-const READ_ROLE: &str = "tenants.instance.subscriptions.instance.msteams.wizard.read";
-
-#[component]
-pub fn Wizard(page: PageContext) -> impl IntoView {
-    let at = page.at;
-    let refresh = page.refresh;
-    let can_start = page.can(START_ROLE);
-    let can_read = page.can(READ_ROLE);
-    let ready = page
-        .data
-        .status
-        .as_ref()
-        .is_some_and(|s| s.ms_graph.configured && s.powershell.configured);
+#[island]
+pub fn Wizard(
+    at: SubRef,
+    start_reason: Option<String>,
+    read_reason: Option<String>,
+    running: bool,
+) -> impl IntoView {
     let (tick, set_tick) = signal(0u32);
     // Whether to keep polling: the wizard runs, or was just started.
-    let active = RwSignal::new(page.data.subscription.ms_teams.state == "onboarding");
+    let active = RwSignal::new(running);
     let now = RwSignal::new(chrono::Utc::now());
     let state = Resource::new(move || tick.get(), move |_| wizard(at));
     let start = Action::new(move |_: &()| async move { start_wizard(at).await });
@@ -42,7 +35,8 @@ pub fn Wizard(page: PageContext) -> impl IntoView {
         }
     });
     // Browser only (effects do not run on the server): one tick a second for the
-    // elapsed time, a fetch every other tick while the wizard is active.
+    // elapsed time, a fetch every other second while the wizard is active. Leaving
+    // the page clears the interval.
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(
             move || {
@@ -58,13 +52,7 @@ pub fn Wizard(page: PageContext) -> impl IntoView {
     });
 
     let start_button = move |label: &'static str| {
-        let disabled_reason = if !can_start {
-            Some(format!("Your profile does not grant {START_ROLE}"))
-        } else if !ready {
-            Some("Store the application integration and the administrator first".to_owned())
-        } else {
-            None
-        };
+        let disabled_reason = start_reason.clone();
         let blocked = disabled_reason.is_some();
         view! {
             <button type="button" class="primary" data-testid="start-wizard"
@@ -81,21 +69,25 @@ pub fn Wizard(page: PageContext) -> impl IntoView {
         <section class="card" aria-labelledby="wizard-title" data-testid="wizard">
             <h2 id="wizard-title">"3. Run the onboarding wizard"</h2>
             {move || start.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error /> })}
-            {(!can_read).then(|| view! { <p class="muted">{format!("Your profile does not grant {READ_ROLE}")}</p> })}
+            {read_reason.map(|reason| view! { <p class="muted">{reason}</p> })}
             <Transition fallback=Loading>
-                {move || Suspend::new(async move {
+                {move || {
+                let start_button = start_button.clone();
+                Suspend::new(async move {
                     let view = state.await;
                     let running = matches!(&view, Ok(WizardView::Active(s)) if s.running);
                     let ended = matches!(&view, Ok(WizardView::Active(s)) if !s.running)
                         || matches!(&view, Ok(WizardView::Failed(_)));
                     if active.get_untracked() && ended {
+                        // The run ended while watched: reload, so the whole page shows it.
                         active.set(false);
-                        refresh.bump();
+                        reload_done(at, "wizard");
                     } else if running {
                         active.set(true);
                     }
                     render(view, now, active.get_untracked(), start_button)
-                })}
+                })
+                }}
             </Transition>
         </section>
     }
