@@ -31,6 +31,7 @@ test-rust:
 
 test-e2e: build
 	cd end2end && SERVER_BIN=$(TARGET_DIR)/debug/server npx playwright test
+	scripts/check-no-leftovers.sh
 
 fmt:
 	cargo fmt --all
