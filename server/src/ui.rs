@@ -27,6 +27,7 @@ use crate::{
         wizard::WizardReport,
     },
     state::AppState,
+    store::audit::{self, AuditEntry},
 };
 
 /// Tenants per page on the home page.
@@ -57,6 +58,68 @@ impl UiBackend {
     }
 }
 
+/// What a mutating UI call acted on, for the audit log.
+enum Target<'a> {
+    None,
+    Subscription(SubRef),
+    Simulated(&'a str),
+}
+
+impl UiBackend {
+    /// Records a mutating UI call as the REST API's audit middleware records its calls:
+    /// who, what, when, outcome; never a body.
+    async fn audit<T>(
+        &self,
+        session: Session,
+        operation: &str,
+        target: Target<'_>,
+        result: &Result<T, AppError>,
+    ) {
+        let username = match session {
+            Some(token) => self
+                .state
+                .accounts
+                .authenticate(&token)
+                .await
+                .ok()
+                .map(|caller| caller.username),
+            None => None,
+        };
+        self.audit_as(username.as_deref(), operation, target, result)
+            .await;
+    }
+
+    async fn audit_as<T>(
+        &self,
+        username: Option<&str>,
+        operation: &str,
+        target: Target<'_>,
+        result: &Result<T, AppError>,
+    ) {
+        let path = match target {
+            Target::None => format!("/ui/{operation}"),
+            Target::Subscription(at) => format!(
+                "/ui/{operation} tenants/{}/subscriptions/{}",
+                at.tenant, at.subscription
+            ),
+            Target::Simulated(id) => format!("/ui/{operation} sim/tenants/{id}"),
+        };
+        let status = match result {
+            Ok(_) => 200,
+            Err(error) => error.status().as_u16(),
+        };
+        let entry = AuditEntry {
+            username,
+            method: "POST",
+            path: &path,
+            status,
+        };
+        if let Err(error) = audit::record(&self.state.db, entry).await {
+            tracing::error!(%error, "audit log write failed");
+        }
+    }
+}
+
 fn ui(error: AppError) -> UiError {
     if let AppError::Internal(message) = &error {
         tracing::error!(%message, "UI call failed");
@@ -72,12 +135,10 @@ fn ui(error: AppError) -> UiError {
 #[async_trait]
 impl Backend for UiBackend {
     async fn login(&self, username: String, password: String) -> Result<LoginResponse, UiError> {
-        let session = self
-            .state
-            .accounts
-            .login(&username, &password)
-            .await
-            .map_err(ui)?;
+        let session = self.state.accounts.login(&username, &password).await;
+        self.audit_as(Some(username.trim()), "login", Target::None, &session)
+            .await;
+        let session = session.map_err(ui)?;
         Ok(LoginResponse {
             user: current_user(&session.caller),
             token: session.token,
@@ -86,10 +147,13 @@ impl Backend for UiBackend {
     }
 
     async fn logout(&self, session: Session) -> Result<(), UiError> {
-        match session {
-            Some(token) => self.state.accounts.logout(&token).await.map_err(ui),
+        let actor = session.clone();
+        let result = match session {
+            Some(token) => self.state.accounts.logout(&token).await,
             None => Ok(()),
-        }
+        };
+        self.audit(actor, "logout", Target::None, &result).await;
+        result.map_err(ui)
     }
 
     async fn me(&self, session: Session) -> Result<CurrentUser, UiError> {
@@ -198,27 +262,33 @@ impl Backend for UiBackend {
     }
 
     async fn start_wizard(&self, session: Session, at: SubRef) -> Result<i64, UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             self.state
                 .wizard
                 .start(&caller, &Self::path(&caller, at)?)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "start_wizard", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn create_app(&self, session: Session, at: SubRef) -> Result<FileDownload, UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             self.state
                 .onboarding
                 .create_app_script(&caller, &Self::path(&caller, at)?)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "create_app", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn set_application(
@@ -227,7 +297,8 @@ impl Backend for UiBackend {
         at: SubRef,
         body: ApplicationRequest,
     ) -> Result<(), UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             let input = ApplicationInput::parse(body)?;
             self.state
@@ -235,8 +306,10 @@ impl Backend for UiBackend {
                 .set_application(&caller, &Self::path(&caller, at)?, input)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "set_application", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn set_administrator(
@@ -245,7 +318,8 @@ impl Backend for UiBackend {
         at: SubRef,
         body: AdministratorRequest,
     ) -> Result<(), UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             let username = AdminUpn::parse(&body.username)?;
             let password = Secret::parse("password", body.password)?;
@@ -254,8 +328,15 @@ impl Backend for UiBackend {
                 .set_administrator(&caller, &Self::path(&caller, at)?, username, password)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(
+            actor,
+            "set_administrator",
+            Target::Subscription(at),
+            &result,
+        )
+        .await;
+        result.map_err(ui)
     }
 
     async fn reset_secret(
@@ -264,7 +345,8 @@ impl Backend for UiBackend {
         at: SubRef,
         body: ResetSecretRequest,
     ) -> Result<(), UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             let application_id = ApplicationId::parse(&body.application_id)?;
             let secret = Secret::parse("secret", body.secret)?;
@@ -273,8 +355,10 @@ impl Backend for UiBackend {
                 .reset_secret(&caller, &Self::path(&caller, at)?, application_id, secret)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "reset_secret", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn update_vrp(
@@ -282,15 +366,18 @@ impl Backend for UiBackend {
         session: Session,
         at: SubRef,
     ) -> Result<VoiceRoutingStatus, UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             self.state
                 .onboarding
                 .update_vrp(&caller, &Self::path(&caller, at)?)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "update_vrp", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn sources(&self, session: Session, at: SubRef) -> Result<Vec<LinkSource>, UiError> {
@@ -306,7 +393,8 @@ impl Backend for UiBackend {
     }
 
     async fn link(&self, session: Session, at: SubRef, source: i64) -> Result<(), UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             let source = SubscriptionId::from_body(source)?;
             self.state
@@ -314,20 +402,25 @@ impl Backend for UiBackend {
                 .link(&caller, &Self::path(&caller, at)?, source)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "link", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn unlink(&self, session: Session, at: SubRef) -> Result<(), UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             self.state
                 .onboarding
                 .unlink(&caller, &Self::path(&caller, at)?)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "unlink", Target::Subscription(at), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn sim_tenants(&self, session: Session) -> Result<Vec<SimTenantSummary>, UiError> {
@@ -357,7 +450,8 @@ impl Backend for UiBackend {
         id: String,
         faults: Vec<SimFault>,
     ) -> Result<(), UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             self.state
                 .simulator
@@ -365,8 +459,10 @@ impl Backend for UiBackend {
                 .await
                 .map(|_| ())
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "sim_set_faults", Target::Simulated(&id), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn sim_create_app(
@@ -374,15 +470,18 @@ impl Backend for UiBackend {
         session: Session,
         id: String,
     ) -> Result<MintedCredentials, UiError> {
-        async {
+        let actor = session.clone();
+        let result = async {
             let caller = self.caller(session).await?;
             self.state
                 .simulator
                 .run_create_app(&caller, MsTenantId::parse(&id)?)
                 .await
         }
-        .await
-        .map_err(ui)
+        .await;
+        self.audit(actor, "sim_create_app", Target::Simulated(&id), &result)
+            .await;
+        result.map_err(ui)
     }
 
     async fn sim_journal(
