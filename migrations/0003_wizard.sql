@@ -40,3 +40,9 @@ ALTER TABLE sim_domains ADD COLUMN verify_checks INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sim_tenants ADD COLUMN graph_calls INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sim_users ADD COLUMN lagging_reads INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sim_applications ADD COLUMN service_principal INTEGER NOT NULL DEFAULT 0;
+
+-- Tenants onboarded before the wizard kept its steps: all six executed.
+INSERT INTO msteams_wizard_steps (msteams_tenant_id, step, executed_at, started_at)
+SELECT t.id, s.value, t.updated_at, t.updated_at
+FROM msteams_tenants t, json_each('[0, 1, 2, 3, 4, 5]') s
+WHERE t.status = 'onboarded';

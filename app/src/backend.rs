@@ -46,6 +46,18 @@ impl FromServerFnError for UiError {
     }
 }
 
+/// Where to go after signing in: a path on this site, never another site (`//host`,
+/// `/\host` and control characters are refused), else the home page.
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| {
+        n.starts_with('/')
+            && !n.starts_with("//")
+            && !n.contains('\\')
+            && !n.chars().any(char::is_control)
+    })
+    .unwrap_or_else(|| "/".into())
+}
+
 /// A subscription, as the pages address it (the instance is the caller's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubRef {

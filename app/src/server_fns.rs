@@ -56,10 +56,7 @@ pub async fn login(
         .num_seconds()
         .max(0);
     context::set_cookie(&signed_in.token, max_age);
-    // Only a path on this site, never an open redirect.
-    let next = next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = crate::backend::safe_next(next);
     leptos_axum::redirect(&next);
     Ok(signed_in.user)
 }

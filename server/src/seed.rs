@@ -14,7 +14,7 @@ use crate::{
         voice_routing::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
     },
     simulator::SimulatorControl,
-    store::{Db, accounts, directory, msteams},
+    store::{Db, accounts, directory, msteams, wizard},
 };
 
 pub const DEMO_INSTANCE: &str = "demo";
@@ -222,6 +222,7 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         let tenant = msteams::ensure_owned_tenant(&mut tx, *subscription).await?;
         msteams::set_ms_tenant_id(&mut tx, tenant.id, *ms_tenant_id).await?;
         msteams::set_state(&mut tx, tenant.id, "onboarded", Some(domain), None).await?;
+        wizard::create_executed_steps(&mut tx, tenant.id).await?;
         let secret = Secret::parse("secret", format!("demo~{index}Q8xSeededSecretNotReal"))?;
         let application_id =
             Uuid::from_u128(0xc035894c_81c3_49aa_8e3e_f245d9b30000 + index as u128);

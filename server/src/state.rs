@@ -95,6 +95,7 @@ impl AppState {
             lease: Duration::from_millis(config.job_lease_ms.max(300)),
             poll: Duration::from_secs(1),
             max_attempts: 8,
+            execute_timeout: Duration::from_secs(300),
             backoff_base: scale.scaled(BACKOFF_BASE),
             backoff_max: scale.scaled(BACKOFF_MAX),
         };

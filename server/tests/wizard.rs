@@ -571,3 +571,24 @@ async fn roles_and_the_tree_of_authority_guard_the_wizard_and_its_transaction() 
         .await
         .assert_problem(400, "invalid_path_parameter");
 }
+
+#[tokio::test]
+async fn a_tenant_onboarded_before_the_wizard_shows_six_executed_steps() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let response = app
+        .get(&sub_path(support::TENANT_ACME, 1, "msteams/wizard"), &token)
+        .await;
+    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
+    let state = response.json();
+    assert_eq!(state["running"], false);
+    assert_all_executed(&state);
+    app.call(
+        Method::POST,
+        &sub_path(support::TENANT_ACME, 1, "msteams/wizard"),
+        Some(&token),
+        None,
+    )
+    .await
+    .assert_problem(400, "already_onboarded");
+}

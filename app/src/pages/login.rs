@@ -6,11 +6,7 @@ use crate::{components::ErrorNote, server_fns::Login};
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
-    let next = query
-        .read_untracked()
-        .get("next")
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".into());
+    let next = crate::backend::safe_next(query.read_untracked().get("next"));
     view! {
         <section class="card narrow">
             <h1>"Sign in"</h1>

@@ -254,10 +254,11 @@ impl JobHandler for WizardSteps {
         match self.run(job).await {
             Ok(outcome) => outcome,
             // Our own storage or key trouble: worth another try, then the run fails.
-            Err(error) => Outcome::Retry {
-                error: format!("Step {}: {error}", job.cursor.max(0)),
-                after: None,
-            },
+            // The detail goes to the log; users see that it was ours.
+            Err(error) => {
+                tracing::error!(job = job.id, %error, "wizard step failed internally");
+                internal_retry(job.cursor.max(0))
+            }
         }
     }
 
@@ -316,6 +317,13 @@ impl JobHandler for WizardSteps {
     }
 }
 
+fn internal_retry(step: i64) -> Outcome {
+    Outcome::Retry {
+        error: format!("Step {step}: an internal error interrupted the step; it is retried"),
+        after: None,
+    }
+}
+
 fn advance(cursor: i64, note: Option<String>) -> Outcome {
     Outcome::Advance {
         cursor,
@@ -348,10 +356,10 @@ fn fault(step: i64, error: MicrosoftError) -> Outcome {
             after: retry_after_ms.map(Duration::from_millis),
         },
         MicrosoftError::Permanent(message) => failure(step, message, None),
-        MicrosoftError::Internal(message) => Outcome::Retry {
-            error: format!("Step {step}: {message}"),
-            after: None,
-        },
+        MicrosoftError::Internal(message) => {
+            tracing::error!(step, %message, "simulated Microsoft failed internally");
+            internal_retry(step)
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 //! ARCHITECTURE.md for why this is our own and not apalis.
 
 mod runner;
-mod store;
+pub mod store;
 
 use std::{sync::Arc, time::Duration};
 
@@ -29,6 +29,8 @@ pub struct Job {
     pub memo: Option<String>,
     /// Failed tries at this cursor so far.
     pub attempts: i64,
+    /// This claim's lease token: only its holder may move the job on.
+    pub lease: String,
 }
 
 /// What one execution of a job's current cursor came to.
@@ -86,6 +88,8 @@ pub struct RunnerSettings {
     pub poll: Duration,
     /// Tries of one cursor before a transient fault becomes the job's failure.
     pub max_attempts: i64,
+    /// The longest one execution may take; beyond it, it counts as a failed try.
+    pub execute_timeout: Duration,
     /// The first retry delay; it doubles per attempt up to `backoff_max`.
     pub backoff_base: Duration,
     pub backoff_max: Duration,

@@ -2,7 +2,7 @@
 //! task, renew the leases of the jobs in hand, and settle each outcome.
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeMap, HashMap},
     sync::{Arc, Mutex},
     time::Duration,
 };
@@ -20,14 +20,16 @@ pub struct JobRunner {
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
     settings: RunnerSettings,
     signal: JobSignal,
-    /// Jobs this process is executing, whose leases the heartbeat renews.
-    in_hand: Arc<Mutex<BTreeSet<i64>>>,
+    /// Jobs this process is executing, with their lease tokens, which the heartbeat renews.
+    in_hand: InHandMap,
 }
 
-/// Takes a job out of `in_hand` however its task ends, a panic included, so that a job
-/// whose task died is not kept leased forever by the heartbeat.
+type InHandMap = Arc<Mutex<BTreeMap<i64, String>>>;
+
+/// Takes a job out of `in_hand` however its task ends, so that a job whose task died is
+/// not kept leased forever by the heartbeat.
 struct InHand {
-    set: Arc<Mutex<BTreeSet<i64>>>,
+    set: InHandMap,
     id: i64,
 }
 
@@ -67,14 +69,12 @@ impl JobRunner {
         let period = self.settings.lease / 3;
         loop {
             tokio::time::sleep(period).await;
-            let ids: Vec<i64> = self
+            let tokens: Vec<String> = self
                 .in_hand
                 .lock()
-                .map(|set| set.iter().copied().collect())
+                .map(|set| set.values().cloned().collect())
                 .unwrap_or_default();
-            if let Err(error) =
-                store::heartbeat(&self.db, &self.owner, &ids, self.settings.lease).await
-            {
+            if let Err(error) = store::heartbeat(&self.db, &tokens, self.settings.lease).await {
                 tracing::warn!(%error, "job heartbeat failed");
             }
         }
@@ -87,7 +87,13 @@ impl JobRunner {
             let claimed = if free == 0 {
                 Vec::new()
             } else {
-                match store::claim(&self.db, &self.owner, free, self.settings.lease).await {
+                let in_hand: Vec<i64> = self
+                    .in_hand
+                    .lock()
+                    .map(|set| set.keys().copied().collect())
+                    .unwrap_or_default();
+                match store::claim(&self.db, &self.owner, free, self.settings.lease, &in_hand).await
+                {
                     Ok(jobs) => jobs,
                     Err(error) => {
                         tracing::warn!(%error, "claiming jobs failed");
@@ -100,7 +106,7 @@ impl JobRunner {
                 let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
                     return;
                 };
-                let guard = self.take(job.id);
+                let guard = self.take(&job);
                 let runner = Arc::clone(&self);
                 tokio::spawn(async move {
                     runner.process(job).await;
@@ -120,13 +126,13 @@ impl JobRunner {
         }
     }
 
-    fn take(&self, id: i64) -> InHand {
+    fn take(&self, job: &Job) -> InHand {
         if let Ok(mut set) = self.in_hand.lock() {
-            set.insert(id);
+            set.insert(job.id, job.lease.clone());
         }
         InHand {
             set: Arc::clone(&self.in_hand),
-            id,
+            id: job.id,
         }
     }
 
@@ -149,13 +155,7 @@ impl JobRunner {
     }
 
     async fn process(&self, job: Job) {
-        let outcome = match self.handlers.get(job.kind.as_str()) {
-            Some(handler) => handler.execute(&job).await,
-            None => Outcome::Fail {
-                error: format!("No handler for jobs of kind {}", job.kind),
-                note: None,
-            },
-        };
+        let outcome = self.execute(&job).await;
         let outcome = match outcome {
             Outcome::Retry { error, .. } if job.attempts + 1 >= self.settings.max_attempts => {
                 Outcome::Fail {
@@ -165,11 +165,61 @@ impl JobRunner {
             }
             other => other,
         };
-        if let Err(error) = self.settle(&job, &outcome).await {
-            tracing::error!(job = job.id, %error, "recording a job outcome failed; it will run again");
+        let Err(error) = self.settle(&job, &outcome).await else {
+            return;
+        };
+        tracing::error!(job = job.id, %error, "recording a job outcome failed");
+        if job.attempts + 1 < self.settings.max_attempts {
             let delay = self.settings.backoff(job.attempts);
-            if let Err(error) = store::release(&self.db, &job, &self.owner, delay).await {
+            if let Err(error) =
+                store::release(&self.db, &job, delay, "recording the outcome failed").await
+            {
                 tracing::error!(job = job.id, %error, "releasing a job failed; its lease will run out");
+            }
+            return;
+        }
+        // It never records: end the run, through the handler if it can, else directly.
+        let give_up = Outcome::Fail {
+            error: "An internal error kept this task from recording its progress".into(),
+            note: None,
+        };
+        if let Err(error) = self.settle(&job, &give_up).await {
+            tracing::error!(job = job.id, %error, "recording the failure failed; abandoning the job");
+            if let Err(error) =
+                store::abandon(&self.db, &job, "An internal error ended this task").await
+            {
+                tracing::error!(job = job.id, %error, "abandoning a job failed; its lease will run out");
+            }
+        }
+    }
+
+    /// Runs the handler in a task of its own: a panic or an execution past the timeout
+    /// is a failed try, not a job held forever.
+    async fn execute(&self, job: &Job) -> Outcome {
+        let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
+            return Outcome::Fail {
+                error: format!("No handler for jobs of kind {}", job.kind),
+                note: None,
+            };
+        };
+        let task_job = job.clone();
+        let mut task = tokio::spawn(async move { handler.execute(&task_job).await });
+        match tokio::time::timeout(self.settings.execute_timeout, &mut task).await {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(crashed)) => {
+                tracing::error!(job = job.id, error = %crashed, "a job execution crashed");
+                Outcome::Retry {
+                    error: "An internal error interrupted this step".into(),
+                    after: None,
+                }
+            }
+            Err(_) => {
+                task.abort();
+                tracing::error!(job = job.id, "a job execution timed out");
+                Outcome::Retry {
+                    error: "This step took too long and was interrupted".into(),
+                    after: None,
+                }
             }
         }
     }
@@ -177,7 +227,7 @@ impl JobRunner {
     async fn settle(&self, job: &Job, outcome: &Outcome) -> Result<(), crate::domain::AppError> {
         let mut tx = self.db.write.begin().await?;
         let backoff = self.settings.backoff(job.attempts);
-        if !store::settle(&mut tx, job, &self.owner, outcome, backoff).await? {
+        if !store::settle(&mut tx, job, outcome, backoff).await? {
             tracing::warn!(job = job.id, "lease lost; the outcome is dropped");
             return Ok(());
         }

@@ -43,28 +43,37 @@ pub async fn enqueue(
 }
 
 /// Claims up to `limit` due jobs for `owner`: ready, due, and not leased (or leased by a
-/// worker whose lease ran out, which is how a crash is recovered).
+/// worker whose lease ran out, which is how a crash is recovered), except `in_hand`
+/// (the jobs this worker is executing). Each claim gets its own lease token, so a stale
+/// holder can never move a job another claim holds.
 pub async fn claim(
     db: &Db,
     owner: &str,
     limit: usize,
     lease: Duration,
+    in_hand: &[i64],
 ) -> Result<Vec<Job>, AppError> {
     let now = epoch_ms();
     let rows = sqlx::query(
-        "UPDATE jobs SET lease_owner = ?1, lease_until = ?2
+        "UPDATE jobs SET lease_owner = ?1 || '/' || lower(hex(randomblob(8))), lease_until = ?2
          WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?3
                         AND (lease_until IS NULL OR lease_until < ?3)
+                        AND id NOT IN (SELECT value FROM json_each(?5))
                       ORDER BY run_at LIMIT ?4)
-         RETURNING id, kind, cursor, memo, attempts",
+         RETURNING id, kind, cursor, memo, attempts, lease_owner",
     )
     .bind(owner)
     .bind(after(lease))
     .bind(now)
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+    .bind(json(in_hand)?)
     .fetch_all(&db.write)
     .await?;
     Ok(rows.iter().map(job).collect())
+}
+
+fn json<T: serde::Serialize>(values: &[T]) -> Result<String, AppError> {
+    serde_json::to_string(values).map_err(|e| AppError::Internal(e.to_string()))
 }
 
 fn job(row: &SqliteRow) -> Job {
@@ -74,6 +83,7 @@ fn job(row: &SqliteRow) -> Job {
         cursor: row.get("cursor"),
         memo: row.get("memo"),
         attempts: row.get("attempts"),
+        lease: row.get("lease_owner"),
     }
 }
 
@@ -86,30 +96,27 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, AppError> {
     .await?)
 }
 
-/// Extends the leases `owner` holds on `ids`.
-pub async fn heartbeat(db: &Db, owner: &str, ids: &[i64], lease: Duration) -> Result<(), AppError> {
-    if ids.is_empty() {
+/// Extends the leases held by `tokens` (each claim's own token).
+pub async fn heartbeat(db: &Db, tokens: &[String], lease: Duration) -> Result<(), AppError> {
+    if tokens.is_empty() {
         return Ok(());
     }
-    let ids = serde_json::to_string(ids).map_err(|e| AppError::Internal(e.to_string()))?;
     sqlx::query(
-        "UPDATE jobs SET lease_until = ? WHERE lease_owner = ? AND state = 'ready'
-         AND id IN (SELECT value FROM json_each(?))",
+        "UPDATE jobs SET lease_until = ? WHERE state = 'ready'
+         AND lease_owner IN (SELECT value FROM json_each(?))",
     )
     .bind(after(lease))
-    .bind(owner)
-    .bind(ids)
+    .bind(json(tokens)?)
     .execute(&db.write)
     .await?;
     Ok(())
 }
 
-/// Moves the job as the outcome says and releases the lease, only if `owner` still
-/// holds it. Returns false when the lease was lost (another worker has the job).
+/// Moves the job as the outcome says and releases the lease, only if this claim still
+/// holds it. Returns false when the lease was lost (another claim has the job).
 pub async fn settle(
     conn: &mut SqliteConnection,
     job: &Job,
-    owner: &str,
     outcome: &Outcome,
     backoff: Duration,
 ) -> Result<bool, AppError> {
@@ -119,14 +126,10 @@ pub async fn settle(
             after: delay,
             ..
         } => ("ready", *cursor, None, 0, after(*delay), None),
-        Outcome::Wait { after: delay, memo } => (
-            "ready",
-            job.cursor,
-            memo.clone(),
-            job.attempts,
-            after(*delay),
-            None,
-        ),
+        // A wait is progress: the tries count again from zero.
+        Outcome::Wait { after: delay, memo } => {
+            ("ready", job.cursor, memo.clone(), 0, after(*delay), None)
+        }
         Outcome::Done { .. } => ("done", job.cursor, None, job.attempts, epoch_ms(), None),
         Outcome::Retry {
             error,
@@ -161,7 +164,7 @@ pub async fn settle(
     .bind(&error)
     .bind(now())
     .bind(job.id)
-    .bind(owner)
+    .bind(&job.lease)
     .execute(&mut *conn)
     .await?
     .rows_affected()
@@ -183,15 +186,48 @@ pub async fn settle(
     Ok(moved)
 }
 
-/// Gives a job back after its outcome could not be recorded: it is tried again later.
-pub async fn release(db: &Db, job: &Job, owner: &str, delay: Duration) -> Result<(), AppError> {
+/// Gives a job back after its outcome could not be recorded: it is tried again later,
+/// and the failed try counts.
+pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result<(), AppError> {
     sqlx::query(
-        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, run_at = ? WHERE id = ? AND lease_owner = ?",
+        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, run_at = ?, attempts = attempts + 1,
+                last_error = ?, updated_at = ?
+         WHERE id = ? AND lease_owner = ?",
     )
     .bind(after(delay))
+    .bind(error)
+    .bind(now())
     .bind(job.id)
-    .bind(owner)
+    .bind(&job.lease)
     .execute(&db.write)
     .await?;
+    Ok(())
+}
+
+/// Ends a job whose outcome cannot be recorded at all: the job and its transaction fail.
+pub async fn abandon(db: &Db, job: &Job, error: &str) -> Result<(), AppError> {
+    let mut tx = db.write.begin().await?;
+    let moved = sqlx::query(
+        "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ?, updated_at = ?
+         WHERE id = ? AND lease_owner = ?",
+    )
+    .bind(error)
+    .bind(now())
+    .bind(job.id)
+    .bind(&job.lease)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if moved == 1 {
+        sqlx::query(
+            "UPDATE transactions SET status = 'failed', detail = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(error)
+        .bind(now())
+        .bind(job.id)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
     Ok(())
 }

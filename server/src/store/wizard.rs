@@ -89,6 +89,20 @@ pub async fn create_steps(conn: &mut SqliteConnection, tenant_row: i64) -> Resul
     Ok(())
 }
 
+/// All six steps, executed (a tenant onboarded outside the wizard, e.g. the demo's).
+pub async fn create_executed_steps(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<(), AppError> {
+    create_steps(&mut *conn, tenant_row).await?;
+    sqlx::query("UPDATE msteams_wizard_steps SET executed_at = ?1, started_at = ?1 WHERE msteams_tenant_id = ?2")
+        .bind(now())
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// The first step not executed yet; `None` when the steps do not exist or all ran.
 pub async fn first_pending_step(
     conn: &mut SqliteConnection,

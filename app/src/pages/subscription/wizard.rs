@@ -10,7 +10,7 @@ use super::{reload_done, voice::VoiceRoutingTable};
 use crate::{
     api_types::{WIZARD_STEP_TEXTS, WizardStep},
     backend::{SubRef, UiError, WizardView},
-    components::{ErrorNote, Loading},
+    components::{ErrorNote, Loading, go_to},
     server_fns::{start_wizard, wizard},
 };
 
@@ -78,7 +78,16 @@ pub fn Wizard(
                     let running = matches!(&view, Ok(WizardView::Active(s)) if s.running);
                     let ended = matches!(&view, Ok(WizardView::Active(s)) if !s.running)
                         || matches!(&view, Ok(WizardView::Failed(_)));
-                    if active.get_untracked() && ended {
+                    if let Err(error) = &view {
+                        // Polling stops on an error; an ended session goes to sign-in.
+                        active.set(false);
+                        if error.unauthenticated() {
+                            go_to(&format!(
+                                "/login?next=/tenants/{}/subscriptions/{}",
+                                at.tenant, at.subscription
+                            ));
+                        }
+                    } else if active.get_untracked() && ended {
                         // The run ended while watched: reload, so the whole page shows it.
                         active.set(false);
                         reload_done(at, "wizard");
