@@ -86,11 +86,13 @@ test("link as a reseller admin, unlink refused then allowed, and no link for a t
   await link.getByLabel("Source subscription").selectOption({ label: "Initech · Initech Teams (#5)" });
   await link.getByTestId("link-button").click();
   await expect(page.getByTestId("linked-note")).toContainText("subscription #5");
+  await hydrated(page);
   await screenshot(page, testInfo, "linked");
   await page.getByTestId("unlink-button").click();
   await page.getByTestId("unlink-confirm-button").click();
   await expect(page.getByTestId("link-section")).toBeVisible();
   await expect(page.getByTestId("msteams-state")).toHaveText("Not onboarded");
+  await hydrated(page);
 
   await page.getByRole("button", { name: "Sign out" }).click();
   await signIn(page, "acme.admin");
@@ -112,6 +114,7 @@ test("reset the secret and update voice routing on an onboarded tenant", async (
   await reset.getByLabel("New secret").fill("n3w~Secret-Value-1234");
   await reset.getByRole("button", { name: "Reset the secret" }).click();
   await expect(reset.getByRole("status")).toHaveText("The new secret is stored");
+  await hydrated(page); // the change reloaded the page
 
   await page.getByRole("button", { name: "Update voice routing" }).click();
   const table = page.getByTestId("update-vrp").getByTestId("voice-routing-status");
@@ -149,12 +152,14 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   await expect(application.getByLabel("MS Teams tenant id")).toHaveValue(CONTOSO);
   await application.getByRole("button", { name: "Save the application" }).click();
   await expect(application.getByRole("status").last()).toHaveText("The application integration is stored");
+  await hydrated(page); // the change reloaded the page
 
   const administrator = page.getByTestId("administrator-form");
   await administrator.getByLabel("Username").fill("admin@contoso.onmicrosoft.com");
   await administrator.getByLabel("Password").fill("Adm1n-Passw0rd");
   await administrator.getByRole("button", { name: "Save the administrator" }).click();
   await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
+  await hydrated(page); // the change reloaded the page
 
   await page.getByTestId("start-wizard").click();
   const wizard = page.getByTestId("wizard");
@@ -204,11 +209,13 @@ test("a fault fails the wizard at its step; switching it off in the simulator co
   await expect(application.getByLabel("MS Teams tenant id")).toHaveValue(NORTHWIND);
   await application.getByRole("button", { name: "Save the application" }).click();
   await expect(application.getByRole("status").last()).toHaveText("The application integration is stored");
+  await hydrated(page); // the change reloaded the page
   const administrator = page.getByTestId("administrator-form");
   await administrator.getByLabel("Username").fill("admin@northwind.onmicrosoft.com");
   await administrator.getByLabel("Password").fill("Adm1n-Passw0rd");
   await administrator.getByRole("button", { name: "Save the administrator" }).click();
   await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
+  await hydrated(page); // the change reloaded the page
 
   await page.getByTestId("start-wizard").click();
   const failure = page.getByTestId("wizard-failure");

@@ -115,6 +115,10 @@ pub fn Integration(
         }
     };
 
+    // Until the island hydrates the forms stay disabled: a native submit would send
+    // the secret nowhere useful.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let app_blocked = application_reason.is_some();
     let admin_blocked = administrator_reason.is_some();
     let minting = simulator_tenants
@@ -123,7 +127,7 @@ pub fn Integration(
         <section class="card" aria-labelledby="integration-title">
             <h2 id="integration-title">"2. Store the credentials"</h2>
             <div class="columns">
-                <form on:submit=submit_app class="form" data-testid="application-form" novalidate>
+                <form on:submit=submit_app method="post" class="form" data-testid="application-form" novalidate>
                     <h3>"Application integration (MS Graph)"</h3>
                     {stored_application.map(|text| view! { <p class="muted">{text}</p> })}
                     {minting}
@@ -131,7 +135,7 @@ pub fn Integration(
                         hint=if integrated { "Optional on an update; must match the integrated tenant" } else { "The Azure AD tenant id printed by the script" } />
                     <TextField id="application-id" label="Application id" value=application error=application_error />
                     <TextField id="application-secret" label="Secret" kind="password" value=secret error=secret_error autocomplete="new-password" />
-                    <button type="submit" class="primary" disabled=move || app_blocked || save_app.pending().get()
+                    <button type="submit" class="primary" disabled=move || app_blocked || !hydrated.get() || save_app.pending().get()
                         title=application_reason.clone()>
                         "Save the application"
                     </button>
@@ -139,13 +143,13 @@ pub fn Integration(
                     <Outcome result=save_app.value() at key="application" done=done.clone()
                         saved="The application integration is stored" />
                 </form>
-                <form on:submit=submit_admin class="form" data-testid="administrator-form" novalidate>
+                <form on:submit=submit_admin method="post" class="form" data-testid="administrator-form" novalidate>
                     <h3>"MS Teams administrator (PowerShell)"</h3>
                     {stored_administrator.map(|text| view! { <p class="muted">{text}</p> })}
                     <TextField id="admin-username" label="Username" value=username error=username_error
                         hint="An administrator account without multi-factor authentication" />
                     <TextField id="admin-password" label="Password" kind="password" value=password error=password_error autocomplete="new-password" />
-                    <button type="submit" class="primary" disabled=move || admin_blocked || save_admin.pending().get()
+                    <button type="submit" class="primary" disabled=move || admin_blocked || !hydrated.get() || save_admin.pending().get()
                         title=administrator_reason.clone()>
                         "Save the administrator"
                     </button>

@@ -39,17 +39,20 @@ pub fn Maintenance(
         }
     };
     let vrp = Action::new(move |_: &()| async move { update_vrp(at).await });
+    // Disabled until hydrated, so a native submit never sends the secret anywhere.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     let reset_disabled = reset_reason.is_some();
     let vrp_disabled = vrp_reason.is_some();
     view! {
         <section class="card" aria-labelledby="maintenance-title">
             <h2 id="maintenance-title">"4. Maintain"</h2>
             <div class="columns">
-                <form on:submit=submit class="form" data-testid="reset-secret-form" novalidate>
+                <form on:submit=submit method="post" class="form" data-testid="reset-secret-form" novalidate>
                     <h3>"Reset the application secret"</h3>
                     <TextField id="reset-application-id" label="Application id" value=application error=application_error />
                     <TextField id="reset-secret" label="New secret" kind="password" value=secret error=secret_error autocomplete="new-password" />
-                    <button type="submit" disabled=move || reset_disabled || reset.pending().get() title=reset_reason.clone()>
+                    <button type="submit" disabled=move || reset_disabled || !hydrated.get() || reset.pending().get() title=reset_reason.clone()>
                         "Reset the secret"
                     </button>
                     {reset_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
