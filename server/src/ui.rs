@@ -1,6 +1,9 @@
 //! The UI's `Backend`: what the server functions call. Each method authenticates the
-//! session cookie's token, parses input with the same domain types as the REST routes,
-//! and calls the same domain service; an `AppError` becomes the UI's error.
+//! session cookie's token once, parses input with the same domain types as the REST
+//! routes, and calls the same domain service; a mutating call is audited as the REST
+//! API's are. An `AppError` becomes the UI's error.
+
+use std::future::Future;
 
 use app::{
     api_types::{
@@ -37,6 +40,13 @@ pub struct UiBackend {
     state: AppState,
 }
 
+/// What a mutating UI call acted on, for the audit log.
+enum Target<'a> {
+    None,
+    Subscription(SubRef),
+    Simulated(&'a str),
+}
+
 impl UiBackend {
     pub fn new(state: AppState) -> Self {
         UiBackend { state }
@@ -56,40 +66,43 @@ impl UiBackend {
             subscription: SubscriptionId(at.subscription),
         })
     }
-}
 
-/// What a mutating UI call acted on, for the audit log.
-enum Target<'a> {
-    None,
-    Subscription(SubRef),
-    Simulated(&'a str),
-}
+    /// A reading call: authenticate, then `work`.
+    async fn read<T, F, Fut>(&self, session: Session, work: F) -> Result<T, UiError>
+    where
+        F: FnOnce(Caller) -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        match self.caller(session).await {
+            Ok(caller) => work(caller).await.map_err(ui),
+            Err(error) => Err(ui(error)),
+        }
+    }
 
-impl UiBackend {
-    /// Records a mutating UI call as the REST API's audit middleware records its calls:
-    /// who, what, when, outcome; never a body.
-    async fn audit<T>(
+    /// A mutating call: authenticate, `work`, and record who did what with which outcome.
+    async fn act<T, F, Fut>(
         &self,
         session: Session,
         operation: &str,
         target: Target<'_>,
-        result: &Result<T, AppError>,
-    ) {
-        let username = match session {
-            Some(token) => self
-                .state
-                .accounts
-                .authenticate(&token)
-                .await
-                .ok()
-                .map(|caller| caller.username),
-            None => None,
+        work: F,
+    ) -> Result<T, UiError>
+    where
+        F: FnOnce(Caller) -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        let (username, result) = match self.caller(session).await {
+            Ok(caller) => (Some(caller.username.clone()), work(caller).await),
+            Err(error) => (None, Err(error)),
         };
-        self.audit_as(username.as_deref(), operation, target, result)
+        self.audit(username.as_deref(), operation, target, &result)
             .await;
+        result.map_err(ui)
     }
 
-    async fn audit_as<T>(
+    /// Records a mutating UI call as the REST API's audit middleware records its calls:
+    /// who, what, when, outcome; never a body.
+    async fn audit<T>(
         &self,
         username: Option<&str>,
         operation: &str,
@@ -132,11 +145,17 @@ fn ui(error: AppError) -> UiError {
     }
 }
 
+/// Every subscription of a tenant fits one request.
+const ALL: PageRequest = PageRequest {
+    page: 1,
+    size: PageRequest::MAX_SIZE,
+};
+
 #[async_trait]
 impl Backend for UiBackend {
     async fn login(&self, username: String, password: String) -> Result<LoginResponse, UiError> {
         let session = self.state.accounts.login(&username, &password).await;
-        self.audit_as(Some(username.trim()), "login", Target::None, &session)
+        self.audit(Some(username.trim()), "login", Target::None, &session)
             .await;
         let session = session.map_err(ui)?;
         Ok(LoginResponse {
@@ -147,18 +166,26 @@ impl Backend for UiBackend {
     }
 
     async fn logout(&self, session: Session) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = match session {
-            Some(token) => self.state.accounts.logout(&token).await,
-            None => Ok(()),
+        let Some(token) = session else {
+            return Ok(());
         };
-        self.audit(actor, "logout", Target::None, &result).await;
+        // Signing out works with an expired session too: it only ends it.
+        let username = self
+            .state
+            .accounts
+            .authenticate(&token)
+            .await
+            .ok()
+            .map(|caller| caller.username);
+        let result = self.state.accounts.logout(&token).await;
+        self.audit(username.as_deref(), "logout", Target::None, &result)
+            .await;
         result.map_err(ui)
     }
 
     async fn me(&self, session: Session) -> Result<CurrentUser, UiError> {
-        let caller = self.caller(session).await.map_err(ui)?;
-        Ok(current_user(&caller))
+        self.read(session, |caller| async move { Ok(current_user(&caller)) })
+            .await
     }
 
     async fn overview(
@@ -167,8 +194,7 @@ impl Backend for UiBackend {
         page: u32,
         search: String,
     ) -> Result<Overview, UiError> {
-        async {
-            let caller = self.caller(session).await?;
+        self.read(session, |caller| async move {
             let instance = DraasInstance::parse(&caller.instance_slug)?;
             let directory = &self.state.directory;
             let request = PageRequest {
@@ -180,12 +206,8 @@ impl Backend for UiBackend {
                 .await?;
             let mut results = Vec::with_capacity(tenants.results.len());
             for tenant in tenants.results {
-                let all = PageRequest {
-                    page: 1,
-                    size: PageRequest::MAX_SIZE,
-                };
                 let subscriptions = directory
-                    .subscriptions(&caller, &instance, TenantUuid(tenant.uuid), all)
+                    .subscriptions(&caller, &instance, TenantUuid(tenant.uuid), ALL)
                     .await?
                     .results;
                 results.push(TenantWithSubscriptions {
@@ -200,9 +222,8 @@ impl Backend for UiBackend {
                 size: tenants.size,
                 total: tenants.total,
             })
-        }
+        })
         .await
-        .map_err(ui)
     }
 
     async fn subscription(
@@ -210,85 +231,58 @@ impl Backend for UiBackend {
         session: Session,
         at: SubRef,
     ) -> Result<SubscriptionPage, UiError> {
-        async {
-            let caller = self.caller(session).await?;
+        self.read(session, |caller| async move {
             let path = Self::path(&caller, at)?;
-            let record = self.state.directory.subscription(&caller, &path).await?;
-            let all = PageRequest {
-                page: 1,
-                size: PageRequest::MAX_SIZE,
-            };
-            let subscription = self
+            let (tenant_name, subscription) = self
                 .state
                 .directory
-                .subscriptions(&caller, &path.instance, path.tenant, all)
-                .await?
-                .results
-                .into_iter()
-                .find(|s| s.id == record.id)
-                .ok_or_else(AppError::subscription_not_found)?;
+                .subscription_summary(&caller, &path)
+                .await?;
             let status = match self.state.onboarding.status(&caller, &path).await {
                 Ok(status) => Some(status),
                 Err(AppError::NotFound(_)) => None,
                 Err(error) => return Err(error),
             };
             Ok(SubscriptionPage {
-                tenant_name: record.tenant_name,
+                tenant_name,
                 subscription,
                 status,
             })
-        }
+        })
         .await
-        .map_err(ui)
     }
 
     async fn wizard(&self, session: Session, at: SubRef) -> Result<WizardView, UiError> {
-        async {
-            let caller = self.caller(session).await?;
+        self.read(session, |caller| async move {
             let path = Self::path(&caller, at)?;
-            match self.state.wizard.state(&caller, &path).await {
-                Ok(WizardReport::Active(state)) => Ok(WizardView::Active(state)),
-                Ok(WizardReport::Failed(failure)) => Ok(WizardView::Failed(failure)),
-                Err(AppError::NotFound(detail)) => {
-                    // 404 is also "outside your tree"; tell them apart by the subscription.
-                    self.state.directory.subscription(&caller, &path).await?;
-                    Ok(WizardView::NotStarted(detail))
-                }
-                Err(error) => Err(error),
-            }
-        }
+            Ok(match self.state.wizard.state(&caller, &path).await? {
+                WizardReport::NotStarted(detail) => WizardView::NotStarted(detail),
+                WizardReport::Active(state) => WizardView::Active(state),
+                WizardReport::Failed(failure) => WizardView::Failed(failure),
+            })
+        })
         .await
-        .map_err(ui)
     }
 
     async fn start_wizard(&self, session: Session, at: SubRef) -> Result<i64, UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
-            self.state
-                .wizard
-                .start(&caller, &Self::path(&caller, at)?)
-                .await
-        }
-        .await;
-        self.audit(actor, "start_wizard", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+        let target = Target::Subscription(at);
+        self.act(session, "start_wizard", target, |caller| async move {
+            let path = Self::path(&caller, at)?;
+            self.state.wizard.start(&caller, &path).await
+        })
+        .await
     }
 
     async fn create_app(&self, session: Session, at: SubRef) -> Result<FileDownload, UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
+        let target = Target::Subscription(at);
+        self.act(session, "create_app", target, |caller| async move {
+            let path = Self::path(&caller, at)?;
             self.state
                 .onboarding
-                .create_app_script(&caller, &Self::path(&caller, at)?)
+                .create_app_script(&caller, &path)
                 .await
-        }
-        .await;
-        self.audit(actor, "create_app", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+        })
+        .await
     }
 
     async fn set_application(
@@ -297,19 +291,16 @@ impl Backend for UiBackend {
         at: SubRef,
         body: ApplicationRequest,
     ) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
+        let target = Target::Subscription(at);
+        self.act(session, "set_application", target, |caller| async move {
             let input = ApplicationInput::parse(body)?;
+            let path = Self::path(&caller, at)?;
             self.state
                 .onboarding
-                .set_application(&caller, &Self::path(&caller, at)?, input)
+                .set_application(&caller, &path, input)
                 .await
-        }
-        .await;
-        self.audit(actor, "set_application", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+        })
+        .await
     }
 
     async fn set_administrator(
@@ -318,25 +309,17 @@ impl Backend for UiBackend {
         at: SubRef,
         body: AdministratorRequest,
     ) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
+        let target = Target::Subscription(at);
+        self.act(session, "set_administrator", target, |caller| async move {
             let username = AdminUpn::parse(&body.username)?;
             let password = Secret::parse("password", body.password)?;
+            let path = Self::path(&caller, at)?;
             self.state
                 .onboarding
-                .set_administrator(&caller, &Self::path(&caller, at)?, username, password)
+                .set_administrator(&caller, &path, username, password)
                 .await
-        }
-        .await;
-        self.audit(
-            actor,
-            "set_administrator",
-            Target::Subscription(at),
-            &result,
-        )
-        .await;
-        result.map_err(ui)
+        })
+        .await
     }
 
     async fn reset_secret(
@@ -345,20 +328,17 @@ impl Backend for UiBackend {
         at: SubRef,
         body: ResetSecretRequest,
     ) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
+        let target = Target::Subscription(at);
+        self.act(session, "reset_secret", target, |caller| async move {
             let application_id = ApplicationId::parse(&body.application_id)?;
             let secret = Secret::parse("secret", body.secret)?;
+            let path = Self::path(&caller, at)?;
             self.state
                 .onboarding
-                .reset_secret(&caller, &Self::path(&caller, at)?, application_id, secret)
+                .reset_secret(&caller, &path, application_id, secret)
                 .await
-        }
-        .await;
-        self.audit(actor, "reset_secret", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+        })
+        .await
     }
 
     async fn update_vrp(
@@ -366,82 +346,54 @@ impl Backend for UiBackend {
         session: Session,
         at: SubRef,
     ) -> Result<VoiceRoutingStatus, UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
-            self.state
-                .onboarding
-                .update_vrp(&caller, &Self::path(&caller, at)?)
-                .await
-        }
-        .await;
-        self.audit(actor, "update_vrp", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+        let target = Target::Subscription(at);
+        self.act(session, "update_vrp", target, |caller| async move {
+            let path = Self::path(&caller, at)?;
+            self.state.onboarding.update_vrp(&caller, &path).await
+        })
+        .await
     }
 
     async fn sources(&self, session: Session, at: SubRef) -> Result<Vec<LinkSource>, UiError> {
-        async {
-            let caller = self.caller(session).await?;
-            self.state
-                .onboarding
-                .sources(&caller, &Self::path(&caller, at)?)
-                .await
-        }
+        self.read(session, |caller| async move {
+            let path = Self::path(&caller, at)?;
+            self.state.onboarding.sources(&caller, &path).await
+        })
         .await
-        .map_err(ui)
     }
 
     async fn link(&self, session: Session, at: SubRef, source: i64) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
+        let target = Target::Subscription(at);
+        self.act(session, "link", target, |caller| async move {
             let source = SubscriptionId::from_body(source)?;
-            self.state
-                .onboarding
-                .link(&caller, &Self::path(&caller, at)?, source)
-                .await
-        }
-        .await;
-        self.audit(actor, "link", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+            let path = Self::path(&caller, at)?;
+            self.state.onboarding.link(&caller, &path, source).await
+        })
+        .await
     }
 
     async fn unlink(&self, session: Session, at: SubRef) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
-            self.state
-                .onboarding
-                .unlink(&caller, &Self::path(&caller, at)?)
-                .await
-        }
-        .await;
-        self.audit(actor, "unlink", Target::Subscription(at), &result)
-            .await;
-        result.map_err(ui)
+        let target = Target::Subscription(at);
+        self.act(session, "unlink", target, |caller| async move {
+            let path = Self::path(&caller, at)?;
+            self.state.onboarding.unlink(&caller, &path).await
+        })
+        .await
     }
 
     async fn sim_tenants(&self, session: Session) -> Result<Vec<SimTenantSummary>, UiError> {
-        async {
-            let caller = self.caller(session).await?;
+        self.read(session, |caller| async move {
             self.state.simulator.tenants(&caller).await
-        }
+        })
         .await
-        .map_err(ui)
     }
 
     async fn sim_tenant(&self, session: Session, id: String) -> Result<SimTenantDetail, UiError> {
-        async {
-            let caller = self.caller(session).await?;
-            self.state
-                .simulator
-                .tenant(&caller, MsTenantId::parse(&id)?)
-                .await
-        }
+        self.read(session, |caller| async move {
+            let id = MsTenantId::parse(&id)?;
+            self.state.simulator.tenant(&caller, id).await
+        })
         .await
-        .map_err(ui)
     }
 
     async fn sim_set_faults(
@@ -450,19 +402,17 @@ impl Backend for UiBackend {
         id: String,
         faults: Vec<SimFault>,
     ) -> Result<(), UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
+        let raw = id.as_str();
+        let target = Target::Simulated(raw);
+        self.act(session, "sim_set_faults", target, |caller| async move {
+            let id = MsTenantId::parse(raw)?;
             self.state
                 .simulator
-                .set_faults(&caller, MsTenantId::parse(&id)?, &faults)
-                .await
-                .map(|_| ())
-        }
-        .await;
-        self.audit(actor, "sim_set_faults", Target::Simulated(&id), &result)
-            .await;
-        result.map_err(ui)
+                .set_faults(&caller, id, &faults)
+                .await?;
+            Ok(())
+        })
+        .await
     }
 
     async fn sim_create_app(
@@ -470,18 +420,13 @@ impl Backend for UiBackend {
         session: Session,
         id: String,
     ) -> Result<MintedCredentials, UiError> {
-        let actor = session.clone();
-        let result = async {
-            let caller = self.caller(session).await?;
-            self.state
-                .simulator
-                .run_create_app(&caller, MsTenantId::parse(&id)?)
-                .await
-        }
-        .await;
-        self.audit(actor, "sim_create_app", Target::Simulated(&id), &result)
-            .await;
-        result.map_err(ui)
+        let raw = id.as_str();
+        let target = Target::Simulated(raw);
+        self.act(session, "sim_create_app", target, |caller| async move {
+            let id = MsTenantId::parse(raw)?;
+            self.state.simulator.run_create_app(&caller, id).await
+        })
+        .await
     }
 
     async fn sim_journal(
@@ -489,14 +434,10 @@ impl Backend for UiBackend {
         session: Session,
         id: String,
     ) -> Result<Vec<SimJournalEntry>, UiError> {
-        async {
-            let caller = self.caller(session).await?;
-            self.state
-                .simulator
-                .journal(&caller, MsTenantId::parse(&id)?, 200)
-                .await
-        }
+        self.read(session, |caller| async move {
+            let id = MsTenantId::parse(&id)?;
+            self.state.simulator.journal(&caller, id, 200).await
+        })
         .await
-        .map_err(ui)
     }
 }

@@ -59,6 +59,7 @@ pub async fn state(
     SubscriptionParams(path): SubscriptionParams,
 ) -> Result<Response, AppError> {
     Ok(match state.wizard.state(&caller, &path).await? {
+        WizardReport::NotStarted(detail) => return Err(AppError::NotFound(detail)),
         WizardReport::Active(steps) => Json(steps).into_response(),
         WizardReport::Failed(body) => {
             let mut response = (StatusCode::BAD_REQUEST, Json(body)).into_response();

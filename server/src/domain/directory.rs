@@ -96,6 +96,21 @@ impl Directory {
         .ok_or_else(AppError::subscription_not_found)
     }
 
+    /// A subscription in the caller's tree, with its tenant's name and its summary as
+    /// the subscription list shows it.
+    pub async fn subscription_summary(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<(String, SubscriptionSummary), AppError> {
+        caller.require(roles::SUBSCRIPTIONS_READ)?;
+        let record = self.subscription(caller, path).await?;
+        let row = directory::subscription_row(&self.db, record.id)
+            .await?
+            .ok_or_else(AppError::subscription_not_found)?;
+        Ok((record.tenant_name, subscription_summary(row)))
+    }
+
     /// The subscription, which must be one that can hold an MS Teams tenant.
     pub async fn msteams_subscription(
         &self,

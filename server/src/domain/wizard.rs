@@ -33,6 +33,8 @@ pub use app::api_types::WIZARD_STEP_TEXTS as STEP_TEXTS;
 /// What `GET wizard` reports: a run in progress or done, or a failed one.
 #[derive(Debug)]
 pub enum WizardReport {
+    /// No run yet, or still in the preparation phase (the REST API's 404).
+    NotStarted(String),
     Active(WizardState),
     /// The 400 body: a problem that also carries the steps and the failed step.
     Failed(WizardFailure),
@@ -146,18 +148,16 @@ impl Wizard {
         caller.require(roles::WIZARD_READ)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let not_started = || {
-            AppError::NotFound(format!(
-                "The MS Teams tenant of subscription {} has not been initialized yet: no wizard has started, or it is in its preparation phase",
-                subscription.id
-            ))
+        let not_started = WizardReport::NotStarted(format!(
+            "The MS Teams tenant of subscription {} has not been initialized yet: no wizard has started, or it is in its preparation phase",
+            subscription.id
+        ));
+        let Some(tenant) = msteams::owned_tenant(&mut conn, subscription.id).await? else {
+            return Ok(not_started);
         };
-        let tenant = msteams::owned_tenant(&mut conn, subscription.id)
-            .await?
-            .ok_or_else(not_started)?;
         let rows = wizard_store::steps(&mut conn, tenant.id).await?;
         if rows.is_empty() {
-            return Err(not_started());
+            return Ok(not_started);
         }
         let state = WizardState {
             running: tenant.status == "onboarding",

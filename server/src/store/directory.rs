@@ -163,6 +163,16 @@ pub async fn list_tenants(
     Ok((tenants, total))
 }
 
+/// A subscription with its direct-routing users and MS Teams state (own or linked).
+const SUBSCRIPTION_ROWS: &str = "SELECT s.id, s.name, s.license_type,
+        (SELECT COUNT(*) FROM fusion_users f WHERE f.subscription_id = s.id AND f.direct_routing = 1) AS dr_users,
+        own.status AS own_status, own.ms_tenant_id AS own_ms, own.domain AS own_domain, own.current_step AS own_step,
+        lt.owner_subscription_id AS linked_to, lt.ms_tenant_id AS linked_ms, lt.domain AS linked_domain
+ FROM subscriptions s
+ LEFT JOIN msteams_tenants own ON own.owner_subscription_id = s.id
+ LEFT JOIN msteams_links l ON l.subscription_id = s.id
+ LEFT JOIN msteams_tenants lt ON lt.id = l.msteams_tenant_id";
+
 pub async fn list_subscriptions(
     db: &Db,
     tenant: Uuid,
@@ -173,39 +183,43 @@ pub async fn list_subscriptions(
         .bind(tenant.to_string())
         .fetch_one(&db.read)
         .await?;
-    let rows = sqlx::query(
-        "SELECT s.id, s.name, s.license_type,
-                (SELECT COUNT(*) FROM fusion_users f WHERE f.subscription_id = s.id AND f.direct_routing = 1) AS dr_users,
-                own.status AS own_status, own.ms_tenant_id AS own_ms, own.domain AS own_domain, own.current_step AS own_step,
-                lt.owner_subscription_id AS linked_to, lt.ms_tenant_id AS linked_ms, lt.domain AS linked_domain
-         FROM subscriptions s
-         LEFT JOIN msteams_tenants own ON own.owner_subscription_id = s.id
-         LEFT JOIN msteams_links l ON l.subscription_id = s.id
-         LEFT JOIN msteams_tenants lt ON lt.id = l.msteams_tenant_id
-         WHERE s.tenant_id = ? ORDER BY s.id LIMIT ? OFFSET ?",
-    )
-    .bind(tenant.to_string())
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(&db.read)
-    .await?;
-    let subscriptions = rows
-        .into_iter()
-        .map(|row| SubscriptionRow {
-            id: row.get("id"),
-            name: row.get("name"),
-            license_type: row.get("license_type"),
-            direct_routing_users: row.get("dr_users"),
-            own_status: row.get("own_status"),
-            own_ms_tenant_id: row.get("own_ms"),
-            own_domain: row.get("own_domain"),
-            own_step: row.get("own_step"),
-            linked_to: row.get("linked_to"),
-            linked_ms_tenant_id: row.get("linked_ms"),
-            linked_domain: row.get("linked_domain"),
-        })
-        .collect();
-    Ok((subscriptions, total))
+    let sql = format!("{SUBSCRIPTION_ROWS} WHERE s.tenant_id = ? ORDER BY s.id LIMIT ? OFFSET ?");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(tenant.to_string())
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&db.read)
+        .await?;
+    Ok((rows.iter().map(subscription_row_of).collect(), total))
+}
+
+/// One subscription as `list_subscriptions` shows it.
+pub async fn subscription_row(
+    db: &Db,
+    subscription: i64,
+) -> Result<Option<SubscriptionRow>, AppError> {
+    let sql = format!("{SUBSCRIPTION_ROWS} WHERE s.id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(subscription)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(row.as_ref().map(subscription_row_of))
+}
+
+fn subscription_row_of(row: &sqlx::sqlite::SqliteRow) -> SubscriptionRow {
+    SubscriptionRow {
+        id: row.get("id"),
+        name: row.get("name"),
+        license_type: row.get("license_type"),
+        direct_routing_users: row.get("dr_users"),
+        own_status: row.get("own_status"),
+        own_ms_tenant_id: row.get("own_ms"),
+        own_domain: row.get("own_domain"),
+        own_step: row.get("own_step"),
+        linked_to: row.get("linked_to"),
+        linked_ms_tenant_id: row.get("linked_ms"),
+        linked_domain: row.get("linked_domain"),
+    }
 }
 
 pub async fn group_settings_of_tenant(
