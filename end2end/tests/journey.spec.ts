@@ -68,6 +68,9 @@ test("a read-only user cannot change anything", async ({ page }, testInfo) => {
   }
   await expect(page.getByTestId("link-section")).toHaveCount(0);
   await expect(page.getByText("Your profile does not grant tenants.instance.subscriptions.instance.msteams.unlink")).toBeVisible();
+  // The reasons come from the roles, not from the page still loading.
+  await expect(page.getByText("Your profile does not grant tenants.instance.subscriptions.instance.msteams.applications.create").first()).toBeVisible();
+  await expect(page.getByText("Your profile does not grant tenants.instance.subscriptions.instance.msteams.update.vrp").first()).toBeVisible();
   await screenshot(page, testInfo, "read-only");
 });
 
