@@ -3,9 +3,12 @@ SHELL := /bin/bash
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # cargo-leptos names the wasm after the project; tests compile the server the same way.
 export LEPTOS_OUTPUT_NAME := fusion-teams-onboarding
-TARGET_DIR := $(shell cargo metadata --format-version 1 --no-deps 2>/dev/null | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+# cargo's target directory, resolved inside recipes: on a fresh machine cargo only
+# exists once `setup` has run, so it cannot be asked when make parses this file.
+TARGET_DIR = $$(scripts/target-dir.sh)
+E2E_SERVER_LOG := $(CURDIR)/end2end/.data/server.log
 
-.PHONY: setup run build test test-rust test-e2e lint fmt bundle-size bench page-bench
+.PHONY: setup run build test test-rust test-e2e test-api lint fmt bundle-size bench page-bench
 
 setup:
 	@scripts/setup.sh
@@ -18,7 +21,8 @@ run: setup
 build: setup
 	cargo leptos build
 
-## Every test: formatting, lints (ssr and hydrate), Rust tests, then the Playwright suite.
+## Every test: formatting, lints (ssr and hydrate), Rust tests, the Playwright suite, then
+## schemathesis against the OpenAPI document.
 test: setup lint test-rust test-e2e
 
 lint:
@@ -30,8 +34,13 @@ test-rust:
 	cargo test -p server -p app --features app/ssr
 
 test-e2e: build
-	cd end2end && SERVER_BIN=$(TARGET_DIR)/debug/server npx playwright test
+	cd end2end && SERVER_BIN=$(TARGET_DIR)/debug/server E2E_SERVER_LOG=$(E2E_SERVER_LOG) npx playwright test
 	scripts/check-no-leftovers.sh
+	scripts/check-server-log.sh $(E2E_SERVER_LOG)
+
+## schemathesis --checks all against the built server's OpenAPI document.
+test-api: build
+	scripts/schemathesis.sh $(TARGET_DIR)/debug/server
 
 fmt:
 	cargo fmt --all

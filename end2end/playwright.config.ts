@@ -9,6 +9,11 @@ const serverBin = process.env.SERVER_BIN ?? path.join(repoRoot, "target/debug/se
 const port = Number(process.env.E2E_PORT ?? 3100);
 // A fresh database for every run, so tests start from the demo data.
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fusion-e2e-"));
+// Everything the server logs; `make test` fails on a panic or a 5xx in it
+// (scripts/check-server-log.sh).
+const serverLog = process.env.E2E_SERVER_LOG ?? path.join(repoRoot, "end2end/.data/server.log");
+fs.mkdirSync(path.dirname(serverLog), { recursive: true });
+fs.writeFileSync(serverLog, "");
 
 export default defineConfig({
   testDir: "./tests",
@@ -36,7 +41,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `"${serverBin}" --database-url "sqlite://${dataDir}/fusion.db"`,
+    command: `exec "${serverBin}" --database-url "sqlite://${dataDir}/fusion.db" >> "${serverLog}" 2>&1`,
     cwd: repoRoot,
     url: `http://127.0.0.1:${port}/api/v01/openapi.json`,
     reuseExistingServer: false,
@@ -48,6 +53,8 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       FUSION_DEMO: "true",
       RUST_LOG: "warn",
+      // A throw-away key: the suite never writes a key file into the user's home.
+      FUSION_SECRET_KEY: "5e".repeat(32),
       // Simulated Microsoft at a twentieth of real time: a wizard takes a few seconds.
       FUSION_TIME_SCALE: "0.05",
     },

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION="0.3.11"
+SCHEMATHESIS_VERSION="4.32.5"
 export PATH="$HOME/.cargo/bin:$PATH"
 
 step() { echo "==> setup: $*"; }
@@ -62,5 +63,14 @@ else
   step "installing Debian's chromium"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+fi
+
+# 6. Schemathesis at a pinned version in tools/venv, for the API tests (scripts/schemathesis.sh).
+if tools/venv/bin/schemathesis --version 2>/dev/null | grep -q " $SCHEMATHESIS_VERSION\$"; then
+  step "schemathesis $SCHEMATHESIS_VERSION present"
+else
+  step "installing schemathesis $SCHEMATHESIS_VERSION in tools/venv"
+  python3 -m venv --clear tools/venv
+  tools/venv/bin/pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 step "done"

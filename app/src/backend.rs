@@ -38,10 +38,21 @@ impl FromServerFnError for UiError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
-        UiError {
-            status: 0,
-            code: "unreachable".into(),
-            detail: format!("The server could not be reached or answered oddly: {error}"),
+        match error {
+            // On the server: the call's arguments do not parse.
+            ServerFnErrorErr::Args(_)
+            | ServerFnErrorErr::MissingArg(_)
+            | ServerFnErrorErr::Deserialization(_) => UiError {
+                status: 400,
+                code: "invalid_body".into(),
+                detail: format!("The request does not match what this action expects: {error}"),
+            },
+            // In the browser: the server was not reached, or its answer not understood.
+            _ => UiError {
+                status: 0,
+                code: "unreachable".into(),
+                detail: format!("The server could not be reached or answered oddly: {error}"),
+            },
         }
     }
 }
@@ -111,33 +122,60 @@ mod server_side {
     /// The session token from the `fusion_session` cookie, if any.
     pub type Session = Option<String>;
 
-    /// The name of the session cookie, shared by the REST API and the pages.
-    pub const SESSION_COOKIE: &str = "fusion_session";
-
-    /// The `Set-Cookie` value that stores the session (or, with `max_age` 0, ends it).
-    pub fn session_set_cookie(token: &str, max_age: i64) -> String {
-        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}")
+    /// The session cookie, shared by the REST API and the pages. On an https site it is
+    /// `Secure` and `__Host-` prefixed (only this host, over TLS, for the whole site).
+    #[derive(Clone, Copy, Debug, Default)]
+    pub struct SessionCookie {
+        pub secure: bool,
     }
 
-    /// The session token a request's `Cookie` headers carry.
-    pub fn session_cookie(headers: &http::HeaderMap) -> Session {
-        headers
-            .get_all(http::header::COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == SESSION_COOKIE)
-            .map(|(_, token)| token.to_owned())
-            .filter(|token| !token.is_empty())
+    impl SessionCookie {
+        pub fn name(&self) -> &'static str {
+            if self.secure {
+                "__Host-fusion_session"
+            } else {
+                "fusion_session"
+            }
+        }
+
+        /// The `Set-Cookie` value that stores the session (or, with `max_age` 0, ends it).
+        pub fn set(&self, token: &str, max_age: i64) -> String {
+            let secure = if self.secure { "; Secure" } else { "" };
+            format!(
+                "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}",
+                self.name()
+            )
+        }
+
+        /// The session token a request's `Cookie` headers carry.
+        pub fn read(&self, headers: &http::HeaderMap) -> Session {
+            let name = self.name();
+            headers
+                .get_all(http::header::COOKIE)
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(';'))
+                .filter_map(|pair| pair.trim().split_once('='))
+                .find(|(cookie, _)| *cookie == name)
+                .map(|(_, token)| token.to_owned())
+                .filter(|token| !token.is_empty())
+        }
     }
+
+    /// The client's IP address, as the server's edge determined it (login throttling).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct ClientAddress(pub std::net::IpAddr);
 
     /// The server's side of every server function. Each method authenticates the
     /// session, then calls the same domain service as the REST route.
     #[async_trait]
     pub trait Backend: Send + Sync + 'static {
-        async fn login(&self, username: String, password: String)
-        -> Result<LoginResponse, UiError>;
+        async fn login(
+            &self,
+            username: String,
+            password: String,
+            client: Option<ClientAddress>,
+        ) -> Result<LoginResponse, UiError>;
         async fn logout(&self, session: Session) -> Result<(), UiError>;
         async fn me(&self, session: Session) -> Result<CurrentUser, UiError>;
         async fn overview(

@@ -16,7 +16,7 @@ use crate::{
 mod context {
     use leptos::prelude::*;
 
-    use crate::backend::{Session, SharedBackend, UiError};
+    use crate::backend::{ClientAddress, Session, SessionCookie, SharedBackend, UiError};
 
     pub fn backend() -> Result<SharedBackend, UiError> {
         use_context::<SharedBackend>().ok_or_else(|| UiError {
@@ -26,16 +26,26 @@ mod context {
         })
     }
 
+    fn cookie() -> SessionCookie {
+        use_context::<SessionCookie>().unwrap_or_default()
+    }
+
     /// The session token from the request's cookie.
     pub async fn session() -> Session {
         let headers: http::HeaderMap = leptos_axum::extract().await.ok()?;
-        crate::backend::session_cookie(&headers)
+        cookie().read(&headers)
+    }
+
+    /// The client's address, as the server's edge recorded it.
+    pub async fn client() -> Option<ClientAddress> {
+        let parts: http::request::Parts = leptos_axum::extract().await.ok()?;
+        parts.extensions.get::<ClientAddress>().copied()
     }
 
     /// Sets (or with `max_age` 0, clears) the session cookie on the response.
     pub fn set_cookie(token: &str, max_age: i64) {
         if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            let cookie = crate::backend::session_set_cookie(token, max_age);
+            let cookie = cookie().set(token, max_age);
             if let Ok(value) = http::HeaderValue::from_str(&cookie) {
                 response.append_header(http::header::SET_COOKIE, value);
             }
@@ -51,7 +61,10 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<CurrentUser, UiError> {
-    let signed_in = context::backend()?.login(username, password).await?;
+    let client = context::client().await;
+    let signed_in = context::backend()?
+        .login(username, password, client)
+        .await?;
     let max_age = (signed_in.expires_at - chrono::Utc::now())
         .num_seconds()
         .max(0);

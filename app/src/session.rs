@@ -1,24 +1,27 @@
 //! Who is signed in: one resource per page render, and the header that shows it. Both
 //! are server-rendered; signing out is a plain form post.
+//!
+//! Server-rendered pages hold their data in `ArcResource`s, read queries once, untracked,
+//! when they are created: a render cut short (the browser navigated away) disposes the
+//! page's reactive owner while its futures may still be polled, and an arena-allocated
+//! value read then panics; an `Arc` one lives as long as it is held.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
     api_types::CurrentUser,
     server_fns::{Logout, me},
 };
 
-/// The signed-in user (or `None`), and the sign-out action.
-#[derive(Clone, Copy)]
+/// The signed-in user (or `None`).
+#[derive(Clone)]
 pub struct SessionContext {
-    pub user: Resource<Option<CurrentUser>>,
-    pub logout: ServerAction<Logout>,
+    pub user: ArcResource<Option<CurrentUser>>,
 }
 
 pub fn provide() {
-    let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(|| (), |_| async move { me().await.ok().flatten() });
-    provide_context(SessionContext { user, logout });
+    let user = ArcResource::new(|| (), |_| async move { me().await.ok().flatten() });
+    provide_context(SessionContext { user });
 }
 
 pub fn use_session() -> SessionContext {
@@ -40,8 +43,10 @@ pub fn Header() -> impl IntoView {
             </a>
             <nav aria-label="Main">
                 <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let user = session.user.await;
+                    {move || {
+                        let user = session.user.clone();
+                        Suspend::new(async move {
+                        let user = user.await;
                         let simulator = user
                             .as_ref()
                             .is_some_and(|u| has_role(u, "simulator.manage"));
@@ -63,18 +68,19 @@ pub fn Header() -> impl IntoView {
                                                 )}
                                             </small>
                                         </span>
-                                        <ActionForm action=session.logout attr:class="inline">
+                                        <form method="post" action=Logout::PATH class="inline">
                                             <button type="submit" class="link-button">
                                                 "Sign out"
                                             </button>
-                                        </ActionForm>
+                                        </form>
                                     }
                                         .into_any()
                                 }
                                 None => view! { <a href="/login">"Sign in"</a> }.into_any(),
                             }}
                         }
-                    })}
+                    })
+                    }}
                 </Transition>
             </nav>
         </header>

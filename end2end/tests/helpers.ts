@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from "@playwright/test";
+import { expect, type APIRequestContext, type APIResponse, type Page, type TestInfo } from "@playwright/test";
 
 export const PASSWORDS: Record<string, string> = {
   "group.admin": "demo-group",
@@ -46,4 +46,21 @@ export function watchErrors(page: Page): string[] {
     if (message.type() === "error") errors.push(message.text());
   });
   return errors;
+}
+
+/** This site's origin, as the browser names it on its own requests. */
+export const ORIGIN = `http://127.0.0.1:${process.env.E2E_PORT ?? 3100}`;
+
+/**
+ * The REST API with the page's session cookie, as the site's own pages call it: a
+ * cookie-authenticated change must name this site as its Origin, or it is refused.
+ */
+export function api(page: Page) {
+  const request: APIRequestContext = page.request;
+  const headers = { Origin: ORIGIN };
+  return {
+    get: (url: string): Promise<APIResponse> => request.get(url),
+    post: (url: string, data?: unknown): Promise<APIResponse> => request.post(url, { headers, data }),
+    put: (url: string, data?: unknown): Promise<APIResponse> => request.put(url, { headers, data }),
+  };
 }

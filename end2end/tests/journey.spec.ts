@@ -1,6 +1,7 @@
 import { test, expect } from "@playwright/test";
 import {
   ACME,
+  api,
   GLOBEX,
   INITECH,
   UMBRELLA,
@@ -15,8 +16,10 @@ import {
 // demo data as the next one expects it.
 test.describe.configure({ mode: "serial" });
 
+// Simulated MS tenants of the demo: Alpha Telecom's and Beta Voice's.
 const CONTOSO = "a1000000-0000-4000-8000-000000000001";
-const NORTHWIND = "a1000000-0000-4000-8000-000000000003";
+const LITWARE = "a1000000-0000-4000-8000-000000000007";
+const COHO_WINERY = "a2000000-0000-4000-8000-000000000003";
 
 test("each admin level signs in and sees who and where it is; a wrong password is refused", async ({ page }, testInfo) => {
   for (const [username, level, node] of [
@@ -137,9 +140,9 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toBe("create_app.ps1");
   const saved = require("node:fs").readFileSync(await download.path());
-  const api = await page.request.post(`/api/v01/draas/demo/tenants/${GLOBEX}/subscriptions/3/downloads/create_app`);
-  expect(api.ok()).toBeTruthy();
-  const expected = Buffer.from((await api.json()).fileBody, "base64");
+  const payload = await api(page).post(`/api/v01/draas/demo/tenants/${GLOBEX}/subscriptions/3/downloads/create_app`);
+  expect(payload.ok()).toBeTruthy();
+  const expected = Buffer.from((await payload.json()).fileBody, "base64");
   expect(Buffer.compare(saved, expected)).toBe(0);
   expect(saved.toString("utf8")).toContain("Netaxis Group");
 
@@ -180,14 +183,17 @@ test("a run started from the API shows on the page, survives a reload, and fits 
   await signIn(page, "group.admin");
   const base = `/api/v01/draas/demo/tenants/${INITECH}/subscriptions/6`;
   // Initech Teams EU is linked to #5: unlink it, store credentials, start over the API.
-  expect((await page.request.post(`${base}/msteams/unlink`)).status()).toBe(204);
-  const minted = await (await page.request.post(`/sim/v1/tenants/a1000000-0000-4000-8000-000000000007/create_app`)).json();
-  const stored = await page.request.post(`${base}/msteams/applications`, {
-    data: { msTeamsTenantId: minted.msTeamsTenantId, applicationId: minted.applicationId, secret: minted.secret },
+  const rest = api(page);
+  expect((await rest.post(`${base}/msteams/unlink`)).status()).toBe(204);
+  const minted = await (await rest.post(`/sim/v1/tenants/${LITWARE}/create_app`)).json();
+  const stored = await rest.post(`${base}/msteams/applications`, {
+    msTeamsTenantId: minted.msTeamsTenantId,
+    applicationId: minted.applicationId,
+    secret: minted.secret,
   });
   expect(stored.status()).toBe(204);
-  expect((await page.request.put(`${base}/msteams/administrator`, { data: { username: "admin@litware.onmicrosoft.com", password: "Adm1n-Passw0rd" } })).status()).toBe(204);
-  const started = await page.request.post(`${base}/msteams/wizard`);
+  expect((await rest.put(`${base}/msteams/administrator`, { username: "admin@litware.onmicrosoft.com", password: "Adm1n-Passw0rd" })).status()).toBe(204);
+  const started = await rest.post(`${base}/msteams/wizard`);
   expect(started.status()).toBe(200);
 
   await page.setViewportSize({ width: 390, height: 844 });
@@ -207,14 +213,17 @@ test("a fault fails the wizard at its step; switching it off in the simulator co
   await signIn(page, "beta.admin");
   await openSubscription(page, UMBRELLA, 7);
   const application = page.getByTestId("application-form");
-  await application.getByLabel("Simulator: run create_app.ps1 in").selectOption(NORTHWIND);
+  // Beta Voice's own simulated tenants are offered, not Alpha Telecom's.
+  const simulated = application.getByLabel("Simulator: run create_app.ps1 in");
+  await expect(simulated.locator(`option[value="${CONTOSO}"]`)).toHaveCount(0);
+  await simulated.selectOption(COHO_WINERY);
   await application.getByTestId("sim-mint").click();
-  await expect(application.getByLabel("MS Teams tenant id")).toHaveValue(NORTHWIND);
+  await expect(application.getByLabel("MS Teams tenant id")).toHaveValue(COHO_WINERY);
   await application.getByRole("button", { name: "Save the application" }).click();
   await expect(application.getByRole("status").last()).toHaveText("The application integration is stored");
   await hydrated(page); // the change reloaded the page
   const administrator = page.getByTestId("administrator-form");
-  await administrator.getByLabel("Username").fill("admin@northwind.onmicrosoft.com");
+  await administrator.getByLabel("Username").fill("admin@cohowinery.onmicrosoft.com");
   await administrator.getByLabel("Password").fill("Adm1n-Passw0rd");
   await administrator.getByRole("button", { name: "Save the administrator" }).click();
   await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
@@ -228,7 +237,7 @@ test("a fault fails the wizard at its step; switching it off in the simulator co
   await expect(page.getByTestId("wizard-step-3")).toHaveAttribute("data-state", "executed");
   await screenshot(page, testInfo, "failed");
 
-  await page.goto(`/simulator?tenant=${NORTHWIND}`);
+  await page.goto(`/simulator?tenant=${COHO_WINERY}`);
   await hydrated(page);
   await page.getByTestId("fault-no_free_license").uncheck();
   await page.getByTestId("save-faults").click();

@@ -1,13 +1,15 @@
 //! Start-up settings, from flags or environment variables.
 
-use std::path::PathBuf;
+use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
 
 #[derive(Clone, Parser)]
 #[command(
     name = "server",
-    about = "Fusion Teams Onboarding: the web app and its REST API"
+    about = "Fusion Teams Onboarding: the web app and its REST API",
+    after_help = "The key that encrypts stored secrets comes from FUSION_SECRET_KEY (64 hex \
+                  characters) or else from --secret-key-file, never from a flag value."
 )]
 pub struct Config {
     /// SQLite database; the file and its folder are created when missing.
@@ -18,14 +20,59 @@ pub struct Config {
     #[arg(long, env = "FUSION_DEMO", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub demo: bool,
 
-    /// 32-byte key (64 hex characters) that encrypts stored secrets. Without it a key
-    /// file beside the database is used, created on first start.
-    #[arg(long, env = "FUSION_SECRET_KEY", hide_env_values = true)]
-    pub secret_key: Option<String>,
+    /// File holding the 32-byte key (64 hex characters) that encrypts stored secrets,
+    /// created (mode 0600) on first start when missing. Used unless FUSION_SECRET_KEY is
+    /// set. Default: `$XDG_CONFIG_HOME/fusion-teams-onboarding/secret.key` (or under
+    /// `~/.config`), outside the data folder so that a backup of the database does not
+    /// carry its key.
+    #[arg(long, env = "FUSION_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<PathBuf>,
+
+    /// Key rotation: a file with the previous key. Secrets sealed with it are re-encrypted
+    /// with the current key at start (FUSION_OLD_SECRET_KEY holds it in the environment).
+    #[arg(long, env = "FUSION_OLD_SECRET_KEY_FILE")]
+    pub old_secret_key_file: Option<PathBuf>,
 
     /// How long a login session lasts, in hours.
     #[arg(long, env = "FUSION_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
+
+    /// The address users reach the site at, e.g. `https://teams.example.com`. An
+    /// https URL makes the session cookie `Secure` (named `__Host-fusion_session`) and
+    /// adds HSTS; cross-site checks compare a request's Origin with it. Default: the
+    /// request's own Host.
+    #[arg(long, env = "FUSION_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Mark the session cookie `Secure` (and `__Host-` prefixed) even without an https
+    /// public URL (`true`), or never (`false`). Default: on when the public URL is https.
+    #[arg(long, env = "FUSION_SECURE_COOKIE", action = clap::ArgAction::Set)]
+    pub secure_cookie: Option<bool>,
+
+    /// Take the client's address from the last `X-Forwarded-For` entry (set this only
+    /// behind a reverse proxy that writes it), for login throttling.
+    #[arg(long, env = "FUSION_TRUST_FORWARDED_FOR", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub trust_forwarded_for: bool,
+
+    /// Seconds a client has to send a request's headers (and an idle connection stays open).
+    #[arg(long, env = "FUSION_HEADER_TIMEOUT_SECS", default_value_t = 10)]
+    pub header_timeout_secs: u64,
+
+    /// Seconds a request may take, body included, before it is answered 503.
+    #[arg(long, env = "FUSION_REQUEST_TIMEOUT_SECS", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Connections served at once; further ones wait in the listen queue.
+    #[arg(long, env = "FUSION_MAX_CONNECTIONS", default_value_t = 512)]
+    pub max_connections: usize,
+
+    /// On SIGTERM or Ctrl-C: seconds to finish requests and running wizard steps.
+    #[arg(long, env = "FUSION_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
+    pub shutdown_grace_secs: u64,
+
+    /// Days the audit log keeps its rows (0 keeps them forever).
+    #[arg(long, env = "FUSION_AUDIT_RETENTION_DAYS", default_value_t = 90)]
+    pub audit_retention_days: u32,
 
     /// Multiplies every simulated Microsoft latency and wait: 1.0 makes a demo wizard
     /// take about a minute, 0.01 about a second, 0 as fast as the machine goes.
@@ -63,11 +110,60 @@ impl Config {
         }
     }
 
-    /// The folder holding the SQLite file, for the key file beside it.
+    /// The folder holding the SQLite file.
     pub fn data_dir(&self) -> PathBuf {
         crate::store::sqlite_file_path(&self.database_url)
             .and_then(|path| path.parent().map(PathBuf::from))
             .filter(|dir| !dir.as_os_str().is_empty())
             .unwrap_or_else(|| PathBuf::from("."))
+    }
+
+    /// Where the key file is: the flag, else the user's configuration folder.
+    pub fn secret_key_path(&self) -> PathBuf {
+        self.secret_key_file.clone().unwrap_or_else(|| {
+            let config_home = std::env::var_os("XDG_CONFIG_HOME")
+                .map(PathBuf::from)
+                .filter(|dir| dir.is_absolute())
+                .or_else(|| {
+                    std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config"))
+                })
+                .unwrap_or_else(|| PathBuf::from("."));
+            config_home
+                .join("fusion-teams-onboarding")
+                .join("secret.key")
+        })
+    }
+
+    /// Whether the public URL is https.
+    pub fn public_url_is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|url| url.to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// Whether the session cookie is `Secure` (and `__Host-` prefixed).
+    pub fn secure_cookie(&self) -> bool {
+        self.secure_cookie
+            .unwrap_or_else(|| self.public_url_is_https())
+    }
+
+    /// The public URL's origin (`scheme://host[:port]`), lowercased, if one is set.
+    pub fn public_origin(&self) -> Option<String> {
+        let url = self.public_url.as_deref()?.trim().to_ascii_lowercase();
+        let (scheme, rest) = url.split_once("://")?;
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+    }
+
+    pub fn header_timeout(&self) -> Duration {
+        Duration::from_secs(self.header_timeout_secs.clamp(1, 300))
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs.clamp(1, 3600))
+    }
+
+    pub fn shutdown_grace(&self) -> Duration {
+        Duration::from_secs(self.shutdown_grace_secs.min(600))
     }
 }

@@ -7,44 +7,105 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod jobs;
+pub mod metrics;
 pub mod microsoft;
 pub mod seed;
+pub mod serve;
 pub mod simulator;
 pub mod state;
 pub mod store;
 pub mod ui;
 pub mod web;
 
+use std::time::Duration;
+
 use leptos::prelude::LeptosOptions;
 
-use crate::{config::Config, crypto::SecretBox, domain::AppError, state::AppState, store::Db};
+use crate::{
+    config::Config,
+    crypto::{KeySource, SecretBox},
+    domain::AppError,
+    jobs::RunnerHandle,
+    state::AppState,
+    store::{DatabaseLock, Db},
+};
 
-/// Opens the database (applying migrations), loads the secret key, seeds what the
-/// configuration asks for, and returns the state the router needs.
-pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<AppState, AppError> {
-    let db = Db::connect(&config.database_url).await?;
-    let secrets = SecretBox::load(
-        config.secret_key.as_deref(),
-        &config.data_dir().join("secret.key"),
-    )
-    .map_err(|e| AppError::Internal(format!("secret key: {e}")))?;
-    start_with(config, leptos_options, db, secrets).await
+/// A started server: what the router serves, and the job runner to stop at shutdown.
+pub struct Server {
+    pub state: AppState,
+    pub runner: RunnerHandle,
+    /// Held while the process runs: no second server opens the same database.
+    _lock: Option<DatabaseLock>,
 }
 
-/// As `start`, with an open database and a key (tests use a random key). Also starts
-/// the job runner, which picks up any run a previous process left unfinished.
+impl Server {
+    /// Stops claiming wizard steps, lets running ones finish within `grace`, and gives
+    /// back the rest.
+    pub async fn shutdown(self, grace: Duration) {
+        self.runner.shutdown(grace).await;
+    }
+}
+
+/// Takes the database's lock, loads the keys, opens the database (applying migrations),
+/// re-seals secrets under the current key, seeds what the configuration asks for, and
+/// starts the job runner.
+pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<Server, String> {
+    let lock = DatabaseLock::acquire(&config.database_url)?;
+    let legacy_key_file = config.data_dir().join("secret.key");
+    let secrets = SecretBox::load(KeySource {
+        key_from_env: non_empty_env("FUSION_SECRET_KEY"),
+        key_file: config.secret_key_path(),
+        legacy_key_file: config.secret_key_file.is_none().then_some(legacy_key_file),
+        old_key_from_env: non_empty_env("FUSION_OLD_SECRET_KEY"),
+        old_key_file: config.old_secret_key_file.as_deref(),
+    })
+    .map_err(|error| format!("secret key: {error}"))?;
+    let db = Db::connect(&config.database_url)
+        .await
+        .map_err(|error| format!("database {}: {error}", config.database_url))?;
+    let resealed = domain::secrets::reseal_stale(&db, &secrets)
+        .await
+        .map_err(|error| format!("re-encrypting stored secrets: {error}"))?;
+    if resealed > 0 {
+        tracing::info!(resealed, "re-encrypted stored secrets with the current key");
+    }
+    let mut server = start_with(config, leptos_options, db, secrets)
+        .await
+        .map_err(|error| error.to_string())?;
+    server._lock = lock;
+    Ok(server)
+}
+
+/// As `start`, with an open database and a key (tests use a random key), and no lock.
+/// Also starts the job runner, which picks up any run a previous process left unfinished,
+/// and the audit log's retention.
 pub async fn start_with(
     config: &Config,
     leptos_options: LeptosOptions,
     db: Db,
     secrets: SecretBox,
-) -> Result<AppState, AppError> {
+) -> Result<Server, AppError> {
     seed::ensure_profiles(&db).await?;
     let state = AppState::new(leptos_options, db, secrets.clone(), config);
     if config.demo {
         seed::seed_demo(&state.db, &secrets).await?;
         seed::seed_simulator(&state.simulator).await?;
     }
-    state.job_runner(secrets, config).spawn();
-    Ok(state)
+    store::audit::keep_trimmed(
+        state.db.clone(),
+        config.audit_retention_days,
+        state.metrics.clone(),
+    );
+    let runner = state.job_runner(secrets, config).spawn();
+    Ok(Server {
+        state,
+        runner,
+        _lock: None,
+    })
+}
+
+fn non_empty_env(name: &str) -> Option<String> {
+    std::env::var(name)
+        .ok()
+        .filter(|value| !value.trim().is_empty())
 }

@@ -1,6 +1,11 @@
 use clap::Parser;
 use leptos::prelude::get_configuration;
-use server::{config::Config, seed, web};
+use server::{
+    config::Config,
+    seed,
+    serve::{self, ServeLimits},
+    web,
+};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -16,8 +21,8 @@ async fn main() {
         Err(error) => exit(&format!("Leptos configuration: {error}")),
     };
     let address = leptos_options.site_addr;
-    let state = match server::start(&config, leptos_options).await {
-        Ok(state) => state,
+    let server = match server::start(&config, leptos_options).await {
+        Ok(server) => server,
         Err(error) => exit(&format!("start-up failed: {error}")),
     };
     let listener = match tokio::net::TcpListener::bind(address).await {
@@ -28,15 +33,32 @@ async fn main() {
         println!("{}", seed::demo_banner(&address.to_string()));
     }
     tracing::info!(%address, database = %config.database_url, "listening");
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let limits = ServeLimits {
+        header_timeout: config.header_timeout(),
+        max_connections: config.max_connections,
+        grace: config.shutdown_grace(),
     };
-    if let Err(error) = axum::serve(listener, web::router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        exit(&format!("server error: {error}"));
-    }
+    let router = web::router(server.state.clone());
+    // On SIGTERM or Ctrl-C the listener stops accepting and open requests finish while
+    // the job runner stops claiming and lets its running steps finish, both within the
+    // grace period.
+    let (stopping, stop) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        serve::shutdown_signal().await;
+        let _ = stopping.send(true);
+    });
+    let signalled = |mut stop: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = stop.wait_for(|stopped| *stopped).await;
+    };
+    let jobs = async {
+        signalled(stop.clone()).await;
+        server.shutdown(config.shutdown_grace()).await;
+    };
+    tokio::join!(
+        serve::serve(listener, router, limits, signalled(stop.clone())),
+        jobs
+    );
+    tracing::info!("stopped");
 }
 
 fn exit(message: &str) -> ! {

@@ -7,7 +7,7 @@ use uuid::{Uuid, uuid};
 
 use crate::{
     auth::password,
-    crypto::SecretBox,
+    crypto::{SecretBox, SecretSlot},
     domain::{
         AppError, roles,
         types::{MsTenantId, Secret},
@@ -159,7 +159,7 @@ pub async fn seed_demo(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
 }
 
 async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     directory::insert_instance(&mut tx, 1, DEMO_INSTANCE, "Demo service provider").await?;
     directory::insert_node(&mut tx, GROUP, 1, "group", "Netaxis Group", None).await?;
     directory::insert_group_settings(&mut tx, GROUP, "Fusion DRaaS Netaxis Group", 12).await?;
@@ -221,32 +221,21 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
     for (index, (subscription, ms_tenant_id, domain)) in ONBOARDED.iter().enumerate() {
         let tenant = msteams::ensure_owned_tenant(&mut tx, *subscription).await?;
         msteams::set_ms_tenant_id(&mut tx, tenant.id, *ms_tenant_id).await?;
+        msteams::claim_ms_tenant_id(&mut tx, tenant.id).await?;
         msteams::set_state(&mut tx, tenant.id, "onboarded", Some(domain), None).await?;
         wizard::create_executed_steps(&mut tx, tenant.id).await?;
         let secret = Secret::parse("secret", format!("demo~{index}Q8xSeededSecretNotReal"))?;
         let application_id =
             Uuid::from_u128(0xc035894c_81c3_49aa_8e3e_f245d9b30000 + index as u128);
-        msteams::upsert_application(
-            &mut tx,
-            tenant.id,
-            application_id,
-            &secrets.seal(&secret)?,
-            &secret.hint(),
-        )
-        .await?;
+        let sealed = secrets.seal(SecretSlot::ApplicationSecret(tenant.id), &secret)?;
+        msteams::upsert_application(&mut tx, tenant.id, application_id, &sealed).await?;
         let password = Secret::parse("password", format!("demo-admin-password-{index}"))?;
         let admin = format!(
             "admin@{}",
             domain.replace(".draas.demo", ".onmicrosoft.com")
         );
-        msteams::upsert_administrator(
-            &mut tx,
-            tenant.id,
-            &admin,
-            &secrets.seal(&password)?,
-            &password.hint(),
-        )
-        .await?;
+        let sealed = secrets.seal(SecretSlot::AdministratorPassword(tenant.id), &password)?;
+        msteams::upsert_administrator(&mut tx, tenant.id, &admin, &sealed).await?;
     }
     let initech = msteams::owned_tenant(&mut tx, 5)
         .await?
@@ -256,63 +245,152 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Simulated MS tenants of the demo: a healthy one, and one per fault.
-pub const SIMULATED_TENANTS: &[(Uuid, &str, &[SimFault])] = &[
-    (
+/// A simulated MS tenant of the demo: id, name, faults, and the reseller it was made for
+/// (only that reseller's tree, and group admins, see it).
+pub struct DemoSimTenant {
+    pub id: Uuid,
+    pub name: &'static str,
+    pub faults: &'static [SimFault],
+    pub owner: Uuid,
+}
+
+const fn sim(
+    id: Uuid,
+    name: &'static str,
+    faults: &'static [SimFault],
+    owner: Uuid,
+) -> DemoSimTenant {
+    DemoSimTenant {
+        id,
+        name,
+        faults,
+        owner,
+    }
+}
+
+/// Simulated MS tenants of the demo: for each reseller, a healthy one and one per fault.
+pub const SIMULATED_TENANTS: &[DemoSimTenant] = &[
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000001"),
         "Contoso",
         &[],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000002"),
         "Fabrikam",
         &[SimFault::MfaEnabled],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000003"),
         "Northwind",
         &[SimFault::NoFreeLicense],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000004"),
         "Tailspin",
         &[SimFault::TxtNeverPropagates],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000005"),
         "Woodgrove",
         &[SimFault::SecretExpired],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000006"),
         "Adatum",
         &[SimFault::SecretWrong],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000007"),
         "Litware",
         &[SimFault::GraphThrottling],
+        RESELLER_ALPHA,
     ),
-    (
+    sim(
         uuid!("a1000000-0000-4000-8000-000000000008"),
         "Proseware",
         &[SimFault::ReplicationLag],
+        RESELLER_ALPHA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000001"),
+        "Fourth Coffee",
+        &[],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000002"),
+        "Wingtip Toys",
+        &[SimFault::MfaEnabled],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000003"),
+        "Coho Winery",
+        &[SimFault::NoFreeLicense],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000004"),
+        "Lucerne Publishing",
+        &[SimFault::TxtNeverPropagates],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000005"),
+        "Margie's Travel",
+        &[SimFault::SecretExpired],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000006"),
+        "Trey Research",
+        &[SimFault::SecretWrong],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000007"),
+        "Alpine Ski House",
+        &[SimFault::GraphThrottling],
+        RESELLER_BETA,
+    ),
+    sim(
+        uuid!("a2000000-0000-4000-8000-000000000008"),
+        "Blue Yonder Airlines",
+        &[SimFault::ReplicationLag],
+        RESELLER_BETA,
     ),
 ];
 
 /// Seeds the simulated tenants, and the MS tenants of the onboarded demo subscriptions
-/// with the voice routing objects their onboarding made. Existing ones are left as they are.
+/// with the voice routing objects their onboarding made. Existing ones are left as they
+/// are (but get their demo owner if they have none).
 pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError> {
     let licenses = BTreeMap::from([(SkuPart::E1, 2), (SkuPart::E3, 2), (SkuPart::E5, 2)]);
-    for (id, name, faults) in SIMULATED_TENANTS {
-        simulator
-            .ensure_tenant(MsTenantId(*id), name, &licenses, faults)
+    for tenant in SIMULATED_TENANTS {
+        let created = simulator
+            .ensure_tenant(
+                MsTenantId(tenant.id),
+                tenant.name,
+                &licenses,
+                tenant.faults,
+                Some(tenant.owner),
+            )
             .await?;
+        if !created {
+            simulator.adopt(MsTenantId(tenant.id), tenant.owner).await?;
+        }
     }
     for (_, id, domain) in ONBOARDED {
         let name = domain.split('.').next().unwrap_or("tenant");
         if simulator
-            .ensure_tenant(MsTenantId(*id), name, &licenses, &[])
+            .ensure_tenant(MsTenantId(*id), name, &licenses, &[], None)
             .await?
         {
             simulator

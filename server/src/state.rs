@@ -17,8 +17,10 @@ use crate::{
         wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
     },
     jobs::{JobRunner, JobSignal, RunnerSettings},
+    metrics::Metrics,
     simulator::{SimSettings, SimulatedMicrosoft, SimulatorControl},
     store::Db,
+    web::Site,
 };
 
 /// Nominal waits of the wizard, before the time scale.
@@ -38,6 +40,9 @@ pub struct AppState {
     pub simulator: SimulatorControl,
     pub microsoft: SimulatedMicrosoft,
     pub job_signal: JobSignal,
+    /// How the site is reached and guarded (cookie, origin, timeouts).
+    pub site: Site,
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -70,6 +75,8 @@ impl AppState {
             simulator,
             db,
             job_signal,
+            site: Site::from_config(config),
+            metrics: Metrics::default(),
         }
     }
 

@@ -1,7 +1,8 @@
 //! The UI's `Backend`: what the server functions call. Each method authenticates the
 //! session cookie's token once, parses input with the same domain types as the REST
-//! routes, and calls the same domain service; a mutating call is audited as the REST
-//! API's are. An `AppError` becomes the UI's error.
+//! routes, and calls the same domain service; a mutating call of a signed-in caller is
+//! audited as the REST API's are (with what it acted on, parsed), anonymous refusals
+//! only counted. An `AppError` becomes the UI's error.
 
 use std::future::Future;
 
@@ -12,8 +13,8 @@ use app::{
         SimTenantDetail, SimTenantSummary, VoiceRoutingStatus,
     },
     backend::{
-        Backend, Overview, Session, SubRef, SubscriptionPage, TenantWithSubscriptions, UiError,
-        WizardView,
+        Backend, ClientAddress, Overview, Session, SubRef, SubscriptionPage,
+        TenantWithSubscriptions, UiError, WizardView,
     },
 };
 use async_trait::async_trait;
@@ -24,7 +25,7 @@ use crate::{
         accounts::current_user,
         onboarding::ApplicationInput,
         types::{
-            AdminUpn, ApplicationId, DraasInstance, MsTenantId, PageRequest, Secret,
+            AdminUpn, ApplicationId, DraasInstance, MsTenantId, PageRequest, SearchText, Secret,
             SubscriptionId, SubscriptionPath, TenantUuid,
         },
         wizard::WizardReport,
@@ -41,10 +42,10 @@ pub struct UiBackend {
 }
 
 /// What a mutating UI call acted on, for the audit log.
-enum Target<'a> {
+enum Target {
     None,
     Subscription(SubRef),
-    Simulated(&'a str),
+    Simulated(MsTenantId),
 }
 
 impl UiBackend {
@@ -63,7 +64,7 @@ impl UiBackend {
         Ok(SubscriptionPath {
             instance: DraasInstance::parse(&caller.instance_slug)?,
             tenant: TenantUuid(at.tenant),
-            subscription: SubscriptionId(at.subscription),
+            subscription: SubscriptionId::from_body(at.subscription)?,
         })
     }
 
@@ -84,7 +85,7 @@ impl UiBackend {
         &self,
         session: Session,
         operation: &str,
-        target: Target<'_>,
+        target: Target,
         work: F,
     ) -> Result<T, UiError>
     where
@@ -100,15 +101,26 @@ impl UiBackend {
         result.map_err(ui)
     }
 
-    /// Records a mutating UI call as the REST API's audit middleware records its calls:
-    /// who, what, when, outcome; never a body.
+    /// Records a mutating UI call of a signed-in caller as the REST API's audit middleware
+    /// records its calls: who, what, when, outcome; never a body. Anonymous ones are only
+    /// counted.
     async fn audit<T>(
         &self,
         username: Option<&str>,
         operation: &str,
-        target: Target<'_>,
+        target: Target,
         result: &Result<T, AppError>,
     ) {
+        let status = match result {
+            Ok(_) => 200,
+            Err(error) => error.status().as_u16(),
+        };
+        let Some(username) = username else {
+            if status >= 400 {
+                self.state.metrics.anonymous_refusal(status);
+            }
+            return;
+        };
         let path = match target {
             Target::None => format!("/ui/{operation}"),
             Target::Subscription(at) => format!(
@@ -117,12 +129,8 @@ impl UiBackend {
             ),
             Target::Simulated(id) => format!("/ui/{operation} sim/tenants/{id}"),
         };
-        let status = match result {
-            Ok(_) => 200,
-            Err(error) => error.status().as_u16(),
-        };
         let entry = AuditEntry {
-            username,
+            username: Some(username),
             method: "POST",
             path: &path,
             status,
@@ -153,9 +161,20 @@ const ALL: PageRequest = PageRequest {
 
 #[async_trait]
 impl Backend for UiBackend {
-    async fn login(&self, username: String, password: String) -> Result<LoginResponse, UiError> {
-        let session = self.state.accounts.login(&username, &password).await;
-        self.audit(Some(username.trim()), "login", Target::None, &session)
+    async fn login(
+        &self,
+        username: String,
+        password: String,
+        client: Option<ClientAddress>,
+    ) -> Result<LoginResponse, UiError> {
+        let client = client.map(|ClientAddress(address)| address);
+        let session = self
+            .state
+            .accounts
+            .login(&username, &password, client)
+            .await;
+        let signed_in = session.as_ref().ok().map(|s| s.caller.username.clone());
+        self.audit(signed_in.as_deref(), "login", Target::None, &session)
             .await;
         let session = session.map_err(ui)?;
         Ok(LoginResponse {
@@ -201,6 +220,7 @@ impl Backend for UiBackend {
                 page: page.max(1),
                 size: PAGE_SIZE,
             };
+            let search = SearchText::parse(&search)?;
             let tenants = directory
                 .tenants(&caller, &instance, request, &search)
                 .await?;
@@ -402,16 +422,19 @@ impl Backend for UiBackend {
         id: String,
         faults: Vec<SimFault>,
     ) -> Result<(), UiError> {
-        let raw = id.as_str();
-        let target = Target::Simulated(raw);
-        self.act(session, "sim_set_faults", target, |caller| async move {
-            let id = MsTenantId::parse(raw)?;
-            self.state
-                .simulator
-                .set_faults(&caller, id, &faults)
-                .await?;
-            Ok(())
-        })
+        let id = MsTenantId::parse(&id).map_err(ui)?;
+        self.act(
+            session,
+            "sim_set_faults",
+            Target::Simulated(id),
+            |caller| async move {
+                self.state
+                    .simulator
+                    .set_faults(&caller, id, &faults)
+                    .await?;
+                Ok(())
+            },
+        )
         .await
     }
 
@@ -420,12 +443,13 @@ impl Backend for UiBackend {
         session: Session,
         id: String,
     ) -> Result<MintedCredentials, UiError> {
-        let raw = id.as_str();
-        let target = Target::Simulated(raw);
-        self.act(session, "sim_create_app", target, |caller| async move {
-            let id = MsTenantId::parse(raw)?;
-            self.state.simulator.run_create_app(&caller, id).await
-        })
+        let id = MsTenantId::parse(&id).map_err(ui)?;
+        self.act(
+            session,
+            "sim_create_app",
+            Target::Simulated(id),
+            |caller| async move { self.state.simulator.run_create_app(&caller, id).await },
+        )
         .await
     }
 

@@ -34,6 +34,8 @@ impl Server {
             // Slow enough to be caught mid-run, quick enough for a test.
             .env("FUSION_TIME_SCALE", "0.1")
             .env("FUSION_JOB_LEASE_MS", "1500")
+            // Both processes share one throw-away key, never a key file in the home folder.
+            .env("FUSION_SECRET_KEY", "c3".repeat(32))
             .env("RUST_LOG", "warn")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())

@@ -98,12 +98,12 @@ async fn a_stale_claim_cannot_move_a_job_another_claim_holds() {
     let done = Outcome::Done { note: None };
     let mut tx = db.write.begin().await.unwrap();
     assert!(
-        !store::settle(&mut tx, &first[0], &done, Duration::ZERO)
+        !store::settle(&mut tx, &first[0], &done, Duration::ZERO, Duration::ZERO)
             .await
             .unwrap()
     );
     assert!(
-        store::settle(&mut tx, &second[0], &done, Duration::ZERO)
+        store::settle(&mut tx, &second[0], &done, Duration::ZERO, Duration::ZERO)
             .await
             .unwrap()
     );

@@ -16,12 +16,21 @@ async fn server_fn(app: &TestApp, name: &str, token: Option<&str>, args: Value) 
         .method(Method::POST)
         .uri(format!("/ui/{name}"))
         .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json");
+        .header(header::ACCEPT, "application/json")
+        // What the browser sends from the site's own page.
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000");
     if let Some(token) = token {
         request = request.header(header::COOKIE, format!("fusion_session={token}"));
     }
-    app.send(request.body(Body::from(args.to_string())).unwrap())
-        .await
+    let body = args.to_string();
+    app.send(
+        request
+            .header(header::CONTENT_LENGTH, body.len())
+            .body(Body::from(body))
+            .unwrap(),
+    )
+    .await
 }
 
 async fn audit_rows(app: &TestApp) -> Vec<(Option<String>, String, i64)> {
@@ -57,18 +66,18 @@ async fn a_server_function_acts_for_the_cookie_session_and_is_audited() {
 }
 
 #[tokio::test]
-async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audited() {
+async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audited_or_counted() {
     let app = TestApp::start().await;
     let before = app.snapshot().await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 4});
 
     let anonymous = server_fn(&app, "unlink", None, json!({"at": at})).await;
-    assert!(!anonymous.status.is_success());
+    assert_eq!(anonymous.status.as_u16(), 401);
     assert_eq!(anonymous.json()["code"], "unauthenticated");
 
     let readonly = app.login("readonly").await;
     let refused = server_fn(&app, "unlink", Some(&readonly), json!({"at": at})).await;
-    assert!(!refused.status.is_success());
+    assert_eq!(refused.status.as_u16(), 403);
     let error = refused.json();
     assert_eq!(error["code"], "forbidden");
     assert!(
@@ -82,14 +91,65 @@ async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audite
     assert_eq!(hidden.json()["code"], "not_found");
 
     assert_eq!(app.snapshot().await, before);
+    // Signed-in callers are audited; the anonymous call is only counted.
     let path = format!("/ui/unlink tenants/{TENANT_GLOBEX}/subscriptions/4");
     assert_eq!(
         audit_rows(&app).await,
         [
-            (None, path.clone(), 401),
             (Some("readonly".to_owned()), path.clone(), 403),
             (Some("beta.admin".to_owned()), path, 404),
         ]
+    );
+    assert_eq!(app.state.metrics.anonymous_refusals(401), 1);
+}
+
+/// A server function called with the session cookie from another origin (or with no
+/// origin at all) is refused before it runs, like the REST API's cookie calls.
+#[tokio::test]
+async fn a_cross_site_server_function_call_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let before = app.snapshot().await;
+    let at = json!({"tenant": TENANT_GLOBEX, "subscription": 4});
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        ("another site", &[("origin", "https://evil.example")]),
+        (
+            "a sibling origin",
+            &[("origin", "http://other.127.0.0.1:3000")],
+        ),
+        ("an opaque origin", &[("origin", "null")]),
+        (
+            "fetch metadata of another site",
+            &[("sec-fetch-site", "cross-site")],
+        ),
+        ("no origin at all", &[]),
+    ];
+    for (why, headers) in cases {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/ui/unlink")
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::COOKIE, format!("fusion_session={token}"));
+        for (name, value) in *headers {
+            request = request.header(*name, *value);
+        }
+        let response = app
+            .send(
+                request
+                    .body(Body::from(json!({"at": at}).to_string()))
+                    .unwrap(),
+            )
+            .await;
+        response.assert_problem(403, "cross_site_request");
+        assert_eq!(app.snapshot().await, before, "{why}");
+    }
+    // The same call from the site's own page goes through.
+    let allowed = server_fn(&app, "unlink", Some(&token), json!({"at": at})).await;
+    assert!(
+        allowed.status.is_success(),
+        "{}",
+        String::from_utf8_lossy(&allowed.bytes)
     );
 }
 
@@ -106,6 +166,7 @@ async fn the_forms_parse_input_as_the_rest_api_does() {
         json!({"at": at, "body": {"msTeamsTenantId": "not-a-guid", "applicationId": "also-not", "secret": "s3cret"}}),
     )
     .await;
+    assert_eq!(refused.status.as_u16(), 400);
     let error = refused.json();
     assert_eq!(error["status"], 400, "{error}");
     assert_eq!(error["code"], "validation_failed", "{error}");
@@ -117,4 +178,45 @@ async fn the_forms_parse_input_as_the_rest_api_does() {
         "{error}"
     );
     assert_eq!(app.snapshot().await, before);
+}
+
+/// Arguments a server function cannot parse are the client's mistake: 400, never 500.
+#[tokio::test]
+async fn malformed_server_function_arguments_are_a_400() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    for (why, args) in [
+        ("no arguments", json!({})),
+        (
+            "a wrong type",
+            json!({"at": {"tenant": 42, "subscription": "x"}}),
+        ),
+        ("not an object", json!([1, 2, 3])),
+    ] {
+        let response = server_fn(&app, "unlink", Some(&token), args).await;
+        assert_eq!(
+            response.status.as_u16(),
+            400,
+            "{why}: {}",
+            String::from_utf8_lossy(&response.bytes)
+        );
+        assert_eq!(response.json()["code"], "invalid_body", "{why}");
+    }
+}
+
+/// The server functions take no larger bodies than the REST API (64 KiB).
+#[tokio::test]
+async fn a_server_function_body_over_64_kib_is_413() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
+    let padding = "x".repeat(70 * 1024);
+    let response = server_fn(
+        &app,
+        "set_application",
+        Some(&token),
+        json!({"at": at, "body": {"msTeamsTenantId": padding, "applicationId": "a", "secret": "s"}}),
+    )
+    .await;
+    response.assert_problem(413, "payload_too_large");
 }

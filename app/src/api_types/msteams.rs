@@ -113,7 +113,8 @@ pub struct MsTeamsStatus {
     pub linked_to: Option<i64>,
 }
 
-/// Whether an integration is configured, with a masked hint of its credential.
+/// Whether an integration is configured: the account, when its credential was stored and
+/// (application secrets) when it expires. Nothing of the credential itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -122,9 +123,6 @@ pub struct IntegrationStatus {
     /// PowerShell: the administrator's username. MS Graph: the application id.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
-    /// The first characters of the secret or password, the rest masked.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret_hint: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -13,15 +13,18 @@ use crate::{
 /// caller's tree of authority with their MS Teams state, searchable and paged.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let session = use_session();
+    let user = use_session().user;
     view! {
         <Transition fallback=Loading>
-            {move || Suspend::new(async move {
-                match session.user.await {
-                    Some(_) => view! { <Dashboard /> }.into_any(),
-                    None => view! { <Welcome /> }.into_any(),
-                }
-            })}
+            {move || {
+                let user = user.clone();
+                Suspend::new(async move {
+                    match user.await {
+                        Some(_) => view! { <Dashboard /> }.into_any(),
+                        None => view! { <Welcome /> }.into_any(),
+                    }
+                })
+            }}
         </Transition>
     }
 }
@@ -51,36 +54,37 @@ fn Welcome() -> impl IntoView {
 
 #[component]
 fn Dashboard() -> impl IntoView {
-    let query = use_query_map();
-    let search = move || query.read().get("q").unwrap_or_default();
-    let page = move || {
-        query
-            .read()
+    let (page, search) = use_query_map().with_untracked(|query| {
+        let page = query
             .get("page")
             .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(1)
+            .unwrap_or(1);
+        (page, query.get("q").unwrap_or_default())
+    });
+    let data = {
+        let search = search.clone();
+        ArcResource::new(|| (), move |_| tenant_overview(page, search.clone()))
     };
-    let data = Resource::new(
-        move || (page(), search()),
-        |(page, search)| tenant_overview(page, search),
-    );
     view! {
         <section class="card">
             <div class="section-head">
                 <h1>"Tenants and subscriptions"</h1>
                 <form method="get" action="/" class="search" role="search">
                     <label for="search" class="visually-hidden">"Search tenants"</label>
-                    <input id="search" type="search" name="q" placeholder="Search tenants" value=search />
+                    <input id="search" type="search" name="q" placeholder="Search tenants" maxlength="100" value=search.clone() />
                     <button type="submit">"Search"</button>
                 </form>
             </div>
             <Transition fallback=Loading>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Ok(overview) => view! { <OverviewTable overview search=search() /> }.into_any(),
-                        Err(error) => view! { <ErrorNote error /> }.into_any(),
-                    }
-                })}
+                {move || {
+                    let (data, search) = (data.clone(), search.clone());
+                    Suspend::new(async move {
+                        match data.await {
+                            Ok(overview) => view! { <OverviewTable overview search /> }.into_any(),
+                            Err(error) => view! { <ErrorNote error /> }.into_any(),
+                        }
+                    })
+                }}
             </Transition>
         </section>
     }

@@ -13,11 +13,11 @@ use crate::{
 
 #[component]
 pub fn SimulatorPage() -> impl IntoView {
-    let session = use_session();
+    let user = use_session().user;
     view! {
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
-                match session.user.await {
+            {move || { let user = user.clone(); Suspend::new(async move {
+                match user.await {
                     Some(user) if has_role(&user, "simulator.manage") => view! { <Console /> }.into_any(),
                     Some(_) => view! {
                         <section class="card"><h1>"Simulator"</h1>
@@ -27,22 +27,21 @@ pub fn SimulatorPage() -> impl IntoView {
                         <section class="card"><h1>"Simulator"</h1><p><a href="/login">"Sign in"</a> " first."</p></section>
                     }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
     }
 }
 
 #[component]
 fn Console() -> impl IntoView {
-    let query = use_query_map();
-    let selected = move || query.read().get("tenant");
-    let tenants = Resource::new(|| (), |_| sim_tenants());
+    let selected = use_query_map().with_untracked(|query| query.get("tenant"));
+    let tenants = ArcResource::new(|| (), |_| sim_tenants());
     view! {
         <section class="card">
             <h1>"Microsoft simulator"</h1>
             <p class="muted">"Simulated Azure AD, Graph, DNS and Teams tenants. Faults make the wizard fail where it would in reality."</p>
             <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
+                {move || { let tenants = tenants.clone(); Suspend::new(async move {
                     match tenants.await {
                         Ok(list) => view! {
                             <ul class="tenant-list" data-testid="sim-tenants">
@@ -60,10 +59,10 @@ fn Console() -> impl IntoView {
                         }.into_any(),
                         Err(error) => view! { <ErrorNote error /> }.into_any(),
                     }
-                })}
+                })}}
             </Suspense>
         </section>
-        {move || selected().map(|id| view! { <TenantPanel id /> })}
+        {selected.map(|id| view! { <TenantPanel id /> })}
     }
 }
 
@@ -71,26 +70,26 @@ fn Console() -> impl IntoView {
 fn TenantPanel(id: String) -> impl IntoView {
     let detail = {
         let id = id.clone();
-        Resource::new(|| (), move |_| sim_tenant(id.clone()))
+        ArcResource::new(|| (), move |_| sim_tenant(id.clone()))
     };
     let journal = {
         let id = id.clone();
-        Resource::new(|| (), move |_| sim_journal(id.clone()))
+        ArcResource::new(|| (), move |_| sim_journal(id.clone()))
     };
     view! {
         <Suspense fallback=Loading>
-            {move || Suspend::new(async move {
+            {move || { let detail = detail.clone(); Suspend::new(async move {
                 match detail.await {
                     Ok(tenant) => view! { <TenantDetail tenant /> }.into_any(),
                     Err(error) => view! { <section class="card"><ErrorNote error /></section> }.into_any(),
                 }
-            })}
+            })}}
         </Suspense>
         <section class="card" aria-labelledby="journal-title">
             <h2 id="journal-title">"Journal"</h2>
             <a class="button" href=format!("/simulator?tenant={id}")>"Refresh"</a>
             <Suspense fallback=Loading>
-                {move || Suspend::new(async move {
+                {move || { let journal = journal.clone(); Suspend::new(async move {
                     match journal.await {
                         Ok(entries) if entries.is_empty() => view! { <p class="empty">"No simulated calls yet."</p> }.into_any(),
                         Ok(entries) => view! {
@@ -114,7 +113,7 @@ fn TenantPanel(id: String) -> impl IntoView {
                         }.into_any(),
                         Err(error) => view! { <ErrorNote error /> }.into_any(),
                     }
-                })}
+                })}}
             </Suspense>
         </section>
     }

@@ -1,4 +1,6 @@
-//! Records every mutating API call in the audit log: who, what, when, outcome.
+//! Records every mutating API call of a signed-in caller in the audit log: who, what,
+//! when, outcome. Anonymous refusals are only counted (a metric), so that nobody can
+//! fill the log, or keep the single writer busy, without credentials.
 
 use std::sync::{Arc, Mutex};
 
@@ -50,15 +52,33 @@ pub async fn record_mutations(
         None => request.uri().path().to_owned(),
     };
     let response = next.run(request).await;
-    let username = actor.get();
+    let status = response.status().as_u16();
+    let Some(username) = actor.get() else {
+        if status >= 400 {
+            state.metrics.anonymous_refusal(status);
+        }
+        return response;
+    };
+    let path = clip_path(&path);
     let entry = AuditEntry {
-        username: username.as_deref(),
+        username: Some(&username),
         method: &method,
         path: &path,
-        status: response.status().as_u16(),
+        status,
     };
     if let Err(error) = audit::record(&state.db, entry).await {
         tracing::error!(%error, "audit log write failed");
     }
     response
+}
+
+/// At most 200 characters of a path: what was asked, not whatever a client sent.
+pub fn clip_path(path: &str) -> String {
+    const MAX: usize = 200;
+    if path.chars().count() <= MAX {
+        return path.to_owned();
+    }
+    let mut clipped: String = path.chars().take(MAX).collect();
+    clipped.push('…');
+    clipped
 }

@@ -2,7 +2,7 @@
 
 use app::{
     api_types::{CurrentUser, LoginRequest, LoginResponse, Problem},
-    backend::session_set_cookie,
+    backend::ClientAddress,
 };
 use axum::{
     Extension, Json,
@@ -30,17 +30,23 @@ use crate::{
     ))]
 pub async fn login(
     State(state): State<AppState>,
+    client: Option<Extension<ClientAddress>>,
     actor: Option<Extension<AuditActor>>,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Response, AppError> {
+    let client = client.map(|Extension(ClientAddress(address))| address);
+    let session = state
+        .accounts
+        .login(&body.username, &body.password, client)
+        .await?;
+    // Only a sign-in that worked is audited: failures are counted, not stored.
     if let Some(Extension(actor)) = actor {
-        actor.set(body.username.trim());
+        actor.set(&session.caller.username);
     }
-    let session = state.accounts.login(&body.username, &body.password).await?;
     let max_age = (session.expires_at - chrono::Utc::now())
         .num_seconds()
         .max(0);
-    let cookie = session_set_cookie(&session.token, max_age);
+    let cookie = state.site.cookie.set(&session.token, max_age);
     let body = LoginResponse {
         token: session.token,
         expires_at: session.expires_at,
@@ -60,13 +66,19 @@ pub async fn login(
     ))]
 pub async fn logout(
     State(state): State<AppState>,
+    actor: Option<Extension<AuditActor>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Some(token) = session_token(&headers) {
+    if let Some(token) = session_token(&headers, &state.site.cookie) {
+        if let (Ok(caller), Some(Extension(actor))) =
+            (state.accounts.authenticate(&token).await, actor)
+        {
+            actor.set(&caller.username);
+        }
         state.accounts.logout(&token).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();
-    let expired = session_set_cookie("", 0);
+    let expired = state.site.cookie.set("", 0);
     response
         .headers_mut()
         .insert(header::SET_COOKIE, header_value(&expired)?);

@@ -3,6 +3,7 @@
 
 use std::{collections::HashMap, fmt, marker::PhantomData};
 
+use app::backend::SessionCookie;
 use axum::{
     extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header, request::Parts},
@@ -16,12 +17,12 @@ use super::audit::AuditActor;
 use crate::{
     domain::{
         AppError, Caller,
-        types::{DraasInstance, PageRequest, SubscriptionId, SubscriptionPath, TenantUuid},
+        types::{
+            DraasInstance, PageRequest, SearchText, SubscriptionId, SubscriptionPath, TenantUuid,
+        },
     },
     state::AppState,
 };
-
-pub use app::backend::SESSION_COOKIE;
 
 /// `axum::Json` with its rejections turned into problems (400, 413, 415).
 pub struct ApiJson<T>(pub T);
@@ -64,6 +65,12 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
+    if exceeds_body_limit(&rejection) {
+        return AppError::PayloadTooLarge(format!(
+            "The body is larger than {} bytes",
+            super::BODY_LIMIT
+        ));
+    }
     match rejection {
         JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
             "The body must be JSON, sent with Content-Type: application/json".into(),
@@ -75,11 +82,24 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         JsonRejection::JsonDataError(error) => {
             AppError::invalid("invalid_body", body_error_text(&error.body_text()))
         }
-        other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge(
-            format!("The body is larger than {} bytes", super::BODY_LIMIT),
-        ),
         other => AppError::invalid("invalid_body", other.body_text()),
     }
+}
+
+/// Whether reading the body stopped at a size limit: axum's own, or the edge's
+/// (`RequestBodyLimitLayer`), which axum reports as an unknown body error.
+fn exceeds_body_limit(rejection: &JsonRejection) -> bool {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return true;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
+    while let Some(error) = source {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
 
 /// serde's message without axum's prefix, e.g. "missing field `secret` at line 1 column 20".
@@ -190,7 +210,7 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
 /// `page`, `size` and an optional `search` of the list endpoints.
 pub struct ListQuery {
     pub page: PageRequest,
-    pub search: String,
+    pub search: SearchText,
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
@@ -207,7 +227,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
                 query.get("page").map(String::as_str),
                 query.get("size").map(String::as_str),
             )?,
-            search: query.get("search").cloned().unwrap_or_default(),
+            search: SearchText::parse(query.get("search").map_or("", String::as_str))?,
         })
     }
 }
@@ -219,7 +239,7 @@ impl FromRequestParts<AppState> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = session_token(&parts.headers).ok_or_else(|| {
+        let token = session_token(&parts.headers, &state.site.cookie).ok_or_else(|| {
             AppError::Unauthenticated(
                 "Sign in first: send Authorization: Bearer <token> with a token from POST /api/v01/auth/login".into(),
             )
@@ -233,14 +253,14 @@ impl FromRequestParts<AppState> for Authenticated {
 }
 
 /// The bearer token, or else the session cookie.
-pub fn session_token(headers: &HeaderMap) -> Option<String> {
+pub fn session_token(headers: &HeaderMap, cookie: &SessionCookie) -> Option<String> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().ok()?;
         let (scheme, token) = value.split_once(' ')?;
         return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
             .then(|| token.trim().to_owned());
     }
-    app::backend::session_cookie(headers)
+    cookie.read(headers)
 }
 
 #[cfg(test)]

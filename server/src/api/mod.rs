@@ -4,6 +4,7 @@ pub mod audit;
 mod auth;
 mod directory;
 pub mod extract;
+mod metrics;
 mod msteams;
 pub mod openapi;
 pub mod problem;
@@ -101,6 +102,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/api/v01/",
             any(|| async { AppError::NotFound("No such API endpoint".into()) }),
         )
+        .route("/metrics", get(metrics::metrics))
         .merge(
             SwaggerUi::new("/api/v01/docs")
                 // One document, built once, served where the vendor-style path expects it.

@@ -6,7 +6,7 @@ use utoipa::{
     openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
 };
 
-use super::{auth, directory, msteams, wizard};
+use super::{auth, directory, metrics, msteams, wizard};
 use crate::simulator::api as simulator;
 
 #[derive(OpenApi)]
@@ -30,6 +30,7 @@ use crate::simulator::api as simulator;
         simulator::tenants, simulator::create_tenant, simulator::tenant, simulator::set_faults,
         simulator::run_create_app, simulator::journal, simulator::delete_voice_object,
         msteams::update_vrp, wizard::start, wizard::state, wizard::transaction,
+        metrics::metrics,
     ),
     components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, NodeName, IntegrationStatus, LinkSource)),
     modifiers(&BearerAuth),
@@ -38,6 +39,7 @@ use crate::simulator::api as simulator;
         (name = "directory", description = "Tenants and subscriptions in the caller's tree of authority (extension)"),
         (name = "msteams", description = "MS Teams onboarding of a subscription"),
         (name = "simulator", description = "The embedded Microsoft simulator (extension; role simulator.manage)"),
+        (name = "system", description = "Operating the server (extension)"),
     )
 )]
 pub struct ApiDoc;

@@ -1,4 +1,5 @@
-//! Credentials: password hashes and session tokens.
+//! Credentials: password hashes, session tokens, and the limits on trying them.
 
 pub mod password;
+pub mod throttle;
 pub mod token;

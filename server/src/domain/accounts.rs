@@ -1,11 +1,13 @@
 //! Signing in and out, and turning a session token back into its caller.
 
+use std::{net::IpAddr, sync::Arc};
+
 use app::api_types::{CurrentUser, NodeRef};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{AppError, Caller};
 use crate::{
-    auth::{password, token},
+    auth::{password::PasswordChecks, throttle::LoginThrottle, token},
     store::{Db, accounts},
 };
 
@@ -20,6 +22,8 @@ pub struct Session {
 pub struct Accounts {
     db: Db,
     session_ttl: Duration,
+    throttle: Arc<LoginThrottle>,
+    password_checks: PasswordChecks,
 }
 
 const BAD_CREDENTIALS: &str = "Invalid username or password";
@@ -29,10 +33,20 @@ impl Accounts {
         Accounts {
             db,
             session_ttl: Duration::hours(i64::from(session_hours.max(1))),
+            throttle: Arc::default(),
+            password_checks: PasswordChecks::for_this_machine(),
         }
     }
 
-    pub async fn login(&self, username: &str, password: &str) -> Result<Session, AppError> {
+    /// Signs in, throttled per username, per client address and per pair (429 past a
+    /// few failures), with at most a core's worth of password checks at once (503 when
+    /// the queue is full).
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        client: Option<IpAddr>,
+    ) -> Result<Session, AppError> {
         if username.trim().is_empty() || password.is_empty() {
             return Err(AppError::invalid(
                 "validation_failed",
@@ -42,20 +56,34 @@ impl Accounts {
         if username.len() > 128 || password.len() > 1024 {
             return Err(AppError::Unauthenticated(BAD_CREDENTIALS.into()));
         }
+        let attempt = self
+            .throttle
+            .begin(username, client)
+            .map_err(|wait| AppError::TooManyRequests {
+                detail: format!(
+                    "Too many failed sign-ins for this account or from this address: try again in {} s",
+                    wait.as_secs().max(1)
+                ),
+                retry_after: wait,
+            })?;
         let credentials = accounts::find_credentials(&self.db, username.trim()).await?;
-        let password = password.to_owned();
-        // Argon2 is CPU-bound by design: keep it off the async workers.
-        let user_id = tokio::task::spawn_blocking(move || match credentials {
-            Some(c) if password::verify(&password, &c.password_hash) => Some(c.id),
-            Some(_) => None,
-            None => {
-                password::verify_nothing(&password);
-                None
-            }
-        })
-        .await
-        .map_err(|e| AppError::Internal(format!("password check: {e}")))?
-        .ok_or_else(|| AppError::Unauthenticated(BAD_CREDENTIALS.into()))?;
+        let (user_id, phc) = match credentials {
+            Some(c) => (Some(c.id), Some(c.password_hash)),
+            None => (None, None),
+        };
+        let matched = self
+            .password_checks
+            .check(password.to_owned(), phc)
+            .await
+            .map_err(|_| AppError::Unavailable {
+                detail: "Too many sign-ins are being checked right now: try again in a moment"
+                    .into(),
+                retry_after: std::time::Duration::from_secs(1),
+            })?;
+        let user_id = user_id
+            .filter(|_| matched)
+            .ok_or_else(|| AppError::Unauthenticated(BAD_CREDENTIALS.into()))?;
+        self.throttle.succeeded(attempt);
 
         let token = token::generate();
         let expires_at = Utc::now() + self.session_ttl;

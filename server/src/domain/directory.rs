@@ -4,7 +4,7 @@ use app::api_types::{MsTeamsState, NodeName, Paged, SubscriptionSummary, TenantS
 
 use super::{
     AppError, Caller, roles,
-    types::{DraasInstance, PageRequest, SubscriptionPath, TenantUuid},
+    types::{DraasInstance, PageRequest, SearchText, SubscriptionPath, TenantUuid},
 };
 use crate::store::{
     Db,
@@ -26,14 +26,14 @@ impl Directory {
         caller: &Caller,
         instance: &DraasInstance,
         page: PageRequest,
-        search: &str,
+        search: &SearchText,
     ) -> Result<Paged<TenantSummary>, AppError> {
         caller.require(roles::TENANTS_READ)?;
         self.instance_id(caller, instance)?;
         let (rows, total) = directory::list_tenants(
             &self.db,
             caller.node_id,
-            search.trim(),
+            search.as_str(),
             page.size.into(),
             page.offset(),
         )

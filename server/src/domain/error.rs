@@ -22,6 +22,18 @@ pub enum AppError {
     MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
+    /// Too many attempts (429): the caller may try again after `retry_after`.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after: std::time::Duration,
+    },
+    /// Busy right now (503): the caller may try again after `retry_after`.
+    #[error("{detail}")]
+    Unavailable {
+        detail: String,
+        retry_after: std::time::Duration,
+    },
     #[error("{0}")]
     UnsupportedMediaType(String),
     /// A fault of ours; the detail is logged, never sent.

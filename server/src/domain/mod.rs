@@ -8,6 +8,7 @@ pub mod directory;
 pub mod error;
 pub mod onboarding;
 pub mod roles;
+pub mod secrets;
 pub mod types;
 pub mod voice_routing;
 pub mod wizard;

@@ -19,7 +19,7 @@ use super::{
     voice_routing,
 };
 use crate::{
-    crypto::SecretBox,
+    crypto::{SecretBox, SecretSlot},
     microsoft::{AdminLogin, MicrosoftError, TeamsVoice},
     store::{
         Db,
@@ -112,7 +112,9 @@ impl Onboarding {
         let login = AdminLogin {
             ms_tenant_id: ms_tenant_id.0,
             username,
-            password: self.secrets.open(&sealed)?,
+            password: self
+                .secrets
+                .open(SecretSlot::AdministratorPassword(tenant.id), &sealed)?,
         };
         voice_routing::apply(self.teams.as_ref(), &login)
             .await
@@ -127,8 +129,7 @@ impl Onboarding {
     ) -> Result<(), AppError> {
         caller.require(roles::APPLICATIONS_CREATE)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
-        let sealed = self.secrets.seal(&input.secret)?;
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let existing = match msteams::owned_tenant(&mut tx, subscription.id).await? {
             Some(tenant) => msteams::application(&mut tx, tenant.id)
@@ -168,27 +169,26 @@ impl Onboarding {
                 }
             }
         };
-        if let Some(other) = msteams::tenant_by_ms_tenant_id(&mut tx, ms_tenant_id.0).await?
+        // Storing an integration claims nothing (step 1 of the wizard does, once the secret
+        // proves control); an id another subscription has claimed is refused without
+        // saying which, since it may lie outside the caller's tree.
+        if let Some(other) = msteams::tenant_claiming(&mut tx, ms_tenant_id.0).await?
             && other.owner_subscription_id != subscription.id
         {
             return Err(AppError::invalid(
                 "ms_tenant_already_integrated",
                 format!(
-                    "MS Teams tenant {ms_tenant_id} is already integrated through subscription {}; link to it instead",
-                    other.owner_subscription_id
+                    "MS Teams tenant {ms_tenant_id} is already onboarded through another subscription. \
+                     If that subscription is yours, link to it instead (msteams/link)"
                 ),
             ));
         }
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
+        let sealed = self
+            .secrets
+            .seal(SecretSlot::ApplicationSecret(tenant.id), &input.secret)?;
         msteams::set_ms_tenant_id(&mut tx, tenant.id, ms_tenant_id.0).await?;
-        msteams::upsert_application(
-            &mut tx,
-            tenant.id,
-            input.application_id.0,
-            &sealed,
-            &input.secret.hint(),
-        )
-        .await?;
+        msteams::upsert_application(&mut tx, tenant.id, input.application_id.0, &sealed).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -202,18 +202,13 @@ impl Onboarding {
     ) -> Result<(), AppError> {
         caller.require(roles::ADMINISTRATOR_UPDATE)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
-        let sealed = self.secrets.seal(&password)?;
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
-        msteams::upsert_administrator(
-            &mut tx,
-            tenant.id,
-            username.as_str(),
-            &sealed,
-            &password.hint(),
-        )
-        .await?;
+        let sealed = self
+            .secrets
+            .seal(SecretSlot::AdministratorPassword(tenant.id), &password)?;
+        msteams::upsert_administrator(&mut tx, tenant.id, username.as_str(), &sealed).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -227,8 +222,7 @@ impl Onboarding {
     ) -> Result<(), AppError> {
         caller.require(roles::SECRET_RESET)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
-        let sealed = self.secrets.seal(&secret)?;
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let no_application = || {
             AppError::invalid(
@@ -253,14 +247,10 @@ impl Onboarding {
                 ),
             ));
         }
-        msteams::upsert_application(
-            &mut tx,
-            tenant.id,
-            application_id.0,
-            &sealed,
-            &secret.hint(),
-        )
-        .await?;
+        let sealed = self
+            .secrets
+            .seal(SecretSlot::ApplicationSecret(tenant.id), &secret)?;
+        msteams::upsert_application(&mut tx, tenant.id, application_id.0, &sealed).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -319,14 +309,12 @@ impl Onboarding {
             powershell: IntegrationStatus {
                 configured: administrator.is_some(),
                 account: administrator.as_ref().map(|a| a.username.clone()),
-                secret_hint: administrator.as_ref().map(|a| a.password_hint.clone()),
                 updated_at: administrator.as_ref().map(|a| a.updated_at),
                 secret_expires_at: None,
             },
             ms_graph: IntegrationStatus {
                 configured: application.is_some(),
                 account: application.as_ref().map(|a| a.application_id.clone()),
-                secret_hint: application.as_ref().map(|a| a.secret_hint.clone()),
                 updated_at: application.as_ref().map(|a| a.updated_at),
                 secret_expires_at: application.as_ref().and_then(|a| a.secret_expires_at),
             },
@@ -378,7 +366,7 @@ impl Onboarding {
                 ),
             ));
         }
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if msteams::effective_tenant(&mut tx, subscription.id)
             .await?
             .is_some()
@@ -408,7 +396,7 @@ impl Onboarding {
     pub async fn unlink(&self, caller: &Caller, path: &SubscriptionPath) -> Result<(), AppError> {
         caller.require(roles::UNLINK)?;
         let subscription = self.directory.subscription(caller, path).await?;
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let direct_routing_users =
             directory_store::direct_routing_users(&mut tx, subscription.id).await?;
         if direct_routing_users > 0 {

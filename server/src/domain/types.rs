@@ -162,14 +162,6 @@ impl Secret {
     pub fn expose(&self) -> &str {
         &self.0
     }
-
-    /// What may be shown of it: the first three characters, the rest masked; fewer for
-    /// a short secret (at most a quarter of it), so that a hint never gives it away.
-    pub fn hint(&self) -> String {
-        let shown = (self.0.chars().count() / 4).min(3);
-        let head: String = self.0.chars().take(shown).collect();
-        format!("{head}…")
-    }
 }
 
 impl fmt::Debug for Secret {
@@ -201,6 +193,35 @@ impl AdminUpn {
                 "username must be the administrator's sign-in name, such as admin@contoso.onmicrosoft.com",
             ))
         }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What a tenant list is filtered by: a part of the name, at most 100 characters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchText(String);
+
+impl SearchText {
+    pub const MAX_LEN: usize = 100;
+
+    pub fn parse(value: &str) -> Result<Self, AppError> {
+        let value = value.trim();
+        if value.chars().count() > Self::MAX_LEN {
+            return Err(AppError::invalid(
+                "invalid_query_parameter",
+                format!("search must be at most {} characters", Self::MAX_LEN),
+            ));
+        }
+        if value.chars().any(char::is_control) {
+            return Err(AppError::invalid(
+                "invalid_query_parameter",
+                "search must not contain control characters",
+            ));
+        }
+        Ok(SearchText(value.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -289,15 +310,17 @@ mod tests {
     fn secrets_are_checked_and_never_printed() {
         let secret = Secret::parse("secret", "i6k8Q~e326mrmOiLBicPD".into()).unwrap();
         assert_eq!(format!("{secret:?}"), "Secret(<redacted>)");
-        assert_eq!(secret.hint(), "i6k…");
-        assert_eq!(Secret::parse("password", "abc".into()).unwrap().hint(), "…");
-        assert_eq!(
-            Secret::parse("password", "hunter22".into()).unwrap().hint(),
-            "hu…"
-        );
         assert!(Secret::parse("secret", "   ".into()).is_err());
         assert!(Secret::parse("secret", "x".repeat(257)).is_err());
         assert!(Secret::parse("secret", "a\u{0}b".into()).is_err());
+    }
+
+    #[test]
+    fn searches_are_short_and_printable() {
+        assert_eq!(SearchText::parse("  acme ").unwrap().as_str(), "acme");
+        assert!(SearchText::parse(&"a".repeat(100)).is_ok());
+        assert!(SearchText::parse(&"a".repeat(101)).is_err());
+        assert!(SearchText::parse("a\u{7}b").is_err());
     }
 
     #[test]

@@ -66,7 +66,7 @@ impl Wizard {
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         // One writer connection: concurrent starts queue here, so exactly one sees
         // the tenant idle and the others see it onboarding (409).
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?;
         let (tenant, has_application, has_administrator) = match tenant {

@@ -15,7 +15,7 @@ use super::{
     wizard::{PREPARATION, STEP_TEXTS},
 };
 use crate::{
-    crypto::SecretBox,
+    crypto::{SecretBox, SecretSlot},
     jobs::{Job, JobHandler, Outcome},
     microsoft::{AdminLogin, AppCredentials, DnsZone, Graph, MicrosoftError, TeamsVoice},
     store::{
@@ -87,7 +87,16 @@ impl WizardSteps {
         let step = job.cursor;
         let outcome = match step {
             0 => advance(1, None),
+            // The sign-in with the secret proves control of the MS tenant: only now is
+            // its id claimed for this subscription (when recorded).
             1 => match graph.ensure_service_principal(app).await {
+                Ok(_) if self.claimed_elsewhere(target).await? => failure(
+                    1,
+                    "This MS Teams tenant is already onboarded through another subscription. \
+                     Unlink this subscription's integration and link it to that subscription instead"
+                        .into(),
+                    None,
+                ),
                 Ok(_) => advance(2, None),
                 Err(error) => fault(step, error),
             },
@@ -123,6 +132,21 @@ impl WizardSteps {
         Ok(outcome)
     }
 
+    /// Whether another MS Teams tenant row has claimed the MS tenant id this run uses.
+    async fn claimed_elsewhere(&self, target: &WizardTarget) -> Result<bool, AppError> {
+        let Some(ms_tenant_id) = target
+            .ms_tenant_id
+            .as_deref()
+            .and_then(|id| Uuid::parse_str(id).ok())
+        else {
+            return Ok(false);
+        };
+        let mut conn = self.db.read.acquire().await?;
+        Ok(msteams::tenant_claiming(&mut conn, ms_tenant_id)
+            .await?
+            .is_some_and(|claimant| claimant.id != target.tenant_row))
+    }
+
     /// What the step needs, read (and the secrets opened) before calling Microsoft, so
     /// that no database connection is held across a call.
     async fn context(&self, job: &Job) -> Result<StepContext, AppError> {
@@ -148,12 +172,18 @@ impl WizardSteps {
                 ms_tenant_id,
                 application_id: Uuid::parse_str(&application_id)
                     .map_err(|e| AppError::Internal(format!("stored application id: {e}")))?,
-                secret: self.secrets.open(&app_secret)?,
+                secret: self.secrets.open(
+                    SecretSlot::ApplicationSecret(target.tenant_row),
+                    &app_secret,
+                )?,
             },
             login: AdminLogin {
                 ms_tenant_id,
                 username,
-                password: self.secrets.open(&password)?,
+                password: self.secrets.open(
+                    SecretSlot::AdministratorPassword(target.tenant_row),
+                    &password,
+                )?,
             },
             target,
         })
@@ -282,6 +312,14 @@ impl JobHandler for WizardSteps {
                 } else {
                     wizard_store::mark_executed(tx, tenant, job.cursor).await?;
                 }
+                if job.cursor == 1 && !msteams::claim_ms_tenant_id(tx, tenant).await? {
+                    // Claimed by another run since this step checked: the step re-runs
+                    // and then fails with the reason.
+                    return Err(AppError::Conflict {
+                        code: "ms_tenant_claimed",
+                        detail: "the MS tenant was claimed by another subscription".into(),
+                    });
+                }
                 if let (2, Some(domain)) = (job.cursor, note) {
                     wizard_store::set_domain(tx, tenant, domain).await?;
                 }
@@ -314,6 +352,15 @@ impl JobHandler for WizardSteps {
             Outcome::Wait { .. } | Outcome::Retry { .. } => {}
         }
         Ok(())
+    }
+
+    async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
+        wizard_store::fail_orphaned_runs(
+            db,
+            "The wizard run ended without recording its progress (an internal error). \
+             Start the wizard again to resume at this step",
+        )
+        .await
     }
 }
 

@@ -12,10 +12,10 @@ use async_trait::async_trait;
 use sqlx::SqliteConnection;
 use tokio::sync::Notify;
 
-pub use runner::JobRunner;
+pub use runner::{JobRunner, RunnerHandle};
 pub use store::{enqueue, epoch_ms};
 
-use crate::domain::AppError;
+use crate::{domain::AppError, store::Db};
 
 /// A claimed job, as its handler sees it.
 #[derive(Debug, Clone)]
@@ -27,7 +27,7 @@ pub struct Job {
     pub cursor: i64,
     /// What the handler remembers across waits at this cursor (JSON).
     pub memo: Option<String>,
-    /// Failed tries at this cursor so far.
+    /// Tries at this cursor so far, this one included (a try counts when it is claimed).
     pub attempts: i64,
     /// This claim's lease token: only its holder may move the job on.
     pub lease: String,
@@ -74,6 +74,12 @@ pub trait JobHandler: Send + Sync {
         job: &Job,
         outcome: &Outcome,
     ) -> Result<(), AppError>;
+
+    /// Repairs what this kind's jobs left behind when they ended without recording an
+    /// outcome (at start, and after the runner abandoned a job). Returns what it fixed.
+    async fn reconcile(&self, _db: &Db) -> Result<u64, AppError> {
+        Ok(0)
+    }
 }
 
 /// How the runner paces itself.
@@ -96,8 +102,9 @@ pub struct RunnerSettings {
 }
 
 impl RunnerSettings {
+    /// The wait after the `attempts`-th try failed (1 for the first try).
     pub fn backoff(&self, attempts: i64) -> Duration {
-        let exponent = u32::try_from(attempts.clamp(0, 16)).unwrap_or(16);
+        let exponent = u32::try_from((attempts - 1).clamp(0, 16)).unwrap_or(16);
         self.backoff_base
             .saturating_mul(2u32.saturating_pow(exponent))
             .min(self.backoff_max)

@@ -1,5 +1,7 @@
 //! The worker loop: claim due jobs up to the concurrency limit, execute each in its own
-//! task, renew the leases of the jobs in hand, and settle each outcome.
+//! task, renew the leases of the jobs in hand (cancelling a step whose lease was lost),
+//! settle each outcome, and on shutdown stop claiming, let running steps finish within
+//! a deadline and give back the rest.
 
 use std::{
     collections::{BTreeMap, HashMap},
@@ -7,7 +9,10 @@ use std::{
     time::Duration,
 };
 
-use tokio::sync::Semaphore;
+use tokio::{
+    sync::{Semaphore, watch},
+    task::AbortHandle,
+};
 use uuid::Uuid;
 
 use super::{Job, JobHandler, JobSignal, Outcome, RunnerSettings, store};
@@ -20,11 +25,19 @@ pub struct JobRunner {
     handlers: HashMap<&'static str, Arc<dyn JobHandler>>,
     settings: RunnerSettings,
     signal: JobSignal,
-    /// Jobs this process is executing, with their lease tokens, which the heartbeat renews.
+    /// Jobs this process is executing, which the heartbeat renews.
     in_hand: InHandMap,
+    stop: watch::Sender<bool>,
 }
 
-type InHandMap = Arc<Mutex<BTreeMap<i64, String>>>;
+/// A job in hand: its claim's lease token, and its execution task once started.
+#[derive(Debug)]
+struct Held {
+    lease: String,
+    execution: Option<AbortHandle>,
+}
+
+type InHandMap = Arc<Mutex<BTreeMap<i64, Held>>>;
 
 /// Takes a job out of `in_hand` however its task ends, so that a job whose task died is
 /// not kept leased forever by the heartbeat.
@@ -41,6 +54,46 @@ impl Drop for InHand {
     }
 }
 
+/// Controls a spawned runner.
+pub struct RunnerHandle {
+    runner: Arc<JobRunner>,
+}
+
+impl RunnerHandle {
+    /// Stops claiming, waits up to `grace` for the steps in hand to finish, then
+    /// cancels the rest and gives their jobs back (due at once, the try not counted).
+    pub async fn shutdown(self, grace: Duration) {
+        let runner = self.runner;
+        let _ = runner.stop.send(true);
+        let deadline = tokio::time::Instant::now() + grace;
+        while !runner.held_tokens().is_empty() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        let unfinished: Vec<(String, Option<AbortHandle>)> = runner
+            .in_hand
+            .lock()
+            .map(|set| {
+                set.values()
+                    .map(|held| (held.lease.clone(), held.execution.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for (_, execution) in &unfinished {
+            if let Some(execution) = execution {
+                execution.abort();
+            }
+        }
+        let tokens: Vec<String> = unfinished.into_iter().map(|(lease, _)| lease).collect();
+        match store::release_unfinished(&runner.db, &tokens).await {
+            Ok(0) => {}
+            Ok(released) => tracing::info!(released, "gave back unfinished wizard steps"),
+            Err(error) => {
+                tracing::warn!(%error, "giving back unfinished jobs failed; their leases will run out")
+            }
+        }
+    }
+}
+
 impl JobRunner {
     pub fn new(db: Db, settings: RunnerSettings, signal: JobSignal) -> Self {
         JobRunner {
@@ -50,6 +103,7 @@ impl JobRunner {
             settings,
             signal,
             in_hand: Arc::default(),
+            stop: watch::channel(false).0,
         }
     }
 
@@ -58,31 +112,75 @@ impl JobRunner {
         self
     }
 
-    /// Runs the worker loop and its heartbeat until the process ends.
-    pub fn spawn(self) -> tokio::task::JoinHandle<()> {
+    /// Repairs what jobs of an earlier process left behind, then runs the worker loop
+    /// and its heartbeat until shut down.
+    pub fn spawn(self) -> RunnerHandle {
         let runner = Arc::new(self);
         tokio::spawn(Arc::clone(&runner).heartbeat());
-        tokio::spawn(runner.work())
+        let worker = Arc::clone(&runner);
+        tokio::spawn(async move {
+            worker.reconcile().await;
+            worker.work().await;
+        });
+        RunnerHandle { runner }
+    }
+
+    fn stopped(&self) -> bool {
+        *self.stop.borrow()
+    }
+
+    async fn reconcile(&self) {
+        for (kind, handler) in &self.handlers {
+            match handler.reconcile(&self.db).await {
+                Ok(0) => {}
+                Ok(fixed) => tracing::warn!(kind, fixed, "repaired runs left without a live job"),
+                Err(error) => {
+                    tracing::error!(kind, %error, "repairing runs left without a live job failed")
+                }
+            }
+        }
+    }
+
+    fn held_tokens(&self) -> Vec<String> {
+        self.in_hand
+            .lock()
+            .map(|set| set.values().map(|held| held.lease.clone()).collect())
+            .unwrap_or_default()
     }
 
     async fn heartbeat(self: Arc<Self>) {
         let period = self.settings.lease / 3;
         loop {
             tokio::time::sleep(period).await;
-            let tokens: Vec<String> = self
-                .in_hand
-                .lock()
-                .map(|set| set.values().cloned().collect())
-                .unwrap_or_default();
-            if let Err(error) = store::heartbeat(&self.db, &tokens, self.settings.lease).await {
-                tracing::warn!(%error, "job heartbeat failed");
+            let tokens = self.held_tokens();
+            match store::heartbeat(&self.db, &tokens, self.settings.lease).await {
+                Ok(renewed) => self.cancel_lost(&tokens, &renewed),
+                Err(error) => tracing::warn!(%error, "job heartbeat failed"),
+            }
+        }
+    }
+
+    /// A lease that was not renewed belongs to another claim now (this process stalled
+    /// past it): the step still running here is cancelled, so that two never run at once.
+    fn cancel_lost(&self, sent: &[String], renewed: &[String]) {
+        let Ok(set) = self.in_hand.lock() else {
+            return;
+        };
+        for (id, held) in set.iter() {
+            let lost = sent.contains(&held.lease) && !renewed.contains(&held.lease);
+            if let (true, Some(execution)) = (lost, &held.execution)
+                && !execution.is_finished()
+            {
+                tracing::warn!(job = id, "lease lost; cancelling the step");
+                execution.abort();
             }
         }
     }
 
     async fn work(self: Arc<Self>) {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
-        loop {
+        let mut stop = self.stop.subscribe();
+        while !self.stopped() {
             let free = permits.available_permits();
             let claimed = if free == 0 {
                 Vec::new()
@@ -122,13 +220,20 @@ impl JobRunner {
             tokio::select! {
                 () = self.signal.woken() => {}
                 () = tokio::time::sleep(pause) => {}
+                _ = stop.changed() => {}
             }
         }
     }
 
     fn take(&self, job: &Job) -> InHand {
         if let Ok(mut set) = self.in_hand.lock() {
-            set.insert(job.id, job.lease.clone());
+            set.insert(
+                job.id,
+                Held {
+                    lease: job.lease.clone(),
+                    execution: None,
+                },
+            );
         }
         InHand {
             set: Arc::clone(&self.in_hand),
@@ -155,21 +260,34 @@ impl JobRunner {
     }
 
     async fn process(&self, job: Job) {
-        let outcome = self.execute(&job).await;
-        let outcome = match outcome {
-            Outcome::Retry { error, .. } if job.attempts + 1 >= self.settings.max_attempts => {
-                Outcome::Fail {
-                    error: format!("{error} (gave up after {} attempts)", job.attempts + 1),
-                    note: None,
-                }
+        let max = self.settings.max_attempts;
+        let outcome = if job.attempts > max {
+            // Claimed again and again without an outcome (e.g. the step kills the
+            // process): a poison job ends here instead of running once more.
+            Outcome::Fail {
+                error: format!(
+                    "This step was interrupted {} times without finishing; the run is stopped",
+                    job.attempts - 1
+                ),
+                note: None,
             }
-            other => other,
+        } else {
+            match self.execute(&job).await {
+                // Cancelled: the lease went to another claim, or this process is
+                // shutting down and gives the job back. Either way, nothing to record.
+                None => return,
+                Some(Outcome::Retry { error, .. }) if job.attempts >= max => Outcome::Fail {
+                    error: format!("{error} (gave up after {} attempts)", job.attempts),
+                    note: None,
+                },
+                Some(other) => other,
+            }
         };
         let Err(error) = self.settle(&job, &outcome).await else {
             return;
         };
         tracing::error!(job = job.id, %error, "recording a job outcome failed");
-        if job.attempts + 1 < self.settings.max_attempts {
+        if job.attempts < max {
             let delay = self.settings.backoff(job.attempts);
             if let Err(error) =
                 store::release(&self.db, &job, delay, "recording the outcome failed").await
@@ -178,7 +296,8 @@ impl JobRunner {
             }
             return;
         }
-        // It never records: end the run, through the handler if it can, else directly.
+        // It never records: end the run, through the handler if it can, else directly
+        // and then let the handler repair what it left (e.g. a tenant still `onboarding`).
         let give_up = Outcome::Fail {
             error: "An internal error kept this task from recording its progress".into(),
             note: None,
@@ -190,44 +309,54 @@ impl JobRunner {
             {
                 tracing::error!(job = job.id, %error, "abandoning a job failed; its lease will run out");
             }
+            self.reconcile().await;
         }
     }
 
     /// Runs the handler in a task of its own: a panic or an execution past the timeout
-    /// is a failed try, not a job held forever.
-    async fn execute(&self, job: &Job) -> Outcome {
+    /// is a failed try, not a job held forever. `None` when it was cancelled (a lost
+    /// lease, or shutdown).
+    async fn execute(&self, job: &Job) -> Option<Outcome> {
         let Some(handler) = self.handlers.get(job.kind.as_str()).cloned() else {
-            return Outcome::Fail {
+            return Some(Outcome::Fail {
                 error: format!("No handler for jobs of kind {}", job.kind),
                 note: None,
-            };
+            });
         };
         let task_job = job.clone();
         let mut task = tokio::spawn(async move { handler.execute(&task_job).await });
-        match tokio::time::timeout(self.settings.execute_timeout, &mut task).await {
-            Ok(Ok(outcome)) => outcome,
-            Ok(Err(crashed)) => {
-                tracing::error!(job = job.id, error = %crashed, "a job execution crashed");
-                Outcome::Retry {
-                    error: "An internal error interrupted this step".into(),
-                    after: None,
-                }
-            }
-            Err(_) => {
-                task.abort();
-                tracing::error!(job = job.id, "a job execution timed out");
-                Outcome::Retry {
-                    error: "This step took too long and was interrupted".into(),
-                    after: None,
-                }
-            }
+        if let Ok(mut set) = self.in_hand.lock()
+            && let Some(held) = set.get_mut(&job.id)
+        {
+            held.execution = Some(task.abort_handle());
         }
+        Some(
+            match tokio::time::timeout(self.settings.execute_timeout, &mut task).await {
+                Ok(Ok(outcome)) => outcome,
+                Ok(Err(ended)) if ended.is_cancelled() => return None,
+                Ok(Err(crashed)) => {
+                    tracing::error!(job = job.id, error = %crashed, "a job execution crashed");
+                    Outcome::Retry {
+                        error: "An internal error interrupted this step".into(),
+                        after: None,
+                    }
+                }
+                Err(_) => {
+                    task.abort();
+                    tracing::error!(job = job.id, "a job execution timed out");
+                    Outcome::Retry {
+                        error: "This step took too long and was interrupted".into(),
+                        after: None,
+                    }
+                }
+            },
+        )
     }
 
     async fn settle(&self, job: &Job, outcome: &Outcome) -> Result<(), crate::domain::AppError> {
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         let backoff = self.settings.backoff(job.attempts);
-        if !store::settle(&mut tx, job, outcome, backoff).await? {
+        if !store::settle(&mut tx, job, outcome, backoff, self.settings.backoff_max).await? {
             tracing::warn!(job = job.id, "lease lost; the outcome is dropped");
             return Ok(());
         }

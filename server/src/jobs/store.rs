@@ -45,7 +45,8 @@ pub async fn enqueue(
 /// Claims up to `limit` due jobs for `owner`: ready, due, and not leased (or leased by a
 /// worker whose lease ran out, which is how a crash is recovered), except `in_hand`
 /// (the jobs this worker is executing). Each claim gets its own lease token, so a stale
-/// holder can never move a job another claim holds.
+/// holder can never move a job another claim holds. The claim counts as a try, so a
+/// step that kills the process every time still runs out of tries.
 pub async fn claim(
     db: &Db,
     owner: &str,
@@ -55,7 +56,8 @@ pub async fn claim(
 ) -> Result<Vec<Job>, AppError> {
     let now = epoch_ms();
     let rows = sqlx::query(
-        "UPDATE jobs SET lease_owner = ?1 || '/' || lower(hex(randomblob(8))), lease_until = ?2
+        "UPDATE jobs SET lease_owner = ?1 || '/' || lower(hex(randomblob(8))), lease_until = ?2,
+                attempts = attempts + 1
          WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?3
                         AND (lease_until IS NULL OR lease_until < ?3)
                         AND id NOT IN (SELECT value FROM json_each(?5))
@@ -96,29 +98,52 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, AppError> {
     .await?)
 }
 
-/// Extends the leases held by `tokens` (each claim's own token).
-pub async fn heartbeat(db: &Db, tokens: &[String], lease: Duration) -> Result<(), AppError> {
+/// Extends the leases held by `tokens` (each claim's own token). Returns the tokens
+/// that still held their lease: the others were lost (taken over after a stall).
+pub async fn heartbeat(
+    db: &Db,
+    tokens: &[String],
+    lease: Duration,
+) -> Result<Vec<String>, AppError> {
     if tokens.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
-    sqlx::query(
+    Ok(sqlx::query_scalar(
         "UPDATE jobs SET lease_until = ? WHERE state = 'ready'
-         AND lease_owner IN (SELECT value FROM json_each(?))",
+         AND lease_owner IN (SELECT value FROM json_each(?)) RETURNING lease_owner",
     )
     .bind(after(lease))
     .bind(json(tokens)?)
+    .fetch_all(&db.write)
+    .await?)
+}
+
+/// Gives back jobs this process holds but will not finish (it is shutting down): they
+/// are due again at once for the next process, and the interrupted try does not count.
+pub async fn release_unfinished(db: &Db, tokens: &[String]) -> Result<u64, AppError> {
+    if tokens.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?
+         WHERE state = 'ready' AND lease_owner IN (SELECT value FROM json_each(?))",
+    )
+    .bind(now())
+    .bind(json(tokens)?)
     .execute(&db.write)
-    .await?;
-    Ok(())
+    .await?
+    .rows_affected())
 }
 
 /// Moves the job as the outcome says and releases the lease, only if this claim still
-/// holds it. Returns false when the lease was lost (another claim has the job).
+/// holds it. Returns false when the lease was lost (another claim has the job). A retry
+/// waits `backoff`, or what the far side asked (Retry-After) up to `backoff_max`.
 pub async fn settle(
     conn: &mut SqliteConnection,
     job: &Job,
     outcome: &Outcome,
     backoff: Duration,
+    backoff_max: Duration,
 ) -> Result<bool, AppError> {
     let (state, cursor, memo, attempts, run_at, error) = match outcome {
         Outcome::Advance {
@@ -131,6 +156,7 @@ pub async fn settle(
             ("ready", job.cursor, memo.clone(), 0, after(*delay), None)
         }
         Outcome::Done { .. } => ("done", job.cursor, None, job.attempts, epoch_ms(), None),
+        // The try was counted when it was claimed.
         Outcome::Retry {
             error,
             after: delay,
@@ -138,8 +164,8 @@ pub async fn settle(
             "ready",
             job.cursor,
             job.memo.clone(),
-            job.attempts + 1,
-            after(delay.unwrap_or(backoff)),
+            job.attempts,
+            after(delay.map_or(backoff, |delay| delay.min(backoff_max))),
             Some(error.clone()),
         ),
         Outcome::Fail { error, .. } => (
@@ -186,11 +212,11 @@ pub async fn settle(
     Ok(moved)
 }
 
-/// Gives a job back after its outcome could not be recorded: it is tried again later,
-/// and the failed try counts.
+/// Gives a job back after its outcome could not be recorded: it is tried again later
+/// (the failed try was counted at its claim).
 pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result<(), AppError> {
     sqlx::query(
-        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, run_at = ?, attempts = attempts + 1,
+        "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, run_at = ?,
                 last_error = ?, updated_at = ?
          WHERE id = ? AND lease_owner = ?",
     )
@@ -206,7 +232,7 @@ pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result
 
 /// Ends a job whose outcome cannot be recorded at all: the job and its transaction fail.
 pub async fn abandon(db: &Db, job: &Job, error: &str) -> Result<(), AppError> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     let moved = sqlx::query(
         "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ?, updated_at = ?
          WHERE id = ? AND lease_owner = ?",

@@ -94,10 +94,11 @@ impl SimulatedMicrosoft {
                 "tenant",
                 &store::default_licenses(),
                 &[],
+                None,
             )
             .await
             .map_err(app_internal)?;
-        let mut tx = self.db.write.begin().await.map_err(internal)?;
+        let mut tx = self.db.begin_write().await.map_err(internal)?;
         let tenant = tenant.to_string();
         let faults = store::faults(&mut tx, &tenant)
             .await

@@ -5,8 +5,8 @@
 use std::{collections::BTreeMap, time::Instant};
 
 use app::api_types::{
-    MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimTenantDetail, SimTenantSummary,
-    SkuPart,
+    AdminLevel, MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimTenantDetail,
+    SimTenantSummary, SkuPart,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Months, Utc};
@@ -14,7 +14,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::store::{self, JournalLine};
+use super::store::{self, JournalLine, SimScope};
 use crate::{
     domain::{AppError, Caller, roles, types::MsTenantId},
     store::Db,
@@ -54,7 +54,13 @@ impl SimulatorControl {
         .to_string();
         let licenses = input.licenses.unwrap_or_else(store::default_licenses);
         let created = self
-            .ensure_tenant(MsTenantId::parse(&id)?, name, &licenses, &input.faults)
+            .ensure_tenant(
+                MsTenantId::parse(&id)?,
+                name,
+                &licenses,
+                &input.faults,
+                Some(caller.node_id),
+            )
             .await?;
         if !created {
             return Err(AppError::Conflict {
@@ -62,25 +68,27 @@ impl SimulatorControl {
                 detail: format!("A simulated tenant {id} exists already"),
             });
         }
-        self.detail(&id).await
+        self.detail(self.summary(SimScope::All, &id).await?).await
     }
 
-    /// The simulated tenant with this id, created with `name`, `licenses` and `faults`
-    /// when missing (demo seed; later, an unknown tenant met by the wizard). An existing
-    /// tenant is left as it is. Returns whether it was created.
+    /// The simulated tenant with this id, created with `name`, `licenses`, `faults` and
+    /// `owner` (the node it was created for) when missing (demo seed; an unknown tenant
+    /// met by the wizard, which has no owner). An existing tenant is left as it is.
+    /// Returns whether it was created.
     pub async fn ensure_tenant(
         &self,
         id: MsTenantId,
         name: &str,
         licenses: &BTreeMap<SkuPart, u32>,
         faults: &[SimFault],
+        owner: Option<Uuid>,
     ) -> Result<bool, AppError> {
         let id = id.to_string();
         // Nearly always it exists: a read spares the single writer.
         if store::tenant_exists(&mut *self.db.read.acquire().await?, &id).await? {
             return Ok(false);
         }
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         if store::tenant_exists(&mut tx, &id).await? {
             return Ok(false);
         }
@@ -91,7 +99,7 @@ impl SimulatorControl {
             suffix += 1;
             domain = format!("{label}{suffix}.onmicrosoft.com");
         }
-        store::insert_tenant(&mut tx, &id, name, &domain).await?;
+        store::insert_tenant(&mut tx, &id, name, &domain, owner).await?;
         for (sku, units) in licenses {
             store::set_license(&mut tx, &id, *sku, *units).await?;
         }
@@ -100,9 +108,10 @@ impl SimulatorControl {
         Ok(true)
     }
 
+    /// The simulated tenants the caller may see (see `scope`).
     pub async fn tenants(&self, caller: &Caller) -> Result<Vec<SimTenantSummary>, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        store::summaries(&self.db, None).await
+        store::summaries(&self.db, scope(caller), None).await
     }
 
     pub async fn tenant(
@@ -111,7 +120,8 @@ impl SimulatorControl {
         id: MsTenantId,
     ) -> Result<SimTenantDetail, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        self.detail(&id.to_string()).await
+        let tenant = self.visible(caller, id).await?;
+        self.detail(tenant).await
     }
 
     pub async fn set_faults(
@@ -121,14 +131,11 @@ impl SimulatorControl {
         faults: &[SimFault],
     ) -> Result<SimTenantSummary, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        let id = id.to_string();
-        let mut tx = self.db.write.begin().await?;
-        if !store::tenant_exists(&mut tx, &id).await? {
-            return Err(not_found(&id));
-        }
+        let id = self.visible(caller, id).await?.ms_tenant_id;
+        let mut tx = self.db.begin_write().await?;
         store::replace_faults(&mut tx, &id, faults).await?;
         tx.commit().await?;
-        self.summary(&id).await
+        self.summary(scope(caller), &id).await
     }
 
     /// What create_app.ps1 does in the tenant: register (or reuse) the application, make
@@ -139,12 +146,9 @@ impl SimulatorControl {
         id: MsTenantId,
     ) -> Result<MintedCredentials, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        let tenant = id.to_string();
+        let tenant = self.visible(caller, id).await?.ms_tenant_id;
         let started = Instant::now();
-        let mut tx = self.db.write.begin().await?;
-        if !store::tenant_exists(&mut tx, &tenant).await? {
-            return Err(not_found(&tenant));
-        }
+        let mut tx = self.db.begin_write().await?;
         let app_id = match store::application_by_name(&mut tx, &tenant, DEFAULT_APP_NAME).await? {
             Some(app_id) => {
                 journal(
@@ -205,6 +209,11 @@ impl SimulatorControl {
         })
     }
 
+    /// Gives a tenant without an owner this one (demo seed on an older database).
+    pub async fn adopt(&self, id: MsTenantId, owner: Uuid) -> Result<(), AppError> {
+        store::adopt_tenant(&self.db, &id.to_string(), owner).await
+    }
+
     /// Voice objects an onboarded demo tenant already holds (seeding; no journal).
     pub async fn seed_voice_objects(
         &self,
@@ -212,7 +221,7 @@ impl SimulatorControl {
         objects: &[(&str, &str)],
     ) -> Result<(), AppError> {
         let tenant = id.to_string();
-        let mut tx = self.db.write.begin().await?;
+        let mut tx = self.db.begin_write().await?;
         for (kind, identity) in objects {
             store::insert_voice_object(&mut tx, &tenant, kind, identity).await?;
         }
@@ -229,8 +238,8 @@ impl SimulatorControl {
         identity: &str,
     ) -> Result<(), AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        let tenant = id.to_string();
-        let mut tx = self.db.write.begin().await?;
+        let tenant = self.visible(caller, id).await?.ms_tenant_id;
+        let mut tx = self.db.begin_write().await?;
         if !store::delete_voice_object(&mut tx, &tenant, kind, identity).await? {
             return Err(AppError::NotFound(format!(
                 "No {kind} {identity} in simulated tenant {tenant}"
@@ -247,20 +256,25 @@ impl SimulatorControl {
         limit: u32,
     ) -> Result<Vec<SimJournalEntry>, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        let tenant = id.to_string();
-        self.summary(&tenant).await?;
+        let tenant = self.visible(caller, id).await?.ms_tenant_id;
         store::journal_entries(&self.db, &tenant, i64::from(limit.clamp(1, 1000))).await
     }
 
-    async fn summary(&self, id: &str) -> Result<SimTenantSummary, AppError> {
-        store::summaries(&self.db, Some(id))
+    /// The tenant, if the caller may see it; else 404, as for a tenant that does not
+    /// exist (nothing tells the two apart).
+    async fn visible(&self, caller: &Caller, id: MsTenantId) -> Result<SimTenantSummary, AppError> {
+        self.summary(scope(caller), &id.to_string()).await
+    }
+
+    async fn summary(&self, scope: SimScope, id: &str) -> Result<SimTenantSummary, AppError> {
+        store::summaries(&self.db, scope, Some(id))
             .await?
             .pop()
             .ok_or_else(|| not_found(id))
     }
 
-    async fn detail(&self, id: &str) -> Result<SimTenantDetail, AppError> {
-        let tenant = self.summary(id).await?;
+    async fn detail(&self, tenant: SimTenantSummary) -> Result<SimTenantDetail, AppError> {
+        let id = tenant.ms_tenant_id.as_str();
         Ok(SimTenantDetail {
             applications: store::applications(&self.db, id).await?,
             licenses: store::licenses(&self.db, id).await?,
@@ -296,6 +310,15 @@ async fn journal(
         },
     )
     .await
+}
+
+/// Group admins see every simulated tenant; others those of their tree.
+fn scope(caller: &Caller) -> SimScope {
+    if caller.level == AdminLevel::Group {
+        SimScope::All
+    } else {
+        SimScope::Tree(caller.node_id)
+    }
 }
 
 fn not_found(id: &str) -> AppError {

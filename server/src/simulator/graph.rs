@@ -101,7 +101,17 @@ async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftE
             .await
             .map_err(internal)?;
     let hash = secret_hash(app.secret.expose());
+    let directory = call.tenant.clone();
+    let not_found = || {
+        MicrosoftError::Permanent(format!(
+            "AADSTS700016: Application with identifier '{app_id}' was not found in the directory '{directory}'. \
+             Check the application id and the MS Teams tenant id of the integration"
+        ))
+    };
     match owner {
+        // Only a tenant nobody has registered an application in (one made on the fly)
+        // adopts an unknown application; elsewhere an invented id proves nothing.
+        None if tenant_has_applications(call).await? => Err(not_found()),
         None => {
             store::insert_application(&mut call.tx, &call.tenant, &app_id, DEFAULT_APP_NAME)
                 .await
@@ -113,11 +123,7 @@ async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftE
                 .map_err(super::cloud::app_internal)?;
             Ok(())
         }
-        Some(owner) if owner != call.tenant => Err(MicrosoftError::Permanent(format!(
-            "AADSTS700016: Application with identifier '{app_id}' was not found in the directory '{}'. \
-             Check the application id and the MS Teams tenant id of the integration",
-            call.tenant
-        ))),
+        Some(owner) if owner != call.tenant => Err(not_found()),
         Some(_) => {
             let expiry: Option<DateTime<Utc>> = sqlx::query_scalar(
                 "SELECT MAX(expires_at) FROM sim_application_secrets WHERE app_id = ? AND secret_hash = ?",
@@ -134,6 +140,16 @@ async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftE
             }
         }
     }
+}
+
+async fn tenant_has_applications(call: &mut Call) -> Result<bool, MicrosoftError> {
+    let found: Option<i64> =
+        sqlx::query_scalar("SELECT 1 FROM sim_applications WHERE tenant_id = ? LIMIT 1")
+            .bind(&call.tenant)
+            .fetch_optional(&mut *call.tx)
+            .await
+            .map_err(internal)?;
+    Ok(found.is_some())
 }
 
 #[async_trait]

@@ -8,6 +8,7 @@ use app::api_types::{
 };
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
 
 use crate::{
     domain::AppError,
@@ -40,14 +41,16 @@ pub async fn insert_tenant(
     id: &str,
     name: &str,
     initial_domain: &str,
+    owner: Option<Uuid>,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO sim_tenants (id, name, initial_domain, created_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sim_tenants (id, name, initial_domain, created_at, owner_node_id) VALUES (?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(name)
     .bind(initial_domain)
     .bind(now())
+    .bind(owner.map(|node| node.to_string()))
     .execute(conn)
     .await?;
     Ok(())
@@ -90,13 +93,52 @@ pub async fn replace_faults(
     Ok(())
 }
 
-pub async fn summaries(db: &Db, only: Option<&str>) -> Result<Vec<SimTenantSummary>, AppError> {
+/// Gives a tenant an owner if it has none (demo tenants of a database seeded before
+/// simulated tenants had owners).
+pub async fn adopt_tenant(db: &Db, id: &str, owner: Uuid) -> Result<(), AppError> {
+    sqlx::query("UPDATE sim_tenants SET owner_node_id = ? WHERE id = ? AND owner_node_id IS NULL")
+        .bind(owner.to_string())
+        .bind(id)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Which simulated tenants a caller may see.
+#[derive(Clone, Copy, Debug)]
+pub enum SimScope {
+    /// Every one (group admins).
+    All,
+    /// Those created in this node's tree, or claimed (onboarded, or past the wizard's
+    /// step 1) by a subscription in it.
+    Tree(Uuid),
+}
+
+/// The visible tenants (only `only`, if given), by name.
+pub async fn summaries(
+    db: &Db,
+    scope: SimScope,
+    only: Option<&str>,
+) -> Result<Vec<SimTenantSummary>, AppError> {
+    let node = match scope {
+        SimScope::All => None,
+        SimScope::Tree(node) => Some(node.to_string()),
+    };
     let rows = sqlx::query(
-        "SELECT t.id, t.name, t.initial_domain, t.created_at,
+        "WITH RECURSIVE down(id) AS (SELECT ?2 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)
+         SELECT t.id, t.name, t.initial_domain, t.created_at,
                 (SELECT group_concat(fault) FROM sim_faults f WHERE f.tenant_id = t.id) AS faults
-         FROM sim_tenants t WHERE ?1 IS NULL OR t.id = ?1 ORDER BY t.name COLLATE NOCASE, t.id",
+         FROM sim_tenants t
+         WHERE (?1 IS NULL OR t.id = ?1)
+           AND (?2 IS NULL
+                OR t.owner_node_id IN (SELECT id FROM down)
+                OR EXISTS (SELECT 1 FROM msteams_tenants mt
+                           JOIN subscriptions s ON s.id = mt.owner_subscription_id
+                           WHERE mt.claimed_ms_tenant_id = t.id AND s.tenant_id IN (SELECT id FROM down)))
+         ORDER BY t.name COLLATE NOCASE, t.id",
     )
     .bind(only)
+    .bind(node)
     .fetch_all(&db.read)
     .await?;
     Ok(rows

@@ -22,7 +22,7 @@ pub async fn upsert_profile(
     description: &str,
     roles: &[&str],
 ) -> Result<(), AppError> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO profiles (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description")
         .bind(name)
         .bind(description)
@@ -98,7 +98,7 @@ pub async fn insert_session(
     user_id: i64,
     expires_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let mut tx = db.write.begin().await?;
+    let mut tx = db.begin_write().await?;
     // Sign-in is a natural moment to forget expired sessions of this user.
     sqlx::query("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?")
         .bind(user_id)

@@ -1,7 +1,7 @@
 //! The audit log of mutating calls.
 
 use super::{Db, now};
-use crate::domain::AppError;
+use crate::{domain::AppError, metrics::Metrics};
 
 pub struct AuditEntry<'a> {
     pub username: Option<&'a str>,
@@ -26,4 +26,30 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>) -> Result<(), AppError> {
         .execute(&db.write)
         .await?;
     Ok(())
+}
+
+/// Deletes rows older than `days` days; returns how many.
+pub async fn trim(db: &Db, days: u32) -> Result<u64, AppError> {
+    let cutoff = now() - chrono::Duration::days(i64::from(days));
+    Ok(sqlx::query("DELETE FROM audit_log WHERE at < ?")
+        .bind(cutoff)
+        .execute(&db.write)
+        .await?
+        .rows_affected())
+}
+
+/// Trims the audit log to `days` days now and every hour (never with 0 days).
+pub fn keep_trimmed(db: Db, days: u32, metrics: Metrics) {
+    if days == 0 {
+        return;
+    }
+    tokio::spawn(async move {
+        loop {
+            match trim(&db, days).await {
+                Ok(rows) => metrics.audit_rows_trimmed(rows),
+                Err(error) => tracing::warn!(%error, "trimming the audit log failed"),
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+        }
+    });
 }

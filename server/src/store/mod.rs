@@ -8,8 +8,11 @@ pub mod wizard;
 
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+use sqlx::{
+    Sqlite, Transaction,
+    sqlite::{
+        SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    },
 };
 
 /// Two pools on one file: readers in parallel, and a single writer connection so that
@@ -44,6 +47,51 @@ impl Db {
             .connect_with(options.read_only(true))
             .await?;
         Ok(Db { read, write })
+    }
+
+    /// A write transaction that takes SQLite's write lock at `BEGIN` (IMMEDIATE), so it
+    /// waits for the lock (busy timeout) instead of failing half-way with SQLITE_BUSY.
+    pub async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.write.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+/// An exclusive lock on `<database>.lock`, held for the life of the process: two servers
+/// on one database file would each run their own job runner and simulator over it.
+#[derive(Debug)]
+pub struct DatabaseLock {
+    _file: std::fs::File,
+}
+
+impl DatabaseLock {
+    /// Takes the lock, or explains who holds it. `None` for an in-memory database.
+    pub fn acquire(database_url: &str) -> Result<Option<Self>, String> {
+        let Some(database) = sqlite_file_path(database_url) else {
+            return Ok(None);
+        };
+        let mut path = database.clone().into_os_string();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(DatabaseLock { _file: file })),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "another server is already running on {} (it holds {}); stop it first, or give this one its own --database-url",
+                database.display(),
+                path.display()
+            )),
+            Err(std::fs::TryLockError::Error(error)) => {
+                Err(format!("{}: cannot lock: {error}", path.display()))
+            }
+        }
     }
 }
 

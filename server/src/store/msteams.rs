@@ -5,7 +5,7 @@ use sqlx::{FromRow, SqliteConnection};
 use uuid::Uuid;
 
 use super::{Db, now};
-use crate::domain::AppError;
+use crate::{crypto::SecretSlot, domain::AppError};
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MsTeamsTenantRow {
@@ -21,7 +21,6 @@ pub struct MsTeamsTenantRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct ApplicationRow {
     pub application_id: String,
-    pub secret_hint: String,
     pub secret_expires_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
 }
@@ -29,7 +28,6 @@ pub struct ApplicationRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct AdministratorRow {
     pub username: String,
-    pub password_hint: String,
     pub updated_at: DateTime<Utc>,
 }
 
@@ -81,11 +79,14 @@ pub async fn effective_tenant(
     }
 }
 
-pub async fn tenant_by_ms_tenant_id(
+/// The MS Teams tenant that has claimed this MS tenant id (its wizard proved control
+/// of it at step 1), if any.
+pub async fn tenant_claiming(
     conn: &mut SqliteConnection,
     ms_tenant_id: Uuid,
 ) -> Result<Option<MsTeamsTenantRow>, AppError> {
-    let sql = format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE ms_tenant_id = ?");
+    let sql =
+        format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE claimed_ms_tenant_id = ?");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(ms_tenant_id.to_string())
         .fetch_optional(conn)
@@ -97,7 +98,7 @@ pub async fn application(
     tenant_row: i64,
 ) -> Result<Option<ApplicationRow>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT application_id, secret_hint, secret_expires_at, updated_at FROM msteams_applications WHERE msteams_tenant_id = ?",
+        "SELECT application_id, secret_expires_at, updated_at FROM msteams_applications WHERE msteams_tenant_id = ?",
     )
     .bind(tenant_row)
     .fetch_optional(conn)
@@ -108,10 +109,12 @@ pub async fn administrator(
     conn: &mut SqliteConnection,
     tenant_row: i64,
 ) -> Result<Option<AdministratorRow>, AppError> {
-    Ok(sqlx::query_as("SELECT username, password_hint, updated_at FROM msteams_administrators WHERE msteams_tenant_id = ?")
-        .bind(tenant_row)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT username, updated_at FROM msteams_administrators WHERE msteams_tenant_id = ?",
+    )
+    .bind(tenant_row)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// The subscription's own MS Teams tenant row, created (status `pending`) when missing.
@@ -147,6 +150,25 @@ pub async fn set_ms_tenant_id(
     Ok(())
 }
 
+/// Claims the tenant row's MS tenant id for it, unless another row has claimed it.
+/// Returns whether the row holds the claim now.
+pub async fn claim_ms_tenant_id(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<bool, AppError> {
+    let claimed = sqlx::query(
+        "UPDATE msteams_tenants SET claimed_ms_tenant_id = ms_tenant_id, updated_at = ?
+         WHERE id = ? AND ms_tenant_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM msteams_tenants other
+                           WHERE other.claimed_ms_tenant_id = msteams_tenants.ms_tenant_id AND other.id <> msteams_tenants.id)",
+    )
+    .bind(now())
+    .bind(tenant_row)
+    .execute(conn)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
 pub async fn set_state(
     conn: &mut SqliteConnection,
     tenant_row: i64,
@@ -170,18 +192,16 @@ pub async fn upsert_application(
     tenant_row: i64,
     application_id: Uuid,
     secret_ciphertext: &[u8],
-    secret_hint: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO msteams_applications (msteams_tenant_id, application_id, secret_ciphertext, secret_hint, secret_expires_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, NULL, ?5)
-         ON CONFLICT(msteams_tenant_id) DO UPDATE SET application_id = ?2, secret_ciphertext = ?3, secret_hint = ?4,
-             secret_expires_at = NULL, updated_at = ?5",
+        "INSERT INTO msteams_applications (msteams_tenant_id, application_id, secret_ciphertext, secret_expires_at, updated_at)
+         VALUES (?1, ?2, ?3, NULL, ?4)
+         ON CONFLICT(msteams_tenant_id) DO UPDATE SET application_id = ?2, secret_ciphertext = ?3,
+             secret_expires_at = NULL, updated_at = ?4",
     )
     .bind(tenant_row)
     .bind(application_id.to_string())
     .bind(secret_ciphertext)
-    .bind(secret_hint)
     .bind(now())
     .execute(conn)
     .await?;
@@ -193,17 +213,15 @@ pub async fn upsert_administrator(
     tenant_row: i64,
     username: &str,
     password_ciphertext: &[u8],
-    password_hint: &str,
 ) -> Result<(), AppError> {
     sqlx::query(
-        "INSERT INTO msteams_administrators (msteams_tenant_id, username, password_ciphertext, password_hint, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(msteams_tenant_id) DO UPDATE SET username = ?2, password_ciphertext = ?3, password_hint = ?4, updated_at = ?5",
+        "INSERT INTO msteams_administrators (msteams_tenant_id, username, password_ciphertext, updated_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(msteams_tenant_id) DO UPDATE SET username = ?2, password_ciphertext = ?3, updated_at = ?4",
     )
     .bind(tenant_row)
     .bind(username)
     .bind(password_ciphertext)
-    .bind(password_hint)
     .bind(now())
     .execute(conn)
     .await?;
@@ -300,4 +318,52 @@ pub async fn application_credentials(
     .bind(tenant_row)
     .fetch_optional(conn)
     .await?)
+}
+
+/// Every stored sealed secret with the row it belongs to, for re-sealing under a new key.
+pub async fn sealed_secrets(
+    conn: &mut SqliteConnection,
+) -> Result<Vec<(SecretSlot, Vec<u8>)>, AppError> {
+    let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT 'application', msteams_tenant_id, secret_ciphertext FROM msteams_applications
+         UNION ALL
+         SELECT 'administrator', msteams_tenant_id, password_ciphertext FROM msteams_administrators",
+    )
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(kind, row, sealed)| {
+            let slot = if kind == "application" {
+                SecretSlot::ApplicationSecret(row)
+            } else {
+                SecretSlot::AdministratorPassword(row)
+            };
+            (slot, sealed)
+        })
+        .collect())
+}
+
+/// Replaces one sealed secret in place.
+pub async fn replace_sealed(
+    conn: &mut SqliteConnection,
+    slot: SecretSlot,
+    sealed: &[u8],
+) -> Result<(), AppError> {
+    let (sql, row) = match slot {
+        SecretSlot::ApplicationSecret(row) => (
+            "UPDATE msteams_applications SET secret_ciphertext = ? WHERE msteams_tenant_id = ?",
+            row,
+        ),
+        SecretSlot::AdministratorPassword(row) => (
+            "UPDATE msteams_administrators SET password_ciphertext = ? WHERE msteams_tenant_id = ?",
+            row,
+        ),
+    };
+    sqlx::query(sql)
+        .bind(sealed)
+        .bind(row)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -250,3 +250,36 @@ pub async fn target(
     .fetch_optional(conn)
     .await?)
 }
+
+/// Ends, as failed with `message`, every tenant left `onboarding` without a live job
+/// (its job ended without recording an outcome, or vanished): without this, POST wizard
+/// would answer 409 and unlink would be refused forever. Returns how many were fixed.
+pub async fn fail_orphaned_runs(db: &Db, message: &str) -> Result<u64, AppError> {
+    const ORPHANED: &str = "status = 'onboarding' AND NOT EXISTS
+        (SELECT 1 FROM jobs j WHERE j.id = msteams_tenants.wizard_transaction_id AND j.state = 'ready')";
+    let mut tx = db.begin_write().await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT OR IGNORE INTO msteams_wizard_steps (msteams_tenant_id, step)
+         SELECT t.id, s.value FROM msteams_tenants t, json_each('[0, 1, 2, 3, 4, 5]') s WHERE t.{ORPHANED}"
+    )))
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE transactions SET status = 'failed', detail = ?1, updated_at = ?2
+         WHERE status = 'running' AND id IN (SELECT wizard_transaction_id FROM msteams_tenants WHERE {ORPHANED})"
+    )))
+    .bind(message)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    let fixed = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE msteams_tenants SET status = 'failed', wizard_error = ?1, updated_at = ?2 WHERE {ORPHANED}"
+    )))
+    .bind(message)
+    .bind(now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    tx.commit().await?;
+    Ok(fixed)
+}

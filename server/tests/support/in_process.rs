@@ -24,7 +24,8 @@ pub async fn serve(adjust: impl FnOnce(&mut Config)) -> InProcess {
         .build();
     let state = server::start_with(&config, options, db.clone(), SecretBox::random())
         .await
-        .expect("start");
+        .expect("start")
+        .state;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("listen");

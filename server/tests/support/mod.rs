@@ -101,7 +101,8 @@ impl TestApp {
             .build();
         let state = server::start_with(&config, options, db.clone(), SecretBox::random())
             .await
-            .expect("start");
+            .expect("start")
+            .state;
         TestApp {
             router: server::web::router(state.clone()),
             state,
@@ -223,6 +224,11 @@ impl TestApp {
             .await
             .expect("router answers");
         let status = response.status();
+        // No test asks for a server error: a 5xx is always a bug.
+        assert!(
+            !status.is_server_error(),
+            "the server answered {status}: a request must never produce a 5xx"
+        );
         let headers = response.headers().clone();
         let bytes = response
             .into_body()

@@ -55,9 +55,8 @@ pub(super) fn reload_done(at: SubRef, done: &str) {
 #[component]
 pub fn SubscriptionPage() -> impl IntoView {
     let params = use_params_map();
-    let query = use_query_map();
-    let session = use_session();
-    let done = query.read_untracked().get("done");
+    let user = use_session().user;
+    let done = use_query_map().with_untracked(|query| query.get("done"));
     let at = {
         let params = params.read_untracked();
         let tenant = params
@@ -73,7 +72,7 @@ pub fn SubscriptionPage() -> impl IntoView {
                 subscription,
             })
     };
-    let data = Resource::new(
+    let data = ArcResource::new(
         move || at,
         |at| async move {
             match at {
@@ -89,9 +88,9 @@ pub fn SubscriptionPage() -> impl IntoView {
     view! {
         <Suspense fallback=Loading>
             {move || {
-                let done = done.clone();
+                let (done, user, data) = (done.clone(), user.clone(), data.clone());
                 Suspend::new(async move {
-                    let Some(user) = session.user.await else {
+                    let Some(user) = user.await else {
                         return view! {
                             <section class="card">
                                 <h1>"Sign in first"</h1>
@@ -208,9 +207,8 @@ fn Journey(
     } else {
         let stored_application = graph.filter(|g| g.configured).map(|g| {
             format!(
-                "Stored: application {}, secret {}",
-                g.account.unwrap_or_default(),
-                g.secret_hint.unwrap_or_default()
+                "Stored: application {} with its secret",
+                g.account.unwrap_or_default()
             )
         });
         let stored_administrator = powershell

@@ -1,0 +1,31 @@
+//! Stored secrets under key rotation: everything sealed by an earlier key (or in the
+//! format before key versions) is opened and sealed again with the current key.
+
+use crate::{
+    crypto::SecretBox,
+    domain::AppError,
+    store::{Db, msteams},
+};
+
+/// Re-seals, in one transaction, every stored secret the current key did not seal.
+/// Returns how many. Fails (and changes nothing) if one cannot be opened.
+pub async fn reseal_stale(db: &Db, secrets: &SecretBox) -> Result<u64, AppError> {
+    let mut tx = db.begin_write().await?;
+    let mut resealed = 0;
+    for (slot, sealed) in msteams::sealed_secrets(&mut tx).await? {
+        if secrets.is_current(&sealed) {
+            continue;
+        }
+        let secret = secrets.open(slot, &sealed).map_err(|_| {
+            AppError::Internal(format!(
+                "a stored secret ({slot:?}) opens with neither the current key nor the old one: \
+                 start with the key that sealed it (FUSION_SECRET_KEY or --secret-key-file), \
+                 or give it as the old key (FUSION_OLD_SECRET_KEY or --old-secret-key-file)"
+            ))
+        })?;
+        msteams::replace_sealed(&mut tx, slot, &secrets.seal(slot, &secret)?).await?;
+        resealed += 1;
+    }
+    tx.commit().await?;
+    Ok(resealed)
+}
