@@ -5,10 +5,10 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 export LEPTOS_OUTPUT_NAME := fusion-teams-onboarding
 # cargo's target directory, resolved inside recipes: on a fresh machine cargo only
 # exists once `setup` has run, so it cannot be asked when make parses this file.
-TARGET_DIR = $$(scripts/target-dir.sh)
+TARGET_DIR = $$($(CURDIR)/scripts/target-dir.sh)
 E2E_SERVER_LOG := $(CURDIR)/end2end/.data/server.log
 
-.PHONY: setup run build test test-rust test-e2e test-api lint fmt bundle-size bench page-bench
+.PHONY: setup run build test test-rust test-e2e test-api lint fmt bundle-size bench page-bench login-storm
 
 setup:
 	@scripts/setup.sh
@@ -23,7 +23,7 @@ build: setup
 
 ## Every test: formatting, lints (ssr and hydrate), Rust tests, the Playwright suite, then
 ## schemathesis against the OpenAPI document.
-test: setup lint test-rust test-e2e
+test: setup lint test-rust test-e2e test-api
 
 lint:
 	cargo fmt --all -- --check
@@ -57,3 +57,8 @@ bench: setup
 ## Server-rendered page latency (p50, p99) against one server with the demo data.
 page-bench: setup
 	cargo run --release -p server --example page_bench -- 200
+
+## 100 concurrent wrong logins against the release binary, with real logins during them.
+login-storm: setup
+	cargo build --release -p server --bin server --example login_storm
+	$(TARGET_DIR)/release/examples/login_storm 3 100

@@ -147,11 +147,21 @@ impl Config {
             .unwrap_or_else(|| self.public_url_is_https())
     }
 
-    /// The public URL's origin (`scheme://host[:port]`), lowercased, if one is set.
+    /// The public URL's origin (`scheme://host[:port]`) as a browser writes it in
+    /// `Origin`: lowercased, without the scheme's default port.
     pub fn public_origin(&self) -> Option<String> {
         let url = self.public_url.as_deref()?.trim().to_ascii_lowercase();
         let (scheme, rest) = url.split_once("://")?;
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let default_port = match scheme {
+            "https" => ":443",
+            "http" => ":80",
+            _ => "",
+        };
+        let authority = authority
+            .strip_suffix(default_port)
+            .filter(|_| !default_port.is_empty())
+            .unwrap_or(authority);
         (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
     }
 
@@ -165,5 +175,37 @@ impl Config {
 
     pub fn shutdown_grace(&self) -> Duration {
         Duration::from_secs(self.shutdown_grace_secs.min(600))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Config;
+
+    #[test]
+    fn the_public_origin_is_written_as_browsers_send_it() {
+        for (url, origin) in [
+            (
+                "https://Teams.Example.com/",
+                Some("https://teams.example.com"),
+            ),
+            (
+                "https://teams.example.com:443/app",
+                Some("https://teams.example.com"),
+            ),
+            (
+                "http://teams.example.com:80",
+                Some("http://teams.example.com"),
+            ),
+            (
+                "https://teams.example.com:8443",
+                Some("https://teams.example.com:8443"),
+            ),
+            ("teams.example.com", None),
+        ] {
+            let mut config = Config::for_database("sqlite::memory:");
+            config.public_url = Some(url.into());
+            assert_eq!(config.public_origin().as_deref(), origin, "{url}");
+        }
     }
 }

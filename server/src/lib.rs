@@ -40,9 +40,12 @@ pub struct Server {
 
 impl Server {
     /// Stops claiming wizard steps, lets running ones finish within `grace`, and gives
-    /// back the rest.
-    pub async fn shutdown(self, grace: Duration) {
+    /// back the rest. Returns the database lock: hold it until the process has stopped
+    /// serving too, so that no second server starts on the file while this one still
+    /// answers requests.
+    pub async fn shutdown(self, grace: Duration) -> Option<DatabaseLock> {
         self.runner.shutdown(grace).await;
+        self._lock
     }
 }
 
@@ -52,20 +55,37 @@ impl Server {
 pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<Server, String> {
     let lock = DatabaseLock::acquire(&config.database_url)?;
     let legacy_key_file = config.data_dir().join("secret.key");
+    let key_file = config.secret_key_path();
+    let key_from_env = non_empty_env("FUSION_SECRET_KEY");
+    // A key file this start creates from nothing is removed again if the database turns
+    // out to hold secrets it cannot open: the next start must not silently use it.
+    let generates_key = key_from_env.is_none() && !key_file.exists() && !legacy_key_file.exists();
     let secrets = SecretBox::load(KeySource {
-        key_from_env: non_empty_env("FUSION_SECRET_KEY"),
-        key_file: config.secret_key_path(),
-        legacy_key_file: config.secret_key_file.is_none().then_some(legacy_key_file),
+        key_from_env,
+        key_file: key_file.clone(),
+        legacy_key_file: config
+            .secret_key_file
+            .is_none()
+            .then_some(legacy_key_file.clone()),
         old_key_from_env: non_empty_env("FUSION_OLD_SECRET_KEY"),
         old_key_file: config.old_secret_key_file.as_deref(),
     })
     .map_err(|error| format!("secret key: {error}"))?;
+    if legacy_key_file.exists() && legacy_key_file != key_file {
+        tracing::warn!(path = %legacy_key_file.display(), "a secret key file lies beside the database, where backups of the data folder carry it: remove it once the key is kept elsewhere");
+    }
     let db = Db::connect(&config.database_url)
         .await
         .map_err(|error| format!("database {}: {error}", config.database_url))?;
-    let resealed = domain::secrets::reseal_stale(&db, &secrets)
-        .await
-        .map_err(|error| format!("re-encrypting stored secrets: {error}"))?;
+    let resealed = match domain::secrets::reseal_stale(&db, &secrets).await {
+        Ok(resealed) => resealed,
+        Err(error) => {
+            if generates_key {
+                let _ = std::fs::remove_file(&key_file);
+            }
+            return Err(format!("re-encrypting stored secrets: {error}"));
+        }
+    };
     if resealed > 0 {
         tracing::info!(resealed, "re-encrypted stored secrets with the current key");
     }

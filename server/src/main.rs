@@ -52,13 +52,15 @@ async fn main() {
     };
     let jobs = async {
         signalled(stop.clone()).await;
-        server.shutdown(config.shutdown_grace()).await;
+        server.shutdown(config.shutdown_grace()).await
     };
-    tokio::join!(
+    let ((), lock) = tokio::join!(
         serve::serve(listener, router, limits, signalled(stop.clone())),
         jobs
     );
     tracing::info!("stopped");
+    // Only now may another server open the database.
+    drop(lock);
 }
 
 fn exit(message: &str) -> ! {

@@ -17,6 +17,7 @@ pub struct Metrics(Arc<Counters>);
 struct Counters {
     /// Refused mutating calls nobody was signed in for, by status (not audited).
     anonymous_refusals: Mutex<BTreeMap<u16, u64>>,
+    cross_site_refusals: AtomicU64,
     audit_rows_trimmed: AtomicU64,
 }
 
@@ -33,6 +34,14 @@ impl Metrics {
             .lock()
             .map(|counts| counts.get(&status).copied().unwrap_or_default())
             .unwrap_or_default()
+    }
+
+    pub fn cross_site_refusal(&self) {
+        self.0.cross_site_refusals.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn cross_site_refusals(&self) -> u64 {
+        self.0.cross_site_refusals.load(Ordering::Relaxed)
     }
 
     pub fn audit_rows_trimmed(&self, rows: u64) {
@@ -53,6 +62,13 @@ impl Metrics {
                 );
             }
         }
+        let _ = write!(
+            text,
+            "# HELP fusion_cross_site_refusals_total Changes refused because they came from another site.\n\
+             # TYPE fusion_cross_site_refusals_total counter\n\
+             fusion_cross_site_refusals_total {}\n",
+            self.cross_site_refusals()
+        );
         let _ = write!(
             text,
             "# HELP fusion_audit_rows_trimmed_total Audit rows removed by the retention limit.\n\

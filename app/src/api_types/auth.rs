@@ -5,9 +5,16 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[cfg_attr(feature = "ssr", schema(example = "alpha.admin"))]
+    /// Not blank.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+            example = "alpha.admin"
+        )
+    )]
     pub username: String,
-    #[cfg_attr(feature = "ssr", schema(example = "demo-alpha"))]
+    #[cfg_attr(feature = "ssr", schema(min_length = 1, example = "demo-alpha"))]
     pub password: String,
 }
 

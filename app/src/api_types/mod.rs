@@ -9,6 +9,7 @@ mod listing;
 mod msteams;
 mod problem;
 mod simulator;
+mod whole;
 mod wizard;
 
 pub use auth::*;

@@ -8,18 +8,24 @@ pub struct ApplicationRequest {
     /// MS Teams ID as found in Azure AD. Optional when the integration exists and is updated.
     #[cfg_attr(
         feature = "ssr",
-        schema(example = "27b418d0-b197-483d-a0b8-da90407a92c4")
+        schema(format = Uuid, example = "27b418d0-b197-483d-a0b8-da90407a92c4")
     )]
     #[serde(default)]
     pub ms_teams_tenant_id: Option<String>,
     #[cfg_attr(
         feature = "ssr",
-        schema(example = "c035894c-81c3-49aa-8e3e-f245d9b3b846")
+        schema(format = Uuid, example = "c035894c-81c3-49aa-8e3e-f245d9b3b846")
     )]
     pub application_id: String,
+    /// The secret's value (not its id): not blank, at most 256 characters, no control characters.
     #[cfg_attr(
         feature = "ssr",
-        schema(example = "i6k8Q~e326mrmOiLBicPD_sGU236udICA3iieduo")
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$",
+            example = "i6k8Q~e326mrmOiLBicPD_sGU236udICA3iieduo"
+        )
     )]
     pub secret: String,
 }
@@ -31,12 +37,17 @@ pub struct ApplicationRequest {
 pub struct ResetSecretRequest {
     #[cfg_attr(
         feature = "ssr",
-        schema(example = "d46e9288-2029-4fd1-ac7b-f20749e61251")
+        schema(format = Uuid, example = "d46e9288-2029-4fd1-ac7b-f20749e61251")
     )]
     pub application_id: String,
     #[cfg_attr(
         feature = "ssr",
-        schema(example = "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC")
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$",
+            example = "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC"
+        )
     )]
     pub secret: String,
 }
@@ -46,8 +57,25 @@ pub struct ResetSecretRequest {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AdministratorRequest {
-    #[cfg_attr(feature = "ssr", schema(example = "admin@contoso.onmicrosoft.com"))]
+    /// The administrator's sign-in name (user principal name), without spaces.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 256,
+            pattern = r"^[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000@]+@[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\.[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.]$",
+            example = "admin@contoso.onmicrosoft.com"
+        )
+    )]
     pub username: String,
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            min_length = 1,
+            max_length = 256,
+            pattern = r"^[^\u0000-\u001f\u007f-\u009f]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000][^\u0000-\u001f\u007f-\u009f]*$",
+            example = "S3cret-admin"
+        )
+    )]
     pub password: String,
 }
 
@@ -57,7 +85,8 @@ pub struct AdministratorRequest {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct LinkRequest {
     /// Subscription linked to the MS Teams tenant you want to link to.
-    #[cfg_attr(feature = "ssr", schema(example = 2))]
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, example = 5))]
+    #[serde(deserialize_with = "super::whole::i64")]
     pub subscription_id: i64,
 }
 

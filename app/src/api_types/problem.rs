@@ -3,6 +3,8 @@ use serde::{Deserialize, Serialize};
 /// An RFC 9457 problem details body (`application/problem+json`), used by every 4xx/5xx.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// Exactly these fields: a body with more (the wizard's failure) is another schema.
+#[serde(deny_unknown_fields)]
 pub struct Problem {
     /// A URI reference naming the problem type (`/problems/{code}`).
     #[serde(rename = "type")]

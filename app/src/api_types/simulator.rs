@@ -89,14 +89,45 @@ impl SkuPart {
 pub struct NewSimTenant {
     /// The tenant id to use; a new GUID when absent.
     #[serde(default)]
+    #[cfg_attr(feature = "ssr", schema(format = Uuid))]
     pub ms_tenant_id: Option<String>,
-    /// A display name such as `Contoso`; it also makes the initial domain.
+    /// A display name such as `Contoso` (not blank, at most 64 characters); it also makes
+    /// the initial domain.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 64,
+            pattern = r"[^\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]",
+            example = "Tailwind Traders"
+        )
+    )]
     pub name: String,
     /// Prepaid units per SKU; absent means 5 E5 licenses.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole::license_counts")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<LicenseCounts>))]
     pub licenses: Option<BTreeMap<SkuPart, u32>>,
     #[serde(default)]
     pub faults: Vec<SimFault>,
+}
+
+/// How `licenses` looks in the OpenAPI document: prepaid units per SKU part number.
+#[cfg(feature = "ssr")]
+#[derive(utoipa::ToSchema, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code, non_snake_case)] // Only describes the body for the OpenAPI document.
+pub struct LicenseCounts {
+    /// Office 365 E1.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    STANDARDPACK: u32,
+    /// Office 365 E3.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    ENTERPRISEPACK: u32,
+    /// Office 365 E5.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 4294967295_u64)]
+    ENTERPRISEPREMIUM: u32,
 }
 
 /// `PUT /sim/v1/tenants/{id}/faults`.

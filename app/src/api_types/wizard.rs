@@ -68,6 +68,16 @@ pub struct WizardFailure {
     pub failed_step: Option<u8>,
 }
 
+/// `GET …/msteams/wizard`'s 400: the run failed (with its steps), or the request itself
+/// was malformed (a plain problem).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(untagged)]
+pub enum WizardRefusal {
+    Failed(WizardFailure),
+    Malformed(crate::api_types::Problem),
+}
+
 /// `GET /api/v01/transactions/{id}` (extension): an asynchronous task.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -27,6 +27,10 @@ use crate::{
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 400, description = "Missing username or password, or a malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed sign-ins for this account, from this address, or for this pair: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
+        (status = 503, description = "Too many sign-ins are being checked at once: try again shortly", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
 pub async fn login(
     State(state): State<AppState>,

@@ -9,10 +9,10 @@ use crate::{domain::AppError, state::AppState};
 /// Tenants in the caller's tree of authority, by name, optionally filtered by `search`.
 #[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants", tag = "directory", security(("bearer" = [])),
     params(
-        ("draas_instance" = String, Path, description = "The DRaaS instance (service provider), e.g. `demo`"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1 (default 1)"),
-        ("size" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 25)"),
-        ("search" = Option<String>, Query, description = "Only tenants whose name contains this text"),
+        ("draas_instance" = String, Path, pattern = r"^[a-z0-9_-]{1,40}$", example = "demo", description = "The DRaaS instance (service provider), e.g. `demo`"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 2147483647, description = "Page number, from 1 (default 1)"),
+        ("size" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 25)"),
+        ("search" = Option<String>, Query, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$", description = "Only tenants whose name contains this text (at most 100 characters)"),
     ),
     responses(
         (status = 200, description = "A page of tenants", body = Paged<TenantSummary>),
@@ -38,10 +38,10 @@ pub async fn tenants(
 /// A tenant's subscriptions, each with its MS Teams state.
 #[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions", tag = "directory", security(("bearer" = [])),
     params(
-        ("draas_instance" = String, Path, description = "The DRaaS instance (service provider), e.g. `demo`"),
-        ("uuid" = uuid::Uuid, Path, description = "The tenant's UUID"),
-        ("page" = Option<u32>, Query, description = "Page number, from 1 (default 1)"),
-        ("size" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 25)"),
+        ("draas_instance" = String, Path, pattern = r"^[a-z0-9_-]{1,40}$", example = "demo", description = "The DRaaS instance (service provider), e.g. `demo`"),
+        ("uuid" = uuid::Uuid, Path, example = "40000000-0000-4000-8000-000000000002", description = "The tenant's UUID"),
+        ("page" = Option<u32>, Query, minimum = 1, maximum = 2147483647, description = "Page number, from 1 (default 1)"),
+        ("size" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 25)"),
     ),
     responses(
         (status = 200, description = "A page of subscriptions", body = Paged<SubscriptionSummary>),

@@ -19,6 +19,7 @@ use crate::{
         AppError, Caller,
         types::{
             DraasInstance, PageRequest, SearchText, SubscriptionId, SubscriptionPath, TenantUuid,
+            clip_to,
         },
     },
     state::AppState,
@@ -65,6 +66,11 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
+    if caused_by::<tower_http::timeout::TimeoutError>(&rejection) {
+        return AppError::BodyTimeout(
+            "The request body stopped arriving: send it without pauses".into(),
+        );
+    }
     if exceeds_body_limit(&rejection) {
         return AppError::PayloadTooLarge(format!(
             "The body is larger than {} bytes",
@@ -77,24 +83,30 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
         ),
         JsonRejection::JsonSyntaxError(error) => AppError::invalid(
             "malformed_json",
-            format!("The body is not valid JSON: {}", error.body_text()),
+            format!(
+                "The body is not valid JSON: {}",
+                clip_to(&error.body_text(), 200)
+            ),
         ),
         JsonRejection::JsonDataError(error) => {
             AppError::invalid("invalid_body", body_error_text(&error.body_text()))
         }
-        other => AppError::invalid("invalid_body", other.body_text()),
+        other => AppError::invalid("invalid_body", clip_to(&other.body_text(), 200)),
     }
 }
 
 /// Whether reading the body stopped at a size limit: axum's own, or the edge's
 /// (`RequestBodyLimitLayer`), which axum reports as an unknown body error.
 fn exceeds_body_limit(rejection: &JsonRejection) -> bool {
-    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return true;
-    }
+    rejection.status() == StatusCode::PAYLOAD_TOO_LARGE
+        || caused_by::<http_body_util::LengthLimitError>(rejection)
+}
+
+/// Whether an `E` is among the rejection's causes (the edges' body errors arrive wrapped).
+fn caused_by<E: std::error::Error + 'static>(rejection: &JsonRejection) -> bool {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
     while let Some(error) = source {
-        if error.is::<http_body_util::LengthLimitError>() {
+        if error.is::<E>() {
             return true;
         }
         source = error.source();
@@ -164,7 +176,12 @@ async fn path_params<S: Send + Sync>(
     Path::<HashMap<String, String>>::from_request_parts(parts, state)
         .await
         .map(|Path(params)| params)
-        .map_err(|rejection| AppError::invalid("invalid_path_parameter", rejection.body_text()))
+        .map_err(|rejection| {
+            AppError::invalid(
+                "invalid_path_parameter",
+                clip_to(&rejection.body_text(), 200),
+            )
+        })
 }
 
 fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, AppError> {
@@ -202,7 +219,10 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
             .await
             .map(|Query(query)| QueryParams(query))
             .map_err(|rejection| {
-                AppError::invalid("invalid_query_parameter", rejection.body_text())
+                AppError::invalid(
+                    "invalid_query_parameter",
+                    clip_to(&rejection.body_text(), 200),
+                )
             })
     }
 }
@@ -220,7 +240,10 @@ impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
         let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
             .await
             .map_err(|rejection| {
-                AppError::invalid("invalid_query_parameter", rejection.body_text())
+                AppError::invalid(
+                    "invalid_query_parameter",
+                    clip_to(&rejection.body_text(), 200),
+                )
             })?;
         Ok(ListQuery {
             page: PageRequest::parse(

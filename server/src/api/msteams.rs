@@ -24,10 +24,13 @@ use crate::{
 #[allow(dead_code)] // Only describes the path for the OpenAPI document.
 pub struct SubscriptionPathDoc {
     /// The DRaaS instance (service provider), e.g. `demo`.
+    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
     draas_instance: String,
     /// A system generated unique ID (UUID) identifying the tenant to which the subscription belongs.
+    #[param(example = "40000000-0000-4000-8000-000000000002")]
     uuid: uuid::Uuid,
     /// A system generated ID identifying the subscription.
+    #[param(minimum = 1, example = 3)]
     subscription_id: i64,
 }
 

@@ -3,7 +3,11 @@
 use app::api_types::*;
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    openapi::{
+        ContentBuilder, Ref, RefOr, ResponseBuilder,
+        path::{Operation, PathItem},
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
 };
 
 use super::{auth, directory, metrics, msteams, wizard};
@@ -33,7 +37,7 @@ use crate::simulator::api as simulator;
         metrics::metrics,
     ),
     components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, NodeName, IntegrationStatus, LinkSource)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonResponses),
     tags(
         (name = "auth", description = "Sign in and out (extension)"),
         (name = "directory", description = "Tenants and subscriptions in the caller's tree of authority (extension)"),
@@ -59,4 +63,82 @@ impl Modify for BearerAuth {
             ),
         );
     }
+}
+
+/// The answers every operation of a kind can give, declared once: 401 where a session is
+/// needed, 400 for a malformed path, query or body, 413 and 415 for a body, and 403 for
+/// an unsafe method (a cross-site request authenticated by the session cookie is
+/// refused). An operation's own description of one of these is kept.
+struct CommonResponses;
+
+impl Modify for CommonResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for (safe, operation) in operations(item) {
+                let secured = operation
+                    .security
+                    .as_ref()
+                    .is_some_and(|requirements| !requirements.is_empty());
+                let has_body = operation.request_body.is_some();
+                let has_parameters = operation
+                    .parameters
+                    .as_ref()
+                    .is_some_and(|parameters| !parameters.is_empty());
+                let responses = &mut operation.responses.responses;
+                let mut add = |status: &str, description: &str| {
+                    responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem_response(description));
+                };
+                if secured {
+                    add("401", "Not signed in, or the session has expired");
+                }
+                if has_body || has_parameters {
+                    add("400", "A malformed path parameter, query parameter or body");
+                }
+                if has_body {
+                    add("413", "The body is larger than 64 KiB");
+                    add(
+                        "415",
+                        "The body is not JSON: send it with Content-Type: application/json",
+                    );
+                }
+                if !safe {
+                    add(
+                        "403",
+                        "A cross-site request: a change authenticated by the session cookie must come from this site's pages",
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Each operation of a path, and whether its method is safe (changes nothing).
+fn operations(item: &mut PathItem) -> Vec<(bool, &mut Operation)> {
+    [
+        (true, item.get.as_mut()),
+        (true, item.head.as_mut()),
+        (true, item.options.as_mut()),
+        (false, item.post.as_mut()),
+        (false, item.put.as_mut()),
+        (false, item.patch.as_mut()),
+        (false, item.delete.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(safe, operation)| operation.map(|operation| (safe, operation)))
+    .collect()
+}
+
+fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            super::problem::CONTENT_TYPE,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
+        .build()
+        .into()
 }

@@ -1,6 +1,6 @@
 //! `POST/GET …/msteams/wizard` and `GET /api/v01/transactions/{id}` (extension).
 
-use app::api_types::{Problem, TransactionInfo, TransactionRef, WizardFailure, WizardState};
+use app::api_types::{Problem, TransactionInfo, TransactionRef, WizardRefusal, WizardState};
 use axum::{
     Json,
     extract::State,
@@ -14,7 +14,7 @@ use super::{
     problem::CONTENT_TYPE,
 };
 use crate::{
-    domain::{AppError, wizard::WizardReport},
+    domain::{AppError, types::clip, wizard::WizardReport},
     state::AppState,
 };
 
@@ -47,7 +47,7 @@ pub async fn start(
     tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
     responses(
         (status = 200, description = "The wizard steps with their status is returned", body = WizardState),
-        (status = 400, description = "The wizard has ended with an error", body = WizardFailure, content_type = "application/problem+json"),
+        (status = 400, description = "The wizard has ended with an error (the steps and the failed step), or a malformed path parameter (a plain problem)", body = WizardRefusal, content_type = "application/problem+json"),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The path requested doesn't exists for the provided tenant and subscription ID's or the MS Teams tenant has not been initialized yet", body = Problem, content_type = "application/problem+json"),
@@ -99,7 +99,7 @@ pub async fn transaction(
     let id = raw.parse::<i64>().map_err(|_| {
         AppError::invalid(
             "invalid_path_parameter",
-            format!("transaction id '{raw}' is not an integer"),
+            format!("transaction id '{}' is not an integer", clip(raw)),
         )
     })?;
     Ok(Json(state.wizard.transaction(&caller, id).await?))

@@ -2,17 +2,22 @@
 
 use std::{
     sync::{
-        Arc,
+        Arc, Mutex, PoisonError,
         atomic::{AtomicUsize, Ordering},
     },
     time::Duration,
 };
 
 use argon2::{
-    Argon2,
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
+    Algorithm, Argon2, Block, Params, Version,
+    password_hash::{
+        Output, PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+    },
 };
-use tokio::sync::Semaphore;
+use tokio::{
+    sync::{OwnedSemaphorePermit, Semaphore},
+    time::Instant,
+};
 
 pub fn hash(password: &str) -> String {
     Argon2::default()
@@ -29,34 +34,108 @@ pub fn verify(password: &str, phc: &str) -> bool {
     })
 }
 
-/// Spend the time of one verification when the user does not exist, so that response
-/// times do not reveal which usernames are real.
-pub fn verify_nothing(password: &str) {
+/// `verify` in `memory` (grown as the hash's parameters need and kept by the caller),
+/// so that the Argon2 working memory is not allocated anew for every check.
+fn verify_in(password: &str, phc: &str, memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(phc) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else {
+        return false;
+    };
+    let (Ok(algorithm), Ok(version), Ok(params)) = (
+        Algorithm::try_from(parsed.algorithm),
+        parsed
+            .version
+            .map_or(Ok(Version::default()), Version::try_from),
+        Params::try_from(&parsed),
+    ) else {
+        return false;
+    };
+    let mut salt_bytes = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_bytes) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
+    }
+    let mut computed = vec![0u8; expected.len()];
+    Argon2::new(algorithm, version, params)
+        .hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut computed,
+            &mut memory[..blocks],
+        )
+        .is_ok()
+        // `Output`'s equality takes the same time wherever the bytes differ.
+        && Output::new(&computed).is_ok_and(|computed| computed == expected)
+}
+
+/// The hash checked when the user does not exist, so that response times do not reveal
+/// which usernames are real (made with the same parameters as every stored hash).
+fn stand_in() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let phc = DUMMY.get_or_init(|| hash("not a real password"));
-    let _ = verify(password, phc);
+    DUMMY.get_or_init(|| hash("not a real password"))
 }
 
 /// The pool is full: the caller should try again shortly.
 #[derive(Debug)]
 pub struct Busy;
 
+/// Where a sign-in stands with the throttle, which decides its place in the queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// No failure is recorded for its username, address or pair: checked as soon as a
+    /// core is free, and never turned away for a long queue (only after `max_wait`).
+    FirstTry,
+    /// After failures: such checks never take the last core, and queue only so deep.
+    AfterFailures,
+}
+
 /// Checks passwords at most `concurrency` at a time (each Argon2id check holds 19 MiB
-/// and a core for tens of milliseconds), with at most `max_waiting` more queued for at
-/// most `max_wait`; beyond that, `Busy`. Without this bound a storm of logins fills the
-/// blocking pool with hundreds of hashes at once.
+/// and a core for tens of milliseconds), in working memory kept for reuse (one block
+/// per concurrent check, so memory stays flat however many checks there are), with at
+/// most `max_waiting` more queued for at most `max_wait`; beyond that, `Busy`. Without
+/// this bound a storm of logins fills the blocking pool with hundreds of hashes at once.
+///
+/// A storm of wrong passwords comes from clients with failures behind them: their
+/// checks go through a lane of `concurrency - 1` (at least 1), so a first try from
+/// anyone else finds a core within about one check.
 #[derive(Debug, Clone)]
 pub struct PasswordChecks {
     permits: Arc<Semaphore>,
+    after_failures: Arc<Semaphore>,
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
     waiting: Arc<AtomicUsize>,
     max_waiting: usize,
     max_wait: Duration,
 }
 
+/// A place in the queue, given back however the wait ends (a client that hangs up
+/// drops it too).
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The permits a check holds while it runs.
+struct Admitted {
+    _check: OwnedSemaphorePermit,
+    _lane: Option<OwnedSemaphorePermit>,
+}
+
 impl PasswordChecks {
     pub fn new(concurrency: usize, max_waiting: usize, max_wait: Duration) -> Self {
+        let concurrency = concurrency.max(1);
         PasswordChecks {
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            permits: Arc::new(Semaphore::new(concurrency)),
+            after_failures: Arc::new(Semaphore::new((concurrency - 1).max(1))),
+            memory: Arc::default(),
             waiting: Arc::default(),
             max_waiting,
             max_wait,
@@ -66,39 +145,80 @@ impl PasswordChecks {
     /// One check per core, and a queue a few seconds deep.
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        // Make the stand-in hash now, not in the first unknown user's sign-in.
+        std::thread::spawn(|| {
+            stand_in();
+        });
         Self::new(cores, cores * 8, Duration::from_secs(5))
     }
 
-    async fn wait_for_permit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let queued = self.waiting.fetch_add(1, Ordering::SeqCst);
-        let permit = if queued >= self.max_waiting {
-            None
-        } else {
-            tokio::time::timeout(self.max_wait, Arc::clone(&self.permits).acquire_owned())
-                .await
-                .ok()
-                .and_then(Result::ok)
+    /// A permit of `semaphore`: at once, else by waiting until `deadline`; `capped`
+    /// waits only while fewer than `max_waiting` are waiting.
+    async fn acquire(
+        &self,
+        semaphore: &Arc<Semaphore>,
+        capped: bool,
+        deadline: Instant,
+    ) -> Option<OwnedSemaphorePermit> {
+        if let Ok(permit) = Arc::clone(semaphore).try_acquire_owned() {
+            return Some(permit);
+        }
+        let ahead = self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _place = Waiting(&self.waiting);
+        if capped && ahead >= self.max_waiting {
+            return None;
+        }
+        tokio::time::timeout_at(deadline, Arc::clone(semaphore).acquire_owned())
+            .await
+            .ok()?
+            .ok()
+    }
+
+    async fn admit(&self, standing: Standing) -> Option<Admitted> {
+        let deadline = Instant::now() + self.max_wait;
+        let lane = match standing {
+            Standing::FirstTry => None,
+            Standing::AfterFailures => {
+                Some(self.acquire(&self.after_failures, true, deadline).await?)
+            }
         };
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
-        permit
+        let check = self.acquire(&self.permits, false, deadline).await?;
+        Some(Admitted {
+            _check: check,
+            _lane: lane,
+        })
     }
 
     /// Whether `password` matches `phc`; with no `phc` (unknown user) the same work is
     /// done and the answer is false.
-    pub async fn check(&self, password: String, phc: Option<String>) -> Result<bool, Busy> {
-        let permit = match Arc::clone(&self.permits).try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => self.wait_for_permit().await.ok_or(Busy)?,
-        };
+    pub async fn check(
+        &self,
+        password: String,
+        phc: Option<String>,
+        standing: Standing,
+    ) -> Result<bool, Busy> {
+        let admitted = self.admit(standing).await.ok_or(Busy)?;
+        let memory = Arc::clone(&self.memory);
         let matched = tokio::task::spawn_blocking(move || {
+            // At most one block of memory per permit exists: it is taken and given
+            // back while the permit is held.
+            let mut blocks = memory
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .pop()
+                .unwrap_or_default();
             let matched = match phc {
-                Some(phc) => verify(&password, &phc),
+                Some(phc) => verify_in(&password, &phc, &mut blocks),
                 None => {
-                    verify_nothing(&password);
+                    verify_in(&password, stand_in(), &mut blocks);
                     false
                 }
             };
-            drop(permit);
+            memory
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(blocks);
+            drop(admitted);
             matched
         })
         .await
@@ -120,27 +240,113 @@ mod tests {
         assert!(!super::verify("demo-alpha", "garbage"));
     }
 
+    #[test]
+    fn checks_in_kept_memory_agree_with_the_plain_check_and_reuse_it() {
+        let phc = super::hash("demo-alpha");
+        let mut memory = Vec::new();
+        assert!(verify_in("demo-alpha", &phc, &mut memory));
+        let (length, address) = (memory.len(), memory.as_ptr());
+        assert!(!verify_in("demo-beta", &phc, &mut memory));
+        assert!(!verify_in("demo-alpha", "garbage", &mut memory));
+        assert!(!verify_in("", &phc, &mut memory));
+        assert_eq!((memory.len(), memory.as_ptr()), (length, address));
+        // Hashes with other parameters still verify.
+        let params = Params::new(8 * 1024, 1, 1, None).unwrap();
+        let other = Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+            .hash_password(b"small", &SaltString::generate(&mut OsRng))
+            .unwrap()
+            .to_string();
+        assert!(verify_in("small", &other, &mut memory));
+        assert!(!verify_in("large", &other, &mut memory));
+    }
+
     #[tokio::test]
-    async fn checks_beyond_the_queue_are_turned_away() {
-        let checks = PasswordChecks::new(1, 0, Duration::from_secs(1));
-        // The one permit is taken and nobody may wait for it.
+    async fn checks_after_failures_beyond_the_queue_are_turned_away_but_first_tries_are_not() {
+        let checks = PasswordChecks::new(2, 0, Duration::from_secs(5));
+        let phc = super::hash("right");
+        // The lane for checks after failures (one of the two cores) is taken, and
+        // nobody may wait for it.
+        let held = Arc::clone(&checks.after_failures)
+            .acquire_owned()
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let after_failures = checks
+            .check("right".into(), Some(phc.clone()), Standing::AfterFailures)
+            .await;
+        assert!(after_failures.is_err());
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "turned away at once"
+        );
+        // The other core is there for a first try.
+        let first = checks
+            .check("right".into(), Some(phc.clone()), Standing::FirstTry)
+            .await;
+        assert!(first.unwrap());
+        drop(held);
+        for standing in [Standing::FirstTry, Standing::AfterFailures] {
+            assert!(
+                checks
+                    .check("right".into(), Some(phc.clone()), standing)
+                    .await
+                    .unwrap()
+            );
+            assert!(
+                !checks
+                    .check("wrong".into(), Some(phc.clone()), standing)
+                    .await
+                    .unwrap()
+            );
+            assert!(!checks.check("any".into(), None, standing).await.unwrap());
+        }
+        assert!(
+            checks.memory.lock().unwrap().len() <= 2,
+            "one block per core"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_first_try_waits_for_a_core_until_the_deadline() {
+        let checks = PasswordChecks::new(1, 0, Duration::from_millis(300));
         let phc = super::hash("right");
         let held = Arc::clone(&checks.permits).acquire_owned().await.unwrap();
-        assert!(
-            checks
-                .check("right".into(), Some(phc.clone()))
-                .await
-                .is_err()
-        );
+        let turned_away = checks
+            .check("right".into(), Some(phc.clone()), Standing::FirstTry)
+            .await;
+        assert!(turned_away.is_err(), "no core within the deadline");
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            drop(held);
+        });
+        let waited = checks
+            .check("right".into(), Some(phc), Standing::FirstTry)
+            .await;
+        assert!(waited.unwrap(), "a core freed within the deadline");
+    }
+
+    #[tokio::test]
+    async fn a_check_given_up_while_waiting_leaves_the_queue() {
+        let checks = PasswordChecks::new(1, 2, Duration::from_secs(5));
+        let held = Arc::clone(&checks.permits).acquire_owned().await.unwrap();
+        for standing in [Standing::FirstTry, Standing::AfterFailures] {
+            for _ in 0..5 {
+                // The client hangs up: the waiting check is dropped.
+                let abandoned = tokio::time::timeout(
+                    Duration::from_millis(10),
+                    checks.check("x".into(), None, standing),
+                )
+                .await;
+                assert!(abandoned.is_err());
+            }
+        }
+        assert_eq!(checks.waiting.load(Ordering::SeqCst), 0);
         drop(held);
-        let checks = PasswordChecks::new(1, 4, Duration::from_secs(5));
         assert!(
-            checks
-                .check("right".into(), Some(phc.clone()))
+            !checks
+                .check("x".into(), None, Standing::AfterFailures)
                 .await
                 .unwrap()
         );
-        assert!(!checks.check("wrong".into(), Some(phc)).await.unwrap());
-        assert!(!checks.check("any".into(), None).await.unwrap());
     }
 }

@@ -65,6 +65,15 @@ struct Entry {
 #[derive(Debug)]
 pub struct Attempt {
     keys: Vec<Key>,
+    first_try: bool,
+}
+
+impl Attempt {
+    /// Whether no failure was on record for its username, address or pair when it
+    /// began (such an attempt gets a core ahead of a storm of failures).
+    pub fn is_first_try(&self) -> bool {
+        self.first_try
+    }
 }
 
 #[derive(Debug)]
@@ -115,6 +124,11 @@ impl LoginThrottle {
         if entries.len() + keys.len() > self.policy.capacity {
             self.forget(&mut entries, now);
         }
+        let first_try = keys.iter().all(|key| {
+            entries.get(key).is_none_or(|entry| {
+                entry.failures == 0 || now.duration_since(entry.last) > self.policy.forget_after
+            })
+        });
         for key in &keys {
             let free = self.free(key);
             if entries.len() >= self.policy.capacity && !entries.contains_key(key) {
@@ -135,7 +149,7 @@ impl LoginThrottle {
                 entry.blocked_until = Some(now + self.block(entry.failures + 1 - free));
             }
         }
-        Ok(Attempt { keys })
+        Ok(Attempt { keys, first_try })
     }
 
     /// The attempt's password was right: its pair starts afresh, and its count is
@@ -235,6 +249,60 @@ mod tests {
         throttle
             .begin_at("ALICE ", ip(2), later)
             .expect("other address");
+    }
+
+    #[test]
+    fn only_an_attempt_without_failures_on_record_is_a_first_try() {
+        let throttle = LoginThrottle::new(policy());
+        let now = Instant::now();
+        assert!(
+            throttle
+                .begin_at("dave", ip(4), now)
+                .unwrap()
+                .is_first_try()
+        );
+        // The pair, the username and the address each have a failure now.
+        assert!(
+            !throttle
+                .begin_at("dave", ip(4), now)
+                .unwrap()
+                .is_first_try()
+        );
+        assert!(
+            !throttle
+                .begin_at("dave", ip(5), now)
+                .unwrap()
+                .is_first_try()
+        );
+        assert!(
+            !throttle
+                .begin_at("erin", ip(4), now)
+                .unwrap()
+                .is_first_try()
+        );
+        assert!(
+            throttle
+                .begin_at("grace", ip(7), now)
+                .unwrap()
+                .is_first_try()
+        );
+        // A success takes its failure back.
+        let fresh = throttle.begin_at("frank", ip(6), now).unwrap();
+        throttle.succeeded(fresh);
+        assert!(
+            throttle
+                .begin_at("frank", ip(6), now)
+                .unwrap()
+                .is_first_try()
+        );
+        // And failures are forgotten after a quiet while.
+        let much_later = now + Duration::from_secs(601);
+        assert!(
+            throttle
+                .begin_at("dave", ip(4), much_later)
+                .unwrap()
+                .is_first_try()
+        );
     }
 
     #[test]

@@ -7,7 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{AppError, Caller};
 use crate::{
-    auth::{password::PasswordChecks, throttle::LoginThrottle, token},
+    auth::{
+        password::{PasswordChecks, Standing},
+        throttle::LoginThrottle,
+        token,
+    },
     store::{Db, accounts},
 };
 
@@ -62,7 +66,8 @@ impl Accounts {
             .map_err(|wait| AppError::TooManyRequests {
                 detail: format!(
                     "Too many failed sign-ins for this account or from this address: try again in {} s",
-                    wait.as_secs().max(1)
+                    // Rounded up, as Retry-After is.
+                    (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
                 ),
                 retry_after: wait,
             })?;
@@ -71,9 +76,14 @@ impl Accounts {
             Some(c) => (Some(c.id), Some(c.password_hash)),
             None => (None, None),
         };
+        let standing = if attempt.is_first_try() {
+            Standing::FirstTry
+        } else {
+            Standing::AfterFailures
+        };
         let matched = self
             .password_checks
-            .check(password.to_owned(), phc)
+            .check(password.to_owned(), phc, standing)
             .await
             .map_err(|_| AppError::Unavailable {
                 detail: "Too many sign-ins are being checked right now: try again in a moment"

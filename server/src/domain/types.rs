@@ -175,9 +175,12 @@ impl fmt::Debug for Secret {
 pub struct AdminUpn(String);
 
 impl AdminUpn {
+    pub const MAX_LEN: usize = 256;
+
+    /// `user@domain.tld` with no whitespace or control character anywhere and at most
+    /// 256 characters (the OpenAPI document states the same pattern), kept lowercase.
     pub fn parse(value: &str) -> Result<Self, AppError> {
-        let value = value.trim();
-        let valid = value.len() <= 256
+        let valid = value.chars().count() <= Self::MAX_LEN
             && value.split_once('@').is_some_and(|(user, domain)| {
                 !user.is_empty()
                     && domain.contains('.')
@@ -208,13 +211,13 @@ impl SearchText {
     pub const MAX_LEN: usize = 100;
 
     pub fn parse(value: &str) -> Result<Self, AppError> {
-        let value = value.trim();
         if value.chars().count() > Self::MAX_LEN {
             return Err(AppError::invalid(
                 "invalid_query_parameter",
                 format!("search must be at most {} characters", Self::MAX_LEN),
             ));
         }
+        let value = value.trim();
         if value.chars().any(char::is_control) {
             return Err(AppError::invalid(
                 "invalid_query_parameter",
@@ -277,9 +280,14 @@ fn parse_guid(value: &str) -> Option<Uuid> {
 }
 
 /// Echo at most 60 characters of bad input back in an error.
-fn clip(value: &str) -> String {
-    let mut clipped: String = value.chars().take(60).collect();
-    if value.chars().count() > 60 {
+pub fn clip(value: &str) -> String {
+    clip_to(value, 60)
+}
+
+/// At most `max` characters of `value`, with an ellipsis when it was longer.
+pub fn clip_to(value: &str, max: usize) -> String {
+    let mut clipped: String = value.chars().take(max).collect();
+    if value.chars().count() > max {
         clipped.push('…');
     }
     clipped
@@ -343,11 +351,16 @@ mod tests {
                 .as_str(),
             "admin@contoso.onmicrosoft.com"
         );
+        assert!(AdminUpn::parse("a@b.c").is_ok());
         for bad in [
             "admin",
             "@contoso.com",
             "admin@contoso",
             "ad min@contoso.com",
+            " admin@contoso.com",
+            "admin@.contoso.com",
+            "admin@contoso.com.",
+            "admin@contoso.com\u{85}",
         ] {
             assert!(AdminUpn::parse(bad).is_err(), "{bad}");
         }

@@ -11,7 +11,7 @@ use std::{
 
 use tokio::{
     sync::{Semaphore, watch},
-    task::AbortHandle,
+    task::{AbortHandle, JoinHandle},
 };
 use uuid::Uuid;
 
@@ -57,6 +57,8 @@ impl Drop for InHand {
 /// Controls a spawned runner.
 pub struct RunnerHandle {
     runner: Arc<JobRunner>,
+    /// The claim loop, which ends once told to stop.
+    worker: JoinHandle<()>,
 }
 
 impl RunnerHandle {
@@ -64,8 +66,13 @@ impl RunnerHandle {
     /// cancels the rest and gives their jobs back (due at once, the try not counted).
     pub async fn shutdown(self, grace: Duration) {
         let runner = self.runner;
-        let _ = runner.stop.send(true);
+        // `send_replace`, not `send`: the value must change even when no one listens
+        // yet (a shutdown right after `spawn`, before the claim loop has started).
+        runner.stop.send_replace(true);
         let deadline = tokio::time::Instant::now() + grace;
+        // The claim loop ends at its next turn; jobs it was claiming when told to stop
+        // it gives back itself, so none is claimed behind this shutdown's back.
+        let _ = tokio::time::timeout_at(deadline, self.worker).await;
         while !runner.held_tokens().is_empty() && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
@@ -118,11 +125,11 @@ impl JobRunner {
         let runner = Arc::new(self);
         tokio::spawn(Arc::clone(&runner).heartbeat());
         let worker = Arc::clone(&runner);
-        tokio::spawn(async move {
+        let worker = tokio::spawn(async move {
             worker.reconcile().await;
             worker.work().await;
         });
-        RunnerHandle { runner }
+        RunnerHandle { runner, worker }
     }
 
     fn stopped(&self) -> bool {
@@ -153,6 +160,9 @@ impl JobRunner {
         loop {
             tokio::time::sleep(period).await;
             let tokens = self.held_tokens();
+            if tokens.is_empty() && self.stopped() {
+                return; // Shut down, and nothing left in hand to keep.
+            }
             match store::heartbeat(&self.db, &tokens, self.settings.lease).await {
                 Ok(renewed) => self.cancel_lost(&tokens, &renewed),
                 Err(error) => tracing::warn!(%error, "job heartbeat failed"),
@@ -199,6 +209,14 @@ impl JobRunner {
                     }
                 }
             };
+            if self.stopped() {
+                // Told to stop while claiming: give these back untouched.
+                let tokens: Vec<String> = claimed.into_iter().map(|job| job.lease).collect();
+                if let Err(error) = store::release_unfinished(&self.db, &tokens).await {
+                    tracing::warn!(%error, "giving back jobs claimed at shutdown failed; their leases will run out");
+                }
+                return;
+            }
             let full = free > 0 && claimed.len() == free;
             for job in claimed {
                 let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {

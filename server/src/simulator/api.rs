@@ -16,7 +16,10 @@ use crate::{
         extract::{ApiJson, Authenticated, PathParams, QueryParams},
         with_json_edges,
     },
-    domain::{AppError, types::MsTenantId},
+    domain::{
+        AppError,
+        types::{MsTenantId, clip},
+    },
     state::AppState,
 };
 
@@ -42,7 +45,7 @@ fn tenant_id(raw: &str) -> Result<MsTenantId, AppError> {
     MsTenantId::parse(raw).map_err(|_| {
         AppError::invalid(
             "invalid_path_parameter",
-            format!("'{raw}' is not a tenant GUID"),
+            format!("'{}' is not a tenant GUID", clip(raw)),
         )
     })
 }
@@ -148,7 +151,7 @@ pub async fn run_create_app(
 #[utoipa::path(get, path = "/sim/v1/tenants/{ms_tenant_id}/journal", tag = "simulator", security(("bearer" = [])),
     params(
         ("ms_tenant_id" = uuid::Uuid, Path, description = "The simulated Azure AD tenant id"),
-        ("limit" = Option<u32>, Query, description = "At most this many entries (default 200, at most 1000)"),
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "At most this many entries (default 200, at most 1000)"),
     ),
     responses(
         (status = 200, description = "Journal entries", body = Vec<SimJournalEntry>),

@@ -40,8 +40,9 @@ impl SimulatorControl {
         input: NewSimTenant,
     ) -> Result<SimTenantDetail, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
+        // At most 64 characters as sent (as the OpenAPI document says), not blank.
         let name = input.name.trim();
-        if name.is_empty() || name.chars().count() > 64 {
+        if name.is_empty() || input.name.chars().count() > 64 {
             return Err(AppError::invalid(
                 "validation_failed",
                 "name must be 1 to 64 characters",

@@ -72,8 +72,9 @@ impl SimulatedMicrosoft {
 }
 
 /// The client-credentials sign-in: the secret must be one the application holds and
-/// not expired. An application the tenant has never seen is registered on the fly with
-/// this secret, as if create_app.ps1 had been run (a healthy tenant).
+/// not expired. An application a tenant made on the fly has never seen is registered
+/// with this secret, as if create_app.ps1 had been run (a healthy tenant); anywhere else
+/// an unknown application id fails, as in Azure AD.
 async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftError> {
     let app_id = app.application_id.to_string();
     let expired = || {
@@ -109,9 +110,12 @@ async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftE
         ))
     };
     match owner {
-        // Only a tenant nobody has registered an application in (one made on the fly)
-        // adopts an unknown application; elsewhere an invented id proves nothing.
-        None if tenant_has_applications(call).await? => Err(not_found()),
+        // Only a tenant made on the fly (no owner) that nobody has registered an
+        // application in adopts an unknown application. A tenant created for a tree
+        // (seeded, or through the simulator's API) gets its applications from
+        // create_app.ps1 only: otherwise an id invented by another tree would pass the
+        // sign-in, claim the tenant at step 1 and put it in that tree's reach.
+        None if !adopts_unknown_applications(call).await? => Err(not_found()),
         None => {
             store::insert_application(&mut call.tx, &call.tenant, &app_id, DEFAULT_APP_NAME)
                 .await
@@ -142,14 +146,19 @@ async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftE
     }
 }
 
-async fn tenant_has_applications(call: &mut Call) -> Result<bool, MicrosoftError> {
-    let found: Option<i64> =
-        sqlx::query_scalar("SELECT 1 FROM sim_applications WHERE tenant_id = ? LIMIT 1")
-            .bind(&call.tenant)
-            .fetch_optional(&mut *call.tx)
-            .await
-            .map_err(internal)?;
-    Ok(found.is_some())
+/// Whether the call's tenant was made on the fly (it has no owner) and holds no
+/// application yet.
+async fn adopts_unknown_applications(call: &mut Call) -> Result<bool, MicrosoftError> {
+    let adopts: Option<bool> = sqlx::query_scalar(
+        "SELECT t.owner_node_id IS NULL
+                AND NOT EXISTS (SELECT 1 FROM sim_applications a WHERE a.tenant_id = t.id)
+         FROM sim_tenants t WHERE t.id = ?",
+    )
+    .bind(&call.tenant)
+    .fetch_optional(&mut *call.tx)
+    .await
+    .map_err(internal)?;
+    Ok(adopts.unwrap_or(false))
 }
 
 #[async_trait]

@@ -109,8 +109,8 @@ pub async fn adopt_tenant(db: &Db, id: &str, owner: Uuid) -> Result<(), AppError
 pub enum SimScope {
     /// Every one (group admins).
     All,
-    /// Those created in this node's tree, or claimed (onboarded, or past the wizard's
-    /// step 1) by a subscription in it.
+    /// Those created in this node's tree, or used by a subscription in it: claimed by
+    /// it (onboarded, or past the wizard's step 1), or linked to one that is.
     Tree(Uuid),
 }
 
@@ -134,6 +134,10 @@ pub async fn summaries(
                 OR t.owner_node_id IN (SELECT id FROM down)
                 OR EXISTS (SELECT 1 FROM msteams_tenants mt
                            JOIN subscriptions s ON s.id = mt.owner_subscription_id
+                           WHERE mt.claimed_ms_tenant_id = t.id AND s.tenant_id IN (SELECT id FROM down))
+                OR EXISTS (SELECT 1 FROM msteams_tenants mt
+                           JOIN msteams_links l ON l.msteams_tenant_id = mt.id
+                           JOIN subscriptions s ON s.id = l.subscription_id
                            WHERE mt.claimed_ms_tenant_id = t.id AND s.tenant_id IN (SELECT id FROM down)))
          ORDER BY t.name COLLATE NOCASE, t.id",
     )

@@ -260,7 +260,8 @@ pub async fn fail_orphaned_runs(db: &Db, message: &str) -> Result<u64, AppError>
     let mut tx = db.begin_write().await?;
     sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT OR IGNORE INTO msteams_wizard_steps (msteams_tenant_id, step)
-         SELECT t.id, s.value FROM msteams_tenants t, json_each('[0, 1, 2, 3, 4, 5]') s WHERE t.{ORPHANED}"
+         SELECT msteams_tenants.id, s.value FROM msteams_tenants, json_each('[0, 1, 2, 3, 4, 5]') s
+         WHERE msteams_tenants.{ORPHANED}"
     )))
     .execute(&mut *tx)
     .await?;

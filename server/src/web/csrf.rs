@@ -12,7 +12,7 @@ use axum::{
 };
 
 use super::Site;
-use crate::api::problem;
+use crate::{api::problem, state::AppState};
 
 /// Where a request says it comes from.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,11 +25,16 @@ enum Provenance {
     Unknown,
 }
 
-pub async fn refuse_cross_site(State(site): State<Site>, request: Request, next: Next) -> Response {
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let site = &state.site;
     if request.method().is_safe() || request.headers().contains_key(header::AUTHORIZATION) {
         return next.run(request).await;
     }
-    let provenance = provenance(request.headers(), &site);
+    let provenance = provenance(request.headers(), site);
     let uses_cookie = site.cookie.read(request.headers()).is_some();
     let refused = match provenance {
         Provenance::ThisSite => false,
@@ -37,6 +42,7 @@ pub async fn refuse_cross_site(State(site): State<Site>, request: Request, next:
         Provenance::Unknown => uses_cookie,
     };
     if refused {
+        state.metrics.cross_site_refusal();
         tracing::warn!(method = %request.method(), path = %request.uri().path(), ?provenance, "cross-site request refused");
         return problem::response(
             StatusCode::FORBIDDEN,

@@ -33,7 +33,7 @@ pub fn layers(router: Router, state: &AppState) -> Router {
             client::record_address,
         ))
         .layer(middleware::from_fn_with_state(
-            site.clone(),
+            state.clone(),
             csrf::refuse_cross_site,
         ))
         .layer(middleware::from_fn(server_function_statuses))
@@ -47,7 +47,8 @@ pub fn layers(router: Router, state: &AppState) -> Router {
         .layer(middleware::from_fn(problems_for_bare_errors))
         .layer(middleware::from_fn_with_state(site, security::add_headers))
         .layer(middleware::from_fn(log_server_errors))
-        .layer(TraceLayer::new_for_http())
+        // Failures are logged once, by `log_server_errors`.
+        .layer(TraceLayer::new_for_http().on_failure(()))
 }
 
 /// A panic inside a request ends that request with a 500, never the connection or the

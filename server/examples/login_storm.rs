@@ -1,0 +1,310 @@
+//! A storm of wrong logins against the real server binary: N concurrent logins with
+//! unknown usernames and wrong passwords from one client address (127.0.0.2), while
+//! each demo administrator signs in with the right password from an address of their
+//! own, one every 50 ms from the storm's start. Reports the server's RSS (before, the
+//! peak sampled every 5 ms, right after and 2 s after), the answers to the storm, its
+//! wall time, and the latency of the real logins. Goal: RSS under 300 MB and every
+//! real login answered 200 within 2 s.
+//!
+//! `cargo build --release -p server --bin server --example login_storm &&
+//! target/release/examples/login_storm [runs] [storm size] [server binary]`
+//! (defaults: 3 runs, 100 logins, the `server` binary beside the `examples` folder).
+
+use std::{
+    collections::BTreeMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener},
+    path::PathBuf,
+    process::{Child, Command},
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use serde_json::json;
+use server::seed::DEMO_LOGINS;
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpSocket,
+};
+
+const LOGIN: &str = "/api/v01/auth/login";
+
+#[tokio::main]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
+    let storm: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    let binary = args.next().map(PathBuf::from).unwrap_or_else(|| {
+        let exe = std::env::current_exe().expect("own path");
+        exe.parent()
+            .and_then(|examples| examples.parent())
+            .expect("target/<profile>/examples")
+            .join("server")
+    });
+    assert!(
+        binary.exists(),
+        "no server binary at {} (cargo build --release -p server --bin server)",
+        binary.display()
+    );
+    println!(
+        "{} × {storm} wrong logins against {}",
+        runs,
+        binary.display()
+    );
+    let mut real_latencies = Vec::new();
+    for run in 1..=runs {
+        let outcome = one_run(&binary, storm).await;
+        println!(
+            "run {run}: RSS before {:.1} MB, peak {:.1} MB, after {:.1} MB, 2 s later {:.1} MB; \
+             storm {:?} in {:.0} ms; real logins {:?} (ms) {}",
+            mb(outcome.before),
+            mb(outcome.peak),
+            mb(outcome.after),
+            mb(outcome.settled),
+            outcome.answers,
+            outcome.wall.as_secs_f64() * 1000.0,
+            outcome
+                .real
+                .iter()
+                .map(|(_, took)| (took.as_secs_f64() * 10_000.0).round() / 10.0)
+                .collect::<Vec<_>>(),
+            if outcome.real.iter().all(|(status, _)| *status == 200) {
+                "all 200".to_owned()
+            } else {
+                format!(
+                    "statuses {:?}",
+                    outcome.real.iter().map(|(s, _)| *s).collect::<Vec<_>>()
+                )
+            },
+        );
+        real_latencies.extend(outcome.real.iter().map(|(_, took)| *took));
+    }
+    real_latencies.sort();
+    let at = |q: f64| real_latencies[((real_latencies.len() - 1) as f64 * q).round() as usize];
+    println!(
+        "real logins during the storm ({}): p50 {:.1} ms, max {:.1} ms",
+        real_latencies.len(),
+        at(0.5).as_secs_f64() * 1000.0,
+        at(1.0).as_secs_f64() * 1000.0
+    );
+}
+
+struct Outcome {
+    before: u64,
+    peak: u64,
+    after: u64,
+    settled: u64,
+    answers: BTreeMap<String, usize>,
+    wall: Duration,
+    real: Vec<(u16, Duration)>,
+}
+
+async fn one_run(binary: &std::path::Path, storm: usize) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(binary, &dir.path().join("fusion.db"));
+    server.ready().await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let pid = server.child.id();
+    let address = server.address;
+    let before = rss(pid);
+    let sampler = RssSampler::start(pid);
+    let started = Instant::now();
+    let attacker = Ipv4Addr::new(127, 0, 0, 2);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    let wrong: Vec<_> = (0..storm)
+        .map(|n| {
+            let body = json!({"username": format!("storm-{n}-{nanos:x}"), "password": "wrong"});
+            tokio::spawn(async move {
+                post(address, attacker, &body.to_string())
+                    .await
+                    .map(|(status, _)| status)
+            })
+        })
+        .collect();
+    let real: Vec<_> = DEMO_LOGINS
+        .iter()
+        .enumerate()
+        .map(|(n, login)| {
+            let body = json!({"username": login.username, "password": login.password});
+            let from = Ipv4Addr::new(127, 0, 1, n as u8 + 1);
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(50 * n as u64)).await;
+                let asked = Instant::now();
+                let status = post(address, from, &body.to_string())
+                    .await
+                    .map_or(0, |(status, _)| status);
+                (status, asked.elapsed())
+            })
+        })
+        .collect();
+    let mut answers = BTreeMap::new();
+    for task in wrong {
+        let key = match task.await.unwrap() {
+            Ok(status) => status.to_string(),
+            Err(_) => "dropped".to_owned(),
+        };
+        *answers.entry(key).or_default() += 1;
+    }
+    let wall = started.elapsed();
+    let mut real_results = Vec::new();
+    for task in real {
+        real_results.push(task.await.unwrap());
+    }
+    let peak = sampler.peak();
+    let after = rss(pid);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled = rss(pid);
+    Outcome {
+        before,
+        peak: peak.max(after),
+        after,
+        settled,
+        answers,
+        wall,
+        real: real_results,
+    }
+}
+
+struct Server {
+    child: Child,
+    address: SocketAddr,
+}
+
+impl Server {
+    fn start(binary: &std::path::Path, database: &std::path::Path) -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+        let child = Command::new(binary)
+            .current_dir(&root)
+            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+            .env("LEPTOS_OUTPUT_NAME", "fusion-teams-onboarding")
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("LEPTOS_SITE_ROOT", "target/site")
+            .env("FUSION_DEMO", "true")
+            .env("FUSION_SECRET_KEY", "b5".repeat(32))
+            .env("RUST_LOG", "off")
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("the server binary starts");
+        Server {
+            child,
+            address: SocketAddr::from(([127, 0, 0, 1], port)),
+        }
+    }
+
+    async fn ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(mut stream) = tokio::net::TcpStream::connect(self.address).await {
+                let _ = stream
+                    .write_all(
+                        b"GET /api/v01/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                    )
+                    .await;
+                let mut raw = Vec::new();
+                let _ = stream.read_to_end(&mut raw).await;
+                if raw.starts_with(b"HTTP/1.1 200") {
+                    return;
+                }
+            }
+            assert!(Instant::now() < deadline, "the server did not come up");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// POST a login from the loopback address `from`; the status and the body.
+async fn post(to: SocketAddr, from: Ipv4Addr, body: &str) -> std::io::Result<(u16, String)> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
+    let mut stream = socket.connect(to).await?;
+    let request = format!(
+        "POST {LOGIN} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| std::io::Error::other("no whole answer"))?;
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status"))?;
+    Ok((status, body.to_owned()))
+}
+
+fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|value| {
+            value
+                .trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+struct RssSampler {
+    stop: Arc<AtomicBool>,
+    peak: Arc<AtomicU64>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RssSampler {
+    fn start(pid: u32) -> Self {
+        let stop = Arc::new(AtomicBool::new(false));
+        let peak = Arc::new(AtomicU64::new(rss(pid)));
+        let thread = std::thread::spawn({
+            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
+            move || {
+                while !stop.load(Ordering::Relaxed) {
+                    peak.fetch_max(rss(pid), Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        });
+        RssSampler {
+            stop,
+            peak,
+            thread: Some(thread),
+        }
+    }
+
+    fn peak(mut self) -> u64 {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.peak.load(Ordering::Relaxed)
+    }
+}
+
+fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}

@@ -1,0 +1,964 @@
+//! The job runner's hardening, in-process on a real SQLite file: a step that kills its
+//! process every time is given up after its tries (and the wizard's tenant ends `failed`,
+//! never stuck `onboarding`), runs an earlier process left behind are repaired at start,
+//! Retry-After is capped, a lost lease cancels the running step, and a shutdown settles
+//! what finishes within its grace and gives the rest back.
+
+mod support;
+
+use std::{
+    future::Future,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, AtomicUsize, Ordering},
+    },
+    time::{Duration, Instant},
+};
+
+use async_trait::async_trait;
+use axum::http::{Method, StatusCode};
+use leptos::prelude::LeptosOptions;
+use serde_json::json;
+use server::{
+    config::Config,
+    crypto::SecretBox,
+    domain::{
+        AppError,
+        wizard::WIZARD_JOB,
+        wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
+    },
+    jobs::{Job, JobHandler, JobRunner, JobSignal, Outcome, RunnerSettings, epoch_ms, store},
+    state::AppState,
+    store::Db,
+};
+use sqlx::SqliteConnection;
+use support::{TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
+use tokio::sync::Notify;
+
+// ---------------------------------------------------------------------------------------
+// The wizard, through the real router, with the runner under the test's control.
+
+/// Globex Teams (reseller Alpha) and Umbrella Teams (reseller Beta): not onboarded.
+const GLOBEX_SUB: i64 = 3;
+const UMBRELLA_SUB: i64 = 7;
+/// Globex Teams Lab: onboarded in the demo data.
+const GLOBEX_LAB_SUB: i64 = 4;
+
+/// The real router and state on a temporary database with the demo data, the key that
+/// sealed its secrets, and no job runner: each test decides who claims jobs.
+struct Harness {
+    app: TestApp,
+    config: Config,
+    secrets: SecretBox,
+    url: String,
+}
+
+fn options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("fusion-teams-onboarding")
+        .build()
+}
+
+impl Harness {
+    async fn start() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}", dir.path().join("fusion.db").display());
+        let mut config = support::config(url.clone());
+        config.job_lease_ms = 300;
+        let db = Db::connect(&url).await.expect("database");
+        let secrets = SecretBox::random();
+        let server = server::start_with(&config, options(), db.clone(), secrets.clone())
+            .await
+            .expect("start");
+        // This process claims nothing until a test says so.
+        server.runner.shutdown(Duration::ZERO).await;
+        let state = server.state;
+        Harness {
+            app: TestApp {
+                router: server::web::router(state.clone()),
+                state,
+                db,
+                dir,
+            },
+            config,
+            secrets,
+            url,
+        }
+    }
+
+    /// A second start on the same database file, as a restarted process does: a new
+    /// connection, the demo seed again, and a job runner (its reconciler first).
+    async fn restart(&self) -> TestApp {
+        let db = Db::connect(&self.url).await.expect("database");
+        let server = server::start_with(&self.config, options(), db.clone(), self.secrets.clone())
+            .await
+            .expect("restart");
+        let state = server.state;
+        TestApp {
+            router: server::web::router(state.clone()),
+            state,
+            db,
+            // The files stay in the first harness's folder.
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// The wizard's real steps, on `state`'s database and simulator.
+    fn wizard_steps(&self, state: &AppState) -> WizardSteps {
+        let microsoft = Arc::new(state.microsoft.clone());
+        WizardSteps::new(
+            state.db.clone(),
+            self.secrets.clone(),
+            MicrosoftServices {
+                graph: microsoft.clone(),
+                dns: microsoft.clone(),
+                teams: microsoft,
+            },
+            DnsCheckLoop {
+                interval: Duration::from_millis(50),
+                limit: 6,
+            },
+        )
+    }
+}
+
+/// The server's log in the test's output (shown when a test fails).
+fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn,server=info")
+        .with_test_writer()
+        .try_init();
+}
+
+fn text(response: &TestResponse) -> String {
+    String::from_utf8_lossy(&response.bytes).into_owned()
+}
+
+/// A simulated MS tenant with credentials minted by create_app.ps1, stored on the
+/// subscription with an administrator. Returns the MS tenant id.
+async fn prepare(app: &TestApp, token: &str, tenant: uuid::Uuid, subscription: i64) -> String {
+    let created = app
+        .post("/sim/v1/tenants", token, json!({"name": "Runner Test"}))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", text(&created));
+    let ms_tenant = created.json()["msTenantId"].as_str().unwrap().to_owned();
+    let minted = app
+        .post(
+            &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
+            token,
+            json!({}),
+        )
+        .await;
+    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
+    let minted = minted.json();
+    let stored = app
+        .post(
+            &sub_path(tenant, subscription, "msteams/applications"),
+            token,
+            json!({
+                "msTeamsTenantId": ms_tenant,
+                "applicationId": minted["applicationId"],
+                "secret": minted["secret"],
+            }),
+        )
+        .await;
+    assert_eq!(stored.status, StatusCode::NO_CONTENT, "{}", text(&stored));
+    let admin = app
+        .put(
+            &sub_path(tenant, subscription, "msteams/administrator"),
+            token,
+            json!({"username": "teams.admin@runnertest.onmicrosoft.com", "password": "Adm1n-Passw0rd"}),
+        )
+        .await;
+    assert_eq!(admin.status, StatusCode::NO_CONTENT, "{}", text(&admin));
+    ms_tenant
+}
+
+async fn start_wizard(
+    app: &TestApp,
+    token: &str,
+    tenant: uuid::Uuid,
+    subscription: i64,
+) -> TestResponse {
+    app.call(
+        Method::POST,
+        &sub_path(tenant, subscription, "msteams/wizard"),
+        Some(token),
+        None,
+    )
+    .await
+}
+
+async fn started(app: &TestApp, token: &str, tenant: uuid::Uuid, subscription: i64) -> i64 {
+    let response = start_wizard(app, token, tenant, subscription).await;
+    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
+    response.json()["id"].as_i64().expect("transaction id")
+}
+
+async fn wizard(app: &TestApp, token: &str, tenant: uuid::Uuid, subscription: i64) -> TestResponse {
+    app.get(&sub_path(tenant, subscription, "msteams/wizard"), token)
+        .await
+}
+
+/// Polls GET wizard until the run has ended (200 not running, or 400).
+async fn wizard_ended(
+    app: &TestApp,
+    token: &str,
+    tenant: uuid::Uuid,
+    subscription: i64,
+) -> TestResponse {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let response = wizard(app, token, tenant, subscription).await;
+        let done = match response.status {
+            StatusCode::OK => response.json()["running"] == false,
+            StatusCode::BAD_REQUEST => true,
+            StatusCode::NOT_FOUND => false,
+            other => panic!("GET wizard answered {other}: {}", text(&response)),
+        };
+        if done {
+            return response;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the wizard did not end: {}",
+            text(&response)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn journal_count(app: &TestApp, token: &str, ms_tenant: &str, operation: &str) -> usize {
+    let journal = app
+        .get(
+            &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
+            token,
+        )
+        .await;
+    assert_eq!(journal.status, StatusCode::OK, "{}", text(&journal));
+    journal
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["operation"] == operation)
+        .count()
+}
+
+/// The tenant row of a subscription: status, current step, error, run id.
+async fn tenant_row(db: &Db, subscription: i64) -> (String, Option<i64>, Option<String>, i64) {
+    sqlx::query_as(
+        "SELECT status, current_step, wizard_error, wizard_transaction_id FROM msteams_tenants
+         WHERE owner_subscription_id = ?",
+    )
+    .bind(subscription)
+    .fetch_one(&db.read)
+    .await
+    .unwrap()
+}
+
+/// A job row: state, cursor, attempts, lease owner, last error.
+async fn job_row(db: &Db, id: i64) -> (String, i64, i64, Option<String>, Option<String>) {
+    sqlx::query_as("SELECT state, cursor, attempts, lease_owner, last_error FROM jobs WHERE id = ?")
+        .bind(id)
+        .fetch_one(&db.read)
+        .await
+        .unwrap()
+}
+
+async fn transaction_row(db: &Db, id: i64) -> (String, Option<String>) {
+    sqlx::query_as("SELECT status, detail FROM transactions WHERE id = ?")
+        .bind(id)
+        .fetch_one(&db.read)
+        .await
+        .unwrap()
+}
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !check().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The wizard's steps, except that the process dies while executing `crash_at`: the
+/// step never returns, and the test then drops the whole runtime it runs on.
+struct DiesAt {
+    inner: Arc<WizardSteps>,
+    crash_at: i64,
+    reached: Arc<Notify>,
+}
+
+#[async_trait]
+impl JobHandler for DiesAt {
+    async fn execute(&self, job: &Job) -> Outcome {
+        if job.cursor == self.crash_at {
+            self.reached.notify_one();
+            std::future::pending::<()>().await;
+        }
+        self.inner.execute(job).await
+    }
+
+    async fn record(
+        &self,
+        tx: &mut SqliteConnection,
+        job: &Job,
+        outcome: &Outcome,
+    ) -> Result<(), AppError> {
+        self.inner.record(tx, job, outcome).await
+    }
+
+    async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
+        self.inner.reconcile(db).await
+    }
+}
+
+/// One life of a server process: on a runtime of its own, with its own connections and
+/// the wizard's runner, until it reaches step `crash_at`; then it is killed (the runtime
+/// dropped: no shutdown, no release, its lease left behind).
+async fn life_that_dies_at(harness: &Harness, crash_at: i64) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let reached = Arc::new(Notify::new());
+    let (url, config, secrets) = (
+        harness.url.clone(),
+        harness.config.clone(),
+        harness.secrets.clone(),
+    );
+    let state = runtime
+        .spawn(async move {
+            let db = Db::connect(&url).await.expect("database");
+            AppState::new(options(), db, secrets, &config)
+        })
+        .await
+        .unwrap();
+    let handler = DiesAt {
+        inner: Arc::new(harness.wizard_steps(&state)),
+        crash_at,
+        reached: Arc::clone(&reached),
+    };
+    let settings = RunnerSettings {
+        concurrency: 4,
+        lease: Duration::from_millis(150),
+        poll: Duration::from_millis(50),
+        max_attempts: 8,
+        execute_timeout: Duration::from_secs(60),
+        backoff_base: Duration::from_millis(10),
+        backoff_max: Duration::from_millis(100),
+    };
+    let db = state.db.clone();
+    runtime
+        .spawn(async move {
+            JobRunner::new(db, settings, JobSignal::default())
+                .handle(WIZARD_JOB, Arc::new(handler))
+                .spawn()
+        })
+        .await
+        .unwrap();
+    if tokio::time::timeout(Duration::from_secs(20), reached.notified())
+        .await
+        .is_err()
+    {
+        let rows: Vec<(i64, String, i64, i64, Option<String>)> =
+            sqlx::query_as("SELECT id, state, cursor, attempts, lease_owner FROM jobs")
+                .fetch_all(&harness.app.db.read)
+                .await
+                .unwrap();
+        panic!("the doomed process never reached step {crash_at}: {rows:?}");
+    }
+    runtime.shutdown_background();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can_resume() {
+    logs();
+    let harness = Harness::start().await;
+    let app = &harness.app;
+    let token = app.login("alpha.admin").await;
+    let ms_tenant = prepare(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let id = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+
+    // Eight processes in a row die in step 2 (the first runs the preparation and steps
+    // 0 and 1 before it): each claim counts as a try, though none records an outcome.
+    for _ in 0..8 {
+        life_that_dies_at(&harness, 2).await;
+    }
+    let (state, cursor, attempts, lease, _) = job_row(&app.db, id).await;
+    assert_eq!((state.as_str(), cursor, attempts), ("ready", 2, 8));
+    assert!(lease.is_some(), "the last killed process left its lease");
+    assert_eq!(tenant_row(&app.db, GLOBEX_SUB).await.0, "onboarding");
+
+    // The next process (the real runner) claims it a ninth time and gives up at once.
+    let runner = harness
+        .app
+        .state
+        .job_runner(harness.secrets.clone(), &harness.config)
+        .spawn();
+    let failed = wizard_ended(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let problem = failed.assert_problem(400, "wizard_failed");
+    assert_eq!(problem["failedStep"], 2, "{problem}");
+    assert_eq!(problem["running"], false, "{problem}");
+    let detail = problem["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.contains("interrupted 8 times"),
+        "the failure says why: {detail}"
+    );
+    let executed: Vec<bool> = problem["wizardSteps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|step| step["executed"] == true)
+        .collect();
+    assert_eq!(executed, [true, true, false, false, false, false]);
+    let (state, _, attempts, lease, _) = job_row(&app.db, id).await;
+    assert_eq!((state.as_str(), attempts, lease), ("failed", 9, None));
+    let (tenant_status, current_step, error, _) = tenant_row(&app.db, GLOBEX_SUB).await;
+    assert_eq!(
+        (tenant_status.as_str(), current_step, error.as_deref()),
+        ("failed", Some(2), Some(detail.as_str()))
+    );
+    let transaction = app
+        .get(&format!("/api/v01/transactions/{id}"), &token)
+        .await
+        .json();
+    assert_eq!(transaction["status"], "failed", "{transaction}");
+    assert_eq!(transaction["detail"], detail.as_str(), "{transaction}");
+    // The poison step was not run a ninth time: step 2 never reached Microsoft.
+    assert_eq!(
+        journal_count(app, &token, &ms_tenant, "POST /domains").await,
+        0
+    );
+
+    // Resume: the run starts again at step 2 and completes.
+    let second = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    assert!(second > id);
+    let done = wizard_ended(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    assert!(
+        done.json()["wizardSteps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|step| step["executed"] == true),
+        "{}",
+        text(&done)
+    );
+    assert_eq!(tenant_row(&app.db, GLOBEX_SUB).await.0, "onboarded");
+    // create_app.ps1's call and step 1's, once: steps before the failed one are not redone.
+    assert_eq!(
+        journal_count(app, &token, &ms_tenant, "POST /servicePrincipals").await,
+        2
+    );
+
+    // And the subscription is not stuck: it can be unlinked.
+    let unlinked = app
+        .call(
+            Method::POST,
+            &sub_path(TENANT_GLOBEX, GLOBEX_SUB, "msteams/unlink"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        unlinked.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        text(&unlinked)
+    );
+    runner.shutdown(Duration::from_secs(1)).await;
+}
+
+/// The wizard's steps, except that nothing of step 2 can ever be recorded.
+struct CannotRecordStep2(Arc<WizardSteps>);
+
+#[async_trait]
+impl JobHandler for CannotRecordStep2 {
+    async fn execute(&self, job: &Job) -> Outcome {
+        self.0.execute(job).await
+    }
+
+    async fn record(
+        &self,
+        tx: &mut SqliteConnection,
+        job: &Job,
+        outcome: &Outcome,
+    ) -> Result<(), AppError> {
+        if job.cursor == 2 {
+            return Err(AppError::Internal("the disk said no".into()));
+        }
+        self.0.record(tx, job, outcome).await
+    }
+
+    async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
+        self.0.reconcile(db).await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboarding() {
+    logs();
+    let harness = Harness::start().await;
+    let app = &harness.app;
+    let token = app.login("alpha.admin").await;
+    prepare(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let id = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let settings = RunnerSettings {
+        concurrency: 2,
+        lease: Duration::from_secs(2),
+        poll: Duration::from_millis(20),
+        max_attempts: 3,
+        execute_timeout: Duration::from_secs(10),
+        backoff_base: Duration::from_millis(1),
+        backoff_max: Duration::from_millis(5),
+    };
+    let steps = Arc::new(harness.wizard_steps(&app.state));
+    let runner = JobRunner::new(app.db.clone(), settings, JobSignal::default())
+        .handle(WIZARD_JOB, Arc::new(CannotRecordStep2(steps)))
+        .spawn();
+
+    let failed = wizard_ended(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let problem = failed.assert_problem(400, "wizard_failed");
+    assert_eq!(problem["failedStep"], 2, "{problem}");
+    let detail = problem["detail"].as_str().unwrap();
+    assert!(detail.contains("Start the wizard again"), "{detail}");
+    let (state, _, _, lease, _) = job_row(&app.db, id).await;
+    assert_eq!((state.as_str(), lease), ("failed", None));
+    assert_eq!(transaction_row(&app.db, id).await.0, "failed");
+    // Not stuck: a new run is accepted (it fails again at the same step, of course).
+    let again = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    assert!(again > id);
+    runner.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_live_ones() {
+    logs();
+    let harness = Harness::start().await;
+    let app = &harness.app;
+    let alpha = app.login("alpha.admin").await;
+    let beta = app.login("beta.admin").await;
+
+    // Globex Teams: a run whose job ended failed without recording it on the tenant
+    // (as the runner's `abandon` used to leave it).
+    prepare(app, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let failed_job = started(app, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
+    sqlx::query(
+        "UPDATE jobs SET state = 'failed', last_error = 'abandoned', lease_owner = NULL WHERE id = ?",
+    )
+    .bind(failed_job)
+    .execute(&app.db.write)
+    .await
+    .unwrap();
+
+    // Umbrella Teams: a live run, not due for an hour.
+    prepare(app, &beta, TENANT_UMBRELLA, UMBRELLA_SUB).await;
+    let live_job = started(app, &beta, TENANT_UMBRELLA, UMBRELLA_SUB).await;
+    sqlx::query("UPDATE jobs SET run_at = ? WHERE id = ?")
+        .bind(epoch_ms() + 3_600_000)
+        .bind(live_job)
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+
+    // Globex Teams Lab: onboarding, with a running transaction but no job at all.
+    let mut tx = app.db.begin_write().await.unwrap();
+    let missing_job: i64 = sqlx::query_scalar(
+        "INSERT INTO transactions (kind, subscription_id, status, created_at, updated_at)
+         VALUES (?, ?, 'running', datetime(), datetime()) RETURNING id",
+    )
+    .bind(WIZARD_JOB)
+    .bind(GLOBEX_LAB_SUB)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    sqlx::query(
+        "UPDATE msteams_tenants SET status = 'onboarding', current_step = 3, wizard_transaction_id = ?
+         WHERE owner_subscription_id = ?",
+    )
+    .bind(missing_job)
+    .bind(GLOBEX_LAB_SUB)
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A restart: the reconciler runs before the runner claims anything.
+    let restarted = harness.restart().await;
+    let db = &restarted.db;
+    eventually("the orphaned runs to be failed", || async {
+        tenant_row(db, GLOBEX_SUB).await.0 == "failed"
+            && tenant_row(db, GLOBEX_LAB_SUB).await.0 == "failed"
+    })
+    .await;
+
+    for (subscription, transaction, step) in [
+        (GLOBEX_SUB, failed_job, 0),
+        (GLOBEX_LAB_SUB, missing_job, 3),
+    ] {
+        let (status, current_step, error, run) = tenant_row(db, subscription).await;
+        assert_eq!(
+            (status.as_str(), current_step, run),
+            ("failed", Some(step), transaction)
+        );
+        let error = error.expect("a message on the tenant");
+        assert!(error.contains("Start the wizard again"), "{error}");
+        let (status, detail) = transaction_row(db, transaction).await;
+        assert_eq!(
+            (status.as_str(), detail.as_deref()),
+            ("failed", Some(error.as_str()))
+        );
+        // GET wizard answers the failure with its steps (created if the run had none).
+        let answer = wizard(&restarted, &alpha, TENANT_GLOBEX, subscription).await;
+        let problem = answer.assert_problem(400, "wizard_failed");
+        assert_eq!(problem["failedStep"], step, "{problem}");
+        assert_eq!(problem["wizardSteps"].as_array().unwrap().len(), 6);
+        assert_eq!(problem["detail"], error.as_str());
+    }
+
+    // The live run is left alone.
+    let (status, _, error, run) = tenant_row(db, UMBRELLA_SUB).await;
+    assert_eq!(
+        (status.as_str(), error, run),
+        ("onboarding", None, live_job)
+    );
+    let (state, _, _, _, _) = job_row(db, live_job).await;
+    assert_eq!(state, "ready");
+    assert_eq!(
+        transaction_row(db, live_job).await,
+        ("running".into(), None)
+    );
+    start_wizard(&restarted, &beta, TENANT_UMBRELLA, UMBRELLA_SUB)
+        .await
+        .assert_problem(409, "wizard_running");
+
+    // Neither failed subscription is stuck: one resumes and completes, the other unlinks.
+    started(&restarted, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let done = wizard_ended(&restarted, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    let unlinked = restarted
+        .call(
+            Method::POST,
+            &sub_path(TENANT_GLOBEX, GLOBEX_LAB_SUB, "msteams/unlink"),
+            Some(&alpha),
+            None,
+        )
+        .await;
+    assert_eq!(
+        unlinked.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        text(&unlinked)
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The runner itself, with handlers made for the purpose.
+
+async fn database() -> (Db, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    (Db::connect(&url).await.unwrap(), dir)
+}
+
+async fn enqueue(db: &Db, kind: &str) -> i64 {
+    let mut tx = db.begin_write().await.unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO transactions (kind, status, created_at, updated_at) VALUES (?, 'running', datetime(), datetime()) RETURNING id",
+    )
+    .bind(kind)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    store::enqueue(&mut tx, id, kind, 0, Duration::ZERO)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn settings() -> RunnerSettings {
+    RunnerSettings {
+        concurrency: 4,
+        lease: Duration::from_millis(300),
+        poll: Duration::from_millis(20),
+        max_attempts: 3,
+        execute_timeout: Duration::from_secs(30),
+        backoff_base: Duration::from_millis(100),
+        backoff_max: Duration::from_secs(2),
+    }
+}
+
+/// `run_at` of a job, and its lease.
+async fn schedule(db: &Db, id: i64) -> (i64, Option<String>, Option<i64>) {
+    sqlx::query_as("SELECT run_at, lease_owner, lease_until FROM jobs WHERE id = ?")
+        .bind(id)
+        .fetch_one(&db.read)
+        .await
+        .unwrap()
+}
+
+/// Fails transiently once, asking (Retry-After) to be called back after its delay.
+struct AsksToWait(Duration);
+
+#[async_trait]
+impl JobHandler for AsksToWait {
+    async fn execute(&self, _job: &Job) -> Outcome {
+        Outcome::Retry {
+            error: "throttled".into(),
+            after: Some(self.0),
+        }
+    }
+
+    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_backoff_maximum_is_capped_and_shorter_ones_are_honoured() {
+    let (db, _dir) = database().await;
+    let greedy = enqueue(&db, "greedy").await;
+    let modest = enqueue(&db, "modest").await;
+    let runner = JobRunner::new(db.clone(), settings(), JobSignal::default())
+        .handle("greedy", Arc::new(AsksToWait(Duration::from_secs(3600))))
+        .handle("modest", Arc::new(AsksToWait(Duration::from_millis(700))))
+        .spawn();
+    let mut settled_at = [0; 2];
+    for (slot, id) in [greedy, modest].into_iter().enumerate() {
+        eventually("the retry to be settled", || async {
+            job_row(&db, id).await.4.is_some()
+        })
+        .await;
+        settled_at[slot] = epoch_ms();
+    }
+    runner.shutdown(Duration::ZERO).await;
+
+    let (run_at, lease, _) = schedule(&db, greedy).await;
+    assert_eq!(lease, None);
+    let wait = run_at - settled_at[0];
+    // backoff_max is 2 s: an hour's Retry-After becomes at most that.
+    assert!(
+        (1_000..=2_000).contains(&wait),
+        "the retry is due in {wait} ms, not after the hour asked"
+    );
+    let (state, _, attempts, _, error) = job_row(&db, greedy).await;
+    assert_eq!(
+        (state.as_str(), attempts, error.as_deref()),
+        ("ready", 1, Some("throttled"))
+    );
+    let wait = schedule(&db, modest).await.0 - settled_at[1];
+    assert!(
+        (200..=700).contains(&wait),
+        "a Retry-After below the cap is honoured: due in {wait} ms"
+    );
+}
+
+/// Sets its flag when dropped: proves a future was cancelled rather than left running.
+struct DropFlag(Arc<AtomicBool>);
+
+impl Drop for DropFlag {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A step that runs until it is cancelled (or, with `finish_after`, finishes then).
+#[derive(Default)]
+struct Step {
+    finish_after: Option<Duration>,
+    started: Arc<AtomicUsize>,
+    cancelled: Arc<AtomicBool>,
+    recorded: Arc<AtomicUsize>,
+}
+
+#[async_trait]
+impl JobHandler for Step {
+    async fn execute(&self, _job: &Job) -> Outcome {
+        let _flag = DropFlag(Arc::clone(&self.cancelled));
+        self.started.fetch_add(1, Ordering::SeqCst);
+        match self.finish_after {
+            Some(after) => tokio::time::sleep(after).await,
+            None => std::future::pending::<()>().await,
+        }
+        // Finished: not cancelled after all.
+        std::mem::forget(_flag);
+        Outcome::Done { note: None }
+    }
+
+    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+        self.recorded.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_lost_lease_cancels_the_running_step_and_the_stale_holder_settles_nothing() {
+    let (db, _dir) = database().await;
+    let id = enqueue(&db, "endless").await;
+    let step = Arc::new(Step::default());
+    let runner = JobRunner::new(db.clone(), settings(), JobSignal::default())
+        .handle("endless", Arc::clone(&step) as Arc<dyn JobHandler>)
+        .spawn();
+    eventually("the step to start", || async {
+        step.started.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    let (_, _, attempts, held, _) = job_row(&db, id).await;
+    assert_eq!(attempts, 1);
+    let held = held.expect("leased");
+
+    // This process stalls past its lease (simulated: the lease runs out), and another
+    // worker claims the job.
+    let stolen = loop {
+        sqlx::query("UPDATE jobs SET lease_until = 0 WHERE id = ?")
+            .bind(id)
+            .execute(&db.write)
+            .await
+            .unwrap();
+        let claimed = store::claim(&db, "worker-b", 1, Duration::from_secs(60), &[])
+            .await
+            .unwrap();
+        if let Some(job) = claimed.into_iter().next() {
+            break job;
+        }
+    };
+    assert_ne!(stolen.lease, held);
+
+    // The next heartbeat finds the lease gone and cancels the step here.
+    let lost_at = Instant::now();
+    eventually("the step to be cancelled", || async {
+        step.cancelled.load(Ordering::SeqCst)
+    })
+    .await;
+    assert!(
+        lost_at.elapsed() < Duration::from_secs(1),
+        "cancelled within a heartbeat or two: {:?}",
+        lost_at.elapsed()
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert_eq!(step.recorded.load(Ordering::SeqCst), 0, "nothing recorded");
+    assert_eq!(step.started.load(Ordering::SeqCst), 1, "not run again here");
+    let (state, _, attempts, lease, error) = job_row(&db, id).await;
+    assert_eq!(
+        (state.as_str(), attempts, lease.as_deref(), error),
+        ("ready", 2, Some(stolen.lease.as_str()), None)
+    );
+    assert_eq!(transaction_row(&db, id).await.0, "running");
+
+    // The new holder is the one that moves it on.
+    let mut tx = db.begin_write().await.unwrap();
+    let done = Outcome::Done { note: None };
+    assert!(
+        store::settle(&mut tx, &stolen, &done, Duration::ZERO, Duration::ZERO)
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    assert_eq!(transaction_row(&db, id).await.0, "succeeded");
+    runner.shutdown(Duration::ZERO).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shutdown_settles_steps_that_finish_within_grace_and_gives_back_the_rest() {
+    let (db, _dir) = database().await;
+    let quick_job = enqueue(&db, "quick").await;
+    let stuck_job = enqueue(&db, "stuck").await;
+    let quick = Arc::new(Step {
+        finish_after: Some(Duration::from_millis(300)),
+        ..Step::default()
+    });
+    let stuck = Arc::new(Step::default());
+    let runner = JobRunner::new(db.clone(), settings(), JobSignal::default())
+        .handle("quick", Arc::clone(&quick) as Arc<dyn JobHandler>)
+        .handle("stuck", Arc::clone(&stuck) as Arc<dyn JobHandler>)
+        .spawn();
+    eventually("both steps to start", || async {
+        quick.started.load(Ordering::SeqCst) == 1 && stuck.started.load(Ordering::SeqCst) == 1
+    })
+    .await;
+
+    let grace = Duration::from_secs(1);
+    let stopping = Instant::now();
+    runner.shutdown(grace).await;
+    let took = stopping.elapsed();
+    assert!(
+        took >= grace - Duration::from_millis(100) && took < grace + Duration::from_millis(500),
+        "shutdown waited for the grace period, not longer: {took:?}"
+    );
+
+    // The quick step finished within the grace period and was settled.
+    assert_eq!(quick.recorded.load(Ordering::SeqCst), 1);
+    assert!(!quick.cancelled.load(Ordering::SeqCst));
+    assert_eq!(job_row(&db, quick_job).await.0, "done");
+    assert_eq!(transaction_row(&db, quick_job).await.0, "succeeded");
+
+    // The stuck one was cancelled and given back: due at once, its try not counted.
+    assert!(
+        stuck.cancelled.load(Ordering::SeqCst),
+        "the step was aborted"
+    );
+    assert_eq!(stuck.recorded.load(Ordering::SeqCst), 0);
+    let (state, _, attempts, lease, error) = job_row(&db, stuck_job).await;
+    assert_eq!(
+        (state.as_str(), attempts, lease, error),
+        ("ready", 0, None, None)
+    );
+    let (run_at, _, lease_until) = schedule(&db, stuck_job).await;
+    assert!(run_at <= epoch_ms(), "due at once");
+    assert_eq!(lease_until, None);
+    assert_eq!(transaction_row(&db, stuck_job).await.0, "running");
+
+    // The stopped runner claims nothing more.
+    let later = enqueue(&db, "quick").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (state, _, attempts, lease, _) = job_row(&db, later).await;
+    assert_eq!((state.as_str(), attempts, lease), ("ready", 0, None));
+    assert_eq!(quick.started.load(Ordering::SeqCst), 1);
+
+    // The next process takes the given-back job up at once, as its first try.
+    let next = Arc::new(Step {
+        finish_after: Some(Duration::ZERO),
+        ..Step::default()
+    });
+    let restarted = Instant::now();
+    let runner = JobRunner::new(db.clone(), settings(), JobSignal::default())
+        .handle("stuck", Arc::clone(&next) as Arc<dyn JobHandler>)
+        .handle("quick", Arc::clone(&next) as Arc<dyn JobHandler>)
+        .spawn();
+    eventually("the given-back job to be done", || async {
+        job_row(&db, stuck_job).await.0 == "done"
+    })
+    .await;
+    assert!(restarted.elapsed() < Duration::from_secs(1));
+    assert_eq!(job_row(&db, stuck_job).await.2, 1, "one try, this one");
+    runner.shutdown(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn a_shutdown_right_after_spawn_stops_the_runner_before_it_claims_anything() {
+    let (db, _dir) = database().await;
+    let id = enqueue(&db, "quick").await;
+    let step = Arc::new(Step {
+        finish_after: Some(Duration::ZERO),
+        ..Step::default()
+    });
+    // On this single-threaded runtime the claim loop has not started (nor listened for
+    // the stop) when the shutdown comes.
+    JobRunner::new(db.clone(), settings(), JobSignal::default())
+        .handle("quick", Arc::clone(&step) as Arc<dyn JobHandler>)
+        .spawn()
+        .shutdown(Duration::ZERO)
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(step.started.load(Ordering::SeqCst), 0, "nothing ran");
+    let (state, _, attempts, lease, _) = job_row(&db, id).await;
+    assert_eq!((state.as_str(), attempts, lease), ("ready", 0, None));
+}
