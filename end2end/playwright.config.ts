@@ -13,7 +13,8 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "fusion-e2e-"));
 // (scripts/check-server-log.sh).
 const serverLog = process.env.E2E_SERVER_LOG ?? path.join(repoRoot, "end2end/.data/server.log");
 fs.mkdirSync(path.dirname(serverLog), { recursive: true });
-fs.writeFileSync(serverLog, "");
+// Workers load this file too, after the server started: only the runner starts afresh.
+if (process.env.TEST_WORKER_INDEX === undefined) fs.writeFileSync(serverLog, "");
 
 export default defineConfig({
   testDir: "./tests",

@@ -17,6 +17,8 @@ CREATE INDEX msteams_tenants_ms_tenant ON msteams_tenants(ms_tenant_id);
 -- Only that a credential is stored, and when, is shown: never its first characters.
 ALTER TABLE msteams_applications DROP COLUMN secret_hint;
 ALTER TABLE msteams_administrators DROP COLUMN password_hint;
+-- The simulator keeps none either (the column stays, empty, for older databases' sake).
+UPDATE sim_application_secrets SET hint = '';
 
 -- The node a simulated tenant was created for (NULL: made on the fly by the wizard).
 ALTER TABLE sim_tenants ADD COLUMN owner_node_id TEXT REFERENCES nodes(id);

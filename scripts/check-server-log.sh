@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Fails when a server log shows a panic or a 5xx answer: a suite that passes while the
-# server it drives breaks has not passed. Usage: check-server-log.sh <log file>...
+# server it drives breaks has not passed. The log must also show that the server started
+# (its banner), so a log that was never written cannot pass.
+# Usage: check-server-log.sh <log file>...
 set -euo pipefail
 status=0
 for log in "$@"; do
-  if [ ! -s "$log" ] && [ ! -f "$log" ]; then
-    echo "no server log at $log" >&2
+  if [ ! -f "$log" ] || ! grep -q "Fusion Teams Onboarding" "$log"; then
+    echo "no server start in $log: the suite's server log was not written" >&2
     status=1
     continue
   fi

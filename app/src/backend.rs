@@ -39,22 +39,39 @@ impl FromServerFnError for UiError {
 
     fn from_server_fn_error(error: ServerFnErrorErr) -> Self {
         match error {
-            // On the server: the call's arguments do not parse.
+            // On the server: the call's arguments do not parse. serde's message may quote
+            // the value sent, so only its start is kept.
+            #[cfg(feature = "ssr")]
             ServerFnErrorErr::Args(_)
             | ServerFnErrorErr::MissingArg(_)
             | ServerFnErrorErr::Deserialization(_) => UiError {
                 status: 400,
                 code: "invalid_body".into(),
-                detail: format!("The request does not match what this action expects: {error}"),
+                detail: format!(
+                    "The request does not match what this action expects: {}",
+                    clipped(&error.to_string(), 120)
+                ),
             },
             // In the browser: the server was not reached, or its answer not understood.
             _ => UiError {
                 status: 0,
                 code: "unreachable".into(),
-                detail: format!("The server could not be reached or answered oddly: {error}"),
+                detail: format!(
+                    "The server could not be reached or answered oddly: {}",
+                    clipped(&error.to_string(), 200)
+                ),
             },
         }
     }
+}
+
+/// At most `max` characters of `text`, with an ellipsis when it was longer.
+fn clipped(text: &str, max: usize) -> String {
+    let mut clipped: String = text.chars().take(max).collect();
+    if text.chars().count() > max {
+        clipped.push('…');
+    }
+    clipped
 }
 
 /// Where to go after signing in: a path on this site, never another site (`//host`,

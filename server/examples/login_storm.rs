@@ -1,14 +1,27 @@
-//! A storm of wrong logins against the real server binary: N concurrent logins with
-//! unknown usernames and wrong passwords from one client address (127.0.0.2), while
-//! each demo administrator signs in with the right password from an address of their
-//! own, one every 50 ms from the storm's start. Reports the server's RSS (before, the
-//! peak sampled every 5 ms, right after and 2 s after), the answers to the storm, its
-//! wall time, and the latency of the real logins. Goal: RSS under 300 MB and every
-//! real login answered 200 within 2 s.
+//! A storm of wrong logins against the real server binary, in two scenarios (both by
+//! default):
+//! - `one-address`: N concurrent logins with unknown usernames and wrong passwords from
+//!   one client address (127.0.0.2); after the first they have failures behind them, so
+//!   the throttle (429) and the lane for checks after failures hold them;
+//! - `many-addresses`: the same N logins, each from an address of its own (127.2.x.y):
+//!   every one a first try, which only the first tries' bounded queue holds (503 `busy`
+//!   beyond it).
+//!
+//! During each storm each demo administrator signs in with the right password from an
+//! address of their own, one every 50 ms from the storm's start, trying again after
+//! Retry-After when answered 503 `busy`. Reports the server's RSS (before, the peak
+//! sampled every 5 ms, right after and 2 s after), the answers to the storm, its wall
+//! time, and each real login's outcome, tries and latency (from its first try to its
+//! answer). Goal: RSS under 300 MB and every real login answered 200 within 2 s. The
+//! server runs without its per-address connection cap
+//! (`FUSION_MAX_CONNECTIONS_PER_ADDRESS=0`), so that all of a one-address storm reaches
+//! the sign-in path.
 //!
 //! `cargo build --release -p server --bin server --example login_storm &&
-//! target/release/examples/login_storm [runs] [storm size] [server binary]`
-//! (defaults: 3 runs, 100 logins, the `server` binary beside the `examples` folder).
+//! target/release/examples/login_storm [runs] [storm size] [server binary] [scenario]`
+//! (defaults: 3 runs, 100 logins, the `server` binary beside the `examples` folder, both
+//! scenarios; the scenario, `one-address`, `many-addresses` or `both`, may come in any
+//! place).
 
 use std::{
     collections::BTreeMap,
@@ -31,11 +44,45 @@ use tokio::{
 
 const LOGIN: &str = "/api/v01/auth/login";
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Scenario {
+    OneAddress,
+    ManyAddresses,
+}
+
+impl Scenario {
+    fn name(self) -> &'static str {
+        match self {
+            Scenario::OneAddress => "one-address",
+            Scenario::ManyAddresses => "many-addresses",
+        }
+    }
+
+    /// The client address of the storm's `n`th login.
+    fn attacker(self, n: usize) -> Ipv4Addr {
+        match self {
+            Scenario::OneAddress => Ipv4Addr::new(127, 0, 0, 2),
+            Scenario::ManyAddresses => Ipv4Addr::new(127, 2, (n / 250) as u8, (n % 250) as u8 + 1),
+        }
+    }
+}
+
 #[tokio::main]
 async fn main() {
-    let mut args = std::env::args().skip(1);
+    let mut scenarios = vec![Scenario::OneAddress, Scenario::ManyAddresses];
+    let mut positional = Vec::new();
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "one-address" => scenarios = vec![Scenario::OneAddress],
+            "many-addresses" => scenarios = vec![Scenario::ManyAddresses],
+            "both" => scenarios = vec![Scenario::OneAddress, Scenario::ManyAddresses],
+            _ => positional.push(arg),
+        }
+    }
+    let mut args = positional.into_iter();
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(3);
     let storm: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
+    assert!(storm <= 250 * 256, "at most {} logins", 250 * 256);
     let binary = args.next().map(PathBuf::from).unwrap_or_else(|| {
         let exe = std::env::current_exe().expect("own path");
         exe.parent()
@@ -48,47 +95,54 @@ async fn main() {
         "no server binary at {} (cargo build --release -p server --bin server)",
         binary.display()
     );
-    println!(
-        "{} × {storm} wrong logins against {}",
-        runs,
-        binary.display()
-    );
-    let mut real_latencies = Vec::new();
-    for run in 1..=runs {
-        let outcome = one_run(&binary, storm).await;
+    for scenario in scenarios {
         println!(
-            "run {run}: RSS before {:.1} MB, peak {:.1} MB, after {:.1} MB, 2 s later {:.1} MB; \
-             storm {:?} in {:.0} ms; real logins {:?} (ms) {}",
-            mb(outcome.before),
-            mb(outcome.peak),
-            mb(outcome.after),
-            mb(outcome.settled),
-            outcome.answers,
-            outcome.wall.as_secs_f64() * 1000.0,
-            outcome
-                .real
-                .iter()
-                .map(|(_, took)| (took.as_secs_f64() * 10_000.0).round() / 10.0)
-                .collect::<Vec<_>>(),
-            if outcome.real.iter().all(|(status, _)| *status == 200) {
-                "all 200".to_owned()
-            } else {
-                format!(
-                    "statuses {:?}",
-                    outcome.real.iter().map(|(s, _)| *s).collect::<Vec<_>>()
-                )
-            },
+            "{}: {runs} × {storm} wrong logins against {}",
+            scenario.name(),
+            binary.display()
         );
-        real_latencies.extend(outcome.real.iter().map(|(_, took)| *took));
+        let mut real_latencies = Vec::new();
+        for run in 1..=runs {
+            let outcome = one_run(&binary, storm, scenario).await;
+            let all_in = outcome.real.iter().all(|real| real.status == 200);
+            println!(
+                "run {run}: RSS before {:.1} MB, peak {:.1} MB, after {:.1} MB, 2 s later \
+                 {:.1} MB; storm {:?} in {:.0} ms; real logins {} {}",
+                mb(outcome.before),
+                mb(outcome.peak),
+                mb(outcome.after),
+                mb(outcome.settled),
+                outcome.answers,
+                outcome.wall.as_secs_f64() * 1000.0,
+                outcome
+                    .real
+                    .iter()
+                    .map(|real| format!(
+                        "{} {:.1} ms{}",
+                        real.status,
+                        real.took.as_secs_f64() * 1000.0,
+                        if real.tries > 1 {
+                            format!(" ({} tries)", real.tries)
+                        } else {
+                            String::new()
+                        }
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                if all_in { "(all 200)" } else { "(NOT ALL 200)" },
+            );
+            real_latencies.extend(outcome.real.iter().map(|real| real.took));
+        }
+        real_latencies.sort();
+        let at = |q: f64| real_latencies[((real_latencies.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "{}: real logins during the storm ({}): p50 {:.1} ms, max {:.1} ms",
+            scenario.name(),
+            real_latencies.len(),
+            at(0.5).as_secs_f64() * 1000.0,
+            at(1.0).as_secs_f64() * 1000.0
+        );
     }
-    real_latencies.sort();
-    let at = |q: f64| real_latencies[((real_latencies.len() - 1) as f64 * q).round() as usize];
-    println!(
-        "real logins during the storm ({}): p50 {:.1} ms, max {:.1} ms",
-        real_latencies.len(),
-        at(0.5).as_secs_f64() * 1000.0,
-        at(1.0).as_secs_f64() * 1000.0
-    );
 }
 
 struct Outcome {
@@ -98,10 +152,18 @@ struct Outcome {
     settled: u64,
     answers: BTreeMap<String, usize>,
     wall: Duration,
-    real: Vec<(u16, Duration)>,
+    real: Vec<RealLogin>,
 }
 
-async fn one_run(binary: &std::path::Path, storm: usize) -> Outcome {
+/// How a real login fared: its last status (0: no answer), its tries, and the time
+/// from its first try to its last answer.
+struct RealLogin {
+    status: u16,
+    tries: usize,
+    took: Duration,
+}
+
+async fn one_run(binary: &std::path::Path, storm: usize, scenario: Scenario) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(binary, &dir.path().join("fusion.db"));
     server.ready().await;
@@ -111,7 +173,6 @@ async fn one_run(binary: &std::path::Path, storm: usize) -> Outcome {
     let before = rss(pid);
     let sampler = RssSampler::start(pid);
     let started = Instant::now();
-    let attacker = Ipv4Addr::new(127, 0, 0, 2);
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -119,10 +180,11 @@ async fn one_run(binary: &std::path::Path, storm: usize) -> Outcome {
     let wrong: Vec<_> = (0..storm)
         .map(|n| {
             let body = json!({"username": format!("storm-{n}-{nanos:x}"), "password": "wrong"});
+            let from = scenario.attacker(n);
             tokio::spawn(async move {
-                post(address, attacker, &body.to_string())
+                post(address, from, &body.to_string())
                     .await
-                    .map(|(status, _)| status)
+                    .map(|(status, _, _)| status)
             })
         })
         .collect();
@@ -134,11 +196,7 @@ async fn one_run(binary: &std::path::Path, storm: usize) -> Outcome {
             let from = Ipv4Addr::new(127, 0, 1, n as u8 + 1);
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(50 * n as u64)).await;
-                let asked = Instant::now();
-                let status = post(address, from, &body.to_string())
-                    .await
-                    .map_or(0, |(status, _)| status);
-                (status, asked.elapsed())
+                sign_in(address, from, &body.to_string()).await
             })
         })
         .collect();
@@ -170,6 +228,29 @@ async fn one_run(binary: &std::path::Path, storm: usize) -> Outcome {
     }
 }
 
+/// A real sign-in: answered 503 `busy`, it tries again after Retry-After (at most five
+/// tries).
+async fn sign_in(to: SocketAddr, from: Ipv4Addr, body: &str) -> RealLogin {
+    let asked = Instant::now();
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let answer = post(to, from, body).await;
+        match answer {
+            Ok((503, Some(retry_after), _)) if tries < 5 => {
+                tokio::time::sleep(Duration::from_secs(retry_after)).await;
+            }
+            _ => {
+                return RealLogin {
+                    status: answer.map_or(0, |(status, _, _)| status),
+                    tries,
+                    took: asked.elapsed(),
+                };
+            }
+        }
+    }
+}
+
 struct Server {
     child: Child,
     address: SocketAddr,
@@ -192,6 +273,8 @@ impl Server {
             .env("FUSION_DEMO", "true")
             .env("FUSION_SECRET_KEY", "b5".repeat(32))
             .env("RUST_LOG", "off")
+            // One address may hold every connection of the one-address storm.
+            .env("FUSION_MAX_CONNECTIONS_PER_ADDRESS", "0")
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("the server binary starts");
@@ -229,8 +312,12 @@ impl Drop for Server {
     }
 }
 
-/// POST a login from the loopback address `from`; the status and the body.
-async fn post(to: SocketAddr, from: Ipv4Addr, body: &str) -> std::io::Result<(u16, String)> {
+/// POST a login from the loopback address `from`; the status, Retry-After and body.
+async fn post(
+    to: SocketAddr,
+    from: Ipv4Addr,
+    body: &str,
+) -> std::io::Result<(u16, Option<u64>, String)> {
     let socket = TcpSocket::new_v4()?;
     socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
     let mut stream = socket.connect(to).await?;
@@ -251,7 +338,12 @@ async fn post(to: SocketAddr, from: Ipv4Addr, body: &str) -> std::io::Result<(u1
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| std::io::Error::other("no status"))?;
-    Ok((status, body.to_owned()))
+    let retry_after = head
+        .lines()
+        .filter_map(|line| line.split_once(':'))
+        .find(|(name, _)| name.trim().eq_ignore_ascii_case("retry-after"))
+        .and_then(|(_, value)| value.trim().parse().ok());
+    Ok((status, retry_after, body.to_owned()))
 }
 
 fn rss(pid: u32) -> u64 {

@@ -17,8 +17,9 @@ pub struct Config {
     pub database_url: String,
 
     /// Seed the demo hierarchy and administrators (idempotent) and print their logins.
-    #[arg(long, env = "FUSION_DEMO", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
-    pub demo: bool,
+    /// Default: on, unless a public URL is given (the demo passwords are public).
+    #[arg(long, env = "FUSION_DEMO", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub demo: Option<bool>,
 
     /// File holding the 32-byte key (64 hex characters) that encrypts stored secrets,
     /// created (mode 0600) on first start when missing. Used unless FUSION_SECRET_KEY is
@@ -66,6 +67,11 @@ pub struct Config {
     #[arg(long, env = "FUSION_MAX_CONNECTIONS", default_value_t = 512)]
     pub max_connections: usize,
 
+    /// Connections one client address may hold at once (0: no limit); more are closed
+    /// at once. Behind a reverse proxy every connection comes from the proxy: raise it.
+    #[arg(long, env = "FUSION_MAX_CONNECTIONS_PER_ADDRESS", default_value_t = 64)]
+    pub max_connections_per_address: usize,
+
     /// On SIGTERM or Ctrl-C: seconds to finish requests and running wizard steps.
     #[arg(long, env = "FUSION_SHUTDOWN_GRACE_SECS", default_value_t = 10)]
     pub shutdown_grace_secs: u64,
@@ -99,6 +105,12 @@ impl Config {
         let mut config = Config::parse_from(["server"]);
         config.database_url = database_url.into();
         config
+    }
+
+    /// Whether to seed and print the demo data: as asked, else only for a site that is
+    /// not given a public URL (a workstation, a test).
+    pub fn demo(&self) -> bool {
+        self.demo.unwrap_or(self.public_url.is_none())
     }
 
     /// The time scale, made safe: negative or not a number means 0.

@@ -2,9 +2,9 @@
 //!
 //! A sealed secret is `fk1 | key id (4) | nonce (12) | ciphertext`: it names the key
 //! that sealed it (so keys can be rotated) and is bound, as associated data, to the row
-//! it belongs to (so a ciphertext copied into another row does not open). Secrets
-//! sealed before this format (`nonce | ciphertext`, no associated data) still open and
-//! are re-sealed at start.
+//! it belongs to, named by its owning subscription (an id never reused), so that a
+//! ciphertext copied into another row does not open. Secrets sealed before this format
+//! (`nonce | ciphertext`, no associated data) open only for re-sealing at start.
 
 use std::{
     fmt, fs,
@@ -25,21 +25,25 @@ const KEY_ID_LEN: usize = 4;
 const NONCE_LEN: usize = 12;
 const HEADER_LEN: usize = MAGIC.len() + KEY_ID_LEN + NONCE_LEN;
 
-/// The row a secret belongs to, bound into its ciphertext.
+/// The row a secret belongs to, bound into its ciphertext: the credentials of the MS
+/// Teams tenant owned by this subscription (subscription ids are never reused, unlike
+/// the tenant rows' own ids).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecretSlot {
-    /// `msteams_applications.secret_ciphertext` of an MS Teams tenant row.
-    ApplicationSecret(i64),
-    /// `msteams_administrators.password_ciphertext` of an MS Teams tenant row.
-    AdministratorPassword(i64),
+    /// `msteams_applications.secret_ciphertext`.
+    ApplicationSecret { subscription: i64 },
+    /// `msteams_administrators.password_ciphertext`.
+    AdministratorPassword { subscription: i64 },
 }
 
 impl SecretSlot {
     fn associated_data(self) -> Vec<u8> {
         match self {
-            SecretSlot::ApplicationSecret(row) => format!("msteams_applications/{row}/secret"),
-            SecretSlot::AdministratorPassword(row) => {
-                format!("msteams_administrators/{row}/password")
+            SecretSlot::ApplicationSecret { subscription } => {
+                format!("msteams_applications/subscription/{subscription}/secret")
+            }
+            SecretSlot::AdministratorPassword { subscription } => {
+                format!("msteams_administrators/subscription/{subscription}/password")
             }
         }
         .into_bytes()
@@ -119,18 +123,16 @@ impl SecretBox {
     }
 
     pub fn open(&self, slot: SecretSlot, sealed: &[u8]) -> Result<Secret, AppError> {
-        let plain = self
-            .open_versioned(slot, sealed)
-            .or_else(|| self.open_legacy(sealed))
-            .ok_or_else(|| {
-                AppError::Internal(format!(
-                    "a stored secret ({slot:?}) cannot be decrypted with the configured keys"
-                ))
-            })?;
-        let text = String::from_utf8(plain)
-            .map_err(|_| AppError::Internal("a stored secret is not text".into()))?;
-        Secret::parse("secret", text)
-            .map_err(|_| AppError::Internal("a stored secret is malformed".into()))
+        text(slot, self.open_versioned(slot, sealed))
+    }
+
+    /// As `open`, also accepting the format before key versions: only to re-seal it.
+    pub fn open_for_reseal(&self, slot: SecretSlot, sealed: &[u8]) -> Result<Secret, AppError> {
+        text(
+            slot,
+            self.open_versioned(slot, sealed)
+                .or_else(|| self.open_legacy(sealed)),
+        )
     }
 
     /// Whether `sealed` was sealed by the current key in the current format.
@@ -236,7 +238,19 @@ impl SecretBox {
     }
 }
 
-fn read_key(path: &Path) -> Result<[u8; 32], String> {
+fn text(slot: SecretSlot, plain: Option<Vec<u8>>) -> Result<Secret, AppError> {
+    let plain = plain.ok_or_else(|| {
+        AppError::Internal(format!(
+            "a stored secret ({slot:?}) cannot be decrypted with the configured keys"
+        ))
+    })?;
+    let text = String::from_utf8(plain)
+        .map_err(|_| AppError::Internal("a stored secret is not text".into()))?;
+    Secret::parse("secret", text)
+        .map_err(|_| AppError::Internal("a stored secret is malformed".into()))
+}
+
+pub(crate) fn read_key(path: &Path) -> Result<[u8; 32], String> {
     let text = fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     parse_key(text.trim()).map_err(|e| format!("{}: {e}", path.display()))
 }
@@ -324,7 +338,7 @@ mod tests {
     fn sealed_secrets_open_only_with_their_key_and_in_their_row() {
         let secret = secret("L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC");
         let keys = SecretBox::random();
-        let slot = SecretSlot::ApplicationSecret(7);
+        let slot = SecretSlot::ApplicationSecret { subscription: 7 };
         let sealed = keys.seal(slot, &secret).unwrap();
         assert!(
             !sealed
@@ -336,12 +350,15 @@ mod tests {
         assert!(keys.is_current(&sealed));
         assert!(SecretBox::random().open(slot, &sealed).is_err());
         assert!(
-            keys.open(SecretSlot::ApplicationSecret(8), &sealed)
+            keys.open(SecretSlot::ApplicationSecret { subscription: 8 }, &sealed)
                 .is_err()
         );
         assert!(
-            keys.open(SecretSlot::AdministratorPassword(7), &sealed)
-                .is_err()
+            keys.open(
+                SecretSlot::AdministratorPassword { subscription: 7 },
+                &sealed
+            )
+            .is_err()
         );
     }
 
@@ -349,14 +366,21 @@ mod tests {
     fn a_rotated_box_opens_the_old_key_and_legacy_ciphertexts() {
         let old: [u8; 32] = Aes256Gcm::generate_key(OsRng).into();
         let new: [u8; 32] = Aes256Gcm::generate_key(OsRng).into();
-        let slot = SecretSlot::AdministratorPassword(3);
+        let slot = SecretSlot::AdministratorPassword { subscription: 3 };
         let before = SecretBox::new(old);
         let sealed_old = before.seal(slot, &secret("hunter22")).unwrap();
         let legacy = before.seal_legacy(&secret("legacy-one"));
         let rotated = SecretBox::new(new).with_previous(old);
         assert!(!rotated.is_current(&sealed_old));
         assert_eq!(rotated.open(slot, &sealed_old).unwrap(), secret("hunter22"));
-        assert_eq!(rotated.open(slot, &legacy).unwrap(), secret("legacy-one"));
+        assert!(
+            rotated.open(slot, &legacy).is_err(),
+            "legacy only for re-sealing"
+        );
+        assert_eq!(
+            rotated.open_for_reseal(slot, &legacy).unwrap(),
+            secret("legacy-one")
+        );
         assert!(SecretBox::new(new).open(slot, &sealed_old).is_err());
     }
 
@@ -373,7 +397,7 @@ mod tests {
         };
         let first = SecretBox::load(source(&path)).unwrap();
         let second = SecretBox::load(source(&path)).unwrap();
-        let slot = SecretSlot::ApplicationSecret(1);
+        let slot = SecretSlot::ApplicationSecret { subscription: 1 };
         let sealed = first.seal(slot, &secret("abc")).unwrap();
         assert_eq!(second.open(slot, &sealed).unwrap(), secret("abc"));
         #[cfg(unix)]
@@ -407,7 +431,7 @@ mod tests {
         .unwrap();
         assert!(!legacy.exists());
         assert!(key_file.exists());
-        let slot = SecretSlot::ApplicationSecret(1);
+        let slot = SecretSlot::ApplicationSecret { subscription: 1 };
         let sealed = SecretBox::new(key).seal(slot, &secret("abc")).unwrap();
         assert_eq!(loaded.open(slot, &sealed).unwrap(), secret("abc"));
     }

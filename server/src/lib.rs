@@ -60,19 +60,30 @@ pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<Ser
     // A key file this start creates from nothing is removed again if the database turns
     // out to hold secrets it cannot open: the next start must not silently use it.
     let generates_key = key_from_env.is_none() && !key_file.exists() && !legacy_key_file.exists();
-    let secrets = SecretBox::load(KeySource {
+    // A key an earlier version kept beside the database, which is not moved because a
+    // key is already configured: it opens what it sealed, then it is removed.
+    let stranded_legacy_key = (config.secret_key_file.is_none()
+        && legacy_key_file != key_file
+        && legacy_key_file.exists()
+        && (key_from_env.is_some() || key_file.exists()))
+    .then(|| crypto::read_key(&legacy_key_file))
+    .transpose()
+    .map_err(|error| format!("secret key: {error}"))?;
+    let old_key_from_env = non_empty_env("FUSION_OLD_SECRET_KEY");
+    let explicit_old_key = old_key_from_env.is_some() || config.old_secret_key_file.is_some();
+    let mut secrets = SecretBox::load(KeySource {
         key_from_env,
         key_file: key_file.clone(),
         legacy_key_file: config
             .secret_key_file
             .is_none()
             .then_some(legacy_key_file.clone()),
-        old_key_from_env: non_empty_env("FUSION_OLD_SECRET_KEY"),
+        old_key_from_env,
         old_key_file: config.old_secret_key_file.as_deref(),
     })
     .map_err(|error| format!("secret key: {error}"))?;
-    if legacy_key_file.exists() && legacy_key_file != key_file {
-        tracing::warn!(path = %legacy_key_file.display(), "a secret key file lies beside the database, where backups of the data folder carry it: remove it once the key is kept elsewhere");
+    if let (Some(legacy), false) = (stranded_legacy_key, explicit_old_key) {
+        secrets = secrets.with_previous(legacy);
     }
     let db = Db::connect(&config.database_url)
         .await
@@ -86,6 +97,16 @@ pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<Ser
             return Err(format!("re-encrypting stored secrets: {error}"));
         }
     };
+    if stranded_legacy_key.is_some() {
+        match std::fs::remove_file(&legacy_key_file) {
+            Ok(()) => {
+                tracing::warn!(path = %legacy_key_file.display(), "removed the old key file beside the database: every stored secret is sealed with the configured key now")
+            }
+            Err(error) => {
+                tracing::warn!(path = %legacy_key_file.display(), %error, "cannot remove the old key file beside the database: remove it by hand")
+            }
+        }
+    }
     if resealed > 0 {
         tracing::info!(resealed, "re-encrypted stored secrets with the current key");
     }
@@ -107,7 +128,7 @@ pub async fn start_with(
 ) -> Result<Server, AppError> {
     seed::ensure_profiles(&db).await?;
     let state = AppState::new(leptos_options, db, secrets.clone(), config);
-    if config.demo {
+    if config.demo() {
         seed::seed_demo(&state.db, &secrets).await?;
         seed::seed_simulator(&state.simulator).await?;
     }

@@ -21,21 +21,28 @@ async fn main() {
         Err(error) => exit(&format!("Leptos configuration: {error}")),
     };
     let address = leptos_options.site_addr;
+    // The port first: a server that cannot listen must not have started its job runner.
+    let listener = match listen(address) {
+        Ok(listener) => listener,
+        Err(error) => exit(&format!("cannot listen on {address}: {error}")),
+    };
     let server = match server::start(&config, leptos_options).await {
         Ok(server) => server,
         Err(error) => exit(&format!("start-up failed: {error}")),
     };
-    let listener = match tokio::net::TcpListener::bind(address).await {
-        Ok(listener) => listener,
-        Err(error) => exit(&format!("cannot listen on {address}: {error}")),
-    };
-    if config.demo {
+    if config.demo() && config.public_url.is_some() {
+        tracing::warn!(
+            "the demo data is on for a site with a public URL: its passwords are public"
+        );
+    }
+    if config.demo() {
         println!("{}", seed::demo_banner(&address.to_string()));
     }
     tracing::info!(%address, database = %config.database_url, "listening");
     let limits = ServeLimits {
         header_timeout: config.header_timeout(),
         max_connections: config.max_connections,
+        max_connections_per_address: config.max_connections_per_address,
         grace: config.shutdown_grace(),
     };
     let router = web::router(server.state.clone());
@@ -61,6 +68,19 @@ async fn main() {
     tracing::info!("stopped");
     // Only now may another server open the database.
     drop(lock);
+}
+
+/// The listening socket, with a backlog deep enough that a burst of connections waits
+/// for a free slot instead of being dropped and retried a second later by the kernel.
+fn listen(address: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if address.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(1024)
 }
 
 fn exit(message: &str) -> ! {

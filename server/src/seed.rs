@@ -227,14 +227,24 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         let secret = Secret::parse("secret", format!("demo~{index}Q8xSeededSecretNotReal"))?;
         let application_id =
             Uuid::from_u128(0xc035894c_81c3_49aa_8e3e_f245d9b30000 + index as u128);
-        let sealed = secrets.seal(SecretSlot::ApplicationSecret(tenant.id), &secret)?;
+        let sealed = secrets.seal(
+            SecretSlot::ApplicationSecret {
+                subscription: *subscription,
+            },
+            &secret,
+        )?;
         msteams::upsert_application(&mut tx, tenant.id, application_id, &sealed).await?;
         let password = Secret::parse("password", format!("demo-admin-password-{index}"))?;
         let admin = format!(
             "admin@{}",
             domain.replace(".draas.demo", ".onmicrosoft.com")
         );
-        let sealed = secrets.seal(SecretSlot::AdministratorPassword(tenant.id), &password)?;
+        let sealed = secrets.seal(
+            SecretSlot::AdministratorPassword {
+                subscription: *subscription,
+            },
+            &password,
+        )?;
         msteams::upsert_administrator(&mut tx, tenant.id, &admin, &sealed).await?;
     }
     let initech = msteams::owned_tenant(&mut tx, 5)

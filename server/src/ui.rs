@@ -20,6 +20,7 @@ use app::{
 use async_trait::async_trait;
 
 use crate::{
+    api::audit::record_call,
     domain::{
         AppError, Caller,
         accounts::current_user,
@@ -31,7 +32,7 @@ use crate::{
         wizard::WizardReport,
     },
     state::AppState,
-    store::audit::{self, AuditEntry},
+    store::audit::AuditEntry,
 };
 
 /// Tenants per page on the home page.
@@ -115,12 +116,6 @@ impl UiBackend {
             Ok(_) => 200,
             Err(error) => error.status().as_u16(),
         };
-        let Some(username) = username else {
-            if status >= 400 {
-                self.state.metrics.anonymous_refusal(status);
-            }
-            return;
-        };
         let path = match target {
             Target::None => format!("/ui/{operation}"),
             Target::Subscription(at) => format!(
@@ -130,14 +125,12 @@ impl UiBackend {
             Target::Simulated(id) => format!("/ui/{operation} sim/tenants/{id}"),
         };
         let entry = AuditEntry {
-            username: Some(username),
+            username,
             method: "POST",
             path: &path,
             status,
         };
-        if let Err(error) = audit::record(&self.state.db, entry).await {
-            tracing::error!(%error, "audit log write failed");
-        }
+        record_call(&self.state, entry).await;
     }
 }
 

@@ -220,3 +220,48 @@ async fn a_server_function_body_over_64_kib_is_413() {
     .await;
     response.assert_problem(413, "payload_too_large");
 }
+
+/// An argument of the wrong shape is refused with a short message: the value sent is
+/// neither echoed in full nor able to turn the refusal into a server error.
+#[tokio::test]
+async fn a_huge_malformed_argument_is_a_short_400() {
+    let app = TestApp::start().await;
+    let huge = "A".repeat(20_000);
+    let response = server_fn(&app, "unlink", None, json!({ "at": huge })).await;
+    assert_eq!(response.status.as_u16(), 400);
+    let detail = response.json()["detail"].as_str().unwrap().to_owned();
+    assert!(detail.chars().count() < 300, "{} characters", detail.len());
+}
+
+/// Sign-ins through the form are throttled by client address like the REST API's: past
+/// the free failures from one address, the next is refused with 429 whatever the
+/// username, while another address still signs in.
+#[tokio::test]
+async fn the_sign_in_form_is_throttled_per_client_address() {
+    let app = TestApp::start_configured(|config| config.trust_forwarded_for = true).await;
+    let sign_in = |username: String, password: &'static str, address: &'static str| {
+        // The sign-in form posts URL-encoded fields, with or without JavaScript.
+        let request = Request::builder()
+            .method(Method::POST)
+            .uri("/ui/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000")
+            .header("x-forwarded-for", address)
+            .body(Body::from(format!(
+                "username={username}&password={password}"
+            )))
+            .unwrap();
+        app.send(request)
+    };
+    let mut statuses = Vec::new();
+    for n in 0..31 {
+        let response = sign_in(format!("nobody{n}"), "wrong", "10.0.0.1").await;
+        statuses.push(response.status.as_u16());
+    }
+    assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
+    assert_eq!(statuses[30], 429, "{statuses:?}");
+    let elsewhere = sign_in("alpha.admin".into(), "demo-alpha", "10.0.0.2").await;
+    assert!(elsewhere.status.is_success(), "{}", elsewhere.status);
+}

@@ -173,12 +173,12 @@ pub struct SimApplication {
     pub secrets: Vec<SimSecret>,
 }
 
-/// A secret as Azure AD shows it: a hint and the expiry, never the value.
+/// A secret of an application: its expiry only, never the value nor any of its
+/// characters (Azure AD would show a three-character hint; the simulator keeps none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SimSecret {
-    pub hint: String,
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
 

@@ -52,24 +52,35 @@ pub async fn record_mutations(
         None => request.uri().path().to_owned(),
     };
     let response = next.run(request).await;
-    let status = response.status().as_u16();
-    let Some(username) = actor.get() else {
-        if status >= 400 {
-            state.metrics.anonymous_refusal(status);
-        }
-        return response;
-    };
-    let path = clip_path(&path);
+    let username = actor.get();
     let entry = AuditEntry {
-        username: Some(&username),
+        username: username.as_deref(),
         method: &method,
         path: &path,
-        status,
+        status: response.status().as_u16(),
     };
-    if let Err(error) = audit::record(&state.db, entry).await {
+    record_call(&state, entry).await;
+    response
+}
+
+/// The one rule for a mutating call, REST or server function: a signed-in caller's is
+/// written to the audit log (its path clipped), an anonymous refusal is only counted.
+pub async fn record_call(state: &AppState, entry: AuditEntry<'_>) {
+    let Some(username) = entry.username else {
+        if entry.status >= 400 {
+            state.metrics.anonymous_refusal(entry.status);
+        }
+        return;
+    };
+    let path = clip_path(entry.path);
+    let clipped = AuditEntry {
+        username: Some(username),
+        path: &path,
+        ..entry
+    };
+    if let Err(error) = audit::record(&state.db, clipped).await {
         tracing::error!(%error, "audit log write failed");
     }
-    response
 }
 
 /// At most 200 characters of a path: what was asked, not whatever a client sent.

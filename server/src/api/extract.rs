@@ -66,12 +66,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
 }
 
 fn json_rejection(rejection: JsonRejection) -> AppError {
-    if caused_by::<tower_http::timeout::TimeoutError>(&rejection) {
-        return AppError::BodyTimeout(
-            "The request body stopped arriving: send it without pauses".into(),
-        );
-    }
-    if exceeds_body_limit(&rejection) {
+    // The edges read every body (at most `BODY_LIMIT`, within a deadline) before a
+    // handler runs; this is axum's own limit, should a route run without them.
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
         return AppError::PayloadTooLarge(format!(
             "The body is larger than {} bytes",
             super::BODY_LIMIT
@@ -95,41 +92,40 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
     }
 }
 
-/// Whether reading the body stopped at a size limit: axum's own, or the edge's
-/// (`RequestBodyLimitLayer`), which axum reports as an unknown body error.
-fn exceeds_body_limit(rejection: &JsonRejection) -> bool {
-    rejection.status() == StatusCode::PAYLOAD_TOO_LARGE
-        || caused_by::<http_body_util::LengthLimitError>(rejection)
-}
-
-/// Whether an `E` is among the rejection's causes (the edges' body errors arrive wrapped).
-fn caused_by<E: std::error::Error + 'static>(rejection: &JsonRejection) -> bool {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(rejection);
-    while let Some(error) = source {
-        if error.is::<E>() {
-            return true;
-        }
-        source = error.source();
-    }
-    false
-}
-
 /// serde's message without axum's prefix, e.g. "missing field `secret` at line 1 column 20".
 /// The offending value is left out: it may be a secret sent with the wrong type.
 fn body_error_text(text: &str) -> String {
     let reason = text.split_once(": ").map_or(text, |(_, rest)| rest);
+    let reason = without_string_value(&without_quoted_value(reason));
+    format!(
+        "The body does not match the expected shape: {}",
+        clip_to(&reason, 200)
+    )
+}
+
+/// serde's "invalid type: integer `12345`, expected …" without the value.
+fn without_quoted_value(reason: &str) -> String {
     let value_start = reason
         .find("invalid type: ")
         .or_else(|| reason.find("invalid value: "))
         .and_then(|at| reason[at..].find(" `").map(|start| at + start));
-    let reason = match value_start {
+    match value_start {
         Some(start) => match reason[start + 2..].find('`') {
             Some(end) => format!("{}{}", &reason[..start], &reason[start + 3 + end..]),
             None => reason.to_owned(),
         },
         None => reason.to_owned(),
-    };
-    format!("The body does not match the expected shape: {reason}")
+    }
+}
+
+/// serde's "invalid type: string \"…\", expected …" without the string.
+fn without_string_value(reason: &str) -> String {
+    match (reason.find(" string \""), reason.rfind("\", expected")) {
+        (Some(start), Some(end)) if end > start => {
+            format!("{} string{}", &reason[..start], &reason[end + 1..])
+        }
+        _ => reason.to_owned(),
+    }
 }
 
 /// The three path parameters that name a subscription, parsed.
@@ -302,5 +298,18 @@ mod tests {
             "Failed to deserialize the JSON body into the target type: missing field `secret` at line 1 column 2",
         );
         assert!(missing.contains("missing field `secret`"), "{missing}");
+        let string = super::body_error_text(
+            "Failed to deserialize the JSON body into the target type: subscriptionId: invalid type: string \"hunter2\", expected an integer at line 1 column 30",
+        );
+        assert!(!string.contains("hunter2"), "{string}");
+        assert!(
+            string.contains("invalid type: string, expected an integer"),
+            "{string}"
+        );
+        let long = super::body_error_text(&format!(
+            "Failed to deserialize the JSON body into the target type: unknown field `{}`, expected `username` or `password`",
+            "k".repeat(60_000)
+        ));
+        assert!(long.chars().count() < 300, "{} characters", long.len());
     }
 }

@@ -66,9 +66,10 @@ impl Modify for BearerAuth {
 }
 
 /// The answers every operation of a kind can give, declared once: 401 where a session is
-/// needed, 400 for a malformed path, query or body, 413 and 415 for a body, and 403 for
-/// an unsafe method (a cross-site request authenticated by the session cookie is
-/// refused). An operation's own description of one of these is kept.
+/// needed, 400 for a malformed path, query or body, 413 and 415 for a body, 403 and 408
+/// for an unsafe method (a cross-site request authenticated by the session cookie is
+/// refused; a body that does not arrive in time), and 503 for any request that outlives
+/// the request deadline. An operation's own description of one of these is kept.
 struct CommonResponses;
 
 impl Modify for CommonResponses {
@@ -108,7 +109,12 @@ impl Modify for CommonResponses {
                         "403",
                         "A cross-site request: a change authenticated by the session cookie must come from this site's pages",
                     );
+                    add("408", "The request body did not arrive in time");
                 }
+                add(
+                    "503",
+                    "The request took longer than the server allows (the request deadline)",
+                );
             }
         }
     }

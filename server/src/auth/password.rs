@@ -87,29 +87,45 @@ pub struct Busy;
 /// Where a sign-in stands with the throttle, which decides its place in the queue.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Standing {
-    /// No failure is recorded for its username, address or pair: checked as soon as a
-    /// core is free, and never turned away for a long queue (only after `max_wait`).
+    /// No failure is recorded for its username, network or pair: checked on any core,
+    /// one of which checks after failures never take, in a queue of its own.
     FirstTry,
-    /// After failures: such checks never take the last core, and queue only so deep.
+    /// After failures (a fresh attempt past a username's block included): such checks
+    /// never take the last core, and have their own queue.
     AfterFailures,
+}
+
+/// How many checks may wait in each lane's queue (beyond them, `Busy` at once).
+#[derive(Clone, Copy, Debug)]
+pub struct Queues {
+    pub first_tries: usize,
+    pub after_failures: usize,
 }
 
 /// Checks passwords at most `concurrency` at a time (each Argon2id check holds 19 MiB
 /// and a core for tens of milliseconds), in working memory kept for reuse (one block
-/// per concurrent check, so memory stays flat however many checks there are), with at
-/// most `max_waiting` more queued for at most `max_wait`; beyond that, `Busy`. Without
+/// per concurrent check, so memory stays flat however many checks there are). Without
 /// this bound a storm of logins fills the blocking pool with hundreds of hashes at once.
 ///
-/// A storm of wrong passwords comes from clients with failures behind them: their
-/// checks go through a lane of `concurrency - 1` (at least 1), so a first try from
-/// anyone else finds a core within about one check.
+/// Two lanes, each with a queue of its own, bounded in depth (`Queues`) and in time
+/// (`max_wait`); a check that finds its lane's queue full is `Busy` at once (503 with
+/// Retry-After, and the throttle takes the attempt back), so that a storm queues no
+/// deeper than a second or so of checks ahead of anyone:
+/// - checks after failures (a storm from addresses that have failed) go through a lane
+///   of `concurrency - 1` (at least 1), so a first try from anyone else finds a core
+///   within about one check;
+/// - first tries (a storm from many fresh addresses) queue for any core, but only so
+///   deep: a real sign-in arriving behind them is either checked within that queue's
+///   worth of checks or turned away at once, and once the storm's queue has drained,
+///   its retry is checked.
 #[derive(Debug, Clone)]
 pub struct PasswordChecks {
     permits: Arc<Semaphore>,
     after_failures: Arc<Semaphore>,
     memory: Arc<Mutex<Vec<Vec<Block>>>>,
-    waiting: Arc<AtomicUsize>,
-    max_waiting: usize,
+    first_waiting: Arc<AtomicUsize>,
+    after_waiting: Arc<AtomicUsize>,
+    queues: Queues,
     max_wait: Duration,
 }
 
@@ -130,76 +146,127 @@ struct Admitted {
 }
 
 impl PasswordChecks {
-    pub fn new(concurrency: usize, max_waiting: usize, max_wait: Duration) -> Self {
+    pub fn new(concurrency: usize, queues: Queues, max_wait: Duration) -> Self {
         let concurrency = concurrency.max(1);
         PasswordChecks {
             permits: Arc::new(Semaphore::new(concurrency)),
             after_failures: Arc::new(Semaphore::new((concurrency - 1).max(1))),
             memory: Arc::default(),
-            waiting: Arc::default(),
-            max_waiting,
+            first_waiting: Arc::default(),
+            after_waiting: Arc::default(),
+            queues,
             max_wait,
         }
     }
 
-    /// One check per core, and a queue a few seconds deep.
+    /// One check per core, and queues of 8 checks per core: a check (about 20–50 ms)
+    /// at the back of a full queue waits well under a second.
     pub fn for_this_machine() -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         // Make the stand-in hash now, not in the first unknown user's sign-in.
         std::thread::spawn(|| {
             stand_in();
         });
-        Self::new(cores, cores * 8, Duration::from_secs(5))
+        Self::new(
+            cores,
+            Queues {
+                first_tries: cores * 8,
+                after_failures: cores * 8,
+            },
+            Duration::from_secs(5),
+        )
     }
 
-    /// A permit of `semaphore`: at once, else by waiting until `deadline`; `capped`
-    /// waits only while fewer than `max_waiting` are waiting.
+    /// A permit of `semaphore`: at once, else by waiting until `deadline`, in a queue
+    /// (`waiting` deep) that takes at most `max_waiting`; with no queue, uncounted.
     async fn acquire(
         &self,
         semaphore: &Arc<Semaphore>,
-        capped: bool,
+        queue: Option<(&AtomicUsize, usize)>,
         deadline: Instant,
     ) -> Option<OwnedSemaphorePermit> {
         if let Ok(permit) = Arc::clone(semaphore).try_acquire_owned() {
             return Some(permit);
         }
-        let ahead = self.waiting.fetch_add(1, Ordering::SeqCst);
-        let _place = Waiting(&self.waiting);
-        if capped && ahead >= self.max_waiting {
-            return None;
-        }
+        let _place = match queue {
+            Some((waiting, max_waiting)) => {
+                let ahead = waiting.fetch_add(1, Ordering::SeqCst);
+                let place = Waiting(waiting);
+                if ahead >= max_waiting {
+                    return None;
+                }
+                Some(place)
+            }
+            None => None,
+        };
         tokio::time::timeout_at(deadline, Arc::clone(semaphore).acquire_owned())
             .await
             .ok()?
             .ok()
     }
 
-    async fn admit(&self, standing: Standing) -> Option<Admitted> {
+    async fn enter(&self, standing: Standing) -> Option<Admitted> {
         let deadline = Instant::now() + self.max_wait;
-        let lane = match standing {
-            Standing::FirstTry => None,
-            Standing::AfterFailures => {
-                Some(self.acquire(&self.after_failures, true, deadline).await?)
+        match standing {
+            Standing::FirstTry => {
+                let queue = (&*self.first_waiting, self.queues.first_tries);
+                let check = self.acquire(&self.permits, Some(queue), deadline).await?;
+                Some(Admitted {
+                    _check: check,
+                    _lane: None,
+                })
             }
-        };
-        let check = self.acquire(&self.permits, false, deadline).await?;
-        Some(Admitted {
-            _check: check,
-            _lane: lane,
+            Standing::AfterFailures => {
+                let queue = (&*self.after_waiting, self.queues.after_failures);
+                let lane = self
+                    .acquire(&self.after_failures, Some(queue), deadline)
+                    .await?;
+                // At most `concurrency - 1` lane holders wait here: no queue of its own.
+                let check = self.acquire(&self.permits, None, deadline).await?;
+                Some(Admitted {
+                    _check: check,
+                    _lane: Some(lane),
+                })
+            }
+        }
+    }
+
+    /// A place to check one password, once waiting for it in `standing`'s lane is
+    /// over; `Busy` when that lane's queue is full or no core comes free within
+    /// `max_wait`. Taken before the hash is looked up, so that a sign-in turned away
+    /// costs no database read.
+    pub async fn admit(&self, standing: Standing) -> Result<Admission, Busy> {
+        let permits = self.enter(standing).await.ok_or(Busy)?;
+        Ok(Admission {
+            permits,
+            memory: Arc::clone(&self.memory),
         })
     }
 
-    /// Whether `password` matches `phc`; with no `phc` (unknown user) the same work is
-    /// done and the answer is false.
+    /// `admit`, then `Admission::check`.
     pub async fn check(
         &self,
         password: String,
         phc: Option<String>,
         standing: Standing,
     ) -> Result<bool, Busy> {
-        let admitted = self.admit(standing).await.ok_or(Busy)?;
-        let memory = Arc::clone(&self.memory);
-        let matched = tokio::task::spawn_blocking(move || {
+        Ok(self.admit(standing).await?.check(password, phc).await)
+    }
+}
+
+/// A core (and a lane) held for one password check, given back when the check is done
+/// or when this is dropped unused.
+pub struct Admission {
+    permits: Admitted,
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+}
+
+impl Admission {
+    /// Whether `password` matches `phc`; with no `phc` (unknown user) the same work is
+    /// done and the answer is false.
+    pub async fn check(self, password: String, phc: Option<String>) -> bool {
+        let Admission { permits, memory } = self;
+        tokio::task::spawn_blocking(move || {
             // At most one block of memory per permit exists: it is taken and given
             // back while the permit is held.
             let mut blocks = memory
@@ -218,12 +285,11 @@ impl PasswordChecks {
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner)
                 .push(blocks);
-            drop(admitted);
+            drop(permits);
             matched
         })
         .await
-        .unwrap_or(false);
-        Ok(matched)
+        .unwrap_or(false)
     }
 }
 
@@ -260,9 +326,16 @@ mod tests {
         assert!(!verify_in("large", &other, &mut memory));
     }
 
+    fn queues(first_tries: usize, after_failures: usize) -> Queues {
+        Queues {
+            first_tries,
+            after_failures,
+        }
+    }
+
     #[tokio::test]
-    async fn checks_after_failures_beyond_the_queue_are_turned_away_but_first_tries_are_not() {
-        let checks = PasswordChecks::new(2, 0, Duration::from_secs(5));
+    async fn checks_after_failures_beyond_their_queue_are_turned_away_but_not_first_tries() {
+        let checks = PasswordChecks::new(2, queues(0, 0), Duration::from_secs(5));
         let phc = super::hash("right");
         // The lane for checks after failures (one of the two cores) is taken, and
         // nobody may wait for it.
@@ -307,8 +380,63 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn first_tries_beyond_their_queue_are_turned_away_at_once() {
+        let checks = PasswordChecks::new(2, queues(3, 3), Duration::from_secs(5));
+        let phc = super::hash("right");
+        // Both cores are busy.
+        let held = Arc::clone(&checks.permits)
+            .acquire_many_owned(2)
+            .await
+            .unwrap();
+        let queued: Vec<_> = (0..3)
+            .map(|_| {
+                let (checks, phc) = (checks.clone(), phc.clone());
+                tokio::spawn(async move {
+                    checks
+                        .check("right".into(), Some(phc), Standing::FirstTry)
+                        .await
+                })
+            })
+            .collect();
+        while checks.first_waiting.load(Ordering::SeqCst) < 3 {
+            tokio::task::yield_now().await;
+        }
+        let started = std::time::Instant::now();
+        let turned_away = checks
+            .check("right".into(), Some(phc.clone()), Standing::FirstTry)
+            .await;
+        assert!(turned_away.is_err(), "the first tries' queue is full");
+        assert!(started.elapsed() < Duration::from_secs(1), "at once");
+        // The lane for checks after failures has a queue of its own.
+        let after_failures = tokio::spawn({
+            let (checks, phc) = (checks.clone(), phc.clone());
+            async move {
+                checks
+                    .check("right".into(), Some(phc), Standing::AfterFailures)
+                    .await
+            }
+        });
+        while checks.after_waiting.load(Ordering::SeqCst) == 0
+            && checks.after_failures.available_permits() > 0
+        {
+            tokio::task::yield_now().await;
+        }
+        drop(held);
+        for check in queued {
+            assert!(check.await.unwrap().unwrap(), "the queued ones are checked");
+        }
+        assert!(after_failures.await.unwrap().unwrap());
+        assert!(
+            checks.memory.lock().unwrap().len() <= 2,
+            "one block per core"
+        );
+        assert_eq!(checks.first_waiting.load(Ordering::SeqCst), 0);
+        assert_eq!(checks.after_waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test]
     async fn a_first_try_waits_for_a_core_until_the_deadline() {
-        let checks = PasswordChecks::new(1, 0, Duration::from_millis(300));
+        let checks = PasswordChecks::new(1, queues(1, 0), Duration::from_millis(300));
         let phc = super::hash("right");
         let held = Arc::clone(&checks.permits).acquire_owned().await.unwrap();
         let turned_away = checks
@@ -327,8 +455,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_check_given_up_while_waiting_leaves_the_queue() {
-        let checks = PasswordChecks::new(1, 2, Duration::from_secs(5));
+        let checks = PasswordChecks::new(1, queues(2, 2), Duration::from_secs(5));
         let held = Arc::clone(&checks.permits).acquire_owned().await.unwrap();
+        let held_lane = Arc::clone(&checks.after_failures)
+            .acquire_owned()
+            .await
+            .unwrap();
         for standing in [Standing::FirstTry, Standing::AfterFailures] {
             for _ in 0..5 {
                 // The client hangs up: the waiting check is dropped.
@@ -340,13 +472,11 @@ mod tests {
                 assert!(abandoned.is_err());
             }
         }
-        assert_eq!(checks.waiting.load(Ordering::SeqCst), 0);
-        drop(held);
-        assert!(
-            !checks
-                .check("x".into(), None, Standing::AfterFailures)
-                .await
-                .unwrap()
-        );
+        assert_eq!(checks.first_waiting.load(Ordering::SeqCst), 0);
+        assert_eq!(checks.after_waiting.load(Ordering::SeqCst), 0);
+        drop((held, held_lane));
+        for standing in [Standing::FirstTry, Standing::AfterFailures] {
+            assert!(!checks.check("x".into(), None, standing).await.unwrap());
+        }
     }
 }

@@ -42,9 +42,11 @@ impl Accounts {
         }
     }
 
-    /// Signs in, throttled per username, per client address and per pair (429 past a
-    /// few failures), with at most a core's worth of password checks at once (503 when
-    /// the queue is full).
+    /// Signs in, throttled per username, per client network and per pair (429 past a
+    /// few failures; a blocked username still lets an attempt from a network and pair
+    /// without failures through now and then, see `auth::throttle`), with at most a
+    /// core's worth of password checks at once (503 `busy` when the attempt's queue is
+    /// full; a fresh attempt turned away so is not counted).
     pub async fn login(
         &self,
         username: &str,
@@ -71,25 +73,34 @@ impl Accounts {
                 ),
                 retry_after: wait,
             })?;
-        let credentials = accounts::find_credentials(&self.db, username.trim()).await?;
-        let (user_id, phc) = match credentials {
-            Some(c) => (Some(c.id), Some(c.password_hash)),
-            None => (None, None),
-        };
         let standing = if attempt.is_first_try() {
             Standing::FirstTry
         } else {
             Standing::AfterFailures
         };
-        let matched = self
-            .password_checks
-            .check(password.to_owned(), phc, standing)
-            .await
-            .map_err(|_| AppError::Unavailable {
+        // A place to check the password first (before the look-up, so that a sign-in
+        // turned away costs no read): turned away, nothing is checked, and a fresh
+        // attempt is taken back, to try again with the same standing.
+        let Ok(admission) = self.password_checks.admit(standing).await else {
+            self.throttle.unchecked(attempt);
+            return Err(AppError::Unavailable {
                 detail: "Too many sign-ins are being checked right now: try again in a moment"
                     .into(),
                 retry_after: std::time::Duration::from_secs(1),
-            })?;
+            });
+        };
+        let credentials = match accounts::find_credentials(&self.db, username.trim()).await {
+            Ok(credentials) => credentials,
+            Err(error) => {
+                self.throttle.unchecked(attempt);
+                return Err(error);
+            }
+        };
+        let (user_id, phc) = match credentials {
+            Some(c) => (Some(c.id), Some(c.password_hash)),
+            None => (None, None),
+        };
+        let matched = admission.check(password.to_owned(), phc).await;
         let user_id = user_id
             .filter(|_| matched)
             .ok_or_else(|| AppError::Unauthenticated(BAD_CREDENTIALS.into()))?;

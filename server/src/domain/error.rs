@@ -22,9 +22,6 @@ pub enum AppError {
     MethodNotAllowed(String),
     #[error("{0}")]
     PayloadTooLarge(String),
-    /// The body stopped arriving (408).
-    #[error("{0}")]
-    BodyTimeout(String),
     /// Too many attempts (429): the caller may try again after `retry_after`.
     #[error("{detail}")]
     TooManyRequests {

@@ -112,9 +112,12 @@ impl Onboarding {
         let login = AdminLogin {
             ms_tenant_id: ms_tenant_id.0,
             username,
-            password: self
-                .secrets
-                .open(SecretSlot::AdministratorPassword(tenant.id), &sealed)?,
+            password: self.secrets.open(
+                SecretSlot::AdministratorPassword {
+                    subscription: tenant.owner_subscription_id,
+                },
+                &sealed,
+            )?,
         };
         voice_routing::apply(self.teams.as_ref(), &login)
             .await
@@ -184,9 +187,12 @@ impl Onboarding {
             ));
         }
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
-        let sealed = self
-            .secrets
-            .seal(SecretSlot::ApplicationSecret(tenant.id), &input.secret)?;
+        let sealed = self.secrets.seal(
+            SecretSlot::ApplicationSecret {
+                subscription: subscription.id,
+            },
+            &input.secret,
+        )?;
         msteams::set_ms_tenant_id(&mut tx, tenant.id, ms_tenant_id.0).await?;
         msteams::upsert_application(&mut tx, tenant.id, input.application_id.0, &sealed).await?;
         tx.commit().await?;
@@ -205,9 +211,12 @@ impl Onboarding {
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
-        let sealed = self
-            .secrets
-            .seal(SecretSlot::AdministratorPassword(tenant.id), &password)?;
+        let sealed = self.secrets.seal(
+            SecretSlot::AdministratorPassword {
+                subscription: subscription.id,
+            },
+            &password,
+        )?;
         msteams::upsert_administrator(&mut tx, tenant.id, username.as_str(), &sealed).await?;
         tx.commit().await?;
         Ok(())
@@ -247,9 +256,12 @@ impl Onboarding {
                 ),
             ));
         }
-        let sealed = self
-            .secrets
-            .seal(SecretSlot::ApplicationSecret(tenant.id), &secret)?;
+        let sealed = self.secrets.seal(
+            SecretSlot::ApplicationSecret {
+                subscription: subscription.id,
+            },
+            &secret,
+        )?;
         msteams::upsert_application(&mut tx, tenant.id, application_id.0, &sealed).await?;
         tx.commit().await?;
         Ok(())

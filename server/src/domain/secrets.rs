@@ -16,7 +16,7 @@ pub async fn reseal_stale(db: &Db, secrets: &SecretBox) -> Result<u64, AppError>
         if secrets.is_current(&sealed) {
             continue;
         }
-        let secret = secrets.open(slot, &sealed).map_err(|_| {
+        let secret = secrets.open_for_reseal(slot, &sealed).map_err(|_| {
             AppError::Internal(format!(
                 "a stored secret ({slot:?}) opens with neither the current key nor the old one: \
                  start with the key that sealed it (FUSION_SECRET_KEY or --secret-key-file), \

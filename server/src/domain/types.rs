@@ -217,14 +217,13 @@ impl SearchText {
                 format!("search must be at most {} characters", Self::MAX_LEN),
             ));
         }
-        let value = value.trim();
         if value.chars().any(char::is_control) {
             return Err(AppError::invalid(
                 "invalid_query_parameter",
                 "search must not contain control characters",
             ));
         }
-        Ok(SearchText(value.to_owned()))
+        Ok(SearchText(value.trim().to_owned()))
     }
 
     pub fn as_str(&self) -> &str {

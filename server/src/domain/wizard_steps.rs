@@ -88,16 +88,16 @@ impl WizardSteps {
         let outcome = match step {
             0 => advance(1, None),
             // The sign-in with the secret proves control of the MS tenant: only now is
-            // its id claimed for this subscription (when recorded).
+            // its id claimed for this subscription.
             1 => match graph.ensure_service_principal(app).await {
-                Ok(_) if self.claimed_elsewhere(target).await? => failure(
+                Ok(_) if self.claim(target).await? => advance(2, None),
+                Ok(_) => failure(
                     1,
                     "This MS Teams tenant is already onboarded through another subscription. \
                      Unlink this subscription's integration and link it to that subscription instead"
                         .into(),
                     None,
                 ),
-                Ok(_) => advance(2, None),
                 Err(error) => fault(step, error),
             },
             2 => self.domain(job, target, app).await,
@@ -132,19 +132,15 @@ impl WizardSteps {
         Ok(outcome)
     }
 
-    /// Whether another MS Teams tenant row has claimed the MS tenant id this run uses.
-    async fn claimed_elsewhere(&self, target: &WizardTarget) -> Result<bool, AppError> {
-        let Some(ms_tenant_id) = target
-            .ms_tenant_id
-            .as_deref()
-            .and_then(|id| Uuid::parse_str(id).ok())
-        else {
-            return Ok(false);
-        };
-        let mut conn = self.db.read.acquire().await?;
-        Ok(msteams::tenant_claiming(&mut conn, ms_tenant_id)
-            .await?
-            .is_some_and(|claimant| claimant.id != target.tenant_row))
+    /// Claims the MS tenant id for this run's tenant; false when another subscription
+    /// holds it. Written by the step itself, unlike other effects, so that losing a race
+    /// is this step's failure: it is idempotent, and a claim kept after a crash is right,
+    /// since the sign-in has proved control.
+    async fn claim(&self, target: &WizardTarget) -> Result<bool, AppError> {
+        let mut tx = self.db.begin_write().await?;
+        let held = msteams::claim_ms_tenant_id(&mut tx, target.tenant_row).await?;
+        tx.commit().await?;
+        Ok(held)
     }
 
     /// What the step needs, read (and the secrets opened) before calling Microsoft, so
@@ -173,7 +169,9 @@ impl WizardSteps {
                 application_id: Uuid::parse_str(&application_id)
                     .map_err(|e| AppError::Internal(format!("stored application id: {e}")))?,
                 secret: self.secrets.open(
-                    SecretSlot::ApplicationSecret(target.tenant_row),
+                    SecretSlot::ApplicationSecret {
+                        subscription: target.subscription_id,
+                    },
                     &app_secret,
                 )?,
             },
@@ -181,7 +179,9 @@ impl WizardSteps {
                 ms_tenant_id,
                 username,
                 password: self.secrets.open(
-                    SecretSlot::AdministratorPassword(target.tenant_row),
+                    SecretSlot::AdministratorPassword {
+                        subscription: target.subscription_id,
+                    },
                     &password,
                 )?,
             },
@@ -311,14 +311,6 @@ impl JobHandler for WizardSteps {
                     wizard_store::create_steps(tx, tenant).await?;
                 } else {
                     wizard_store::mark_executed(tx, tenant, job.cursor).await?;
-                }
-                if job.cursor == 1 && !msteams::claim_ms_tenant_id(tx, tenant).await? {
-                    // Claimed by another run since this step checked: the step re-runs
-                    // and then fails with the reason.
-                    return Err(AppError::Conflict {
-                        code: "ms_tenant_claimed",
-                        detail: "the MS tenant was claimed by another subscription".into(),
-                    });
                 }
                 if let (2, Some(domain)) = (job.cursor, note) {
                     wizard_store::set_domain(tx, tenant, domain).await?;

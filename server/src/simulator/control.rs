@@ -183,14 +183,7 @@ impl SimulatorControl {
         };
         let secret = mint_secret();
         let expires_at = Utc::now() + Months::new(SECRET_LIFETIME_MONTHS);
-        store::insert_secret(
-            &mut tx,
-            &app_id,
-            &secret_hash(&secret),
-            &secret[..3],
-            expires_at,
-        )
-        .await?;
+        store::insert_secret(&mut tx, &app_id, &secret_hash(&secret), expires_at).await?;
         journal(
             &mut tx,
             &tenant,

@@ -121,8 +121,7 @@ async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftE
                 .await
                 .map_err(super::cloud::app_internal)?;
             let expires_at = Utc::now() + Months::new(SECRET_LIFETIME_MONTHS);
-            let hint: String = app.secret.expose().chars().take(3).collect();
-            store::insert_secret(&mut call.tx, &app_id, &hash, &hint, expires_at)
+            store::insert_secret(&mut call.tx, &app_id, &hash, expires_at)
                 .await
                 .map_err(super::cloud::app_internal)?;
             Ok(())

@@ -177,14 +177,13 @@ pub async fn applications(db: &Db, tenant: &str) -> Result<Vec<SimApplication>, 
     for app in apps {
         let app_id: String = app.get("app_id");
         let secrets = sqlx::query(
-            "SELECT hint, expires_at FROM sim_application_secrets WHERE app_id = ? ORDER BY id",
+            "SELECT expires_at FROM sim_application_secrets WHERE app_id = ? ORDER BY id",
         )
         .bind(&app_id)
         .fetch_all(&db.read)
         .await?
         .into_iter()
         .map(|row| SimSecret {
-            hint: row.get("hint"),
             expires_at: row.get("expires_at"),
         })
         .collect();
@@ -243,13 +242,11 @@ pub async fn insert_secret(
     conn: &mut SqliteConnection,
     app_id: &str,
     secret_hash: &[u8],
-    hint: &str,
     expires_at: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO sim_application_secrets (app_id, secret_hash, hint, expires_at, created_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO sim_application_secrets (app_id, secret_hash, hint, expires_at, created_at) VALUES (?, ?, '', ?, ?)")
         .bind(app_id)
         .bind(secret_hash)
-        .bind(hint)
         .bind(expires_at)
         .bind(now())
         .execute(conn)

@@ -28,14 +28,29 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Deletes rows older than `days` days; returns how many.
+/// Rows deleted per write transaction: the single writer is never held for long, even
+/// the first time a large log is trimmed.
+const TRIM_BATCH: i64 = 1000;
+
+/// Deletes rows older than `days` days, a batch at a time; returns how many.
 pub async fn trim(db: &Db, days: u32) -> Result<u64, AppError> {
     let cutoff = now() - chrono::Duration::days(i64::from(days));
-    Ok(sqlx::query("DELETE FROM audit_log WHERE at < ?")
+    let mut deleted = 0;
+    loop {
+        let batch = sqlx::query(
+            "DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? LIMIT ?)",
+        )
         .bind(cutoff)
+        .bind(TRIM_BATCH)
         .execute(&db.write)
         .await?
-        .rows_affected())
+        .rows_affected();
+        deleted += batch;
+        if batch < TRIM_BATCH as u64 {
+            return Ok(deleted);
+        }
+        tokio::task::yield_now().await;
+    }
 }
 
 /// Trims the audit log to `days` days now and every hour (never with 0 days).

@@ -325,19 +325,21 @@ pub async fn sealed_secrets(
     conn: &mut SqliteConnection,
 ) -> Result<Vec<(SecretSlot, Vec<u8>)>, AppError> {
     let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
-        "SELECT 'application', msteams_tenant_id, secret_ciphertext FROM msteams_applications
+        "SELECT 'application', t.owner_subscription_id, a.secret_ciphertext
+         FROM msteams_applications a JOIN msteams_tenants t ON t.id = a.msteams_tenant_id
          UNION ALL
-         SELECT 'administrator', msteams_tenant_id, password_ciphertext FROM msteams_administrators",
+         SELECT 'administrator', t.owner_subscription_id, d.password_ciphertext
+         FROM msteams_administrators d JOIN msteams_tenants t ON t.id = d.msteams_tenant_id",
     )
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(kind, row, sealed)| {
+        .map(|(kind, subscription, sealed)| {
             let slot = if kind == "application" {
-                SecretSlot::ApplicationSecret(row)
+                SecretSlot::ApplicationSecret { subscription }
             } else {
-                SecretSlot::AdministratorPassword(row)
+                SecretSlot::AdministratorPassword { subscription }
             };
             (slot, sealed)
         })
@@ -350,19 +352,21 @@ pub async fn replace_sealed(
     slot: SecretSlot,
     sealed: &[u8],
 ) -> Result<(), AppError> {
-    let (sql, row) = match slot {
-        SecretSlot::ApplicationSecret(row) => (
-            "UPDATE msteams_applications SET secret_ciphertext = ? WHERE msteams_tenant_id = ?",
-            row,
+    let (sql, subscription) = match slot {
+        SecretSlot::ApplicationSecret { subscription } => (
+            "UPDATE msteams_applications SET secret_ciphertext = ?
+             WHERE msteams_tenant_id = (SELECT id FROM msteams_tenants WHERE owner_subscription_id = ?)",
+            subscription,
         ),
-        SecretSlot::AdministratorPassword(row) => (
-            "UPDATE msteams_administrators SET password_ciphertext = ? WHERE msteams_tenant_id = ?",
-            row,
+        SecretSlot::AdministratorPassword { subscription } => (
+            "UPDATE msteams_administrators SET password_ciphertext = ?
+             WHERE msteams_tenant_id = (SELECT id FROM msteams_tenants WHERE owner_subscription_id = ?)",
+            subscription,
         ),
     };
     sqlx::query(sql)
         .bind(sealed)
-        .bind(row)
+        .bind(subscription)
         .execute(conn)
         .await?;
     Ok(())

@@ -1,8 +1,8 @@
 //! Cross-site request forgery: an unsafe request that the browser authenticates by
 //! itself (the session cookie), or a sign-in from a browser, must come from this
 //! site's own pages. SameSite=Strict alone lets a sibling origin of the same site
-//! through, and body-less POSTs need no CORS preflight. Bearer-token clients send their
-//! credentials explicitly and are not concerned.
+//! through, and body-less POSTs need no CORS preflight. Bearer-token clients of the REST
+//! API send their credentials explicitly and are not concerned.
 
 use axum::{
     extract::{Request, State},
@@ -12,10 +12,13 @@ use axum::{
 };
 
 use super::Site;
-use crate::{api::problem, state::AppState};
+use crate::{
+    api::{audit::clip_path, problem},
+    state::AppState,
+};
 
 /// Where a request says it comes from.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Provenance {
     /// `Origin` names this site, or `Sec-Fetch-Site: same-origin`.
     ThisSite,
@@ -25,25 +28,52 @@ enum Provenance {
     Unknown,
 }
 
+/// How a request proves who sends it, as the handlers read it.
+#[derive(Debug, PartialEq, Eq)]
+enum Credentials {
+    /// An `Authorization` header: the REST API reads a bearer token from it (any other
+    /// scheme is refused, never falling back to the cookie). A page of another site
+    /// cannot add one without a CORS preflight, which this server never grants.
+    Header,
+    /// The session cookie: the browser adds it by itself, so where the request comes
+    /// from matters. The server functions (`/ui/…`) read only the cookie, even when an
+    /// `Authorization` header rides along (a browser adds a cached Basic one by itself).
+    Cookie,
+    None,
+}
+
+fn credentials(request: &Request, site: &Site) -> Credentials {
+    let server_function = request.uri().path().starts_with("/ui/");
+    if !server_function && request.headers().contains_key(header::AUTHORIZATION) {
+        Credentials::Header
+    } else if site.cookie.read(request.headers()).is_some() {
+        Credentials::Cookie
+    } else {
+        Credentials::None
+    }
+}
+
 pub async fn refuse_cross_site(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Response {
-    let site = &state.site;
-    if request.method().is_safe() || request.headers().contains_key(header::AUTHORIZATION) {
+    if request.method().is_safe() {
         return next.run(request).await;
     }
+    let site = &state.site;
     let provenance = provenance(request.headers(), site);
-    let uses_cookie = site.cookie.read(request.headers()).is_some();
-    let refused = match provenance {
-        Provenance::ThisSite => false,
-        Provenance::Elsewhere => true,
-        Provenance::Unknown => uses_cookie,
+    let refused = match (credentials(&request, site), provenance) {
+        (Credentials::Header, _) | (_, Provenance::ThisSite) => false,
+        // Another site: a cookie's change, or a sign-in (login CSRF), or anything else.
+        (_, Provenance::Elsewhere) => true,
+        // No browser metadata at all: a script, unless it sends the cookie.
+        (Credentials::Cookie, Provenance::Unknown) => true,
+        (Credentials::None, Provenance::Unknown) => false,
     };
     if refused {
         state.metrics.cross_site_refusal();
-        tracing::warn!(method = %request.method(), path = %request.uri().path(), ?provenance, "cross-site request refused");
+        tracing::warn!(method = %request.method(), path = %clip_path(request.uri().path()), ?provenance, "cross-site request refused");
         return problem::response(
             StatusCode::FORBIDDEN,
             "cross_site_request",

@@ -1,23 +1,21 @@
 //! The layers around every route, outermost first: tracing, logging of every 5xx,
 //! security headers, problem+json for errors the layers themselves answer, a panic in
-//! a request turned into that request's 500, the request deadline, the body size and
-//! body read deadlines, the cross-site check, and the client's address.
+//! a request turned into that request's 500, the request deadline, the cross-site
+//! check, the client's address, and the reading of the whole body (size limit and
+//! deadline) before any handler runs.
 
-use std::any::Any;
+use std::{any::Any, time::Duration};
 
 use axum::{
     Router,
-    extract::Request,
-    http::{StatusCode, header},
+    body::{Body, HttpBody},
+    extract::{Request, State},
+    http::{HeaderValue, StatusCode, header},
     middleware::{self, Next},
     response::Response,
 };
-use tower_http::{
-    catch_panic::CatchPanicLayer,
-    limit::RequestBodyLimitLayer,
-    timeout::{RequestBodyTimeoutLayer, TimeoutLayer},
-    trace::TraceLayer,
-};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tower_http::{catch_panic::CatchPanicLayer, timeout::TimeoutLayer, trace::TraceLayer};
 
 use super::{client, csrf, security};
 use crate::{
@@ -28,6 +26,11 @@ use crate::{
 pub fn layers(router: Router, state: &AppState) -> Router {
     let site = state.site.clone();
     router
+        // Innermost, so that a request refused by the layers above is not read first.
+        .layer(middleware::from_fn_with_state(
+            site.body_read_timeout,
+            read_body,
+        ))
         .layer(middleware::from_fn_with_state(
             site.clone(),
             client::record_address,
@@ -37,8 +40,6 @@ pub fn layers(router: Router, state: &AppState) -> Router {
             csrf::refuse_cross_site,
         ))
         .layer(middleware::from_fn(server_function_statuses))
-        .layer(RequestBodyTimeoutLayer::new(site.body_read_timeout))
-        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::SERVICE_UNAVAILABLE,
             site.request_timeout,
@@ -62,10 +63,76 @@ fn panic_response(_payload: Box<dyn Any + Send + 'static>) -> Response {
     )
 }
 
+/// Reads a request's whole body before the handler runs, REST route or server function
+/// (Leptos reads their bodies itself): at most `BODY_LIMIT` bytes (413 otherwise,
+/// before reading anything when the declared length is over), all of it within
+/// `deadline` (`Site::body_read_timeout`) of the headers (408 otherwise). A body
+/// trickled a byte at a time thus holds a request no longer than a stalled one, and a
+/// handler never waits on its client. The handler gets the bytes; a request without a
+/// body passes as it is.
+///
+/// This replaces tower-http's `RequestBodyTimeoutLayer`, whose deadline is per frame
+/// (each byte restarts it), and `RequestBodyLimitLayer`, whose two checks (the declared
+/// length, then the bytes read) are both here.
+async fn read_body(State(deadline): State<Duration>, request: Request, next: Next) -> Response {
+    let body = request.body();
+    if body.is_end_stream() {
+        return next.run(request).await;
+    }
+    // The Content-Length (hyper checked it), or what an in-process body knows.
+    if body.size_hint().lower() > BODY_LIMIT as u64 {
+        return body_too_large();
+    }
+    let (parts, body) = request.into_parts();
+    let read = Limited::new(body, BODY_LIMIT).collect();
+    let bytes = match tokio::time::timeout(deadline, read).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(error)) if error.is::<LengthLimitError>() => return body_too_large(),
+        Ok(Err(error)) => {
+            // The client went away, or sent a malformed chunk.
+            tracing::debug!(%error, "reading a request body failed");
+            return closing(problem::response(
+                StatusCode::BAD_REQUEST,
+                "invalid_body",
+                "The request body could not be read",
+            ));
+        }
+        Err(_) => {
+            return closing(problem::response(
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                &format!(
+                    "The request body was not received in time: send all of it within {} s \
+                     of the headers",
+                    deadline.as_secs()
+                ),
+            ));
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn body_too_large() -> Response {
+    closing(problem::response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("The body is larger than {BODY_LIMIT} bytes"),
+    ))
+}
+
+/// The rest of the body stays unread: the connection cannot carry another request.
+fn closing(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
 /// Every 5xx is logged once, with what was asked: the test suites fail on such a line.
 async fn log_server_errors(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = crate::api::audit::clip_path(request.uri().path());
     let response = next.run(request).await;
     if response.status().is_server_error() {
         tracing::error!(status = response.status().as_u16(), %method, %path, "server error response");
@@ -73,8 +140,8 @@ async fn log_server_errors(request: Request, next: Next) -> Response {
     response
 }
 
-/// Errors answered by a layer (an oversized body, the request deadline) or by the
-/// framework come without a body or as plain text: they become problems like every
+/// Errors answered by a layer (the request deadline) or by the framework (an unknown
+/// path, a wrong method) come without a body or as plain text: they become problems like every
 /// other error.
 async fn problems_for_bare_errors(request: Request, next: Next) -> Response {
     let response = next.run(request).await;

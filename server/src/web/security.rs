@@ -24,7 +24,7 @@ pub struct Site {
     pub hsts: bool,
     pub trust_forwarded_for: bool,
     pub request_timeout: Duration,
-    /// The longest wait for the next piece of a request body.
+    /// How long a request body has to arrive whole (408 beyond).
     pub body_read_timeout: Duration,
 }
 

@@ -1,9 +1,17 @@
 //! A real server on a local port, in this process, on a temporary SQLite file with the
+//! demo data: what the benches measure against. It is served as the binary serves it
+//! (`serve::serve`: header deadline, connection caps), except that one client address
+//! may hold any number of connections, as behind a reverse proxy: every bench client is
+//! 127.0.0.1 (a bench may set `max_connections_per_address` to measure the cap).
 #![allow(dead_code)] // Each user (tests, benches) takes what it needs.
-//! demo data: what the benches measure against.
 
 use leptos::prelude::LeptosOptions;
-use server::{config::Config, crypto::SecretBox, store::Db};
+use server::{
+    config::Config,
+    crypto::SecretBox,
+    serve::{self, ServeLimits},
+    store::Db,
+};
 use tempfile::TempDir;
 
 pub struct InProcess {
@@ -17,6 +25,7 @@ pub async fn serve(adjust: impl FnOnce(&mut Config)) -> InProcess {
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let mut config = Config::for_database(url.clone());
+    config.max_connections_per_address = 0;
     adjust(&mut config);
     let db = Db::connect(&url).await.expect("database");
     let options = LeptosOptions::builder()
@@ -30,11 +39,20 @@ pub async fn serve(adjust: impl FnOnce(&mut Config)) -> InProcess {
         .await
         .expect("listen");
     let port = listener.local_addr().expect("address").port();
-    tokio::spawn(async move {
-        axum::serve(listener, server::web::router(state))
-            .await
-            .expect("serve");
-    });
+    let limits = ServeLimits {
+        header_timeout: config.header_timeout(),
+        max_connections: config.max_connections,
+        max_connections_per_address: config.max_connections_per_address,
+        grace: config.shutdown_grace(),
+    };
+    let router = server::web::router(state);
+    // Served until the process ends.
+    tokio::spawn(serve::serve(
+        listener,
+        router,
+        limits,
+        std::future::pending(),
+    ));
     InProcess {
         port,
         db,

@@ -79,6 +79,8 @@ impl TestResponse {
 
 pub fn config(database_url: String) -> Config {
     let mut config = Config::for_database(database_url);
+    // Demo data even when a test gives a public URL (which turns it off by default).
+    config.demo = Some(true);
     // Simulated Microsoft at a hundredth of real time: a wizard takes about a second.
     config.time_scale = 0.01;
     config
