@@ -25,24 +25,17 @@
 
 use std::{
     collections::BTreeMap,
-    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener},
-    path::PathBuf,
-    process::{Child, Command},
-    sync::{
-        Arc,
-        atomic::{AtomicBool, AtomicU64, Ordering},
-    },
+    net::Ipv4Addr,
+    path::{Path, PathBuf},
     time::{Duration, Instant},
 };
 
+#[path = "../tests/support/binary.rs"]
+mod binary;
+
+use binary::{LOGIN, Launch, http, mb, sign_in_retrying};
 use serde_json::json;
 use server::seed::DEMO_LOGINS;
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpSocket,
-};
-
-const LOGIN: &str = "/api/v01/auth/login";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scenario {
@@ -163,15 +156,19 @@ struct RealLogin {
     took: Duration,
 }
 
-async fn one_run(binary: &std::path::Path, storm: usize, scenario: Scenario) -> Outcome {
+async fn one_run(binary: &Path, storm: usize, scenario: Scenario) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::start(binary, &dir.path().join("fusion.db"));
-    server.ready().await;
+    let server = Launch::on(&dir.path().join("fusion.db"))
+        .binary(binary)
+        .env("RUST_LOG", "off")
+        // One address may hold every connection of the one-address storm.
+        .env("FUSION_MAX_CONNECTIONS_PER_ADDRESS", "0")
+        .start()
+        .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let pid = server.child.id();
-    let address = server.address;
-    let before = rss(pid);
-    let sampler = RssSampler::start(pid);
+    let address = server.address();
+    let before = server.rss();
+    let sampler = server.sample_rss();
     let started = Instant::now();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -182,9 +179,9 @@ async fn one_run(binary: &std::path::Path, storm: usize, scenario: Scenario) -> 
             let body = json!({"username": format!("storm-{n}-{nanos:x}"), "password": "wrong"});
             let from = scenario.attacker(n);
             tokio::spawn(async move {
-                post(address, from, &body.to_string())
+                http::send(address, from, "POST", LOGIN, &[], Some(&body.to_string()))
                     .await
-                    .map(|(status, _, _)| status)
+                    .map(|answer| answer.status)
             })
         })
         .collect();
@@ -192,11 +189,16 @@ async fn one_run(binary: &std::path::Path, storm: usize, scenario: Scenario) -> 
         .iter()
         .enumerate()
         .map(|(n, login)| {
-            let body = json!({"username": login.username, "password": login.password});
             let from = Ipv4Addr::new(127, 0, 1, n as u8 + 1);
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(50 * n as u64)).await;
-                sign_in(address, from, &body.to_string()).await
+                let (answer, tries, took) =
+                    sign_in_retrying(address, from, login.username, login.password).await;
+                RealLogin {
+                    status: answer.map_or(0, |answer| answer.status),
+                    tries,
+                    took,
+                }
             })
         })
         .collect();
@@ -214,9 +216,9 @@ async fn one_run(binary: &std::path::Path, storm: usize, scenario: Scenario) -> 
         real_results.push(task.await.unwrap());
     }
     let peak = sampler.peak();
-    let after = rss(pid);
+    let after = server.rss();
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let settled = rss(pid);
+    let settled = server.rss();
     Outcome {
         before,
         peak: peak.max(after),
@@ -226,177 +228,4 @@ async fn one_run(binary: &std::path::Path, storm: usize, scenario: Scenario) -> 
         wall,
         real: real_results,
     }
-}
-
-/// A real sign-in: answered 503 `busy`, it tries again after Retry-After (at most five
-/// tries).
-async fn sign_in(to: SocketAddr, from: Ipv4Addr, body: &str) -> RealLogin {
-    let asked = Instant::now();
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        let answer = post(to, from, body).await;
-        match answer {
-            Ok((503, Some(retry_after), _)) if tries < 5 => {
-                tokio::time::sleep(Duration::from_secs(retry_after)).await;
-            }
-            _ => {
-                return RealLogin {
-                    status: answer.map_or(0, |(status, _, _)| status),
-                    tries,
-                    took: asked.elapsed(),
-                };
-            }
-        }
-    }
-}
-
-struct Server {
-    child: Child,
-    address: SocketAddr,
-}
-
-impl Server {
-    fn start(binary: &std::path::Path, database: &std::path::Path) -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let child = Command::new(binary)
-            .current_dir(&root)
-            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
-            .env("LEPTOS_OUTPUT_NAME", "fusion-teams-onboarding")
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("FUSION_DEMO", "true")
-            .env("FUSION_SECRET_KEY", "b5".repeat(32))
-            .env("RUST_LOG", "off")
-            // One address may hold every connection of the one-address storm.
-            .env("FUSION_MAX_CONNECTIONS_PER_ADDRESS", "0")
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("the server binary starts");
-        Server {
-            child,
-            address: SocketAddr::from(([127, 0, 0, 1], port)),
-        }
-    }
-
-    async fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(mut stream) = tokio::net::TcpStream::connect(self.address).await {
-                let _ = stream
-                    .write_all(
-                        b"GET /api/v01/openapi.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                    )
-                    .await;
-                let mut raw = Vec::new();
-                let _ = stream.read_to_end(&mut raw).await;
-                if raw.starts_with(b"HTTP/1.1 200") {
-                    return;
-                }
-            }
-            assert!(Instant::now() < deadline, "the server did not come up");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// POST a login from the loopback address `from`; the status, Retry-After and body.
-async fn post(
-    to: SocketAddr,
-    from: Ipv4Addr,
-    body: &str,
-) -> std::io::Result<(u16, Option<u64>, String)> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
-    let mut stream = socket.connect(to).await?;
-    let request = format!(
-        "POST {LOGIN} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| std::io::Error::other("no whole answer"))?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other("no status"))?;
-    let retry_after = head
-        .lines()
-        .filter_map(|line| line.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("retry-after"))
-        .and_then(|(_, value)| value.trim().parse().ok());
-    Ok((status, retry_after, body.to_owned()))
-}
-
-fn rss(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .unwrap_or_default()
-        .lines()
-        .find_map(|line| line.strip_prefix("VmRSS:"))
-        .and_then(|value| {
-            value
-                .trim()
-                .trim_end_matches("kB")
-                .trim()
-                .parse::<u64>()
-                .ok()
-        })
-        .map_or(0, |kb| kb * 1024)
-}
-
-struct RssSampler {
-    stop: Arc<AtomicBool>,
-    peak: Arc<AtomicU64>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl RssSampler {
-    fn start(pid: u32) -> Self {
-        let stop = Arc::new(AtomicBool::new(false));
-        let peak = Arc::new(AtomicU64::new(rss(pid)));
-        let thread = std::thread::spawn({
-            let (stop, peak) = (Arc::clone(&stop), Arc::clone(&peak));
-            move || {
-                while !stop.load(Ordering::Relaxed) {
-                    peak.fetch_max(rss(pid), Ordering::Relaxed);
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-            }
-        });
-        RssSampler {
-            stop,
-            peak,
-            thread: Some(thread),
-        }
-    }
-
-    fn peak(mut self) -> u64 {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        self.peak.load(Ordering::Relaxed)
-    }
-}
-
-fn mb(bytes: u64) -> f64 {
-    bytes as f64 / 1_000_000.0
 }

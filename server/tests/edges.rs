@@ -22,10 +22,6 @@ const HOST: &str = "127.0.0.1:3000";
 const THIS_ORIGIN: &str = "http://127.0.0.1:3000";
 const PUBLIC_URL: &str = "https://teams.example.com";
 
-fn text(response: &TestResponse) -> String {
-    String::from_utf8_lossy(&response.bytes).into_owned()
-}
-
 fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|value| value.to_str().ok())
 }
@@ -48,6 +44,22 @@ fn cookie_request(
     request
 }
 
+/// A body-less `cookie_request`'s answer.
+async fn send_with_cookie(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    cookie: &str,
+    extra: &[(&str, &str)],
+) -> TestResponse {
+    app.send(
+        cookie_request(method, path, cookie, extra)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
 /// The raw answer of a sign-in through the REST API, with `extra` request headers.
 async fn login_response(app: &TestApp, username: &str, extra: &[(&str, &str)]) -> TestResponse {
     let password = server::seed::DEMO_LOGINS
@@ -65,6 +77,51 @@ async fn login_response(app: &TestApp, username: &str, extra: &[(&str, &str)]) -
         request = request.header(*name, *value);
     }
     app.send(request.body(Body::from(body)).unwrap()).await
+}
+
+/// A server function called from this site's own page, with the session cookie.
+fn server_fn_request(name: &str, cookie: &str, args: serde_json::Value) -> Request<Body> {
+    cookie_request(
+        Method::POST,
+        &format!("/ui/{name}"),
+        cookie,
+        &[("origin", THIS_ORIGIN)],
+    )
+    .header(header::CONTENT_TYPE, "application/json")
+    .header(header::ACCEPT, "application/json")
+    .body(Body::from(args.to_string()))
+    .unwrap()
+}
+
+/// A page, as a browser asks for it.
+async fn get_page(app: &TestApp, path: &str) -> TestResponse {
+    app.send(
+        Request::builder()
+            .uri(path)
+            .header(header::HOST, HOST)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+/// The sign-in form posted as alpha.admin, as a browser does it from `origin` (or from
+/// nowhere it names).
+async fn post_sign_in_form(app: &TestApp, origin: Option<&str>) -> TestResponse {
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/ui/login")
+        .header(header::HOST, HOST)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(origin) = origin {
+        request = request.header(header::ORIGIN, origin);
+    }
+    app.send(
+        request
+            .body(Body::from("username=alpha.admin&password=demo-alpha"))
+            .unwrap(),
+    )
+    .await
 }
 
 async fn audit_count(app: &TestApp) -> i64 {
@@ -141,18 +198,12 @@ async fn cookie_authenticated_writes_from_elsewhere_are_refused_and_change_nothi
                 sub_path(TENANT_GLOBEX, 3, "downloads/create_app"),
             ),
         ] {
-            let response = app
-                .send(
-                    cookie_request(method.clone(), &path, &cookie, extra)
-                        .body(Body::empty())
-                        .unwrap(),
-                )
-                .await;
+            let response = send_with_cookie(&app, method.clone(), &path, &cookie, extra).await;
             assert_eq!(
                 response.status,
                 StatusCode::FORBIDDEN,
                 "{why}: {method} {path}: {}",
-                text(&response)
+                response.text()
             );
             let problem = response.assert_problem(403, "cross_site_request");
             assert!(
@@ -189,24 +240,19 @@ async fn same_origin_writes_bearer_tokens_and_reads_pass_the_cross_site_check() 
         ),
     ];
     for (why, extra) in cases {
-        let response = app
-            .send(
-                cookie_request(Method::PUT, &update_vrp_path(), &cookie, extra)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let response =
+            send_with_cookie(&app, Method::PUT, &update_vrp_path(), &cookie, extra).await;
         assert_eq!(
             response.status,
             StatusCode::OK,
             "{why}: {}",
-            text(&response)
+            response.text()
         );
         // update_vrp ran: the voice route exists already.
         assert!(
-            text(&response).contains("already_exists"),
+            response.text().contains("already_exists"),
             "{why}: {}",
-            text(&response)
+            response.text()
         );
     }
 
@@ -235,7 +281,7 @@ async fn same_origin_writes_bearer_tokens_and_reads_pass_the_cross_site_check() 
             response.status,
             StatusCode::OK,
             "bearer with {why}: {}",
-            text(&response)
+            response.text()
         );
     }
 
@@ -265,36 +311,22 @@ async fn same_origin_writes_bearer_tokens_and_reads_pass_the_cross_site_check() 
         ("origin", "https://evil.example"),
         ("sec-fetch-site", "cross-site"),
     ] {
-        let response = app
-            .send(
-                cookie_request(Method::GET, "/api/v01/auth/me", &cookie, &[extra])
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let response =
+            send_with_cookie(&app, Method::GET, "/api/v01/auth/me", &cookie, &[extra]).await;
         assert_eq!(response.status, StatusCode::OK, "GET with {extra:?}");
         assert_eq!(response.json()["username"], "alpha.admin");
     }
 
     // The refused write of the other test, from this origin, goes through.
-    let unlinked = app
-        .send(
-            cookie_request(
-                Method::POST,
-                &unlink_path(),
-                &cookie,
-                &[("origin", THIS_ORIGIN)],
-            )
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await;
-    assert_eq!(
-        unlinked.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        text(&unlinked)
-    );
+    let unlinked = send_with_cookie(
+        &app,
+        Method::POST,
+        &unlink_path(),
+        &cookie,
+        &[("origin", THIS_ORIGIN)],
+    )
+    .await;
+    unlinked.assert_status(StatusCode::NO_CONTENT);
 }
 
 /// A sign-in from another site's page (login CSRF) is refused and sets no cookie; from
@@ -334,26 +366,12 @@ async fn a_sign_in_from_another_site_is_refused() {
         ),
         ("an opaque origin", Some("null"), StatusCode::FORBIDDEN),
     ] {
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri("/ui/login")
-            .header(header::HOST, HOST)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(origin) = origin {
-            request = request.header(header::ORIGIN, origin);
-        }
-        let response = app
-            .send(
-                request
-                    .body(Body::from("username=alpha.admin&password=demo-alpha"))
-                    .unwrap(),
-            )
-            .await;
+        let response = post_sign_in_form(&app, origin).await;
         assert_eq!(
             response.status,
             expected,
             "the form from {why}: {}",
-            text(&response)
+            response.text()
         );
         response.assert_problem(403, "cross_site_request");
         assert!(
@@ -362,18 +380,7 @@ async fn a_sign_in_from_another_site_is_refused() {
         );
     }
     assert_eq!(sessions().await, before, "a refused sign-in made a session");
-    let form = app
-        .send(
-            Request::builder()
-                .method(Method::POST)
-                .uri("/ui/login")
-                .header(header::HOST, HOST)
-                .header(header::ORIGIN, THIS_ORIGIN)
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .body(Body::from("username=alpha.admin&password=demo-alpha"))
-                .unwrap(),
-        )
-        .await;
+    let form = post_sign_in_form(&app, Some(THIS_ORIGIN)).await;
     assert!(
         header_text(&form.headers, "set-cookie").is_some_and(|c| c.starts_with("fusion_session=")),
         "the form from this origin: {} {:?}",
@@ -393,7 +400,7 @@ async fn a_sign_in_from_another_site_is_refused() {
             response.status,
             StatusCode::OK,
             "{why}: {}",
-            text(&response)
+            response.text()
         );
     }
 }
@@ -408,7 +415,7 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
     })
     .await;
     let login = login_response(&app, "alpha.admin", &[]).await;
-    assert_eq!(login.status, StatusCode::OK, "{}", text(&login));
+    login.assert_status(StatusCode::OK);
     let cookie = header_text(&login.headers, "set-cookie")
         .unwrap()
         .to_owned();
@@ -435,19 +442,15 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
         .as_str()
         .unwrap()
         .to_owned();
-    let logout = app
-        .send(
-            cookie_request(
-                Method::POST,
-                "/api/v01/auth/logout",
-                &format!("__Host-fusion_session={second}"),
-                &[("origin", PUBLIC_URL)],
-            )
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await;
-    assert_eq!(logout.status, StatusCode::NO_CONTENT, "{}", text(&logout));
+    let logout = send_with_cookie(
+        &app,
+        Method::POST,
+        "/api/v01/auth/logout",
+        &format!("__Host-fusion_session={second}"),
+        &[("origin", PUBLIC_URL)],
+    )
+    .await;
+    logout.assert_status(StatusCode::NO_CONTENT);
     let cleared = header_text(&logout.headers, "set-cookie").unwrap();
     assert!(
         cleared.starts_with("__Host-fusion_session=;") && cleared.contains("; Secure"),
@@ -459,13 +462,9 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
     let me = |cookie: String| {
         let app = &app;
         async move {
-            app.send(
-                cookie_request(Method::GET, "/api/v01/auth/me", &cookie, &[])
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await
-            .status
+            send_with_cookie(app, Method::GET, "/api/v01/auth/me", &cookie, &[])
+                .await
+                .status
         }
     };
     assert_eq!(
@@ -508,19 +507,15 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
         ),
     ];
     for (why, origin, expected) in cases {
-        let response = app
-            .send(
-                cookie_request(
-                    Method::PUT,
-                    &update_vrp_path(),
-                    &cookie,
-                    &[("origin", origin)],
-                )
-                .body(Body::empty())
-                .unwrap(),
-            )
-            .await;
-        assert_eq!(response.status, *expected, "{why}: {}", text(&response));
+        let response = send_with_cookie(
+            &app,
+            Method::PUT,
+            &update_vrp_path(),
+            &cookie,
+            &[("origin", origin)],
+        )
+        .await;
+        assert_eq!(response.status, *expected, "{why}: {}", response.text());
         assert_eq!(
             header_text(&response.headers, "strict-transport-security"),
             Some("max-age=31536000"),
@@ -612,15 +607,7 @@ async fn answers_and_pages_carry_the_security_headers() {
         ("the sign-in page", "/login"),
         ("a missing page", "/no/such/page"),
     ] {
-        let page = app
-            .send(
-                Request::builder()
-                    .uri(path)
-                    .header(header::HOST, HOST)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let page = get_page(&app, path).await;
         assert!(
             page.content_type().starts_with("text/html"),
             "{what}: {} {}",
@@ -639,7 +626,7 @@ async fn answers_and_pages_carry_the_security_headers() {
         assert!(nonce.len() >= 16, "{what}: nonce {nonce:?}");
         assert!(policy.contains("'wasm-unsafe-eval'"), "{what}: {policy}");
         assert!(!policy.contains("'unsafe-inline'"), "{what}: {policy}");
-        let html = text(&page);
+        let html = page.text();
         let scripts: Vec<&str> = html
             .split("<script")
             .skip(1)
@@ -653,15 +640,7 @@ async fn answers_and_pages_carry_the_security_headers() {
             );
         }
         // A fresh nonce per response.
-        let again = app
-            .send(
-                Request::builder()
-                    .uri(path)
-                    .header(header::HOST, HOST)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
+        let again = get_page(&app, path).await;
         assert_ne!(
             header_text(&again.headers, "content-security-policy"),
             Some(policy.as_str()),
@@ -689,7 +668,7 @@ async fn answers_carrying_a_token_or_a_secret_are_not_cached() {
             json!({}),
         )
         .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
+    minted.assert_status(StatusCode::OK);
     assert!(minted.json()["secret"].is_string());
     assert_eq!(
         header_text(&minted.headers, "cache-control"),
@@ -697,22 +676,14 @@ async fn answers_carrying_a_token_or_a_secret_are_not_cached() {
         "create_app"
     );
     // The same through the UI's server functions.
-    let body = json!({"id": "a1000000-0000-4000-8000-000000000001"}).to_string();
     let ui = app
-        .send(
-            cookie_request(
-                Method::POST,
-                "/ui/sim_create_app",
-                &format!("fusion_session={token}"),
-                &[("origin", THIS_ORIGIN)],
-            )
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .body(Body::from(body))
-            .unwrap(),
-        )
+        .send(server_fn_request(
+            "sim_create_app",
+            &format!("fusion_session={token}"),
+            json!({"id": "a1000000-0000-4000-8000-000000000001"}),
+        ))
         .await;
-    assert_eq!(ui.status, StatusCode::OK, "{}", text(&ui));
+    ui.assert_status(StatusCode::OK);
     assert_eq!(
         header_text(&ui.headers, "cache-control"),
         Some("no-store"),
@@ -761,7 +732,7 @@ async fn anonymous_refused_writes_are_counted_not_audited() {
             response.status,
             StatusCode::UNAUTHORIZED,
             "{what}: {}",
-            text(&response)
+            response.text()
         );
         assert_eq!(audit_count(&app).await, audit_before, "{what} was audited");
     }
@@ -787,7 +758,7 @@ async fn anonymous_refused_writes_are_counted_not_audited() {
         "{}",
         metrics.content_type()
     );
-    let body = text(&metrics);
+    let body = metrics.text();
     assert!(
         body.contains(&format!(
             "fusion_anonymous_refusals_total{{status=\"401\"}} {}",
@@ -896,7 +867,7 @@ async fn the_search_is_capped_at_100_characters() {
             response.status.as_u16(),
             *expected,
             "{why}: {}",
-            text(&response)
+            response.text()
         );
         if *expected == 400 {
             let problem = response.assert_problem(400, "invalid_query_parameter");
@@ -912,18 +883,14 @@ async fn the_search_is_capped_at_100_characters() {
     }
     // The home page's search form is held to the same cap without failing.
     let cookie = format!("fusion_session={token}");
-    let page = app
-        .send(
-            cookie_request(
-                Method::GET,
-                &format!("/?search={}", "a".repeat(101)),
-                &cookie,
-                &[],
-            )
-            .body(Body::empty())
-            .unwrap(),
-        )
-        .await;
+    let page = send_with_cookie(
+        &app,
+        Method::GET,
+        &format!("/?search={}", "a".repeat(101)),
+        &cookie,
+        &[],
+    )
+    .await;
     assert!(
         page.content_type().starts_with("text/html"),
         "{}",
@@ -997,18 +964,11 @@ async fn a_request_past_the_deadline_is_a_503_problem_and_the_server_goes_on() {
         ),
         (
             "the update_vrp server function",
-            cookie_request(
-                Method::POST,
-                "/ui/update_vrp",
+            server_fn_request(
+                "update_vrp",
                 &cookie,
-                &[("origin", THIS_ORIGIN)],
-            )
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .body(Body::from(
-                json!({"at": {"tenant": TENANT_ACME, "subscription": 1}}).to_string(),
-            ))
-            .unwrap(),
+                json!({"at": {"tenant": TENANT_ACME, "subscription": 1}}),
+            ),
         ),
     ];
     for (what, request) in requests {

@@ -2,6 +2,8 @@
 //! cannot move a job, an outcome that never records ends the job, a panicking step is
 //! retried and then fails. Nothing stays leased or running forever.
 
+mod support;
+
 use std::{
     sync::{
         Arc,
@@ -17,28 +19,7 @@ use server::{
     store::Db,
 };
 use sqlx::SqliteConnection;
-
-async fn database() -> (Db, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
-    (Db::connect(&url).await.unwrap(), dir)
-}
-
-async fn enqueue(db: &Db, kind: &str) -> i64 {
-    let mut tx = db.write.begin().await.unwrap();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO transactions (kind, status, created_at, updated_at) VALUES (?, 'running', datetime(), datetime()) RETURNING id",
-    )
-    .bind(kind)
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
-    store::enqueue(&mut tx, id, kind, 0, Duration::ZERO)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    id
-}
+use support::{enqueue_job, job_database};
 
 fn settings() -> RunnerSettings {
     RunnerSettings {
@@ -74,8 +55,8 @@ async fn ended(db: &Db, id: i64) -> (String, Option<String>, String, Option<Stri
 
 #[tokio::test]
 async fn a_stale_claim_cannot_move_a_job_another_claim_holds() {
-    let (db, _dir) = database().await;
-    let id = enqueue(&db, "test").await;
+    let (db, _dir) = job_database().await;
+    let id = enqueue_job(&db, "test").await;
     let first = store::claim(&db, "worker-a", 10, Duration::from_millis(1), &[])
         .await
         .unwrap();
@@ -133,8 +114,8 @@ impl JobHandler for NeverRecords {
 
 #[tokio::test]
 async fn an_outcome_that_never_records_ends_the_job_failed() {
-    let (db, _dir) = database().await;
-    let id = enqueue(&db, "stubborn").await;
+    let (db, _dir) = job_database().await;
+    let id = enqueue_job(&db, "stubborn").await;
     let runs = Arc::new(AtomicUsize::new(0));
     JobRunner::new(db.clone(), settings(), JobSignal::default())
         .handle("stubborn", Arc::new(NeverRecords(Arc::clone(&runs))))
@@ -164,8 +145,8 @@ impl JobHandler for Panics {
 
 #[tokio::test]
 async fn a_panicking_step_is_retried_then_the_job_fails() {
-    let (db, _dir) = database().await;
-    let id = enqueue(&db, "panics").await;
+    let (db, _dir) = job_database().await;
+    let id = enqueue_job(&db, "panics").await;
     JobRunner::new(db.clone(), settings(), JobSignal::default())
         .handle("panics", Arc::new(Panics))
         .spawn();

@@ -928,19 +928,7 @@ async fn unlink_is_refused_while_direct_routing_users_remain() {
 async fn unlink_is_refused_while_other_subscriptions_share_the_tenant_then_erases_it() {
     let app = TestApp::start().await;
     let token = app.login("beta.admin").await;
-    let unlink = |subscription: i64| {
-        let app = &app;
-        let token = &token;
-        async move {
-            app.call(
-                Method::POST,
-                &sub_path(TENANT_INITECH, subscription, "msteams/unlink"),
-                Some(token),
-                None,
-            )
-            .await
-        }
-    };
+    let unlink = |subscription: i64| app.post_unlink(&token, (TENANT_INITECH, subscription));
 
     // 5 still has a user with direct routing.
     unlink(5)

@@ -4,21 +4,18 @@
 
 use std::{
     fs,
-    net::TcpListener,
     path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
+    process::ExitStatus,
     time::{Duration, Instant},
 };
 
-#[path = "support/http.rs"]
-mod http;
+#[path = "support/binary.rs"]
+mod binary;
 
-use http::request;
-use serde_json::{Value, json};
+use binary::{Launch, executed, open_database};
 use server::{crypto::SecretBox, domain::types::Secret};
 use sha2::{Digest, Sha256};
 
-const GLOBEX: &str = "40000000-0000-4000-8000-000000000002";
 const KEY_A: &str = "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1";
 const KEY_B: &str = "b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2b2";
 const WRONG_KEY: &str = "e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5";
@@ -46,263 +43,23 @@ impl Place {
     }
 
     /// The server on this place's database, on a free port, with nothing in the
-    /// environment about keys but what `key` says.
-    fn command(&self, key: Option<&str>) -> (Command, u16, PathBuf) {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let port = free_port();
+    /// environment about keys but what `key` says, and a log of its own.
+    fn launch(&self, key: Option<&str>) -> Launch {
         self.launches.set(self.launches.get() + 1);
-        let log = self.path(&format!("server-{}.log", self.launches.get()));
-        let output = fs::File::create(&log).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_server"));
-        command
-            .current_dir(&root)
-            .env(
-                "DATABASE_URL",
-                format!("sqlite://{}", self.database().display()),
-            )
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("FUSION_DEMO", "true")
+        Launch::on(&self.database())
+            .secret_key(key)
             .env("FUSION_TIME_SCALE", "0.01")
             .env("FUSION_JOB_LEASE_MS", "1500")
             .env("HOME", self.path("home"))
             .env("XDG_CONFIG_HOME", self.path("xdg"))
             .env("RUST_LOG", "info,sqlx=warn")
-            .env_remove("FUSION_SECRET_KEY")
-            .env_remove("FUSION_OLD_SECRET_KEY")
-            .env_remove("FUSION_SECRET_KEY_FILE")
-            .env_remove("FUSION_OLD_SECRET_KEY_FILE")
-            .stdin(Stdio::null())
-            // The log (stdout) and the errors (stderr), together.
-            .stdout(output.try_clone().unwrap())
-            .stderr(output);
-        if let Some(key) = key {
-            command.env("FUSION_SECRET_KEY", key);
-        }
-        (command, port, log)
+            .log_to(&self.path(&format!("server-{}.log", self.launches.get())))
     }
-
-    /// Starts the server and waits until it answers.
-    async fn serve(&self, key: Option<&str>, adjust: impl FnOnce(&mut Command)) -> Server {
-        let (mut command, port, log) = self.command(key);
-        adjust(&mut command);
-        let server = Server {
-            child: command.spawn().expect("server binary starts"),
-            port,
-            log,
-        };
-        server.ready().await;
-        server
-    }
-
-    /// Starts the server, which must refuse to start: its exit status and its log.
-    fn refused(
-        &self,
-        key: Option<&str>,
-        adjust: impl FnOnce(&mut Command),
-    ) -> (ExitStatus, String) {
-        let (mut command, _, log) = self.command(key);
-        adjust(&mut command);
-        let mut child = command.spawn().expect("server binary starts");
-        let Some(status) = wait(&mut child, Duration::from_secs(30)) else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("it should have refused to start: {}", read(&log));
-        };
-        (status, read(&log))
-    }
-}
-
-struct Server {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-}
-
-impl Server {
-    async fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok((200, _)) =
-                request(self.port, "GET", "/api/v01/openapi.json", None, None).await
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not come up: {}",
-                read(&self.log)
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn call(
-        &self,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (u16, Value) {
-        request(self.port, method, path, token, body)
-            .await
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
-    }
-
-    async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                "/api/v01/auth/login",
-                None,
-                Some(json!({"username": username, "password": password})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body["token"].as_str().unwrap().to_owned()
-    }
-
-    /// SIGTERM, then waits for the exit: its status, and how long it took.
-    fn terminate(mut self) -> (ExitStatus, Duration, String) {
-        let signalled = self.sigterm();
-        self.exit_since(signalled)
-    }
-
-    fn sigterm(&self) -> Instant {
-        let signalled = Instant::now();
-        let sent = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
-        signalled
-    }
-
-    fn running(&mut self) -> bool {
-        self.child.try_wait().expect("wait").is_none()
-    }
-
-    /// Waits for the exit: its status, the time since `since`, and the log.
-    fn exit_since(&mut self, since: Instant) -> (ExitStatus, Duration, String) {
-        let status = wait(&mut self.child, Duration::from_secs(30))
-            .unwrap_or_else(|| panic!("no exit 30 s after SIGTERM: {}", read(&self.log)));
-        (status, since.elapsed(), read(&self.log))
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
-    let deadline = Instant::now() + limit;
-    loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            return Some(status);
-        }
-        if Instant::now() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn read(path: &Path) -> String {
-    fs::read_to_string(path).unwrap_or_default()
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("address")
-        .port()
-}
-
-fn sub3(tail: &str) -> String {
-    format!("/api/v01/draas/demo/tenants/{GLOBEX}/subscriptions/3/{tail}")
-}
-
-/// A simulated MS tenant with credentials minted by create_app.ps1, stored on
-/// subscription 3 with an administrator. Returns the MS tenant id.
-async fn prepare(server: &Server, token: &str) -> String {
-    let (status, tenant) = server
-        .call(
-            "POST",
-            "/sim/v1/tenants",
-            Some(token),
-            Some(json!({"name": "Process Test"})),
-        )
-        .await;
-    assert_eq!(status, 201, "{tenant}");
-    let ms_tenant = tenant["msTenantId"].as_str().unwrap().to_owned();
-    let (status, minted) = server
-        .call(
-            "POST",
-            &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
-            Some(token),
-            Some(json!({})),
-        )
-        .await;
-    assert_eq!(status, 200, "{minted}");
-    let (status, body) = server
-        .call(
-            "POST",
-            &sub3("msteams/applications"),
-            Some(token),
-            Some(json!({"msTeamsTenantId": ms_tenant, "applicationId": minted["applicationId"], "secret": minted["secret"]})),
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
-    let (status, body) = server
-        .call(
-            "PUT",
-            &sub3("msteams/administrator"),
-            Some(token),
-            Some(json!({"username": "admin@processtest.onmicrosoft.com", "password": "Adm1n-Passw0rd"})),
-        )
-        .await;
-    assert_eq!(status, 204, "{body}");
-    ms_tenant
-}
-
-fn executed(state: &Value) -> usize {
-    state["wizardSteps"].as_array().map_or(0, |steps| {
-        steps.iter().filter(|s| s["executed"] == true).count()
-    })
-}
-
-/// Polls GET wizard until the run is over; returns the final state (200).
-async fn completed(server: &Server, token: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (status, state) = server
-            .call("GET", &sub3("msteams/wizard"), Some(token), None)
-            .await;
-        assert!(status == 200 || status == 404, "{status}: {state}");
-        if status == 200 && state["running"] == false {
-            return state;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the run did not complete: {state}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn open(database: &Path) -> sqlx::SqlitePool {
-    sqlx::SqlitePool::connect(&format!("sqlite://{}", database.display()))
-        .await
-        .unwrap()
 }
 
 /// Every stored secret's row and ciphertext.
 async fn sealed_rows(database: &Path) -> Vec<(String, i64, Vec<u8>)> {
-    let db = open(database).await;
+    let db = open_database(database).await;
     let rows = sqlx::query_as(
         "SELECT 'application', msteams_tenant_id, secret_ciphertext FROM msteams_applications
          UNION ALL
@@ -340,10 +97,10 @@ fn assert_sealed_by(rows: &[(String, i64, Vec<u8>)], hex_key: &str) {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_server_on_the_same_database_refuses_to_start_and_the_first_keeps_serving() {
     let place = Place::new();
-    let first = place.serve(Some(KEY_A), |_| {}).await;
+    let first = place.launch(Some(KEY_A)).start().await;
 
     let started = Instant::now();
-    let (status, log) = place.refused(Some(KEY_A), |_| {});
+    let (status, log) = place.launch(Some(KEY_A)).refused();
     assert!(!status.success(), "the second server exited with {status}");
     assert_eq!(status.code(), Some(1));
     assert!(
@@ -358,18 +115,13 @@ async fn a_second_server_on_the_same_database_refuses_to_start_and_the_first_kee
     // The first one serves on as before.
     let token = first.login("group.admin", "demo-group").await;
     let (status, _) = first
-        .call(
-            "GET",
-            "/api/v01/draas/demo/tenants?page=1&size=25",
-            Some(&token),
-            None,
-        )
+        .get("/api/v01/draas/demo/tenants?page=1&size=25", &token)
         .await;
     assert_eq!(status, 200);
 
     // A killed server's lock goes with it: the next one starts on the same file.
     drop(first);
-    let next = place.serve(Some(KEY_A), |_| {}).await;
+    let next = place.launch(Some(KEY_A)).start().await;
     next.login("group.admin", "demo-group").await;
 }
 
@@ -377,9 +129,9 @@ async fn a_second_server_on_the_same_database_refuses_to_start_and_the_first_kee
 async fn a_stopping_server_keeps_its_database_locked_until_it_has_drained_its_requests() {
     let place = Place::new();
     let mut first = place
-        .serve(Some(KEY_A), |command| {
-            command.env("FUSION_SHUTDOWN_GRACE_SECS", "3");
-        })
+        .launch(Some(KEY_A))
+        .env("FUSION_SHUTDOWN_GRACE_SECS", "3")
+        .start()
         .await;
     // A request still in flight: its body never arrives in full.
     let mut stalled = tokio::net::TcpStream::connect(("127.0.0.1", first.port))
@@ -396,7 +148,7 @@ async fn a_stopping_server_keeps_its_database_locked_until_it_has_drained_its_re
     let signalled = first.sigterm();
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(first.running(), "it drains the request in flight");
-    let (status, log) = place.refused(Some(KEY_A), |_| {});
+    let (status, log) = place.launch(Some(KEY_A)).refused();
     assert_eq!(
         status.code(),
         Some(1),
@@ -414,13 +166,13 @@ async fn a_stopping_server_keeps_its_database_locked_until_it_has_drained_its_re
     );
     eprintln!("SIGTERM with a request stuck in flight (grace 3 s): exited in {took:?}");
     drop(stalled);
-    place.serve(Some(KEY_A), |_| {}).await;
+    place.launch(Some(KEY_A)).start().await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn an_idle_server_stops_promptly_on_sigterm() {
     let place = Place::new();
-    let server = place.serve(Some(KEY_A), |_| {}).await;
+    let server = place.launch(Some(KEY_A)).start().await;
     let (status, took, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(took < Duration::from_secs(2), "stopped in {took:?}");
@@ -434,43 +186,27 @@ async fn stopped_during_step_5(
     grace_secs: &str,
 ) -> (Place, String, i64, ExitStatus, Duration, String) {
     let place = Place::new();
-    let grace = grace_secs.to_owned();
     let server = place
-        .serve(Some(KEY_A), |command| {
-            command
-                .env("FUSION_TIME_SCALE", "0.1")
-                .env("FUSION_SHUTDOWN_GRACE_SECS", grace)
-                // Long: a restart that had to wait for it would show.
-                .env("FUSION_JOB_LEASE_MS", "20000");
-        })
+        .launch(Some(KEY_A))
+        .env("FUSION_TIME_SCALE", "0.1")
+        .env("FUSION_SHUTDOWN_GRACE_SECS", grace_secs)
+        // Long: a restart that had to wait for it would show.
+        .env("FUSION_JOB_LEASE_MS", "20000")
+        .start()
         .await;
     let token = server.login("alpha.admin", "demo-alpha").await;
-    let ms_tenant = prepare(&server, &token).await;
-    let (status, started) = server
-        .call("POST", &sub3("msteams/wizard"), Some(&token), None)
+    let ms_tenant = server.store_integration(&token, "Process Test").await;
+    let id = server.start_wizard(&token).await;
+    server
+        .wizard_reaches(&token, |state| executed(state) == 5)
         .await;
-    assert_eq!(status, 200, "{started}");
-    let id = started["id"].as_i64().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let (status, state) = server
-            .call("GET", &sub3("msteams/wizard"), Some(&token), None)
-            .await;
-        assert!(status == 200 || status == 404, "{status}: {state}");
-        assert!(state["running"] != false, "ended before the stop: {state}");
-        if executed(&state) == 5 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "no progress: {state}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
     let (status, took, log) = server.terminate();
     (place, ms_tenant, id, status, took, log)
 }
 
 /// The wizard's job: state, cursor, attempts, lease owner.
 async fn job(database: &Path, id: i64) -> (String, i64, i64, Option<String>) {
-    let db = open(database).await;
+    let db = open_database(database).await;
     let row = sqlx::query_as("SELECT state, cursor, attempts, lease_owner FROM jobs WHERE id = ?")
         .bind(id)
         .fetch_one(&db)
@@ -478,56 +214,6 @@ async fn job(database: &Path, id: i64) -> (String, i64, i64, Option<String>) {
         .unwrap();
     db.close().await;
     row
-}
-
-/// The run succeeded once: its transaction, and one of each object at Microsoft.
-async fn assert_completed_once(server: &Server, token: &str, ms_tenant: &str, id: i64) {
-    let state = completed(server, token).await;
-    assert_eq!(executed(&state), 6, "{state}");
-    let (_, transaction) = server
-        .call(
-            "GET",
-            &format!("/api/v01/transactions/{id}"),
-            Some(token),
-            None,
-        )
-        .await;
-    assert_eq!(transaction["status"], "succeeded", "{transaction}");
-    let (_, sim) = server
-        .call(
-            "GET",
-            &format!("/sim/v1/tenants/{ms_tenant}"),
-            Some(token),
-            None,
-        )
-        .await;
-    assert_eq!(sim["domains"].as_array().unwrap().len(), 1, "{sim}");
-    assert_eq!(sim["dnsRecords"].as_array().unwrap().len(), 4, "{sim}");
-    assert_eq!(sim["users"].as_array().unwrap().len(), 1, "{sim}");
-    assert_eq!(sim["users"][0]["licenses"], json!([]), "{sim}");
-    assert_eq!(sim["voiceObjects"].as_array().unwrap().len(), 3, "{sim}");
-    let (_, journal) = server
-        .call(
-            "GET",
-            &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
-            Some(token),
-            None,
-        )
-        .await;
-    for operation in [
-        "POST /domains",
-        "POST /users",
-        "New-CsOnlineVoiceRoute",
-        "New-CsOnlineVoiceRoutingPolicy",
-    ] {
-        let created = journal
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["operation"] == operation && e["outcome"] == "created")
-            .count();
-        assert_eq!(created, 1, "{operation} created once: {journal}");
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -544,12 +230,12 @@ async fn sigterm_mid_step_lets_the_step_finish_within_grace_and_exits_0() {
     assert_eq!((state.as_str(), lease), ("done", None), "{log}");
 
     let server = place
-        .serve(Some(KEY_A), |command| {
-            command.env("FUSION_TIME_SCALE", "0.1");
-        })
+        .launch(Some(KEY_A))
+        .env("FUSION_TIME_SCALE", "0.1")
+        .start()
         .await;
     let token = server.login("alpha.admin", "demo-alpha").await;
-    assert_completed_once(&server, &token, &ms_tenant, id).await;
+    server.assert_completed_once(&token, &ms_tenant, id).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -567,15 +253,14 @@ async fn sigterm_without_grace_gives_the_step_back_and_a_restart_completes_the_r
     );
 
     let server = place
-        .serve(Some(KEY_A), |command| {
-            command
-                .env("FUSION_TIME_SCALE", "0.1")
-                .env("FUSION_JOB_LEASE_MS", "20000");
-        })
+        .launch(Some(KEY_A))
+        .env("FUSION_TIME_SCALE", "0.1")
+        .env("FUSION_JOB_LEASE_MS", "20000")
+        .start()
         .await;
     let token = server.login("alpha.admin", "demo-alpha").await;
     let resumed = Instant::now();
-    assert_completed_once(&server, &token, &ms_tenant, id).await;
+    server.assert_completed_once(&token, &ms_tenant, id).await;
     // No lease to wait out (20 s here): step 5 ran again at once.
     let took = resumed.elapsed();
     eprintln!("the restart completed the run in {took:?}");
@@ -592,9 +277,9 @@ async fn sigterm_without_grace_gives_the_step_back_and_a_restart_completes_the_r
 #[tokio::test(flavor = "multi_thread")]
 async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing() {
     let place = Place::new();
-    let server = place.serve(Some(KEY_A), |_| {}).await;
+    let server = place.launch(Some(KEY_A)).start().await;
     let token = server.login("group.admin", "demo-group").await;
-    prepare(&server, &token).await;
+    server.store_integration(&token, "Process Test").await;
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
     let sealed = sealed_rows(&place.database()).await;
@@ -603,7 +288,7 @@ async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing(
     assert_sealed_by(&sealed, KEY_A);
     // Subscription 3's administrator password as an earlier version sealed it (no key
     // id, no row bound): it must open, and be re-sealed, like the others.
-    let db = open(&place.database()).await;
+    let db = open_database(&place.database()).await;
     let legacy = SecretBox::new(key_bytes(KEY_A))
         .seal_legacy(&Secret::parse("password", "Adm1n-Passw0rd".into()).unwrap());
     sqlx::query(
@@ -623,7 +308,7 @@ async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing(
     );
 
     // A wrong key: refused, with what to do about it, and nothing changed.
-    let (status, log) = place.refused(Some(WRONG_KEY), |_| {});
+    let (status, log) = place.launch(Some(WRONG_KEY)).refused();
     assert_eq!(status.code(), Some(1), "{log}");
     assert!(
         log.contains("opens with neither the current key nor the old one")
@@ -634,9 +319,9 @@ async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing(
 
     // The new key, with the old one to open what it sealed: everything is re-sealed.
     let server = place
-        .serve(Some(KEY_B), |command| {
-            command.env("FUSION_OLD_SECRET_KEY", KEY_A);
-        })
+        .launch(Some(KEY_B))
+        .env("FUSION_OLD_SECRET_KEY", KEY_A)
+        .start()
         .await;
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
@@ -646,19 +331,16 @@ async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing(
     assert_sealed_by(&resealed, KEY_B);
 
     // The old key alone no longer opens them.
-    let (status, log) = place.refused(Some(KEY_A), |_| {});
+    let (status, log) = place.launch(Some(KEY_A)).refused();
     assert_eq!(status.code(), Some(1), "{log}");
     assert!(log.contains("opens with neither"), "{log}");
     assert_eq!(sealed_rows(&place.database()).await, resealed);
 
     // The new key alone: the re-sealed secrets work (the wizard signs in with both).
-    let server = place.serve(Some(KEY_B), |_| {}).await;
+    let server = place.launch(Some(KEY_B)).start().await;
     let token = server.login("group.admin", "demo-group").await;
-    let (status, body) = server
-        .call("POST", &sub3("msteams/wizard"), Some(&token), None)
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let state = completed(&server, &token).await;
+    server.start_wizard(&token).await;
+    let state = server.wizard_end(&token).await;
     assert_eq!(executed(&state), 6, "{state}");
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
@@ -678,10 +360,8 @@ async fn the_key_file_is_created_private_and_reused_and_a_legacy_key_moves_out_o
     // --secret-key-file: created 0600 (with its folder) on the first start, reused after.
     let place = Place::new();
     let key_file = place.path("k/secret.key");
-    let with_file = |command: &mut Command| {
-        command.arg("--secret-key-file").arg(&key_file);
-    };
-    let server = place.serve(None, with_file).await;
+    let with_file = || place.launch(None).arg("--secret-key-file").arg(&key_file);
+    let server = with_file().start().await;
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
     let key = fs::read_to_string(&key_file).expect("the key file was created");
@@ -695,7 +375,7 @@ async fn the_key_file_is_created_private_and_reused_and_a_legacy_key_moves_out_o
     assert!(!place.path("xdg").exists() && !place.path("home").exists());
 
     // The restart reuses it: the secrets it sealed open (else the start would fail).
-    let server = place.serve(None, with_file).await;
+    let server = with_file().start().await;
     let token = server.login("group.admin", "demo-group").await;
     assert!(!token.is_empty());
     let (status, _, log) = server.terminate();
@@ -706,11 +386,11 @@ async fn the_key_file_is_created_private_and_reused_and_a_legacy_key_moves_out_o
     // A key file of an earlier version beside the database, no --secret-key-file: it
     // moves to the configuration folder (under XDG_CONFIG_HOME) and is used from there.
     let place = Place::new();
-    let server = place.serve(Some(KEY_A), |_| {}).await;
+    let server = place.launch(Some(KEY_A)).start().await;
     server.terminate();
     let legacy = place.path("data/secret.key");
     fs::write(&legacy, format!("{KEY_A}\n")).unwrap();
-    let server = place.serve(None, |_| {}).await;
+    let server = place.launch(None).start().await;
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
     assert!(

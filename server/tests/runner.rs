@@ -16,9 +16,8 @@ use std::{
 };
 
 use async_trait::async_trait;
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use leptos::prelude::LeptosOptions;
-use serde_json::json;
 use server::{
     config::Config,
     crypto::SecretBox,
@@ -32,7 +31,7 @@ use server::{
     store::Db,
 };
 use sqlx::SqliteConnection;
-use support::{TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
+use support::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, enqueue_job, job_database};
 use tokio::sync::Notify;
 
 // ---------------------------------------------------------------------------------------
@@ -40,7 +39,9 @@ use tokio::sync::Notify;
 
 /// Globex Teams (reseller Alpha) and Umbrella Teams (reseller Beta): not onboarded.
 const GLOBEX_SUB: i64 = 3;
+const GLOBEX: At = (TENANT_GLOBEX, GLOBEX_SUB);
 const UMBRELLA_SUB: i64 = 7;
+const UMBRELLA: At = (TENANT_UMBRELLA, UMBRELLA_SUB);
 /// Globex Teams Lab: onboarded in the demo data.
 const GLOBEX_LAB_SUB: i64 = 4;
 
@@ -130,116 +131,13 @@ fn logs() {
         .try_init();
 }
 
-fn text(response: &TestResponse) -> String {
-    String::from_utf8_lossy(&response.bytes).into_owned()
-}
+/// How long the tests here give a wizard run.
+const RUN_LIMIT: Duration = Duration::from_secs(30);
 
-/// A simulated MS tenant with credentials minted by create_app.ps1, stored on the
-/// subscription with an administrator. Returns the MS tenant id.
-async fn prepare(app: &TestApp, token: &str, tenant: uuid::Uuid, subscription: i64) -> String {
-    let created = app
-        .post("/sim/v1/tenants", token, json!({"name": "Runner Test"}))
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", text(&created));
-    let ms_tenant = created.json()["msTenantId"].as_str().unwrap().to_owned();
-    let minted = app
-        .post(
-            &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
-            token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
-    let minted = minted.json();
-    let stored = app
-        .post(
-            &sub_path(tenant, subscription, "msteams/applications"),
-            token,
-            json!({
-                "msTeamsTenantId": ms_tenant,
-                "applicationId": minted["applicationId"],
-                "secret": minted["secret"],
-            }),
-        )
-        .await;
-    assert_eq!(stored.status, StatusCode::NO_CONTENT, "{}", text(&stored));
-    let admin = app
-        .put(
-            &sub_path(tenant, subscription, "msteams/administrator"),
-            token,
-            json!({"username": "teams.admin@runnertest.onmicrosoft.com", "password": "Adm1n-Passw0rd"}),
-        )
-        .await;
-    assert_eq!(admin.status, StatusCode::NO_CONTENT, "{}", text(&admin));
-    ms_tenant
-}
-
-async fn start_wizard(
-    app: &TestApp,
-    token: &str,
-    tenant: uuid::Uuid,
-    subscription: i64,
-) -> TestResponse {
-    app.call(
-        Method::POST,
-        &sub_path(tenant, subscription, "msteams/wizard"),
-        Some(token),
-        None,
-    )
-    .await
-}
-
-async fn started(app: &TestApp, token: &str, tenant: uuid::Uuid, subscription: i64) -> i64 {
-    let response = start_wizard(app, token, tenant, subscription).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
-    response.json()["id"].as_i64().expect("transaction id")
-}
-
-async fn wizard(app: &TestApp, token: &str, tenant: uuid::Uuid, subscription: i64) -> TestResponse {
-    app.get(&sub_path(tenant, subscription, "msteams/wizard"), token)
-        .await
-}
-
-/// Polls GET wizard until the run has ended (200 not running, or 400).
-async fn wizard_ended(
-    app: &TestApp,
-    token: &str,
-    tenant: uuid::Uuid,
-    subscription: i64,
-) -> TestResponse {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let response = wizard(app, token, tenant, subscription).await;
-        let done = match response.status {
-            StatusCode::OK => response.json()["running"] == false,
-            StatusCode::BAD_REQUEST => true,
-            StatusCode::NOT_FOUND => false,
-            other => panic!("GET wizard answered {other}: {}", text(&response)),
-        };
-        if done {
-            return response;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the wizard did not end: {}",
-            text(&response)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
+/// How many calls of `operation` the simulated MS tenant's journal shows.
 async fn journal_count(app: &TestApp, token: &str, ms_tenant: &str, operation: &str) -> usize {
-    let journal = app
-        .get(
-            &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
-            token,
-        )
-        .await;
-    assert_eq!(journal.status, StatusCode::OK, "{}", text(&journal));
-    journal
-        .json()
-        .as_array()
-        .unwrap()
+    app.sim_journal(token, ms_tenant)
+        .await
         .iter()
         .filter(|entry| entry["operation"] == operation)
         .count()
@@ -286,19 +184,28 @@ where
     }
 }
 
-/// The wizard's steps, except that the process dies while executing `crash_at`: the
-/// step never returns, and the test then drops the whole runtime it runs on.
-struct DiesAt {
-    inner: Arc<WizardSteps>,
-    crash_at: i64,
-    reached: Arc<Notify>,
+/// The wizard's real steps, with one thing going wrong at step `at`.
+struct Sabotaged {
+    inner: WizardSteps,
+    at: i64,
+    sabotage: Sabotage,
+}
+
+enum Sabotage {
+    /// The process dies while executing the step: it never returns (`reached` is told),
+    /// and the test then drops the whole runtime it runs on.
+    Dies { reached: Arc<Notify> },
+    /// Nothing of the step can ever be recorded.
+    CannotRecord,
 }
 
 #[async_trait]
-impl JobHandler for DiesAt {
+impl JobHandler for Sabotaged {
     async fn execute(&self, job: &Job) -> Outcome {
-        if job.cursor == self.crash_at {
-            self.reached.notify_one();
+        if let Sabotage::Dies { reached } = &self.sabotage
+            && job.cursor == self.at
+        {
+            reached.notify_one();
             std::future::pending::<()>().await;
         }
         self.inner.execute(job).await
@@ -310,6 +217,11 @@ impl JobHandler for DiesAt {
         job: &Job,
         outcome: &Outcome,
     ) -> Result<(), AppError> {
+        if let Sabotage::CannotRecord = self.sabotage
+            && job.cursor == self.at
+        {
+            return Err(AppError::Internal("the disk said no".into()));
+        }
         self.inner.record(tx, job, outcome).await
     }
 
@@ -340,10 +252,12 @@ async fn life_that_dies_at(harness: &Harness, crash_at: i64) {
         })
         .await
         .unwrap();
-    let handler = DiesAt {
-        inner: Arc::new(harness.wizard_steps(&state)),
-        crash_at,
-        reached: Arc::clone(&reached),
+    let handler = Sabotaged {
+        inner: harness.wizard_steps(&state),
+        at: crash_at,
+        sabotage: Sabotage::Dies {
+            reached: Arc::clone(&reached),
+        },
     };
     let settings = RunnerSettings {
         concurrency: 4,
@@ -383,8 +297,8 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     let harness = Harness::start().await;
     let app = &harness.app;
     let token = app.login("alpha.admin").await;
-    let ms_tenant = prepare(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
-    let id = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let ms_tenant = app.prepare_wizard(&token, GLOBEX, "Runner Test", &[]).await;
+    let id = app.start_wizard(&token, GLOBEX).await;
 
     // Eight processes in a row die in step 2 (the first runs the preparation and steps
     // 0 and 1 before it): each claim counts as a try, though none records an outcome.
@@ -402,7 +316,7 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
         .state
         .job_runner(harness.secrets.clone(), &harness.config)
         .spawn();
-    let failed = wizard_ended(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let failed = app.wizard_ended_within(&token, GLOBEX, RUN_LIMIT).await;
     let problem = failed.assert_problem(400, "wizard_failed");
     assert_eq!(problem["failedStep"], 2, "{problem}");
     assert_eq!(problem["running"], false, "{problem}");
@@ -438,10 +352,10 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     );
 
     // Resume: the run starts again at step 2 and completes.
-    let second = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let second = app.start_wizard(&token, GLOBEX).await;
     assert!(second > id);
-    let done = wizard_ended(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    let done = app.wizard_ended_within(&token, GLOBEX, RUN_LIMIT).await;
+    done.assert_status(StatusCode::OK);
     assert!(
         done.json()["wizardSteps"]
             .as_array()
@@ -449,7 +363,7 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
             .iter()
             .all(|step| step["executed"] == true),
         "{}",
-        text(&done)
+        done.text()
     );
     assert_eq!(tenant_row(&app.db, GLOBEX_SUB).await.0, "onboarded");
     // create_app.ps1's call and step 1's, once: steps before the failed one are not redone.
@@ -459,47 +373,10 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     );
 
     // And the subscription is not stuck: it can be unlinked.
-    let unlinked = app
-        .call(
-            Method::POST,
-            &sub_path(TENANT_GLOBEX, GLOBEX_SUB, "msteams/unlink"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(
-        unlinked.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        text(&unlinked)
-    );
+    app.post_unlink(&token, GLOBEX)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
     runner.shutdown(Duration::from_secs(1)).await;
-}
-
-/// The wizard's steps, except that nothing of step 2 can ever be recorded.
-struct CannotRecordStep2(Arc<WizardSteps>);
-
-#[async_trait]
-impl JobHandler for CannotRecordStep2 {
-    async fn execute(&self, job: &Job) -> Outcome {
-        self.0.execute(job).await
-    }
-
-    async fn record(
-        &self,
-        tx: &mut SqliteConnection,
-        job: &Job,
-        outcome: &Outcome,
-    ) -> Result<(), AppError> {
-        if job.cursor == 2 {
-            return Err(AppError::Internal("the disk said no".into()));
-        }
-        self.0.record(tx, job, outcome).await
-    }
-
-    async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
-        self.0.reconcile(db).await
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -508,8 +385,8 @@ async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboa
     let harness = Harness::start().await;
     let app = &harness.app;
     let token = app.login("alpha.admin").await;
-    prepare(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
-    let id = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    app.prepare_wizard(&token, GLOBEX, "Runner Test", &[]).await;
+    let id = app.start_wizard(&token, GLOBEX).await;
     let settings = RunnerSettings {
         concurrency: 2,
         lease: Duration::from_secs(2),
@@ -519,12 +396,16 @@ async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboa
         backoff_base: Duration::from_millis(1),
         backoff_max: Duration::from_millis(5),
     };
-    let steps = Arc::new(harness.wizard_steps(&app.state));
+    let step_2_unrecordable = Sabotaged {
+        inner: harness.wizard_steps(&app.state),
+        at: 2,
+        sabotage: Sabotage::CannotRecord,
+    };
     let runner = JobRunner::new(app.db.clone(), settings, JobSignal::default())
-        .handle(WIZARD_JOB, Arc::new(CannotRecordStep2(steps)))
+        .handle(WIZARD_JOB, Arc::new(step_2_unrecordable))
         .spawn();
 
-    let failed = wizard_ended(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let failed = app.wizard_ended_within(&token, GLOBEX, RUN_LIMIT).await;
     let problem = failed.assert_problem(400, "wizard_failed");
     assert_eq!(problem["failedStep"], 2, "{problem}");
     let detail = problem["detail"].as_str().unwrap();
@@ -533,7 +414,7 @@ async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboa
     assert_eq!((state.as_str(), lease), ("failed", None));
     assert_eq!(transaction_row(&app.db, id).await.0, "failed");
     // Not stuck: a new run is accepted (it fails again at the same step, of course).
-    let again = started(app, &token, TENANT_GLOBEX, GLOBEX_SUB).await;
+    let again = app.start_wizard(&token, GLOBEX).await;
     assert!(again > id);
     runner.shutdown(Duration::from_secs(1)).await;
 }
@@ -548,8 +429,8 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
 
     // Globex Teams: a run whose job ended failed without recording it on the tenant
     // (as the runner's `abandon` used to leave it).
-    prepare(app, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
-    let failed_job = started(app, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
+    app.prepare_wizard(&alpha, GLOBEX, "Runner Test", &[]).await;
+    let failed_job = app.start_wizard(&alpha, GLOBEX).await;
     sqlx::query(
         "UPDATE jobs SET state = 'failed', last_error = 'abandoned', lease_owner = NULL WHERE id = ?",
     )
@@ -559,8 +440,9 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
     .unwrap();
 
     // Umbrella Teams: a live run, not due for an hour.
-    prepare(app, &beta, TENANT_UMBRELLA, UMBRELLA_SUB).await;
-    let live_job = started(app, &beta, TENANT_UMBRELLA, UMBRELLA_SUB).await;
+    app.prepare_wizard(&beta, UMBRELLA, "Runner Test", &[])
+        .await;
+    let live_job = app.start_wizard(&beta, UMBRELLA).await;
     sqlx::query("UPDATE jobs SET run_at = ? WHERE id = ?")
         .bind(epoch_ms() + 3_600_000)
         .bind(live_job)
@@ -616,7 +498,9 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
             ("failed", Some(error.as_str()))
         );
         // GET wizard answers the failure with its steps (created if the run had none).
-        let answer = wizard(&restarted, &alpha, TENANT_GLOBEX, subscription).await;
+        let answer = restarted
+            .get_wizard(&alpha, (TENANT_GLOBEX, subscription))
+            .await;
         let problem = answer.assert_problem(400, "wizard_failed");
         assert_eq!(problem["failedStep"], step, "{problem}");
         assert_eq!(problem["wizardSteps"].as_array().unwrap().len(), 6);
@@ -635,54 +519,25 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
         transaction_row(db, live_job).await,
         ("running".into(), None)
     );
-    start_wizard(&restarted, &beta, TENANT_UMBRELLA, UMBRELLA_SUB)
+    restarted
+        .post_wizard(&beta, UMBRELLA)
         .await
         .assert_problem(409, "wizard_running");
 
     // Neither failed subscription is stuck: one resumes and completes, the other unlinks.
-    started(&restarted, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
-    let done = wizard_ended(&restarted, &alpha, TENANT_GLOBEX, GLOBEX_SUB).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
-    let unlinked = restarted
-        .call(
-            Method::POST,
-            &sub_path(TENANT_GLOBEX, GLOBEX_LAB_SUB, "msteams/unlink"),
-            Some(&alpha),
-            None,
-        )
+    restarted.start_wizard(&alpha, GLOBEX).await;
+    let done = restarted
+        .wizard_ended_within(&alpha, GLOBEX, RUN_LIMIT)
         .await;
-    assert_eq!(
-        unlinked.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        text(&unlinked)
-    );
+    done.assert_status(StatusCode::OK);
+    restarted
+        .post_unlink(&alpha, (TENANT_GLOBEX, GLOBEX_LAB_SUB))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
 }
 
 // ---------------------------------------------------------------------------------------
 // The runner itself, with handlers made for the purpose.
-
-async fn database() -> (Db, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
-    (Db::connect(&url).await.unwrap(), dir)
-}
-
-async fn enqueue(db: &Db, kind: &str) -> i64 {
-    let mut tx = db.begin_write().await.unwrap();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO transactions (kind, status, created_at, updated_at) VALUES (?, 'running', datetime(), datetime()) RETURNING id",
-    )
-    .bind(kind)
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
-    store::enqueue(&mut tx, id, kind, 0, Duration::ZERO)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    id
-}
 
 fn settings() -> RunnerSettings {
     RunnerSettings {
@@ -724,9 +579,9 @@ impl JobHandler for AsksToWait {
 
 #[tokio::test]
 async fn retry_after_beyond_the_backoff_maximum_is_capped_and_shorter_ones_are_honoured() {
-    let (db, _dir) = database().await;
-    let greedy = enqueue(&db, "greedy").await;
-    let modest = enqueue(&db, "modest").await;
+    let (db, _dir) = job_database().await;
+    let greedy = enqueue_job(&db, "greedy").await;
+    let modest = enqueue_job(&db, "modest").await;
     let runner = JobRunner::new(db.clone(), settings(), JobSignal::default())
         .handle("greedy", Arc::new(AsksToWait(Duration::from_secs(3600))))
         .handle("modest", Arc::new(AsksToWait(Duration::from_millis(700))))
@@ -801,8 +656,8 @@ impl JobHandler for Step {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lost_lease_cancels_the_running_step_and_the_stale_holder_settles_nothing() {
-    let (db, _dir) = database().await;
-    let id = enqueue(&db, "endless").await;
+    let (db, _dir) = job_database().await;
+    let id = enqueue_job(&db, "endless").await;
     let step = Arc::new(Step::default());
     let runner = JobRunner::new(db.clone(), settings(), JobSignal::default())
         .handle("endless", Arc::clone(&step) as Arc<dyn JobHandler>)
@@ -868,9 +723,9 @@ async fn a_lost_lease_cancels_the_running_step_and_the_stale_holder_settles_noth
 
 #[tokio::test(flavor = "multi_thread")]
 async fn shutdown_settles_steps_that_finish_within_grace_and_gives_back_the_rest() {
-    let (db, _dir) = database().await;
-    let quick_job = enqueue(&db, "quick").await;
-    let stuck_job = enqueue(&db, "stuck").await;
+    let (db, _dir) = job_database().await;
+    let quick_job = enqueue_job(&db, "quick").await;
+    let stuck_job = enqueue_job(&db, "stuck").await;
     let quick = Arc::new(Step {
         finish_after: Some(Duration::from_millis(300)),
         ..Step::default()
@@ -917,7 +772,7 @@ async fn shutdown_settles_steps_that_finish_within_grace_and_gives_back_the_rest
     assert_eq!(transaction_row(&db, stuck_job).await.0, "running");
 
     // The stopped runner claims nothing more.
-    let later = enqueue(&db, "quick").await;
+    let later = enqueue_job(&db, "quick").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (state, _, attempts, lease, _) = job_row(&db, later).await;
     assert_eq!((state.as_str(), attempts, lease), ("ready", 0, None));
@@ -944,8 +799,8 @@ async fn shutdown_settles_steps_that_finish_within_grace_and_gives_back_the_rest
 
 #[tokio::test]
 async fn a_shutdown_right_after_spawn_stops_the_runner_before_it_claims_anything() {
-    let (db, _dir) = database().await;
-    let id = enqueue(&db, "quick").await;
+    let (db, _dir) = job_database().await;
+    let id = enqueue_job(&db, "quick").await;
     let step = Arc::new(Step {
         finish_after: Some(Duration::ZERO),
         ..Step::default()

@@ -9,17 +9,14 @@
 
 mod support;
 
-use std::{
-    collections::BTreeSet,
-    time::{Duration, Instant},
-};
+use std::collections::BTreeSet;
 
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use support::{TENANT_ACME, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
+use support::{At, TENANT_ACME, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
 use uuid::Uuid;
 
 /// Alpha Telecom's demo simulated tenants (Contoso … Proseware).
@@ -52,8 +49,10 @@ const INITECH_MS: &str = "8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b";
 
 /// Umbrella Teams (#7): Beta Voice's msteams subscription, not onboarded.
 const UMBRELLA_SUB: i64 = 7;
+const UMBRELLA: At = (TENANT_UMBRELLA, UMBRELLA_SUB);
 /// Globex Teams (#3): Alpha Telecom's msteams subscription, not onboarded.
 const GLOBEX_SUB: i64 = 3;
+const GLOBEX: At = (TENANT_GLOBEX, GLOBEX_SUB);
 
 const SIM_TABLES: [&str; 10] = [
     "sim_tenants",
@@ -68,40 +67,16 @@ const SIM_TABLES: [&str; 10] = [
     "sim_journal",
 ];
 
-fn text(response: &TestResponse) -> String {
-    String::from_utf8_lossy(&response.bytes).into_owned()
-}
-
 /// Every row of every simulator table, to prove that a refused call changed nothing in
 /// the simulated Microsoft.
 async fn sim_snapshot(app: &TestApp) -> String {
-    let mut dump = String::new();
-    for table in SIM_TABLES {
-        let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-            .bind(table)
-            .fetch_all(&app.db.read)
-            .await
-            .unwrap();
-        let row = columns
-            .iter()
-            .map(|c| format!("quote({c})"))
-            .collect::<Vec<_>>()
-            .join(" || '|' || ");
-        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT {row} FROM {table} ORDER BY 1"
-        )))
-        .fetch_all(&app.db.read)
-        .await
-        .unwrap();
-        dump.push_str(&format!("{table}: {rows:?}\n"));
-    }
-    dump
+    app.dump_tables(&SIM_TABLES).await
 }
 
 /// The ids `GET /sim/v1/tenants` lists for this caller.
 async fn listed(app: &TestApp, token: &str) -> BTreeSet<String> {
     let response = app.get("/sim/v1/tenants", token).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
+    response.assert_status(StatusCode::OK);
     response
         .json()
         .as_array()
@@ -125,101 +100,26 @@ async fn sim_status(app: &TestApp, token: &str, id: &str) -> StatusCode {
         .status
 }
 
-/// A simulated tenant created by this caller; its id.
-async fn create_sim_tenant(app: &TestApp, token: &str, name: &str) -> String {
-    let created = app
-        .post("/sim/v1/tenants", token, json!({"name": name}))
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", text(&created));
-    created.json()["msTenantId"].as_str().unwrap().to_owned()
-}
-
-/// create_app.ps1 run in the simulated tenant: (applicationId, secret).
-async fn mint(app: &TestApp, token: &str, id: &str) -> (String, String) {
-    let minted = app
-        .post(
-            &format!("/sim/v1/tenants/{id}/create_app"),
-            token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
-    let minted = minted.json();
-    (
-        minted["applicationId"].as_str().unwrap().to_owned(),
-        minted["secret"].as_str().unwrap().to_owned(),
-    )
-}
-
-/// Stores the application integration on the subscription; the raw answer.
-async fn store_application(
-    app: &TestApp,
-    token: &str,
-    (tenant, subscription): (Uuid, i64),
-    ms_tenant: &str,
-    application: &str,
-    secret: &str,
-) -> TestResponse {
-    app.post(
-        &sub_path(tenant, subscription, "msteams/applications"),
-        token,
-        json!({"msTeamsTenantId": ms_tenant, "applicationId": application, "secret": secret}),
-    )
-    .await
-}
-
-/// Stores the integration (must succeed) and an administrator: ready for the wizard.
-async fn prepare(
-    app: &TestApp,
-    token: &str,
-    at: (Uuid, i64),
-    ms_tenant: &str,
-    application: &str,
-    secret: &str,
-) {
-    let stored = store_application(app, token, at, ms_tenant, application, secret).await;
-    assert_eq!(stored.status, StatusCode::NO_CONTENT, "{}", text(&stored));
-    let admin = app
-        .put(
-            &sub_path(at.0, at.1, "msteams/administrator"),
-            token,
-            json!({"username": "teams.admin@scoping.onmicrosoft.com", "password": "Adm1n-Passw0rd"}),
-        )
-        .await;
-    assert_eq!(admin.status, StatusCode::NO_CONTENT, "{}", text(&admin));
-}
-
 /// Starts the wizard and polls GET wizard until the run ends; returns that answer.
-async fn run_wizard(app: &TestApp, token: &str, at: (Uuid, i64)) -> Value {
-    run_wizard_with_id(app, token, at).await.1
+async fn run_wizard(app: &TestApp, token: &str, at: At) -> Value {
+    app.run_wizard_to_end(token, at).await.1.json()
 }
 
-/// As `run_wizard`, with the run's transaction id.
-async fn run_wizard_with_id(
+/// A simulated MS tenant the group made, with credentials minted there and stored on
+/// both Globex Teams (Alpha's) and Umbrella Teams (Beta's): its id, the application
+/// and the secret.
+async fn named_by_globex_and_umbrella(
     app: &TestApp,
-    token: &str,
-    (tenant, subscription): (Uuid, i64),
-) -> (i64, Value) {
-    let path = sub_path(tenant, subscription, "msteams/wizard");
-    let started = app.call(Method::POST, &path, Some(token), None).await;
-    assert_eq!(started.status, StatusCode::OK, "{}", text(&started));
-    let id = started.json()["id"].as_i64().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let response = app.get(&path, token).await;
-        match response.status {
-            StatusCode::OK if response.json()["running"] == false => return (id, response.json()),
-            StatusCode::BAD_REQUEST => return (id, response.json()),
-            StatusCode::OK | StatusCode::NOT_FOUND => {}
-            other => panic!("GET wizard answered {other}: {}", text(&response)),
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the wizard of subscription {subscription} did not end: {}",
-            text(&response)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    group: &str,
+    name: &str,
+) -> (String, String, String) {
+    let shared = app.create_sim_tenant(group, name, &[]).await;
+    let (application, secret) = app.create_app(group, &shared).await;
+    app.store_integration(group, GLOBEX, &shared, &application, &secret)
+        .await;
+    app.store_integration(group, UMBRELLA, &shared, &application, &secret)
+        .await;
+    (shared, application, secret)
 }
 
 /// A server function called as the site's own page calls it, with the session cookie.
@@ -268,7 +168,7 @@ async fn each_caller_lists_the_simulated_tenants_of_its_tree() {
                 assert_eq!(response.status, StatusCode::OK, "{username}");
                 assert_eq!(&listed(&app, &token).await, expected, "{username}");
                 let ui = server_fn(&app, "sim_tenants", &token, json!({})).await;
-                assert_eq!(ui.status, StatusCode::OK, "{username}: {}", text(&ui));
+                assert_eq!(ui.status, StatusCode::OK, "{username}: {}", ui.text());
                 let ui_ids: BTreeSet<String> = ui
                     .json()
                     .as_array()
@@ -340,7 +240,7 @@ async fn a_reseller_cannot_reach_another_resellers_simulated_tenants() {
                     response.status,
                     StatusCode::NOT_FOUND,
                     "{case}: {}",
-                    text(&response)
+                    response.text()
                 );
                 let problem = response.assert_problem(404, "not_found");
                 // The same answer as for a tenant that does not exist.
@@ -385,7 +285,7 @@ async fn the_simulator_server_functions_apply_the_same_scope() {
             response.status,
             StatusCode::NOT_FOUND,
             "alpha.admin /ui/{name}: {}",
-            text(&response)
+            response.text()
         );
         assert_eq!(response.json()["code"], "not_found", "/ui/{name}");
     }
@@ -394,10 +294,10 @@ async fn the_simulator_server_functions_apply_the_same_scope() {
     // Beta reaches the same tenants through the same functions.
     let beta = app.login("beta.admin").await;
     let read = server_fn(&app, "sim_tenant", &beta, json!({"id": BETA_SIM[0]})).await;
-    assert_eq!(read.status, StatusCode::OK, "{}", text(&read));
+    read.assert_status(StatusCode::OK);
     assert_eq!(read.json()["msTenantId"], BETA_SIM[0]);
     let minted = server_fn(&app, "sim_create_app", &beta, json!({"id": BETA_SIM[0]})).await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
+    minted.assert_status(StatusCode::OK);
     assert_eq!(minted.json()["msTeamsTenantId"], BETA_SIM[0]);
     // And Alpha still does not.
     let hidden = server_fn(&app, "sim_tenant", &alpha, json!({"id": BETA_SIM[0]})).await;
@@ -427,7 +327,7 @@ async fn the_distributor_and_the_group_reach_both_resellers_simulated_tenants() 
                 faults.status,
                 StatusCode::OK,
                 "{username} {id}: {}",
-                text(&faults)
+                faults.text()
             );
             let journal = app
                 .get(&format!("/sim/v1/tenants/{id}/journal"), &token)
@@ -443,7 +343,7 @@ async fn the_distributor_and_the_group_reach_both_resellers_simulated_tenants() 
 async fn a_created_simulated_tenant_is_visible_to_its_creators_tree_only() {
     let app = TestApp::start().await;
     let alpha = app.login("alpha.admin").await;
-    let id = create_sim_tenant(&app, &alpha, "Alpha Made").await;
+    let id = app.create_sim_tenant(&alpha, "Alpha Made", &[]).await;
     let cases = [
         ("alpha.admin", StatusCode::OK),
         ("distributor.admin", StatusCode::OK),
@@ -469,7 +369,7 @@ async fn a_created_simulated_tenant_is_visible_to_its_creators_tree_only() {
             json!({"msTenantId": id, "name": "Beta Copy"}),
         )
         .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "{}", text(&again));
+    again.assert_status(StatusCode::CONFLICT);
     assert_eq!(sim_status(&app, &beta, &id).await, StatusCode::NOT_FOUND);
 }
 
@@ -483,7 +383,7 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
     let alpha = app.login("alpha.admin").await;
 
     // Made by the group: its node is above both resellers, so neither sees it yet.
-    let group_made = create_sim_tenant(&app, &group, "Group Made").await;
+    let group_made = app.create_sim_tenant(&group, "Group Made", &[]).await;
     // Unknown to the simulator: the wizard makes it on the fly and it adopts the
     // application (a tenant nobody registered an application in).
     let on_the_fly = Uuid::new_v4().to_string();
@@ -498,44 +398,25 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
             "{what}: before the wizard"
         );
     }
-    let (application, secret) = mint(&app, &group, &group_made).await;
-    prepare(
-        &app,
-        &group,
-        (TENANT_UMBRELLA, UMBRELLA_SUB),
-        &group_made,
-        &application,
-        &secret,
-    )
-    .await;
+    let (application, secret) = app.create_app(&group, &group_made).await;
+    app.store_integration(&group, UMBRELLA, &group_made, &application, &secret)
+        .await;
     // Stored, not yet proven: still invisible.
     assert_eq!(
         sim_status(&app, &beta, &group_made).await,
         StatusCode::NOT_FOUND,
         "stored but not claimed"
     );
-    let done = run_wizard(&app, &group, (TENANT_UMBRELLA, UMBRELLA_SUB)).await;
+    let done = run_wizard(&app, &group, UMBRELLA).await;
     assert_eq!(done["running"], false, "{done}");
     assert!(done.get("failedStep").is_none(), "{done}");
 
     // The other case on Initech Teams EU (#6, Beta's, linked to #5: unlink it first).
     let initech_eu = (support::TENANT_INITECH, 6);
-    let unlinked = app
-        .call(
-            Method::POST,
-            &sub_path(initech_eu.0, initech_eu.1, "msteams/unlink"),
-            Some(&group),
-            None,
-        )
-        .await;
-    assert_eq!(
-        unlinked.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        text(&unlinked)
-    );
-    prepare(
-        &app,
+    app.post_unlink(&group, initech_eu)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    app.store_integration(
         &group,
         initech_eu,
         &on_the_fly,
@@ -572,10 +453,9 @@ async fn storing_another_trees_tenant_id_does_not_make_it_visible() {
     let beta = app.login("beta.admin").await;
     let listed_before = listed(&app, &beta).await;
     let before = sim_snapshot(&app).await;
-    prepare(
-        &app,
+    app.store_integration(
         &beta,
-        (TENANT_UMBRELLA, UMBRELLA_SUB),
+        UMBRELLA,
         ALPHA_SIM[0],
         &Uuid::new_v4().to_string(),
         "Beta~Guessed~Secret~Value~1234567890",
@@ -599,7 +479,7 @@ async fn an_invented_application_id_fails_step_1_and_claims_nothing() {
     let beta = app.login("beta.admin").await;
     // Contoso: Alpha ran create_app.ps1 there. Fabrikam's MFA fault only matters at
     // step 5; take Tailspin instead, which nobody has touched (no application at all).
-    mint(&app, &alpha, ALPHA_SIM[0]).await;
+    app.create_app(&alpha, ALPHA_SIM[0]).await;
     let cases = [
         ("a tenant with an application", ALPHA_SIM[0]),
         ("a tenant without any application", ALPHA_SIM[3]),
@@ -612,24 +492,16 @@ async fn an_invented_application_id_fails_step_1_and_claims_nothing() {
             .clone();
         let invented = Uuid::new_v4().to_string();
         // Start each case from a subscription without an integration.
-        let _ = app
-            .call(
-                Method::POST,
-                &sub_path(TENANT_UMBRELLA, UMBRELLA_SUB, "msteams/unlink"),
-                Some(&beta),
-                None,
-            )
-            .await;
-        prepare(
-            &app,
+        let _ = app.post_unlink(&beta, UMBRELLA).await;
+        app.store_integration(
             &beta,
-            (TENANT_UMBRELLA, UMBRELLA_SUB),
+            UMBRELLA,
             target,
             &invented,
             "Beta~Guessed~Secret~Value~1234567890",
         )
         .await;
-        let failed = run_wizard(&app, &beta, (TENANT_UMBRELLA, UMBRELLA_SUB)).await;
+        let failed = run_wizard(&app, &beta, UMBRELLA).await;
         assert_eq!(failed["failedStep"], 1, "{what}: {failed}");
         let detail = failed["detail"].as_str().unwrap();
         assert!(detail.contains("AADSTS700016"), "{what}: {detail}");
@@ -668,18 +540,15 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
     let group = app.login("group.admin").await;
     let alpha = app.login("alpha.admin").await;
     let beta = app.login("beta.admin").await;
-    let shared = create_sim_tenant(&app, &group, "Shared Prize").await;
-    let (application, secret) = mint(&app, &group, &shared).await;
-    let globex = (TENANT_GLOBEX, GLOBEX_SUB);
-    let umbrella = (TENANT_UMBRELLA, UMBRELLA_SUB);
-    prepare(&app, &group, globex, &shared, &application, &secret).await;
-    prepare(&app, &group, umbrella, &shared, &application, &secret).await;
+    let (shared, application, secret) =
+        named_by_globex_and_umbrella(&app, &group, "Shared Prize").await;
 
-    let first = run_wizard(&app, &group, globex).await;
+    let first = run_wizard(&app, &group, GLOBEX).await;
     assert!(first.get("failedStep").is_none(), "{first}");
     assert_eq!(sim_status(&app, &alpha, &shared).await, StatusCode::OK);
 
-    let (second_id, second) = run_wizard_with_id(&app, &group, umbrella).await;
+    let (second_id, second) = app.run_wizard_to_end(&group, UMBRELLA).await;
+    let second = second.json();
     assert_eq!(second["failedStep"], 1, "{second}");
     assert_eq!(second["code"], "wizard_failed", "{second}");
     let detail = second["detail"].as_str().unwrap().to_owned();
@@ -688,7 +557,7 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
         "{detail}"
     );
     let status = app
-        .get(&sub_path(umbrella.0, umbrella.1, "msteams/status"), &beta)
+        .get(&sub_path(UMBRELLA.0, UMBRELLA.1, "msteams/status"), &beta)
         .await
         .json();
     assert_eq!(status["status"], "failed", "{status}");
@@ -700,31 +569,22 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
 
     // Storing the claimed id again (Beta, on its subscription) and, once that
     // integration is gone, another tree's onboarded MS tenant: the same generic 400.
-    let again = store_application(&app, &beta, umbrella, &shared, &application, &secret).await;
-    let unlinked = app
-        .call(
-            Method::POST,
-            &sub_path(umbrella.0, umbrella.1, "msteams/unlink"),
-            Some(&beta),
-            None,
+    let again = app
+        .post_application(&beta, UMBRELLA, &shared, &application, &secret)
+        .await;
+    app.post_unlink(&beta, UMBRELLA)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let before = app.snapshot().await;
+    let acme = app
+        .post_application(
+            &beta,
+            UMBRELLA,
+            ACME_MS,
+            &Uuid::new_v4().to_string(),
+            "Beta~Guessed~Secret~Value~1234567890",
         )
         .await;
-    assert_eq!(
-        unlinked.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        text(&unlinked)
-    );
-    let before = app.snapshot().await;
-    let acme = store_application(
-        &app,
-        &beta,
-        umbrella,
-        ACME_MS,
-        &Uuid::new_v4().to_string(),
-        "Beta~Guessed~Secret~Value~1234567890",
-    )
-    .await;
     assert_eq!(
         app.snapshot().await,
         before,
@@ -737,7 +597,7 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
     let transaction = app
         .get(&format!("/api/v01/transactions/{second_id}"), &beta)
         .await;
-    assert_eq!(transaction.status, StatusCode::OK, "{}", text(&transaction));
+    transaction.assert_status(StatusCode::OK);
     let transaction = transaction.json();
     assert_eq!(transaction["status"], "failed", "{transaction}");
     let mut texts = vec![
@@ -781,15 +641,10 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
 async fn two_wizards_racing_for_one_tenant_make_one_claim() {
     let app = TestApp::start().await;
     let group = app.login("group.admin").await;
-    let shared = create_sim_tenant(&app, &group, "Raced For").await;
-    let (application, secret) = mint(&app, &group, &shared).await;
-    let globex = (TENANT_GLOBEX, GLOBEX_SUB);
-    let umbrella = (TENANT_UMBRELLA, UMBRELLA_SUB);
-    prepare(&app, &group, globex, &shared, &application, &secret).await;
-    prepare(&app, &group, umbrella, &shared, &application, &secret).await;
+    let (shared, _, _) = named_by_globex_and_umbrella(&app, &group, "Raced For").await;
     let (first, second) = tokio::join!(
-        run_wizard(&app, &group, globex),
-        run_wizard(&app, &group, umbrella)
+        run_wizard(&app, &group, GLOBEX),
+        run_wizard(&app, &group, UMBRELLA)
     );
     let outcomes = [("Globex", first), ("Umbrella", second)];
     let winners: Vec<&str> = outcomes
@@ -845,11 +700,6 @@ async fn a_link_makes_the_linked_tenant_visible_to_the_linking_tree() {
             serde_json::json!({"subscriptionId": 1}),
         )
         .await;
-    assert_eq!(
-        linked.status.as_u16(),
-        204,
-        "{}",
-        String::from_utf8_lossy(&linked.bytes)
-    );
+    linked.assert_status(StatusCode::NO_CONTENT);
     assert_eq!(app.get(&path, &beta).await.status.as_u16(), 200);
 }

@@ -8,268 +8,25 @@
 //! addresses.
 
 use std::{
-    collections::HashMap,
-    net::{IpAddr, Ipv4Addr, SocketAddr, TcpListener},
-    path::PathBuf,
-    process::{Child, Command},
+    net::{Ipv4Addr, SocketAddr},
     time::{Duration, Instant},
 };
 
-use serde_json::{Value, json};
-use tokio::{
-    io::{AsyncReadExt, AsyncWriteExt},
-    net::{TcpSocket, TcpStream},
-};
+#[path = "support/binary.rs"]
+mod binary;
 
-const LOGIN: &str = "/api/v01/auth/login";
+use binary::{
+    LOGIN, OPENAPI, Server,
+    http::{
+        self, Answer, Cutoff, LOCALHOST, closed_within, connect, read_until_closed, send_slowly,
+    },
+};
+use serde_json::json;
+use tokio::io::AsyncWriteExt;
+
 const UI_LOGIN: &str = "/ui/login";
-const OPENAPI: &str = "/api/v01/openapi.json";
-const LOCALHOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 /// The API's body limit (`api::BODY_LIMIT`).
 const BODY_LIMIT: usize = 64 * 1024;
-
-struct Server {
-    child: Child,
-    port: u16,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    async fn start(flags: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let database = dir.path().join("fusion.db");
-        let log = dir.path().join("server.log");
-        let port = free_port();
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-        let log_file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&log)
-            .unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(flags)
-            .current_dir(&root)
-            .env("DATABASE_URL", format!("sqlite://{}", database.display()))
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("LEPTOS_SITE_ROOT", "target/site")
-            .env("FUSION_DEMO", "true")
-            .env("FUSION_SECRET_KEY", "a7".repeat(32))
-            .env("RUST_LOG", "warn")
-            .env("NO_COLOR", "1")
-            // The log (tracing writes to stdout) and any panic (stderr), in one file.
-            .stdout(log_file.try_clone().unwrap())
-            .stderr(log_file)
-            .spawn()
-            .expect("server binary starts");
-        let server = Server {
-            child,
-            port,
-            log,
-            _dir: dir,
-        };
-        server.ready().await;
-        server
-    }
-
-    async fn ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(answer) = self.call(LOCALHOST, "GET", OPENAPI, &[], None).await
-                && answer.status == 200
-            {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the server did not come up: {}",
-                self.log_text()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    }
-
-    fn address(&self) -> SocketAddr {
-        SocketAddr::from(([127, 0, 0, 1], self.port))
-    }
-
-    async fn call(
-        &self,
-        from: Ipv4Addr,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: Option<&str>,
-    ) -> std::io::Result<Answer> {
-        exchange(self.address(), from, method, path, headers, body).await
-    }
-
-    fn log_text(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
-    }
-
-    /// The log shows no panic and no 5xx.
-    fn assert_log_clean(&self) {
-        let log = self.log_text();
-        assert!(!log.contains("panicked"), "the server panicked:\n{log}");
-        assert!(
-            !log.contains("server error response"),
-            "the server answered a 5xx:\n{log}"
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("address")
-        .port()
-}
-
-/// A TCP connection to `to` from the loopback address `from`.
-async fn connect(to: SocketAddr, from: Ipv4Addr) -> std::io::Result<TcpStream> {
-    let socket = TcpSocket::new_v4()?;
-    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
-    socket.connect(to).await
-}
-
-#[derive(Debug)]
-struct Answer {
-    status: u16,
-    headers: HashMap<String, String>,
-    body: String,
-}
-
-impl Answer {
-    fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
-    }
-
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(String::as_str)
-    }
-
-    /// A problem+json answer with this status and code.
-    fn assert_problem(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "{self:?}"
-        );
-        assert_eq!(self.json()["code"], code, "{self:?}");
-    }
-}
-
-/// One HTTP/1.1 exchange with `Connection: close`; a connection closed before a whole
-/// answer is an error.
-async fn exchange(
-    to: SocketAddr,
-    from: Ipv4Addr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> std::io::Result<Answer> {
-    let mut stream = connect(to, from).await?;
-    let body = body.unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !body.is_empty() {
-        head.push_str("Content-Type: application/json\r\n");
-    }
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    parse_answer(&raw)
-}
-
-fn parse_answer(raw: &[u8]) -> std::io::Result<Answer> {
-    let text = String::from_utf8_lossy(raw);
-    let Some((head, body)) = text.split_once("\r\n\r\n") else {
-        return Err(std::io::Error::other(format!("no whole answer: {text:?}")));
-    };
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status line: {head:?}")))?;
-    let headers: HashMap<String, String> = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
-        .collect();
-    let length: Option<usize> = headers.get("content-length").and_then(|n| n.parse().ok());
-    if length.is_some_and(|length| body.len() < length) {
-        return Err(std::io::Error::other(format!("truncated answer: {text:?}")));
-    }
-    Ok(Answer {
-        status,
-        headers,
-        body: body.to_owned(),
-    })
-}
-
-/// What a client saw: how long until the server closed the connection, and what it
-/// sent before.
-#[derive(Debug)]
-struct Cutoff {
-    after: Duration,
-    received: String,
-}
-
-impl Cutoff {
-    fn answer(&self) -> Answer {
-        parse_answer(self.received.as_bytes()).unwrap_or_else(|error| panic!("{error}: {self:?}"))
-    }
-}
-
-/// Sends `head`, then `drip` every `every` (or nothing more when it is empty), until
-/// the server closes the connection; panics when it is still open after `limit`.
-async fn send_slowly(
-    to: SocketAddr,
-    head: String,
-    drip: &'static [u8],
-    every: Duration,
-    limit: Duration,
-) -> Cutoff {
-    let started = Instant::now();
-    let mut stream = connect(to, LOCALHOST).await.unwrap();
-    stream.write_all(head.as_bytes()).await.unwrap();
-    let (reader, mut writer) = stream.into_split();
-    let writing = async move {
-        if drip.is_empty() {
-            return std::future::pending().await;
-        }
-        loop {
-            tokio::time::sleep(every).await;
-            // A write to a closed connection may still succeed once; reading sees it.
-            if writer.write_all(drip).await.is_err() {
-                return std::future::pending().await;
-            }
-        }
-    };
-    tokio::select! {
-        received = read_until_closed(reader) => Cutoff { after: started.elapsed(), received },
-        () = writing => unreachable!(),
-        () = tokio::time::sleep(limit) => panic!("still connected after {limit:?}"),
-    }
-}
 
 /// Sends all of `request` while reading what comes back, until the server closes.
 async fn send_all(to: SocketAddr, request: Vec<u8>) -> Cutoff {
@@ -288,31 +45,6 @@ async fn send_all(to: SocketAddr, request: Vec<u8>) -> Cutoff {
     Cutoff {
         after: started.elapsed(),
         received,
-    }
-}
-
-async fn read_until_closed(mut reader: tokio::net::tcp::OwnedReadHalf) -> String {
-    let mut received = Vec::new();
-    let mut buffer = [0u8; 4096];
-    loop {
-        match reader.read(&mut buffer).await {
-            Ok(0) | Err(_) => break,
-            Ok(n) => received.extend_from_slice(&buffer[..n]),
-        }
-    }
-    String::from_utf8_lossy(&received).into_owned()
-}
-
-/// Whether the server closed `stream` within `wait` (an end of stream or a reset).
-async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
-    let mut buffer = [0u8; 64];
-    match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
-        Ok(Ok(0) | Err(_)) => true,
-        Ok(Ok(n)) => panic!(
-            "the server sent {:?}",
-            String::from_utf8_lossy(&buffer[..n])
-        ),
-        Err(_) => false,
     }
 }
 
@@ -370,30 +102,15 @@ async fn sign_in(server: &Server, path: &str, body: &str) -> std::io::Result<Ans
         ("Accept", "application/json"),
         ("Content-Type", content_type(path)),
     ];
-    exchange_typed(server.address(), path, &headers, body).await
-}
-
-/// `exchange` for a POST whose Content-Type is among `headers`.
-async fn exchange_typed(
-    to: SocketAddr,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> std::io::Result<Answer> {
-    let mut stream = connect(to, LOCALHOST).await?;
-    let mut request = format!(
-        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        request.push_str(&format!("{name}: {value}\r\n"));
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    parse_answer(&raw)
+    http::send(
+        server.address(),
+        LOCALHOST,
+        "POST",
+        path,
+        &headers,
+        Some(body),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -439,7 +156,7 @@ async fn past_its_share_an_address_is_closed_at_once_and_others_are_served() {
     // Another address gets the last of the four slots at once: the refused
     // connections took none.
     let asked = Instant::now();
-    let answer = server.call(LOCALHOST, "GET", OPENAPI, &[], None).await;
+    let answer = server.openapi(LOCALHOST).await;
     let took = asked.elapsed();
     assert_eq!(answer.unwrap().status, 200);
     assert!(took < Duration::from_secs(1), "served after {took:?}");
@@ -452,14 +169,14 @@ async fn past_its_share_an_address_is_closed_at_once_and_others_are_served() {
     drop(idle.pop());
     tokio::time::sleep(Duration::from_millis(300)).await;
     let asked = Instant::now();
-    let answer = server.call(crowd, "GET", OPENAPI, &[], None).await;
+    let answer = server.openapi(crowd).await;
     assert_eq!(answer.unwrap().status, 200);
     assert!(asked.elapsed() < Duration::from_secs(1));
     eprintln!(
         "past its share, connections were closed within {slowest_close:?}; another address \
          was served within {took:?}"
     );
-    server.assert_log_clean();
+    server.assert_log_clean(&[]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -480,7 +197,7 @@ async fn a_trickled_or_stalled_body_is_answered_408_at_the_body_deadline() {
             tokio::time::sleep(Duration::from_millis(500)).await;
             let asked = Instant::now();
             let answer = match n % 3 {
-                0 => server.call(LOCALHOST, "GET", OPENAPI, &[], None).await,
+                0 => server.openapi(LOCALHOST).await,
                 1 => {
                     let body = padded_login(LOGIN, "beta.admin", "demo-beta", 0);
                     sign_in(&server, LOGIN, &body).await
@@ -523,7 +240,7 @@ async fn a_trickled_or_stalled_body_is_answered_408_at_the_body_deadline() {
     }
     eprintln!("others were answered within {slowest:?}");
     assert!(slowest < Duration::from_secs(1), "{slowest:?}");
-    server.assert_log_clean();
+    server.assert_log_clean(&[]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -555,5 +272,35 @@ async fn a_body_over_64_kib_is_413_whatever_it_declares_and_one_at_the_limit_is_
         let answer = sign_in(&server, path, &at_limit).await.unwrap();
         assert_eq!(answer.status, 200, "{path}: {answer:?}");
     }
-    server.assert_log_clean();
+    server.assert_log_clean(&[]);
+}
+
+/// Page renders cut short by the browser (a navigation, a sign-out mid-load) dispose
+/// the page's reactive owner while its data is still being fetched: nothing panics, and
+/// the next render of the same page is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_renders_cut_short_by_the_client_leave_no_panic() {
+    let server = Server::start(&[]).await;
+    let token = server.login("alpha.admin", "demo-alpha").await;
+    let pages = [
+        "/",
+        "/?q=glob",
+        "/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1",
+        "/simulator?tenant=a1000000-0000-4000-8000-000000000001",
+    ];
+    for round in 0..10u64 {
+        for page in pages {
+            let mut stream = connect(server.address(), LOCALHOST).await.unwrap();
+            let request = format!(
+                "GET {page} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: fusion_session={token}\r\n\r\n"
+            );
+            stream.write_all(request.as_bytes()).await.unwrap();
+            // Hang up at once, or a little later while the page waits for its data.
+            tokio::time::sleep(Duration::from_millis(round % 3)).await;
+            drop(stream);
+        }
+    }
+    let (status, _) = server.get("/", &token).await;
+    assert_eq!(status, 200);
+    server.assert_log_clean(&[]);
 }

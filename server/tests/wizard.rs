@@ -3,106 +3,13 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
+use support::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, sub_path};
 
 /// Globex Teams: an msteams subscription of reseller Alpha, not onboarded.
 const SUB: i64 = 3;
-
-/// A simulated MS tenant with these faults, credentials minted by create_app.ps1 and
-/// stored on the subscription with an administrator. Returns the MS tenant id.
-async fn prepare(app: &TestApp, token: &str, faults: &[&str]) -> String {
-    let created = app
-        .post(
-            "/sim/v1/tenants",
-            token,
-            json!({"name": "Wizard Test", "faults": faults}),
-        )
-        .await;
-    assert_eq!(created.status, StatusCode::CREATED, "{}", text(&created));
-    let ms_tenant = created.json()["msTenantId"].as_str().unwrap().to_owned();
-    let minted = app
-        .post(
-            &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
-            token,
-            json!({}),
-        )
-        .await;
-    assert_eq!(minted.status, StatusCode::OK, "{}", text(&minted));
-    let minted = minted.json();
-    let stored = app
-        .post(
-            &sub_path(TENANT_GLOBEX, SUB, "msteams/applications"),
-            token,
-            json!({
-                "msTeamsTenantId": ms_tenant,
-                "applicationId": minted["applicationId"],
-                "secret": minted["secret"],
-            }),
-        )
-        .await;
-    assert_eq!(stored.status, StatusCode::NO_CONTENT, "{}", text(&stored));
-    let admin = app
-        .put(
-            &sub_path(TENANT_GLOBEX, SUB, "msteams/administrator"),
-            token,
-            json!({"username": "teams.admin@wizardtest.onmicrosoft.com", "password": "Adm1n-Passw0rd"}),
-        )
-        .await;
-    assert_eq!(admin.status, StatusCode::NO_CONTENT, "{}", text(&admin));
-    ms_tenant
-}
-
-fn text(response: &TestResponse) -> String {
-    String::from_utf8_lossy(&response.bytes).into_owned()
-}
-
-async fn start(app: &TestApp, token: &str) -> TestResponse {
-    app.call(
-        Method::POST,
-        &sub_path(TENANT_GLOBEX, SUB, "msteams/wizard"),
-        Some(token),
-        None,
-    )
-    .await
-}
-
-async fn started(app: &TestApp, token: &str) -> i64 {
-    let response = start(app, token).await;
-    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
-    response.json()["id"].as_i64().expect("transaction id")
-}
-
-async fn wizard(app: &TestApp, token: &str) -> TestResponse {
-    app.get(&sub_path(TENANT_GLOBEX, SUB, "msteams/wizard"), token)
-        .await
-}
-
-/// Polls GET wizard until the run has ended (200 not running, or 400); returns that answer.
-async fn finished(app: &TestApp, token: &str) -> TestResponse {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let response = wizard(app, token).await;
-        let done = match response.status {
-            StatusCode::OK => response.json()["running"] == false,
-            StatusCode::BAD_REQUEST => true,
-            StatusCode::NOT_FOUND => false,
-            other => panic!("GET wizard answered {other}: {}", text(&response)),
-        };
-        if done {
-            return response;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the wizard did not end: {}",
-            text(&response)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+const GLOBEX_TEAMS: At = (TENANT_GLOBEX, SUB);
 
 async fn sim_tenant(app: &TestApp, token: &str, ms_tenant: &str) -> Value {
     let response = app
@@ -110,20 +17,6 @@ async fn sim_tenant(app: &TestApp, token: &str, ms_tenant: &str) -> Value {
         .await;
     assert_eq!(response.status, StatusCode::OK);
     response.json()
-}
-
-/// The journal, oldest first.
-async fn journal(app: &TestApp, token: &str, ms_tenant: &str) -> Vec<Value> {
-    let response = app
-        .get(
-            &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
-            token,
-        )
-        .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
-    let mut entries = response.json().as_array().cloned().unwrap_or_default();
-    entries.reverse();
-    entries
 }
 
 fn count(journal: &[Value], operation: &str, outcome: &str) -> usize {
@@ -148,15 +41,17 @@ fn assert_all_executed(state: &Value) {
 async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    let ms_tenant = prepare(&app, &token, &[]).await;
-    let id = started(&app, &token).await;
+    let ms_tenant = app
+        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
+        .await;
+    let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
     assert!(
         id > 214_000,
         "transaction ids continue the platform's sequence: {id}"
     );
 
-    let done = finished(&app, &token).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    let done = app.wizard_ended(&token, GLOBEX_TEAMS).await;
+    done.assert_status(StatusCode::OK);
     let state = done.json();
     assert_eq!(state["running"], false);
     assert_all_executed(&state);
@@ -227,7 +122,7 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     );
 
     // The journal shows the license assigned, then removed, and each creation once.
-    let journal = journal(&app, &token, &ms_tenant).await;
+    let journal = app.sim_journal(&token, &ms_tenant).await;
     assert_eq!(count(&journal, "POST /domains", "created"), 1);
     assert_eq!(
         count(&journal, "POST /users/{id}/assignLicense", "assigned"),
@@ -268,7 +163,7 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     assert_eq!(transaction["subscriptionId"], SUB);
 
     // Onboarded: a new start is refused, update_vrp finds everything in place.
-    start(&app, &token)
+    app.post_wizard(&token, GLOBEX_TEAMS)
         .await
         .assert_problem(400, "already_onboarded");
     let vrp = app
@@ -296,10 +191,12 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
 async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    let ms_tenant = prepare(&app, &token, &[fault]).await;
-    let first = started(&app, &token).await;
+    let ms_tenant = app
+        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[fault])
+        .await;
+    let first = app.start_wizard(&token, GLOBEX_TEAMS).await;
 
-    let failed = finished(&app, &token).await;
+    let failed = app.wizard_ended(&token, GLOBEX_TEAMS).await;
     let problem = failed.assert_problem(400, "wizard_failed");
     assert_eq!(problem["failedStep"], step, "{problem}");
     assert_eq!(problem["running"], false);
@@ -323,7 +220,7 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
         .json();
     assert_eq!(status["status"], "failed");
 
-    let before = journal(&app, &token, &ms_tenant).await.len();
+    let before = app.sim_journal(&token, &ms_tenant).await.len();
     let cleared = app
         .put(
             &format!("/sim/v1/tenants/{ms_tenant}/faults"),
@@ -332,14 +229,14 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
         )
         .await;
     assert_eq!(cleared.status, StatusCode::OK);
-    let second = started(&app, &token).await;
+    let second = app.start_wizard(&token, GLOBEX_TEAMS).await;
     assert!(second > first);
-    let done = finished(&app, &token).await;
-    assert_eq!(done.status, StatusCode::OK, "{fault}: {}", text(&done));
+    let done = app.wizard_ended(&token, GLOBEX_TEAMS).await;
+    assert_eq!(done.status, StatusCode::OK, "{fault}: {}", done.text());
     assert_all_executed(&done.json());
 
     // The resumed run began at the failed step: nothing before it ran again.
-    let resumed = &journal(&app, &token, &ms_tenant).await[before..];
+    let resumed = &app.sim_journal(&token, &ms_tenant).await[before..];
     let first_operation = resumed[0]["operation"].as_str().unwrap();
     let expected = match step {
         1 => "POST /servicePrincipals",
@@ -350,7 +247,7 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
     assert_eq!(first_operation, expected, "{fault}: {resumed:?}");
     assert_eq!(
         count(
-            &journal(&app, &token, &ms_tenant).await,
+            &app.sim_journal(&token, &ms_tenant).await,
             "POST /domains",
             "created"
         ),
@@ -392,13 +289,14 @@ async fn mfa_on_the_admin_account_fails_step_5_and_resumes() {
 async fn throttled_graph_calls_are_retried_after_retry_after() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    let ms_tenant = prepare(&app, &token, &["graph_throttling"]).await;
-    started(&app, &token).await;
-    let done = finished(&app, &token).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
+    let ms_tenant = app
+        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &["graph_throttling"])
+        .await;
+    let (_, done) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
+    done.assert_status(StatusCode::OK);
     assert_all_executed(&done.json());
 
-    let journal = journal(&app, &token, &ms_tenant).await;
+    let journal = app.sim_journal(&token, &ms_tenant).await;
     let throttled: Vec<usize> = journal
         .iter()
         .enumerate()
@@ -437,11 +335,12 @@ async fn throttled_graph_calls_are_retried_after_retry_after() {
 async fn replication_lag_is_retried_until_the_user_is_found() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    let ms_tenant = prepare(&app, &token, &["replication_lag"]).await;
-    started(&app, &token).await;
-    let done = finished(&app, &token).await;
-    assert_eq!(done.status, StatusCode::OK, "{}", text(&done));
-    let journal = journal(&app, &token, &ms_tenant).await;
+    let ms_tenant = app
+        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &["replication_lag"])
+        .await;
+    let (_, done) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
+    done.assert_status(StatusCode::OK);
+    let journal = app.sim_journal(&token, &ms_tenant).await;
     assert_eq!(
         count(&journal, "POST /users/{id}/assignLicense", "not_found"),
         2
@@ -457,8 +356,12 @@ async fn replication_lag_is_retried_until_the_user_is_found() {
 async fn two_concurrent_starts_make_one_run_and_one_409() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    prepare(&app, &token, &[]).await;
-    let (a, b) = tokio::join!(start(&app, &token), start(&app, &token));
+    app.prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
+        .await;
+    let (a, b) = tokio::join!(
+        app.post_wizard(&token, GLOBEX_TEAMS),
+        app.post_wizard(&token, GLOBEX_TEAMS)
+    );
     let mut statuses = [a.status.as_u16(), b.status.as_u16()];
     statuses.sort_unstable();
     assert_eq!(statuses, [200, 409]);
@@ -474,7 +377,10 @@ async fn two_concurrent_starts_make_one_run_and_one_409() {
             .await
             .unwrap();
     assert_eq!(runs, 1);
-    assert_eq!(finished(&app, &token).await.status, StatusCode::OK);
+    assert_eq!(
+        app.wizard_ended(&token, GLOBEX_TEAMS).await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -482,9 +388,10 @@ async fn the_preparation_phase_answers_404_and_a_running_wizard_blocks_unlink() 
     // At real time the preparation phase lasts seconds: long enough to look at it.
     let app = TestApp::start_configured(|config| config.time_scale = 1.0).await;
     let token = app.login("alpha.admin").await;
-    prepare(&app, &token, &[]).await;
-    let id = started(&app, &token).await;
-    let preparing = wizard(&app, &token).await;
+    app.prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
+        .await;
+    let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
+    let preparing = app.get_wizard(&token, GLOBEX_TEAMS).await;
     let problem = preparing.assert_problem(404, "not_found");
     assert!(
         problem["detail"]
@@ -498,7 +405,7 @@ async fn the_preparation_phase_answers_404_and_a_running_wizard_blocks_unlink() 
         .await
         .json();
     assert_eq!(transaction["status"], "running");
-    start(&app, &token)
+    app.post_wizard(&token, GLOBEX_TEAMS)
         .await
         .assert_problem(409, "wizard_running");
     let before = app.snapshot().await;
@@ -549,14 +456,15 @@ async fn a_start_needs_the_application_and_the_administrator() {
 async fn roles_and_the_tree_of_authority_guard_the_wizard_and_its_transaction() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    prepare(&app, &token, &[]).await;
+    app.prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
+        .await;
     let readonly = app.login("readonly").await;
     let path = sub_path(TENANT_GLOBEX, SUB, "msteams/wizard");
     app.call(Method::POST, &path, Some(&readonly), None)
         .await
         .assert_problem(403, "forbidden");
-    let id = started(&app, &token).await;
-    finished(&app, &token).await;
+    let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
+    app.wizard_ended(&token, GLOBEX_TEAMS).await;
     // Read-only may watch it; another reseller's admin cannot see it at all.
     assert_eq!(app.get(&path, &readonly).await.status, StatusCode::OK);
     let beta = app.login("beta.admin").await;
@@ -579,7 +487,7 @@ async fn a_tenant_onboarded_before_the_wizard_shows_six_executed_steps() {
     let response = app
         .get(&sub_path(support::TENANT_ACME, 1, "msteams/wizard"), &token)
         .await;
-    assert_eq!(response.status, StatusCode::OK, "{}", text(&response));
+    response.assert_status(StatusCode::OK);
     let state = response.json();
     assert_eq!(state["running"], false);
     assert_all_executed(&state);

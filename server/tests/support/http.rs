@@ -1,13 +1,109 @@
-//! A minimal HTTP/1.1 client for tests and benches that talk to a real server socket.
+//! A minimal HTTP/1.1 client for tests and benches that talk to a real server socket:
+//! one request per connection (`Connection: close`), from any loopback address (the
+//! server tells clients apart by address), and slow clients that send a request a
+//! piece at a time.
 #![allow(dead_code)] // Each user (tests, benches) takes what it needs.
+
+use std::{
+    collections::HashMap,
+    net::{IpAddr, Ipv4Addr, SocketAddr},
+    time::{Duration, Instant},
+};
 
 use serde_json::Value;
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
-    net::TcpStream,
+    net::{TcpSocket, TcpStream, tcp::OwnedReadHalf},
 };
 
-/// One HTTP/1.1 exchange with `Connection: close`; the body parsed as JSON (or null).
+pub const LOCALHOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
+
+/// A whole answer: its status, its headers (names in lower case) and its body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: HashMap<String, String>,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as JSON (null when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
+    }
+
+    /// A problem+json answer with this status and code.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{self:?}"
+        );
+        assert_eq!(self.json()["code"], code, "{self:?}");
+    }
+}
+
+/// A TCP connection to `to` from the loopback address `from`.
+pub async fn connect(to: SocketAddr, from: Ipv4Addr) -> std::io::Result<TcpStream> {
+    let socket = TcpSocket::new_v4()?;
+    socket.bind(SocketAddr::new(IpAddr::V4(from), 0))?;
+    socket.connect(to).await
+}
+
+/// One HTTP/1.1 exchange with `Connection: close` from the loopback address `from`; a
+/// body is JSON unless `headers` name its Content-Type. A connection closed before a
+/// whole answer is an error.
+pub async fn send(
+    to: SocketAddr,
+    from: Ipv4Addr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<Answer> {
+    let mut stream = connect(to, from).await?;
+    let body = body.unwrap_or_default();
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    let typed = headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+    if !body.is_empty() && !typed {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    stream.write_all(head.as_bytes()).await?;
+    stream.write_all(body.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    parse_answer(&raw)
+}
+
+/// `send` from 127.0.0.1 to 127.0.0.1:`port`: the status and the body as text.
+pub async fn exchange(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
+    let to = SocketAddr::from(([127, 0, 0, 1], port));
+    let answer = send(to, LOCALHOST, method, path, headers, body).await?;
+    Ok((answer.status, answer.body))
+}
+
+/// `exchange` with a bearer token and a JSON body; the body parsed as JSON (or null).
 pub async fn request(
     port: u16,
     method: &str,
@@ -26,37 +122,105 @@ pub async fn request(
     Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
 }
 
-/// One HTTP/1.1 exchange with extra headers; the status and the body as text.
-pub async fn exchange(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> std::io::Result<(u16, String)> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).await?;
-    let body = body.unwrap_or_default();
-    let mut head = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    if !body.is_empty() {
-        head.push_str("Content-Type: application/json\r\n");
+/// An answer as it came off the wire; an error unless it is whole.
+pub fn parse_answer(raw: &[u8]) -> std::io::Result<Answer> {
+    let text = String::from_utf8_lossy(raw);
+    let Some((head, body)) = text.split_once("\r\n\r\n") else {
+        return Err(std::io::Error::other(format!("no whole answer: {text:?}")));
+    };
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|line| line.split(' ').nth(1))
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("no status line: {head:?}")))?;
+    let headers: HashMap<String, String> = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let length: Option<usize> = headers.get("content-length").and_then(|n| n.parse().ok());
+    if length.is_some_and(|length| body.len() < length) {
+        return Err(std::io::Error::other(format!("truncated answer: {text:?}")));
     }
-    for (name, value) in headers {
-        head.push_str(&format!("{name}: {value}\r\n"));
+    Ok(Answer {
+        status,
+        headers,
+        body: body.to_owned(),
+    })
+}
+
+/// What a client saw: how long until the server closed the connection, and what it
+/// sent before.
+#[derive(Debug)]
+pub struct Cutoff {
+    pub after: Duration,
+    pub received: String,
+}
+
+impl Cutoff {
+    /// What was received, as a whole answer.
+    #[track_caller]
+    pub fn answer(&self) -> Answer {
+        parse_answer(self.received.as_bytes()).unwrap_or_else(|error| panic!("{error}: {self:?}"))
     }
-    head.push_str("\r\n");
-    stream.write_all(head.as_bytes()).await?;
-    stream.write_all(body.as_bytes()).await?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).await?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("no status line: {head}")))?;
-    Ok((status, body.to_owned()))
+}
+
+/// Sends `head` from 127.0.0.1, then `drip` every `every` (or nothing more when it is
+/// empty), until the server closes the connection; panics when it is still open after
+/// `limit`.
+pub async fn send_slowly(
+    to: SocketAddr,
+    head: impl AsRef<[u8]>,
+    drip: &'static [u8],
+    every: Duration,
+    limit: Duration,
+) -> Cutoff {
+    let started = Instant::now();
+    let mut stream = connect(to, LOCALHOST).await.unwrap();
+    stream.write_all(head.as_ref()).await.unwrap();
+    let (reader, mut writer) = stream.into_split();
+    let writing = async move {
+        if drip.is_empty() {
+            return std::future::pending().await;
+        }
+        loop {
+            tokio::time::sleep(every).await;
+            // A write to a closed connection may still succeed once; reading sees it.
+            if writer.write_all(drip).await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    };
+    tokio::select! {
+        received = read_until_closed(reader) => Cutoff { after: started.elapsed(), received },
+        () = writing => unreachable!(),
+        () = tokio::time::sleep(limit) => panic!("still connected after {limit:?}"),
+    }
+}
+
+/// Everything the server sends until it closes the connection (or resets it).
+pub async fn read_until_closed(mut reader: OwnedReadHalf) -> String {
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match reader.read(&mut buffer).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => received.extend_from_slice(&buffer[..n]),
+        }
+    }
+    String::from_utf8_lossy(&received).into_owned()
+}
+
+/// Whether the server closed `stream` within `wait` (an end of stream or a reset);
+/// panics when it sends anything instead.
+pub async fn closed_within(stream: &mut TcpStream, wait: Duration) -> bool {
+    let mut buffer = [0u8; 64];
+    match tokio::time::timeout(wait, stream.read(&mut buffer)).await {
+        Ok(Ok(0) | Err(_)) => true,
+        Ok(Ok(n)) => panic!(
+            "the server sent {:?}",
+            String::from_utf8_lossy(&buffer[..n])
+        ),
+        Err(_) => false,
+    }
 }

@@ -2,6 +2,8 @@
 //! HTTP to it in-process. Shared by every integration test file.
 #![allow(dead_code)]
 
+use std::time::{Duration, Instant};
+
 use axum::{
     Router,
     body::Body,
@@ -249,8 +251,7 @@ impl TestApp {
     /// Every row of every domain table (not the audit log or sessions), to prove that a
     /// refused request wrote nothing.
     pub async fn snapshot(&self) -> String {
-        let mut dump = String::new();
-        for table in [
+        self.dump_tables(&[
             "nodes",
             "subscriptions",
             "fusion_users",
@@ -261,26 +262,8 @@ impl TestApp {
             "transactions",
             "admin_users",
             "profile_roles",
-        ] {
-            let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
-                .bind(table)
-                .fetch_all(&self.db.read)
-                .await
-                .expect("columns");
-            let row = columns
-                .iter()
-                .map(|c| format!("quote({c})"))
-                .collect::<Vec<_>>()
-                .join(" || '|' || ");
-            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-                "SELECT {row} FROM {table} ORDER BY 1"
-            )))
-            .fetch_all(&self.db.read)
-            .await
-            .unwrap_or_else(|e| panic!("{table}: {e}"));
-            dump.push_str(&format!("{table}: {rows:?}\n"));
-        }
-        dump
+        ])
+        .await
     }
 }
 
@@ -308,4 +291,254 @@ pub fn sub_path(tenant: uuid::Uuid, subscription: i64, tail: &str) -> String {
         "/api/v01/draas/{}/tenants/{tenant}/subscriptions/{subscription}/{tail}",
         seed::DEMO_INSTANCE
     )
+}
+
+impl TestResponse {
+    /// The body as text, for failure messages.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// Asserts this status, showing the body otherwise.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        assert_eq!(self.status, status, "{}", self.text());
+        self
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The MS Teams journey through the API: a simulated MS tenant, credentials minted in it,
+// stored on a subscription, and the wizard run to its end.
+
+/// A subscription as its paths name it: its tenant, and its number.
+pub type At = (uuid::Uuid, i64);
+
+/// The administrator every journey stores; the simulated Teams accepts any.
+pub const TEAMS_ADMIN: &str = "teams.admin@journey.onmicrosoft.com";
+
+/// How long a wizard run may take before a test gives up on it.
+pub const WIZARD_LIMIT: Duration = Duration::from_secs(60);
+
+impl TestApp {
+    /// Every row of these tables, to prove that a refused request changed nothing there.
+    pub async fn dump_tables(&self, tables: &[&str]) -> String {
+        let mut dump = String::new();
+        for table in tables {
+            let columns: Vec<String> = sqlx::query_scalar("SELECT name FROM pragma_table_info(?)")
+                .bind(table)
+                .fetch_all(&self.db.read)
+                .await
+                .expect("columns");
+            let row = columns
+                .iter()
+                .map(|c| format!("quote({c})"))
+                .collect::<Vec<_>>()
+                .join(" || '|' || ");
+            let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT {row} FROM {table} ORDER BY 1"
+            )))
+            .fetch_all(&self.db.read)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
+            dump.push_str(&format!("{table}: {rows:?}\n"));
+        }
+        dump
+    }
+
+    /// `POST /sim/v1/tenants` (must be 201): a simulated MS tenant with these faults; its id.
+    pub async fn create_sim_tenant(&self, token: &str, name: &str, faults: &[&str]) -> String {
+        let created = self
+            .post(
+                "/sim/v1/tenants",
+                token,
+                serde_json::json!({"name": name, "faults": faults}),
+            )
+            .await;
+        created.assert_status(StatusCode::CREATED);
+        created.json()["msTenantId"].as_str().unwrap().to_owned()
+    }
+
+    /// `POST /sim/v1/tenants/{id}/create_app` (must be 200): the application id and the
+    /// secret create_app.ps1 minted there.
+    pub async fn create_app(&self, token: &str, ms_tenant: &str) -> (String, String) {
+        let minted = self
+            .post(
+                &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
+                token,
+                serde_json::json!({}),
+            )
+            .await;
+        minted.assert_status(StatusCode::OK);
+        let minted = minted.json();
+        (
+            minted["applicationId"].as_str().unwrap().to_owned(),
+            minted["secret"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// `GET /sim/v1/tenants/{id}/journal?limit=1000` (must be 200), oldest first.
+    pub async fn sim_journal(&self, token: &str, ms_tenant: &str) -> Vec<Value> {
+        let response = self
+            .get(
+                &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
+                token,
+            )
+            .await;
+        response.assert_status(StatusCode::OK);
+        let mut entries = response.json().as_array().cloned().expect("a list");
+        entries.reverse();
+        entries
+    }
+
+    /// `POST …/msteams/applications`: the answer, whatever it is.
+    pub async fn post_application(
+        &self,
+        token: &str,
+        (tenant, subscription): At,
+        ms_tenant: &str,
+        application: &str,
+        secret: &str,
+    ) -> TestResponse {
+        self.post(
+            &sub_path(tenant, subscription, "msteams/applications"),
+            token,
+            serde_json::json!({"msTeamsTenantId": ms_tenant, "applicationId": application, "secret": secret}),
+        )
+        .await
+    }
+
+    /// Stores the application integration and `TEAMS_ADMIN` (both must be 204): ready
+    /// for the wizard.
+    pub async fn store_integration(
+        &self,
+        token: &str,
+        at: At,
+        ms_tenant: &str,
+        application: &str,
+        secret: &str,
+    ) {
+        self.post_application(token, at, ms_tenant, application, secret)
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+        self.put(
+            &sub_path(at.0, at.1, "msteams/administrator"),
+            token,
+            serde_json::json!({"username": TEAMS_ADMIN, "password": "Adm1n-Passw0rd"}),
+        )
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    }
+
+    /// A simulated MS tenant with these faults and credentials minted by create_app.ps1,
+    /// stored on the subscription: ready for the wizard. The MS tenant id.
+    pub async fn prepare_wizard(&self, token: &str, at: At, name: &str, faults: &[&str]) -> String {
+        let ms_tenant = self.create_sim_tenant(token, name, faults).await;
+        let (application, secret) = self.create_app(token, &ms_tenant).await;
+        self.store_integration(token, at, &ms_tenant, &application, &secret)
+            .await;
+        ms_tenant
+    }
+
+    /// A body-less POST to `…/subscriptions/{at}/{tail}`: the answer, whatever it is.
+    pub async fn post_to(
+        &self,
+        token: &str,
+        (tenant, subscription): At,
+        tail: &str,
+    ) -> TestResponse {
+        self.call(
+            Method::POST,
+            &sub_path(tenant, subscription, tail),
+            Some(token),
+            None,
+        )
+        .await
+    }
+
+    /// `POST …/msteams/wizard`: the answer, whatever it is.
+    pub async fn post_wizard(&self, token: &str, at: At) -> TestResponse {
+        self.post_to(token, at, "msteams/wizard").await
+    }
+
+    /// Starts the wizard (must be 200); the run's transaction id.
+    pub async fn start_wizard(&self, token: &str, at: At) -> i64 {
+        let response = self.post_wizard(token, at).await;
+        response.assert_status(StatusCode::OK);
+        response.json()["id"].as_i64().expect("transaction id")
+    }
+
+    /// `GET …/msteams/wizard`.
+    pub async fn get_wizard(&self, token: &str, (tenant, subscription): At) -> TestResponse {
+        self.get(&sub_path(tenant, subscription, "msteams/wizard"), token)
+            .await
+    }
+
+    /// Polls GET wizard until the run has ended (200 not running, or 400), for at most
+    /// `limit`; that answer.
+    pub async fn wizard_ended_within(&self, token: &str, at: At, limit: Duration) -> TestResponse {
+        let deadline = Instant::now() + limit;
+        loop {
+            let response = self.get_wizard(token, at).await;
+            let done = match response.status {
+                StatusCode::OK => response.json()["running"] == false,
+                StatusCode::BAD_REQUEST => true,
+                StatusCode::NOT_FOUND => false,
+                other => panic!("GET wizard answered {other}: {}", response.text()),
+            };
+            if done {
+                return response;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the wizard of subscription {} did not end: {}",
+                at.1,
+                response.text()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Polls GET wizard until the run has ended (200 not running, or 400); that answer.
+    pub async fn wizard_ended(&self, token: &str, at: At) -> TestResponse {
+        self.wizard_ended_within(token, at, WIZARD_LIMIT).await
+    }
+
+    /// Starts the wizard and polls it to the end: the run's id and its last answer.
+    pub async fn run_wizard_to_end(&self, token: &str, at: At) -> (i64, TestResponse) {
+        let id = self.start_wizard(token, at).await;
+        (id, self.wizard_ended(token, at).await)
+    }
+
+    /// `POST …/msteams/unlink`: the answer, whatever it is.
+    pub async fn post_unlink(&self, token: &str, at: At) -> TestResponse {
+        self.post_to(token, at, "msteams/unlink").await
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The job runner on its own.
+
+/// A database on a temporary file with nothing seeded, for the runner's own tests.
+pub async fn job_database() -> (Db, TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
+    (Db::connect(&url).await.unwrap(), dir)
+}
+
+/// A job of `kind` due now, with its running transaction; its id.
+pub async fn enqueue_job(db: &Db, kind: &str) -> i64 {
+    let mut tx = db.begin_write().await.unwrap();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO transactions (kind, status, created_at, updated_at) VALUES (?, 'running', datetime(), datetime()) RETURNING id",
+    )
+    .bind(kind)
+    .fetch_one(&mut *tx)
+    .await
+    .unwrap();
+    server::jobs::store::enqueue(&mut tx, id, kind, 0, Duration::ZERO)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
 }
