@@ -17,4 +17,21 @@ pub struct Problem {
     pub detail: String,
     /// A stable machine-readable code, e.g. `validation_failed` or `not_found`.
     pub code: String,
+    /// The message again, where the vendor's clients read it (`{"error": "…"}`).
+    pub error: String,
+}
+
+impl Problem {
+    /// A problem of `status` (with its reason phrase as the title) and `code`.
+    pub fn new(status: u16, title: &str, code: &str, detail: impl Into<String>) -> Self {
+        let detail = detail.into();
+        Problem {
+            problem_type: format!("/problems/{code}"),
+            title: title.to_owned(),
+            status,
+            error: detail.clone(),
+            detail,
+            code: code.to_owned(),
+        }
+    }
 }

@@ -62,6 +62,8 @@ pub struct WizardFailure {
     pub detail: String,
     /// `wizard_failed`.
     pub code: String,
+    /// The message again, where the vendor's clients read it.
+    pub error: String,
     pub running: bool,
     pub wizard_steps: Vec<WizardStep>,
     /// The step that failed; a new start resumes there.

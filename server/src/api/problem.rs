@@ -48,13 +48,12 @@ impl AppError {
             AppError::Internal(_) => "Uncatched error on server side".to_owned(),
             other => other.to_string(),
         };
-        Problem {
-            problem_type: format!("/problems/{}", self.code()),
-            title: status.canonical_reason().unwrap_or("Error").to_owned(),
-            status: status.as_u16(),
+        Problem::new(
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("Error"),
+            self.code(),
             detail,
-            code: self.code().to_owned(),
-        }
+        )
     }
 }
 
@@ -71,13 +70,12 @@ impl AppError {
 
 /// A problem+json response; what every error of the API and of the edges looks like.
 pub fn response(status: StatusCode, code: &str, detail: &str) -> Response {
-    let problem = Problem {
-        problem_type: format!("/problems/{code}"),
-        title: status.canonical_reason().unwrap_or("Error").to_owned(),
-        status: status.as_u16(),
-        detail: detail.to_owned(),
-        code: code.to_owned(),
-    };
+    let problem = Problem::new(
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("Error"),
+        code,
+        detail,
+    );
     problem_response(status, &problem)
 }
 

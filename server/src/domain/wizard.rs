@@ -173,6 +173,7 @@ impl Wizard {
                 status: problem.status,
                 detail: problem.detail,
                 code: problem.code,
+                error: problem.error,
                 running: state.running,
                 wizard_steps: state.wizard_steps,
                 failed_step: tenant.current_step.and_then(|s| u8::try_from(s).ok()),

@@ -75,6 +75,8 @@ impl TestResponse {
             problem["title"].is_string() && problem["type"].is_string(),
             "problem: {problem}"
         );
+        // Vendor-style clients read the message from `error`.
+        assert_eq!(problem["error"], problem["detail"], "problem: {problem}");
         problem
     }
 }
