@@ -9,7 +9,7 @@ use leptos::{prelude::*, server_fn::codec::JsonEncoding};
 use serde::{Deserialize, Serialize};
 
 use crate::api_types::{
-    MsTeamsStatus, Paged, SubscriptionSummary, TenantSummary, WizardFailure, WizardState,
+    MsTeamsAdmin, MsTeamsStatus, Subscription, Tenant, WizardFailure, WizardState,
 };
 
 /// A refusal as the UI shows it: the problem's status, code and detail.
@@ -86,6 +86,32 @@ pub fn safe_next(next: Option<String>) -> String {
     .unwrap_or_else(|| "/".into())
 }
 
+/// The sign-in page asking for the second factor's code of `step`.
+pub fn second_factor_page(step: &SignInStep, next: &str) -> String {
+    match step {
+        SignInStep::Done => next.to_owned(),
+        SignInStep::SecondFactor { payload, option } => format!(
+            "/login?challenge={}&option={}&next={}",
+            query_value(payload),
+            option.as_str(),
+            query_value(next)
+        ),
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn query_value(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// A subscription, as the pages address it (the instance is the caller's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubRef {
@@ -96,20 +122,32 @@ pub struct SubRef {
 /// A tenant with its subscriptions, for the home page.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TenantWithSubscriptions {
-    pub tenant: TenantSummary,
-    pub subscriptions: Vec<SubscriptionSummary>,
+    pub tenant: Tenant,
+    pub subscriptions: Vec<Subscription>,
 }
 
-/// A page of tenants with their subscriptions.
-pub type Overview = Paged<TenantWithSubscriptions>;
+/// A page of tenants with their subscriptions, from the same lists as the REST API's
+/// (`GET …/tenants`, then each tenant's `GET …/subscriptions`). An empty list (the API's
+/// 404 "No tenant found") is an overview without tenants.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Overview {
+    /// The number of tenants over all pages.
+    pub results: u64,
+    pub pages: u32,
+    pub page: u32,
+    pub tenants: Vec<TenantWithSubscriptions>,
+}
 
 /// What the subscription page shows about the subscription itself.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SubscriptionPage {
     pub tenant_name: String,
-    pub subscription: SubscriptionSummary,
+    pub subscription: Subscription,
     /// `None` until the subscription has an MS Teams tenant.
     pub status: Option<MsTeamsStatus>,
+    /// The stored MS Teams administrator account (`GET msteams/admins`); `None` when
+    /// the caller may not read it.
+    pub administrator: Option<MsTeamsAdmin>,
 }
 
 /// `GET wizard` in one type: not started (404), active or done (200), failed (400).
@@ -118,6 +156,17 @@ pub enum WizardView {
     NotStarted(String),
     Active(WizardState),
     Failed(WizardFailure),
+}
+
+/// Where a sign-in through the form stands: done, or waiting for the second factor (the
+/// page then asks for the code, with the challenge in its address).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum SignInStep {
+    Done,
+    SecondFactor {
+        payload: String,
+        option: crate::api_types::TwoFactorOption,
+    },
 }
 
 #[cfg(feature = "ssr")]
@@ -131,9 +180,10 @@ mod server_side {
 
     use super::{Overview, SubRef, SubscriptionPage, UiError, WizardView};
     use crate::api_types::{
-        AdministratorRequest, ApplicationRequest, CurrentUser, FileDownload, LinkSource,
-        LoginResponse, MintedCredentials, ResetSecretRequest, SimFault, SimJournalEntry,
-        SimTenantDetail, SimTenantSummary, VoiceRoutingStatus,
+        ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
+        MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
+        SimMail, SimTenantDetail, SimTenantSummary, TwoFactorChallenge, TwoFactorOption,
+        VoiceRoutingStatus,
     };
 
     /// The session token from the `fusion_session` cookie, if any.
@@ -183,6 +233,27 @@ mod server_side {
     #[derive(Clone, Copy, Debug, PartialEq, Eq)]
     pub struct ClientAddress(pub std::net::IpAddr);
 
+    /// The browser a sign-in comes from: its address and user agent (what a trusted
+    /// device is).
+    #[derive(Clone, Debug, Default)]
+    pub struct Browser {
+        pub address: Option<ClientAddress>,
+        pub user_agent: String,
+    }
+
+    /// A session opened through the form: the cookie's token and when it ends, and who.
+    pub struct SignedIn {
+        pub cookie_token: String,
+        pub expires_at: chrono::DateTime<chrono::Utc>,
+        pub user: CurrentUser,
+    }
+
+    /// What the sign-in form's password leads to.
+    pub enum SignInResult {
+        SignedIn(SignedIn),
+        SecondFactor(TwoFactorChallenge),
+    }
+
     /// The server's side of every server function. Each method authenticates the
     /// session, then calls the same domain service as the REST route.
     #[async_trait]
@@ -191,8 +262,16 @@ mod server_side {
             &self,
             username: String,
             password: String,
-            client: Option<ClientAddress>,
-        ) -> Result<LoginResponse, UiError>;
+            browser: Browser,
+        ) -> Result<SignInResult, UiError>;
+        async fn second_factor(
+            &self,
+            option: TwoFactorOption,
+            payload: String,
+            code: String,
+            trust: bool,
+            browser: Browser,
+        ) -> Result<SignedIn, UiError>;
         async fn logout(&self, session: Session) -> Result<(), UiError>;
         async fn me(&self, session: Session) -> Result<CurrentUser, UiError>;
         async fn overview(
@@ -215,11 +294,19 @@ mod server_side {
             at: SubRef,
             body: ApplicationRequest,
         ) -> Result<(), UiError>;
-        async fn set_administrator(
+        /// `POST msteams/admins`: store or replace the account, or change its password.
+        async fn store_administrator(
             &self,
             session: Session,
             at: SubRef,
-            body: AdministratorRequest,
+            body: MsTeamsAdminRequest,
+        ) -> Result<(), UiError>;
+        /// `DELETE msteams/admins`.
+        async fn remove_administrator(
+            &self,
+            session: Session,
+            at: SubRef,
+            body: MsTeamsAdminRemoval,
         ) -> Result<(), UiError>;
         async fn reset_secret(
             &self,
@@ -257,6 +344,7 @@ mod server_side {
             session: Session,
             id: String,
         ) -> Result<Vec<SimJournalEntry>, UiError>;
+        async fn sim_outbox(&self, session: Session) -> Result<Vec<SimMail>, UiError>;
     }
 
     /// How the backend travels in Leptos context.

@@ -5,18 +5,20 @@ use leptos::prelude::*;
 
 use crate::{
     api_types::{
-        AdministratorRequest, ApplicationRequest, CurrentUser, FileDownload, LinkSource,
-        MintedCredentials, ResetSecretRequest, SimFault, SimJournalEntry, SimTenantDetail,
-        SimTenantSummary, VoiceRoutingStatus,
+        ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
+        MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
+        SimMail, SimTenantDetail, SimTenantSummary, VoiceRoutingStatus,
     },
-    backend::{Overview, SubRef, SubscriptionPage, UiError, WizardView},
+    backend::{Overview, SignInStep, SubRef, SubscriptionPage, UiError, WizardView},
 };
 
 #[cfg(feature = "ssr")]
 mod context {
     use leptos::prelude::*;
 
-    use crate::backend::{ClientAddress, Session, SessionCookie, SharedBackend, UiError};
+    use crate::backend::{
+        Browser, ClientAddress, Session, SessionCookie, SharedBackend, SignedIn, UiError,
+    };
 
     pub fn backend() -> Result<SharedBackend, UiError> {
         use_context::<SharedBackend>().ok_or_else(|| UiError {
@@ -36,10 +38,30 @@ mod context {
         cookie().read(&headers)
     }
 
-    /// The client's address, as the server's edge recorded it.
-    pub async fn client() -> Option<ClientAddress> {
-        let parts: http::request::Parts = leptos_axum::extract().await.ok()?;
-        parts.extensions.get::<ClientAddress>().copied()
+    /// The browser calling: its address (as the server's edge recorded it) and user agent.
+    pub async fn browser() -> Browser {
+        let Ok(parts) = leptos_axum::extract::<http::request::Parts>().await else {
+            return Browser::default();
+        };
+        Browser {
+            address: parts.extensions.get::<ClientAddress>().copied(),
+            user_agent: parts
+                .headers
+                .get(http::header::USER_AGENT)
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or_default()
+                .chars()
+                .take(512)
+                .collect(),
+        }
+    }
+
+    /// Sets the session cookie for a sign-in.
+    pub fn start_session(signed_in: &SignedIn) {
+        let max_age = (signed_in.expires_at - chrono::Utc::now())
+            .num_seconds()
+            .max(0);
+        set_cookie(&signed_in.cookie_token, max_age);
     }
 
     /// Sets (or with `max_age` 0, clears) the session cookie on the response.
@@ -53,25 +75,62 @@ mod context {
     }
 }
 
-/// Signs in and sets the session cookie. Without JavaScript the form posts here and the
-/// browser is sent on to `next` (the home page by default).
+/// Signs in and sets the session cookie; or, for a user with a second factor on a
+/// browser not trusted yet, answers the challenge, which the sign-in page asks the code
+/// for. Without JavaScript the form posts here and the browser is sent on: to `next`
+/// (the home page by default), or to the page asking for the code.
 #[server(prefix = "/ui", endpoint = "login")]
 pub async fn login(
     username: String,
     password: String,
     next: Option<String>,
-) -> Result<CurrentUser, UiError> {
-    let client = context::client().await;
-    let signed_in = context::backend()?
-        .login(username, password, client)
-        .await?;
-    let max_age = (signed_in.expires_at - chrono::Utc::now())
-        .num_seconds()
-        .max(0);
-    context::set_cookie(&signed_in.token, max_age);
+) -> Result<SignInStep, UiError> {
+    let browser = context::browser().await;
     let next = crate::backend::safe_next(next);
-    leptos_axum::redirect(&next);
-    Ok(signed_in.user)
+    match context::backend()?
+        .login(username, password, browser)
+        .await?
+    {
+        crate::backend::SignInResult::SignedIn(signed_in) => {
+            context::start_session(&signed_in);
+            leptos_axum::redirect(&next);
+            Ok(SignInStep::Done)
+        }
+        crate::backend::SignInResult::SecondFactor(challenge) => {
+            let step = SignInStep::SecondFactor {
+                payload: challenge.payload,
+                option: challenge.option,
+            };
+            leptos_axum::redirect(&crate::backend::second_factor_page(&step, &next));
+            Ok(step)
+        }
+    }
+}
+
+/// The second step of a sign-in: the code (e-mailed, or from an authenticator app), and
+/// whether to trust this browser; sets the session cookie.
+#[server(prefix = "/ui", endpoint = "second_factor")]
+pub async fn second_factor(
+    payload: String,
+    option: String,
+    code: String,
+    trust: Option<String>,
+    next: Option<String>,
+) -> Result<SignInStep, UiError> {
+    let option = crate::api_types::TwoFactorOption::parse(&option).ok_or_else(|| UiError {
+        status: 400,
+        code: "validation_failed".into(),
+        detail: "option must be email or totp".into(),
+    })?;
+    let browser = context::browser().await;
+    // A checkbox sends its value only when ticked.
+    let trust = trust.is_some_and(|value| value != "false");
+    let signed_in = context::backend()?
+        .second_factor(option, payload, code.trim().to_owned(), trust, browser)
+        .await?;
+    context::start_session(&signed_in);
+    leptos_axum::redirect(&crate::backend::safe_next(next));
+    Ok(SignInStep::Done)
 }
 
 #[server(prefix = "/ui", endpoint = "logout")]
@@ -133,11 +192,19 @@ pub async fn set_application(at: SubRef, body: ApplicationRequest) -> Result<(),
     context::backend()?.set_application(session, at, body).await
 }
 
-#[server(prefix = "/ui", endpoint = "set_administrator", input = leptos::server_fn::codec::Json)]
-pub async fn set_administrator(at: SubRef, body: AdministratorRequest) -> Result<(), UiError> {
+#[server(prefix = "/ui", endpoint = "store_administrator", input = leptos::server_fn::codec::Json)]
+pub async fn store_administrator(at: SubRef, body: MsTeamsAdminRequest) -> Result<(), UiError> {
     let session = context::session().await;
     context::backend()?
-        .set_administrator(session, at, body)
+        .store_administrator(session, at, body)
+        .await
+}
+
+#[server(prefix = "/ui", endpoint = "remove_administrator", input = leptos::server_fn::codec::Json)]
+pub async fn remove_administrator(at: SubRef, body: MsTeamsAdminRemoval) -> Result<(), UiError> {
+    let session = context::session().await;
+    context::backend()?
+        .remove_administrator(session, at, body)
         .await
 }
 
@@ -201,4 +268,10 @@ pub async fn sim_create_app(id: String) -> Result<MintedCredentials, UiError> {
 pub async fn sim_journal(id: String) -> Result<Vec<SimJournalEntry>, UiError> {
     let session = context::session().await;
     context::backend()?.sim_journal(session, id).await
+}
+
+#[server(prefix = "/ui", endpoint = "sim_outbox", input = leptos::server_fn::codec::Json)]
+pub async fn sim_outbox() -> Result<Vec<SimMail>, UiError> {
+    let session = context::session().await;
+    context::backend()?.sim_outbox(session).await
 }

@@ -30,7 +30,7 @@ pub fn use_session() -> SessionContext {
 
 /// Whether the user holds `role`.
 pub fn has_role(user: &CurrentUser, role: &str) -> bool {
-    user.roles.iter().any(|r| r == role)
+    user.may(role)
 }
 
 #[component]

@@ -14,6 +14,7 @@ test("every page passes axe-core with no serious or critical finding", async ({ 
   const pages: [string, string][] = [
     ["home, signed out", "/"],
     ["sign-in", "/login"],
+    ["sign-in code", "/login?challenge=expired-or-made-up&option=email"],
     ["not found", "/no-such-page"],
   ];
   for (const [name, url] of pages) {

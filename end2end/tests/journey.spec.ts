@@ -66,7 +66,7 @@ test("a read-only user cannot change anything", async ({ page }, testInfo) => {
   await signIn(page, "readonly");
   await openSubscription(page, ACME, 1);
   await expect(page.getByRole("heading", { name: "Acme Teams (#1)" })).toBeVisible();
-  for (const name of ["Download create_app.ps1", "Save the application", "Save the administrator", "Reset the secret", "Update voice routing", "Unlink…"]) {
+  for (const name of ["Download create_app.ps1", "Save the application", "Save the administrator", "Remove the administrator…", "Reset the secret", "Update voice routing", "Unlink…"]) {
     await expect(page.getByRole("button", { name })).toBeDisabled();
   }
   await expect(page.getByTestId("link-section")).toHaveCount(0);
@@ -129,6 +129,38 @@ test("reset the secret and update voice routing on an onboarded tenant", async (
   await screenshot(page, testInfo, "maintenance");
 });
 
+test("the administrator's password changes alone; the account is removed and stored again", async ({ page }, testInfo) => {
+  await signIn(page, "alpha.admin");
+  await openSubscription(page, ACME, 1);
+  const rest = api(page);
+  const admins = `/api/v01/draas/demo/tenants/${ACME}/subscriptions/1/msteams/admins`;
+  const administrator = page.getByTestId("administrator-form");
+  await expect(administrator).toContainText("Stored: admin@acme.onmicrosoft.com");
+  // An empty username keeps the stored account and changes its password.
+  await administrator.getByLabel("Password").fill("N3w-Adm1n-Passw0rd");
+  await administrator.getByRole("button", { name: "Save the administrator" }).click();
+  await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
+  await hydrated(page); // the change reloaded the page
+  expect(await (await rest.get(admins)).json()).toEqual({ id: 1, msUsername: "admin@acme.onmicrosoft.com" });
+
+  await administrator.getByTestId("remove-administrator").click();
+  await expect(administrator.getByTestId("remove-administrator-confirm")).toContainText("admin@acme.onmicrosoft.com");
+  await administrator.getByRole("button", { name: "Yes, remove" }).click();
+  await expect(administrator.getByRole("status")).toHaveText("The administrator account is removed");
+  await hydrated(page);
+  await expect(administrator.getByTestId("remove-administrator")).toHaveCount(0);
+  expect(await (await rest.get(admins)).json()).toEqual({ id: null, msUsername: null });
+
+  // Stored again, as the next tests expect it.
+  await administrator.getByLabel("Username").fill("admin@acme.onmicrosoft.com");
+  await administrator.getByLabel("Password").fill("Adm1n-Passw0rd");
+  await administrator.getByRole("button", { name: "Save the administrator" }).click();
+  await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
+  await hydrated(page);
+  expect(await (await rest.get(admins)).json()).toEqual({ id: 1, msUsername: "admin@acme.onmicrosoft.com" });
+  await screenshot(page, testInfo, "administrator");
+});
+
 test("full onboarding as a reseller admin: script, simulator credentials, wizard to the end", async ({ page }, testInfo) => {
   const errors = watchErrors(page);
   await signIn(page, "alpha.admin");
@@ -166,6 +198,7 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   await administrator.getByRole("button", { name: "Save the administrator" }).click();
   await expect(administrator.getByRole("status")).toHaveText("The administrator credentials are stored");
   await hydrated(page); // the change reloaded the page
+  await expect(page.getByTestId("msteams-status")).toHaveText("not_initiated");
 
   await page.getByTestId("start-wizard").click();
   const wizard = page.getByTestId("wizard");
@@ -175,6 +208,7 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   await expect(wizard.getByTestId("wizard-summary")).toHaveText("The MS Teams tenant is onboarded.");
   await expect(wizard.getByTestId("voice-routing-status").getByTestId("vrs-status")).toHaveText(["created", "created", "created"]);
   await expect(page.getByTestId("msteams-state").first()).toContainText("Onboarded · globex-3.draas.demo");
+  await expect(page.getByTestId("msteams-status")).toHaveText("onboarded");
   await screenshot(page, testInfo, "onboarded");
   expect(errors).toEqual([]);
 });
@@ -192,7 +226,7 @@ test("a run started from the API shows on the page, survives a reload, and fits 
     secret: minted.secret,
   });
   expect(stored.status()).toBe(204);
-  expect((await rest.put(`${base}/msteams/administrator`, { username: "admin@litware.onmicrosoft.com", password: "Adm1n-Passw0rd" })).status()).toBe(204);
+  expect((await rest.post(`${base}/msteams/admins`, { msUsername: "admin@litware.onmicrosoft.com", msPassword: "Adm1n-Passw0rd" })).status()).toBe(204);
   const started = await rest.post(`${base}/msteams/wizard`);
   expect(started.status()).toBe(200);
 

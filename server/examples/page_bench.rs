@@ -43,7 +43,11 @@ async fn main() {
     .expect("login");
     assert_eq!(status, 200, "{body}");
     let token: serde_json::Value = serde_json::from_str(&body).expect("json");
-    let cookie = format!("fusion_session={}", token["token"].as_str().expect("token"));
+    // The browser's session cookie holds the session's refresh token.
+    let cookie = format!(
+        "fusion_session={}",
+        token["refresh_token"].as_str().expect("a refresh token")
+    );
 
     println!("{requests} sequential requests per page, signed in as group.admin");
     for (name, path) in PAGES {

@@ -186,7 +186,10 @@ async fn login(port: u16) -> String {
     .await
     .expect("login");
     assert_eq!(status, 200, "{body}");
-    body["token"].as_str().expect("token").to_owned()
+    body["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned()
 }
 
 async fn store_credentials(port: u16, token: &str, index: usize) {
@@ -199,9 +202,9 @@ async fn store_credentials(port: u16, token: &str, index: usize) {
             json!({"msTeamsTenantId": ms_tenant, "applicationId": application, "secret": format!("bench~{index}~SecretValue")}),
         ),
         (
-            "PUT",
-            "msteams/administrator",
-            json!({"username": format!("admin@bench{index}.onmicrosoft.com"), "password": "Bench-Passw0rd"}),
+            "POST",
+            "msteams/admins",
+            json!({"msUsername": format!("admin@bench{index}.onmicrosoft.com"), "msPassword": "Bench-Passw0rd"}),
         ),
     ];
     for (method, tail, body) in calls {

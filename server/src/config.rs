@@ -34,9 +34,22 @@ pub struct Config {
     #[arg(long, env = "FUSION_OLD_SECRET_KEY_FILE")]
     pub old_secret_key_file: Option<PathBuf>,
 
-    /// How long a login session lasts, in hours.
+    /// How long a sign-in lasts, in hours: the refresh token's lifetime (and the browser
+    /// session's).
     #[arg(long, env = "FUSION_SESSION_HOURS", default_value_t = 12)]
     pub session_hours: u32,
+
+    /// How long an access token lasts, in minutes (a refresh gives a new one).
+    #[arg(long, env = "FUSION_ACCESS_TOKEN_MINUTES", default_value_t = 60)]
+    pub access_token_minutes: u32,
+
+    /// Days a device stays trusted after a second factor with "trust this device".
+    #[arg(long, env = "FUSION_TRUSTED_DEVICE_DAYS", default_value_t = 30)]
+    pub trusted_device_days: u32,
+
+    /// Minutes an e-mailed sign-in code (and any second-factor challenge) holds.
+    #[arg(long, env = "FUSION_TWO_FACTOR_MINUTES", default_value_t = 10)]
+    pub two_factor_minutes: u32,
 
     /// The address users reach the site at, e.g. `https://teams.example.com`. An
     /// https URL makes the session cookie `Secure` (named `__Host-fusion_session`) and
@@ -175,6 +188,17 @@ impl Config {
             .filter(|_| !default_port.is_empty())
             .unwrap_or(authority);
         (!authority.is_empty()).then(|| format!("{scheme}://{authority}"))
+    }
+
+    /// The lifetimes of sign-ins, from the options (each at least a minute).
+    pub fn sign_in_settings(&self) -> crate::domain::accounts::SignInSettings {
+        let minutes = |n: u32| chrono::Duration::minutes(i64::from(n.max(1)));
+        crate::domain::accounts::SignInSettings {
+            access_ttl: minutes(self.access_token_minutes),
+            refresh_ttl: minutes(self.session_hours.max(1).saturating_mul(60)),
+            trusted_device_ttl: minutes(self.trusted_device_days.max(1).saturating_mul(24 * 60)),
+            challenge_ttl: minutes(self.two_factor_minutes),
+        }
     }
 
     pub fn header_timeout(&self) -> Duration {

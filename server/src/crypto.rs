@@ -34,6 +34,8 @@ pub enum SecretSlot {
     ApplicationSecret { subscription: i64 },
     /// `msteams_administrators.password_ciphertext`.
     AdministratorPassword { subscription: i64 },
+    /// `admin_users.totp_secret`: an administrator's TOTP shared secret.
+    TotpSecret { user: i64 },
 }
 
 impl SecretSlot {
@@ -45,6 +47,7 @@ impl SecretSlot {
             SecretSlot::AdministratorPassword { subscription } => {
                 format!("msteams_administrators/subscription/{subscription}/password")
             }
+            SecretSlot::TotpSecret { user } => format!("admin_users/{user}/totp_secret"),
         }
         .into_bytes()
     }
@@ -54,6 +57,8 @@ impl SecretSlot {
 struct SealingKey {
     id: [u8; KEY_ID_LEN],
     cipher: Aes256Gcm,
+    /// What further keys are derived from (`SecretBox::derive_key`).
+    derivation: [u8; 32],
 }
 
 impl SealingKey {
@@ -64,6 +69,7 @@ impl SealingKey {
         SealingKey {
             id,
             cipher: Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&key)),
+            derivation: Sha256::digest([b"fusion-derived-keys:".as_slice(), &key].concat()).into(),
         }
     }
 }
@@ -93,6 +99,11 @@ impl SecretBox {
     pub fn with_previous(mut self, previous: [u8; 32]) -> Self {
         self.previous = Some(SealingKey::new(previous));
         self
+    }
+
+    /// A key for `purpose` derived from the current key: it changes when the key does.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        Sha256::digest([&self.current.derivation, purpose.as_bytes()].concat()).into()
     }
 
     /// A box with a fresh random key (tests, throw-away databases).

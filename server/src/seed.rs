@@ -27,7 +27,8 @@ pub const TENANT_GLOBEX: Uuid = uuid!("40000000-0000-4000-8000-000000000002");
 pub const TENANT_INITECH: Uuid = uuid!("40000000-0000-4000-8000-000000000003");
 pub const TENANT_UMBRELLA: Uuid = uuid!("40000000-0000-4000-8000-000000000004");
 
-/// A demo administrator: username, password, level, node, profile, display name.
+/// A demo administrator: username, password, level, node, profile, display name, and
+/// its second factor.
 pub struct DemoLogin {
     pub username: &'static str,
     pub password: &'static str,
@@ -35,6 +36,17 @@ pub struct DemoLogin {
     pub node: Uuid,
     pub profile: &'static str,
     pub display_name: &'static str,
+    pub second_factor: DemoSecondFactor,
+}
+
+/// How a demo administrator proves it is itself from a device it has not trusted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DemoSecondFactor {
+    None,
+    /// Codes e-mailed (to the simulated outbox) to this address.
+    Email(&'static str),
+    /// TOTP with this Base32 shared secret (add it to an authenticator app).
+    Totp(&'static str),
 }
 
 pub const DEMO_LOGINS: &[DemoLogin] = &[
@@ -86,7 +98,32 @@ pub const DEMO_LOGINS: &[DemoLogin] = &[
         "read-only",
         "Rita Readonly",
     ),
+    DemoLogin {
+        second_factor: DemoSecondFactor::Email("mia@alpha-telecom.example"),
+        ..login(
+            "alpha.mail",
+            "demo-alpha-mail",
+            AdminLevel::Reseller,
+            RESELLER_ALPHA,
+            "msteams-admin",
+            "Mia Mail",
+        )
+    },
+    DemoLogin {
+        second_factor: DemoSecondFactor::Totp(DEMO_TOTP_SECRET),
+        ..login(
+            "alpha.totp",
+            "demo-alpha-totp",
+            AdminLevel::Reseller,
+            RESELLER_ALPHA,
+            "msteams-admin",
+            "Tom Totp",
+        )
+    },
 ];
+
+/// The TOTP secret of `alpha.totp` (Base32): the demo's, so it is public.
+pub const DEMO_TOTP_SECRET: &str = "JBSWY3DPEHPK3PXP";
 
 const fn login(
     username: &'static str,
@@ -103,6 +140,7 @@ const fn login(
         node,
         profile,
         display_name,
+        second_factor: DemoSecondFactor::None,
     }
 }
 
@@ -141,7 +179,7 @@ pub async fn seed_demo(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
     for admin in DEMO_LOGINS {
         if !accounts::admin_exists(db, admin.username).await? {
             let password_hash = password::hash(admin.password);
-            accounts::insert_admin_if_missing(
+            let created = accounts::insert_admin_if_missing(
                 db,
                 accounts::NewAdmin {
                     username: admin.username,
@@ -153,15 +191,51 @@ pub async fn seed_demo(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
                 },
             )
             .await?;
+            if created {
+                seed_second_factor(db, secrets, admin).await?;
+            }
         }
     }
     Ok(())
 }
 
+async fn seed_second_factor(
+    db: &Db,
+    secrets: &SecretBox,
+    admin: &DemoLogin,
+) -> Result<(), AppError> {
+    match admin.second_factor {
+        DemoSecondFactor::None => Ok(()),
+        DemoSecondFactor::Email(address) => {
+            accounts::set_two_factor(db, admin.username, "email", Some(address), None).await
+        }
+        DemoSecondFactor::Totp(secret) => {
+            let user = accounts::find_credentials(db, admin.username)
+                .await?
+                .ok_or_else(|| AppError::Internal("a demo user vanished".into()))?
+                .id;
+            let sealed = secrets.seal(
+                SecretSlot::TotpSecret { user },
+                &Secret::parse("secret", secret.to_owned())?,
+            )?;
+            accounts::set_two_factor(db, admin.username, "totp", None, Some(&sealed)).await
+        }
+    }
+}
+
 async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     directory::insert_instance(&mut tx, 1, DEMO_INSTANCE, "Demo service provider").await?;
-    directory::insert_node(&mut tx, GROUP, 1, "group", "Netaxis Group", None).await?;
+    directory::insert_node(
+        &mut tx,
+        GROUP,
+        1,
+        "group",
+        "Netaxis Group",
+        "NETAXIS-GRP",
+        None,
+    )
+    .await?;
     directory::insert_group_settings(&mut tx, GROUP, "Fusion DRaaS Netaxis Group", 12).await?;
     directory::insert_node(
         &mut tx,
@@ -169,6 +243,7 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         1,
         "distributor",
         "Benelux Distribution",
+        "BENELUX-DIST",
         Some(GROUP),
     )
     .await?;
@@ -178,6 +253,7 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         1,
         "reseller",
         "Alpha Telecom",
+        "ALPHA-RES",
         Some(DISTRIBUTOR),
     )
     .await?;
@@ -187,16 +263,17 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         1,
         "reseller",
         "Beta Voice",
+        "BETA-RES",
         Some(DISTRIBUTOR),
     )
     .await?;
-    for (id, name, reseller) in [
-        (TENANT_ACME, "Acme Corp", RESELLER_ALPHA),
-        (TENANT_GLOBEX, "Globex", RESELLER_ALPHA),
-        (TENANT_INITECH, "Initech", RESELLER_BETA),
-        (TENANT_UMBRELLA, "Umbrella", RESELLER_BETA),
+    for (id, name, billing_id, reseller) in [
+        (TENANT_ACME, "Acme Corp", "ACME-001", RESELLER_ALPHA),
+        (TENANT_GLOBEX, "Globex", "GLOBEX-001", RESELLER_ALPHA),
+        (TENANT_INITECH, "Initech", "INITECH-001", RESELLER_BETA),
+        (TENANT_UMBRELLA, "Umbrella", "UMBRELLA-001", RESELLER_BETA),
     ] {
-        directory::insert_node(&mut tx, id, 1, "tenant", name, Some(reseller)).await?;
+        directory::insert_node(&mut tx, id, 1, "tenant", name, billing_id, Some(reseller)).await?;
     }
     for (id, tenant, name, license) in [
         (1, TENANT_ACME, "Acme Teams", "msteams"),
@@ -424,8 +501,13 @@ pub fn demo_banner(address: &str) -> String {
         "\nFusion Teams Onboarding (demo data) at http://{address}/\nAPI docs: http://{address}/api/v01/docs/\nDemo logins (username / password, level, profile):\n"
     );
     for admin in DEMO_LOGINS {
+        let second_factor = match admin.second_factor {
+            DemoSecondFactor::None => String::new(),
+            DemoSecondFactor::Email(_) => " + e-mailed code (simulator console, Outbox)".to_owned(),
+            DemoSecondFactor::Totp(secret) => format!(" + TOTP, secret {secret}"),
+        };
         text.push_str(&format!(
-            "  {:<18} / {:<17} {:<12} {}\n",
+            "  {:<18} / {:<17} {:<12} {}{second_factor}\n",
             admin.username,
             admin.password,
             admin.level.as_str(),

@@ -47,7 +47,7 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(leptos_options: LeptosOptions, db: Db, secrets: SecretBox, config: &Config) -> Self {
-        let directory = Directory::new(db.clone());
+        let directory = Directory::new(db.clone(), secrets.derive_key("list continuation tokens"));
         let simulator = SimulatorControl::new(db.clone());
         let sim_settings = SimSettings {
             time_scale: config.time_scale(),
@@ -57,7 +57,7 @@ impl AppState {
         let job_signal = JobSignal::default();
         AppState {
             leptos_options,
-            accounts: Accounts::new(db.clone(), config.session_hours),
+            accounts: Accounts::new(db.clone(), secrets.clone(), config.sign_in_settings()),
             onboarding: Onboarding::new(
                 db.clone(),
                 directory.clone(),

@@ -8,13 +8,13 @@ use std::future::Future;
 
 use app::{
     api_types::{
-        AdministratorRequest, ApplicationRequest, CurrentUser, FileDownload, LinkSource,
-        LoginResponse, MintedCredentials, ResetSecretRequest, SimFault, SimJournalEntry,
-        SimTenantDetail, SimTenantSummary, VoiceRoutingStatus,
+        ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
+        MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
+        SimMail, SimTenantDetail, SimTenantSummary, TwoFactorOption, VoiceRoutingStatus,
     },
     backend::{
-        Backend, ClientAddress, Overview, Session, SubRef, SubscriptionPage,
-        TenantWithSubscriptions, UiError, WizardView,
+        Backend, Browser, ClientAddress, Overview, Session, SignInResult, SignedIn, SubRef,
+        SubscriptionPage, TenantWithSubscriptions, UiError, WizardView,
     },
 };
 use async_trait::async_trait;
@@ -23,16 +23,17 @@ use crate::{
     api::audit::record_call,
     domain::{
         AppError, Caller,
-        accounts::current_user,
-        onboarding::ApplicationInput,
+        accounts::{Device, Session as AccountSession, SignIn, current_user},
+        listing::{ListQuery, MAX_PAGE_SIZE, NodeSort, SubscriptionSort},
+        onboarding::{AdministratorChange, AdministratorRemoval, ApplicationInput},
         types::{
-            AdminUpn, ApplicationId, DraasInstance, MsTenantId, PageRequest, SearchText, Secret,
-            SubscriptionId, SubscriptionPath, TenantUuid,
+            ApplicationId, DraasInstance, MsTenantId, SearchText, Secret, SubscriptionId,
+            SubscriptionPath, TenantUuid,
         },
         wizard::WizardReport,
     },
     state::AppState,
-    store::audit::AuditEntry,
+    store::{accounts::TokenKind, audit::AuditEntry},
 };
 
 /// Tenants per page on the home page.
@@ -58,7 +59,10 @@ impl UiBackend {
         let token = session.ok_or_else(|| {
             AppError::Unauthenticated("Not signed in: sign in to continue".into())
         })?;
-        self.state.accounts.authenticate(&token).await
+        self.state
+            .accounts
+            .authenticate(&token, TokenKind::Refresh)
+            .await
     }
 
     fn path(caller: &Caller, at: SubRef) -> Result<SubscriptionPath, AppError> {
@@ -134,6 +138,24 @@ impl UiBackend {
     }
 }
 
+/// The device a browser's sign-in comes from.
+fn device(browser: Browser) -> Device {
+    Device {
+        address: browser.address.map(|ClientAddress(address)| address),
+        user_agent: browser.user_agent,
+    }
+}
+
+/// A session opened through the form: the browser keeps the refresh token in its cookie
+/// (the access token is for scripts), for as long as the sign-in lasts.
+fn signed_in_with(session: AccountSession) -> SignedIn {
+    SignedIn {
+        user: current_user(&session.caller),
+        cookie_token: session.refresh_token,
+        expires_at: session.refresh_expires_at,
+    }
+}
+
 fn ui(error: AppError) -> UiError {
     if let AppError::Internal(message) = &error {
         tracing::error!(%message, "UI call failed");
@@ -146,35 +168,48 @@ fn ui(error: AppError) -> UiError {
     }
 }
 
-/// Every subscription of a tenant fits one request.
-const ALL: PageRequest = PageRequest {
-    page: 1,
-    size: PageRequest::MAX_SIZE,
-};
-
 #[async_trait]
 impl Backend for UiBackend {
     async fn login(
         &self,
         username: String,
         password: String,
-        client: Option<ClientAddress>,
-    ) -> Result<LoginResponse, UiError> {
-        let client = client.map(|ClientAddress(address)| address);
-        let session = self
+        browser: Browser,
+    ) -> Result<SignInResult, UiError> {
+        let result = self
             .state
             .accounts
-            .login(&username, &password, client)
+            .login(&username, &password, &device(browser))
             .await;
-        let signed_in = session.as_ref().ok().map(|s| s.caller.username.clone());
-        self.audit(signed_in.as_deref(), "login", Target::None, &session)
+        let signed_in = match &result {
+            Ok(SignIn::Session(session)) => Some(session.caller.username.clone()),
+            _ => None,
+        };
+        self.audit(signed_in.as_deref(), "login", Target::None, &result)
             .await;
-        let session = session.map_err(ui)?;
-        Ok(LoginResponse {
-            user: current_user(&session.caller),
-            token: session.token,
-            expires_at: session.expires_at,
+        Ok(match result.map_err(ui)? {
+            SignIn::Session(session) => SignInResult::SignedIn(signed_in_with(*session)),
+            SignIn::SecondFactor(challenge) => SignInResult::SecondFactor(challenge),
         })
+    }
+
+    async fn second_factor(
+        &self,
+        option: TwoFactorOption,
+        payload: String,
+        code: String,
+        trust: bool,
+        browser: Browser,
+    ) -> Result<SignedIn, UiError> {
+        let result = self
+            .state
+            .accounts
+            .second_factor(option, &payload, &code, trust, &device(browser))
+            .await;
+        let signed_in = result.as_ref().ok().map(|s| s.caller.username.clone());
+        self.audit(signed_in.as_deref(), "second_factor", Target::None, &result)
+            .await;
+        result.map(signed_in_with).map_err(ui)
     }
 
     async fn logout(&self, session: Session) -> Result<(), UiError> {
@@ -185,7 +220,7 @@ impl Backend for UiBackend {
         let username = self
             .state
             .accounts
-            .authenticate(&token)
+            .authenticate(&token, TokenKind::Refresh)
             .await
             .ok()
             .map(|caller| caller.username);
@@ -209,31 +244,42 @@ impl Backend for UiBackend {
         self.read(session, |caller| async move {
             let instance = DraasInstance::parse(&caller.instance_slug)?;
             let directory = &self.state.directory;
-            let request = PageRequest {
-                page: page.max(1),
-                size: PAGE_SIZE,
+            let query = ListQuery::<NodeSort>::page(page, PAGE_SIZE, SearchText::parse(&search)?);
+            // The lists answer 404 when they find nothing: here that is an empty page.
+            let tenants = match directory.tenants(&caller, &instance, &query).await {
+                Ok(tenants) => tenants,
+                Err(AppError::NotFound(_)) => {
+                    return Ok(Overview {
+                        results: 0,
+                        pages: 0,
+                        page: page.max(1),
+                        tenants: Vec::new(),
+                    });
+                }
+                Err(error) => return Err(error),
             };
-            let search = SearchText::parse(&search)?;
-            let tenants = directory
-                .tenants(&caller, &instance, request, &search)
-                .await?;
-            let mut results = Vec::with_capacity(tenants.results.len());
-            for tenant in tenants.results {
-                let subscriptions = directory
-                    .subscriptions(&caller, &instance, TenantUuid(tenant.uuid), ALL)
-                    .await?
-                    .results;
-                results.push(TenantWithSubscriptions {
+            // Every subscription of a tenant fits one page.
+            let all = ListQuery::<SubscriptionSort>::page(1, MAX_PAGE_SIZE, SearchText::default());
+            let mut rows = Vec::with_capacity(tenants.tenants.len());
+            for tenant in tenants.tenants {
+                let subscriptions = match directory
+                    .subscriptions(&caller, &instance, TenantUuid(tenant.uuid), &all)
+                    .await
+                {
+                    Ok(list) => list.subscriptions,
+                    Err(AppError::NotFound(_)) => Vec::new(),
+                    Err(error) => return Err(error),
+                };
+                rows.push(TenantWithSubscriptions {
                     tenant,
                     subscriptions,
                 });
             }
             Ok(Overview {
-                results,
+                results: tenants.results,
                 pages: tenants.pages,
                 page: tenants.page,
-                size: tenants.size,
-                total: tenants.total,
+                tenants: rows,
             })
         })
         .await
@@ -256,10 +302,16 @@ impl Backend for UiBackend {
                 Err(AppError::NotFound(_)) => None,
                 Err(error) => return Err(error),
             };
+            let administrator = match self.state.onboarding.administrator(&caller, &path).await {
+                Ok(administrator) => Some(administrator),
+                Err(AppError::Forbidden(_)) => None,
+                Err(error) => return Err(error),
+            };
             Ok(SubscriptionPage {
                 tenant_name,
                 subscription,
                 status,
+                administrator,
             })
         })
         .await
@@ -316,22 +368,49 @@ impl Backend for UiBackend {
         .await
     }
 
-    async fn set_administrator(
+    async fn store_administrator(
         &self,
         session: Session,
         at: SubRef,
-        body: AdministratorRequest,
+        body: MsTeamsAdminRequest,
     ) -> Result<(), UiError> {
         let target = Target::Subscription(at);
-        self.act(session, "set_administrator", target, |caller| async move {
-            let username = AdminUpn::parse(&body.username)?;
-            let password = Secret::parse("password", body.password)?;
-            let path = Self::path(&caller, at)?;
-            self.state
-                .onboarding
-                .set_administrator(&caller, &path, username, password)
-                .await
-        })
+        self.act(
+            session,
+            "store_administrator",
+            target,
+            |caller| async move {
+                let change = AdministratorChange::parse(body)?;
+                let path = Self::path(&caller, at)?;
+                self.state
+                    .onboarding
+                    .store_administrator(&caller, &path, change)
+                    .await
+            },
+        )
+        .await
+    }
+
+    async fn remove_administrator(
+        &self,
+        session: Session,
+        at: SubRef,
+        body: MsTeamsAdminRemoval,
+    ) -> Result<(), UiError> {
+        let target = Target::Subscription(at);
+        self.act(
+            session,
+            "remove_administrator",
+            target,
+            |caller| async move {
+                let removal = AdministratorRemoval::parse(body)?;
+                let path = Self::path(&caller, at)?;
+                self.state
+                    .onboarding
+                    .remove_administrator(&caller, &path, removal)
+                    .await
+            },
+        )
         .await
     }
 
@@ -454,6 +533,13 @@ impl Backend for UiBackend {
         self.read(session, |caller| async move {
             let id = MsTenantId::parse(&id)?;
             self.state.simulator.journal(&caller, id, 200).await
+        })
+        .await
+    }
+
+    async fn sim_outbox(&self, session: Session) -> Result<Vec<SimMail>, UiError> {
+        self.read(session, |caller| async move {
+            self.state.simulator.outbox(&caller, 20).await
         })
         .await
     }

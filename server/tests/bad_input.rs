@@ -126,8 +126,8 @@ async fn a_body_that_is_not_json_is_415() {
     }
     let response = check
         .raw(
-            Method::PUT,
-            &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+            Method::POST,
+            &sub_path(TENANT_ACME, 1, "msteams/admins"),
             Some("text/plain"),
             "admin@x.com:pw",
         )
@@ -218,14 +218,29 @@ async fn wrong_field_types_are_refused() {
         (Method::POST, applications_path(), json!("a string")),
         (Method::POST, applications_path(), json!(null)),
         (
-            Method::PUT,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
-            json!({"username": true, "password": "S0me-Password"}),
+            Method::POST,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"msUsername": true, "msPassword": "S0me-Password"}),
         ),
         (
-            Method::PUT,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
-            json!({"username": "a@b.com", "password": {"p": 1}}),
+            Method::POST,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"msUsername": "a@b.com", "msPassword": {"p": 1}}),
+        ),
+        (
+            Method::DELETE,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"id": "1", "msUsername": "admin@acme.onmicrosoft.com"}),
+        ),
+        (
+            Method::DELETE,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"id": 1.5, "msUsername": "admin@acme.onmicrosoft.com"}),
+        ),
+        (
+            Method::DELETE,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"id": 1, "msUsername": null}),
         ),
         (
             Method::POST,
@@ -281,9 +296,14 @@ async fn a_body_that_is_an_array_is_not_read_by_position() {
             json!([GOOD_MS_TENANT, GOOD_APPLICATION, GOOD_SECRET]),
         ),
         (
-            Method::PUT,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
+            Method::POST,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
             json!(["admin@acme.onmicrosoft.com", "S0me-Password"]),
+        ),
+        (
+            Method::DELETE,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!([1, "admin@acme.onmicrosoft.com"]),
         ),
         (
             Method::POST,
@@ -359,16 +379,22 @@ async fn missing_required_fields_are_refused() {
             "applicationId",
         ),
         (
-            Method::PUT,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
-            json!({"username": "a@b.com"}),
-            "password",
+            Method::POST,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"msUsername": "a@b.com"}),
+            "msPassword",
         ),
         (
-            Method::PUT,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
-            json!({"password": "S0me-Password"}),
-            "username",
+            Method::DELETE,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"msUsername": "admin@acme.onmicrosoft.com"}),
+            "id",
+        ),
+        (
+            Method::DELETE,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"id": 1}),
+            "msUsername",
         ),
         (
             Method::POST,
@@ -411,9 +437,9 @@ async fn unknown_fields_are_refused() {
             "ms_teams_tenant_id",
         ),
         (
-            Method::PUT,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
-            json!({"username": "a@b.com", "password": "S0me-Password", "mfa": false}),
+            Method::POST,
+            sub_path(TENANT_ACME, 1, "msteams/admins"),
+            json!({"msUsername": "a@b.com", "msPassword": "S0me-Password", "mfa": false}),
             "mfa",
         ),
         (
@@ -526,9 +552,9 @@ async fn a_subscription_id_that_is_not_a_positive_integer_is_refused() {
             .assert_problem(400, "invalid_path_parameter");
         check
             .json(
-                Method::PUT,
-                &format!("{base}/msteams/administrator"),
-                json!({"username": "a@b.com", "password": "S0me-Password"}),
+                Method::POST,
+                &format!("{base}/msteams/admins"),
+                json!({"msUsername": "a@b.com", "msPassword": "S0me-Password"}),
             )
             .await
             .assert_problem(400, "invalid_path_parameter");
@@ -648,9 +674,9 @@ async fn empty_blank_oversized_or_control_character_secrets_are_refused() {
             .assert_problem(400, "validation_failed");
         check
             .json(
-                Method::PUT,
-                &sub_path(TENANT_ACME, 1, "msteams/administrator"),
-                json!({"username": "admin@acme.onmicrosoft.com", "password": secret}),
+                Method::POST,
+                &sub_path(TENANT_ACME, 1, "msteams/admins"),
+                json!({"msUsername": "admin@acme.onmicrosoft.com", "msPassword": secret}),
             )
             .await
             .assert_problem(400, "validation_failed");
@@ -704,11 +730,11 @@ async fn a_body_over_64_kib_is_413() {
         .json(Method::POST, &applications_path(), body)
         .await
         .assert_problem(413, "payload_too_large");
-    let body = json!({"username": "admin@acme.onmicrosoft.com", "password": huge});
+    let body = json!({"msUsername": "admin@acme.onmicrosoft.com", "msPassword": huge});
     check
         .json(
-            Method::PUT,
-            &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+            Method::POST,
+            &sub_path(TENANT_ACME, 1, "msteams/admins"),
             body,
         )
         .await
@@ -750,30 +776,58 @@ async fn a_streamed_body_over_64_kib_without_length_is_413() {
 }
 
 #[tokio::test]
-async fn bad_page_and_size_are_refused() {
+async fn bad_list_parameters_are_refused() {
     let app = TestApp::start().await;
     let check = Checker::new(&app).await;
     let subscriptions = format!("/api/v01/draas/demo/tenants/{TENANT_ACME}/subscriptions");
-    for query in [
-        "page=0",
-        "page=-1",
-        "page=abc",
-        "page=",
-        "page=1.5",
-        "size=0",
-        "size=1001",
-        "size=-5",
-        "size=ten",
-        "page=99999999999",
-        "size=1%200",
-    ] {
-        for base in ["/api/v01/draas/demo/tenants", subscriptions.as_str()] {
+    let nodes = [
+        "/api/v01/draas/demo/groups",
+        "/api/v01/draas/demo/distributors",
+        "/api/v01/draas/demo/resellers",
+        "/api/v01/draas/demo/tenants",
+    ];
+    let only_subscriptions = [subscriptions.as_str()];
+    let every = [&nodes[..], &only_subscriptions[..]].concat();
+    let long_search = format!("search={}", "a".repeat(101));
+    let forged_next = format!("next={}", "A".repeat(32));
+    let cases: Vec<(&str, &[&str])> = vec![
+        ("page=0", &every),
+        ("page=-1", &every),
+        ("page=abc", &every),
+        ("page=", &every),
+        ("page=1.5", &every),
+        ("page=99999999999", &every),
+        ("page=2147483648", &every),
+        ("page_size=0", &every),
+        ("page_size=1001", &every),
+        ("page_size=-5", &every),
+        ("page_size=ten", &every),
+        ("page_size=", &every),
+        ("page_size=1%200", &every),
+        ("sort=", &every),
+        ("sort=Name", &every),
+        ("sort=subscriptionCount", &every),
+        ("dir=ASC", &every),
+        ("dir=up", &every),
+        ("dir=", &every),
+        ("next=", &every),
+        ("next=garbage", &every),
+        (&forged_next, &every),
+        (&long_search, &every),
+        ("search=a%07b", &every),
+        ("sort=licenseType", &nodes),
+        ("sort=billingId", &only_subscriptions),
+        ("parent=", &nodes),
+        ("parent=not-a-uuid", &nodes),
+    ];
+    for (query, bases) in cases {
+        for base in bases {
             let response = check.get(&format!("{base}?{query}")).await;
             let problem = response.assert_problem(400, "invalid_query_parameter");
             let name = query.split('=').next().unwrap();
             assert!(
-                problem["detail"].as_str().unwrap().contains(name),
-                "{query}: {problem}"
+                problem["detail"].as_str().unwrap().starts_with(name),
+                "{base}?{query}: {problem}"
             );
         }
     }
@@ -781,14 +835,19 @@ async fn bad_page_and_size_are_refused() {
 }
 
 #[tokio::test]
-async fn the_largest_page_size_is_accepted() {
+async fn the_largest_page_size_and_page_are_accepted() {
     let app = TestApp::start().await;
     let check = Checker::new(&app).await;
     let response = check
-        .get("/api/v01/draas/demo/tenants?page=1&size=1000")
+        .get("/api/v01/draas/demo/tenants?page=1&page_size=1000")
         .await;
     assert_eq!(response.status, StatusCode::OK);
-    assert_eq!(response.json()["size"], 1000);
+    assert_eq!(response.json()["tenants"].as_array().unwrap().len(), 4);
+    // The last page there can be is beyond the list: nothing found.
+    check
+        .get("/api/v01/draas/demo/tenants?page=2147483647&page_size=1000")
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
@@ -801,8 +860,8 @@ async fn an_unknown_api_path_is_a_404_problem() {
         "/api/v01/nothing-here",
         "/api/v01/draas/demo",
         "/api/v01/draas/demo/tenants/",
-        "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001",
-        "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1",
+        "/api/v01/draas/demo/owners",
+        "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001/owner",
         "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1/msteams/nope",
         "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1/msteams/status/extra",
     ] {
@@ -835,10 +894,7 @@ async fn a_wrong_method_is_a_405_problem() {
             Method::DELETE,
             sub_path(TENANT_ACME, 1, "msteams/applications"),
         ),
-        (
-            Method::POST,
-            sub_path(TENANT_ACME, 1, "msteams/administrator"),
-        ),
+        (Method::PUT, sub_path(TENANT_ACME, 1, "msteams/admins")),
         (Method::GET, sub_path(TENANT_ACME, 1, "msteams/unlink")),
         (Method::DELETE, sub_path(TENANT_ACME, 1, "msteams/unlink")),
         (Method::POST, sub_path(TENANT_ACME, 1, "msteams/status")),
@@ -849,6 +905,15 @@ async fn a_wrong_method_is_a_405_problem() {
             sub_path(TENANT_ACME, 1, "downloads/create_app"),
         ),
         (Method::DELETE, "/api/v01/draas/demo/tenants".to_owned()),
+        (Method::POST, "/api/v01/draas/demo/resellers".to_owned()),
+        (
+            Method::PUT,
+            format!("/api/v01/draas/demo/tenants/{TENANT_ACME}"),
+        ),
+        (
+            Method::DELETE,
+            format!("/api/v01/draas/demo/tenants/{TENANT_ACME}/subscriptions/1"),
+        ),
         (Method::GET, "/api/v01/auth/login".to_owned()),
     ];
     for (method, path) in cases {
@@ -915,15 +980,16 @@ async fn no_input_produces_a_server_error() {
         json!({"msTeamsTenantId": GOOD_MS_TENANT, "applicationId": GOOD_APPLICATION, "secret": "\u{1F600}".repeat(256)}),
         json!({"msTeamsTenantId": "00000000-0000-0000-0000-000000000000", "applicationId": GOOD_APPLICATION, "secret": "x'); DROP TABLE nodes; --"}),
         json!({"msTeamsTenantId": GOOD_MS_TENANT, "applicationId": GOOD_APPLICATION, "secret": "\u{202e}\u{200b}"}),
-        json!({"username": format!("{}@contoso.com", "a".repeat(300)), "password": "p"}),
-        json!({"username": "admin@contoso.com", "password": "\u{fffd}"}),
+        json!({"msUsername": format!("{}@contoso.com", "a".repeat(300)), "msPassword": "p"}),
+        json!({"msUsername": "admin@contoso.com", "msPassword": "\u{fffd}"}),
         json!({"subscriptionId": i64::MAX}),
         json!({"applicationId": GOOD_APPLICATION, "secret": GOOD_SECRET, "msTeamsTenantId": null}),
         json!({"a": {"b": {"c": [[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]}}}),
     ];
     let tails = [
         (Method::POST, "msteams/applications"),
-        (Method::PUT, "msteams/administrator"),
+        (Method::POST, "msteams/admins"),
+        (Method::DELETE, "msteams/admins"),
         (Method::POST, "msteams/reset_secret"),
         (Method::POST, "msteams/link"),
     ];
@@ -970,7 +1036,9 @@ async fn no_input_produces_a_server_error() {
         "search=%",
         "search=\\",
         &format!("search={}", "a".repeat(10_000)),
-        "page=2147483647&size=1000",
+        "page=2147483647&page_size=1000",
+        "page_size=1&next=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "sort=name&dir=desc&parent=10000000-0000-4000-8000-000000000001",
         "page=1&page=2",
     ] {
         assert_no_server_error(

@@ -5,14 +5,17 @@
 //! users with direct routing; 2 "Acme SIP Trunk", sip-trunks) and Globex (3 "Globex
 //! Teams", nothing yet; 4 "Globex Teams Lab", onboarded, no direct routing). Beta Voice
 //! holds Initech (5 "Initech Teams", onboarded, one direct-routing user; 6 "Initech Teams
-//! EU", linked to 5) and Umbrella (7 "Umbrella Teams", nothing yet).
+//! EU", linked to 5) and Umbrella (7 "Umbrella Teams", nothing yet). The onboarded
+//! subscriptions' MS Teams tenant rows are 1 (subscription 1), 2 (4) and 3 (5), in
+//! seeding order: `GET msteams/admins` names an account by that row id.
 
 mod support;
 
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
-use support::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp, sub_path};
+use server::crypto::SecretSlot;
+use support::{At, TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp, sub_path};
 use uuid::Uuid;
 
 const ACME_MS_TENANT: &str = "27b418d0-b197-483d-a0b8-da90407a92c4";
@@ -21,6 +24,59 @@ const INITECH_MS_TENANT: &str = "8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b";
 const NEW_MS_TENANT: &str = "6f1d2c3b-4a59-4e68-9d7c-8b9a0f1e2d3c";
 const NEW_APPLICATION: &str = "d46e9288-2029-4fd1-ac7b-f20749e61251";
 const NEW_SECRET: &str = "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC";
+
+const ACME_TEAMS: At = (TENANT_ACME, 1);
+const GLOBEX_TEAMS: At = (TENANT_GLOBEX, 3);
+const GLOBEX_LAB: At = (TENANT_GLOBEX, 4);
+const INITECH_TEAMS: At = (TENANT_INITECH, 5);
+const INITECH_EU: At = (TENANT_INITECH, 6);
+const UMBRELLA_TEAMS: At = (TENANT_UMBRELLA, 7);
+
+/// `…/subscriptions/{at}/msteams/admins`.
+fn admins((tenant, subscription): At) -> String {
+    sub_path(tenant, subscription, "msteams/admins")
+}
+
+/// `GET …/msteams/admins` (must be 200).
+async fn admins_of(app: &TestApp, token: &str, at: At) -> Value {
+    let response = app.get(&admins(at), token).await;
+    response.assert_status(StatusCode::OK);
+    response.json()
+}
+
+/// `DELETE …/msteams/admins` with this body: the answer, whatever it is.
+async fn delete_admins(app: &TestApp, token: &str, at: At, body: Value) -> support::TestResponse {
+    app.call(Method::DELETE, &admins(at), Some(token), Some(body))
+        .await
+}
+
+/// The id of the MS Teams tenant row the subscription owns.
+async fn tenant_row(app: &TestApp, subscription: i64) -> i64 {
+    count(
+        app,
+        "SELECT id FROM msteams_tenants WHERE owner_subscription_id = ?",
+        subscription,
+    )
+    .await
+}
+
+/// The administrator password stored for the subscription's own MS Teams tenant, opened
+/// with the server's key.
+async fn administrator_password(app: &TestApp, subscription: i64) -> String {
+    let sealed: Vec<u8> = sqlx::query_scalar(
+        "SELECT d.password_ciphertext FROM msteams_administrators d
+         JOIN msteams_tenants t ON t.id = d.msteams_tenant_id WHERE t.owner_subscription_id = ?",
+    )
+    .bind(subscription)
+    .fetch_one(&app.db.read)
+    .await
+    .expect("a sealed password");
+    app.secrets
+        .open(SecretSlot::AdministratorPassword { subscription }, &sealed)
+        .expect("opens with the server's key")
+        .expose()
+        .to_owned()
+}
 
 async fn status_of(app: &TestApp, token: &str, tenant: Uuid, subscription: i64) -> Value {
     let response = app
@@ -87,7 +143,7 @@ fn body_text(response: &support::TestResponse) -> String {
 // ---- applications ---------------------------------------------------------------
 
 #[tokio::test]
-async fn a_new_integration_is_stored_as_pending_and_shows_nothing_of_its_secret() {
+async fn a_new_integration_is_stored_as_not_initiated_and_shows_nothing_of_its_secret() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
     let response = app
@@ -108,16 +164,19 @@ async fn a_new_integration_is_stored_as_pending_and_shows_nothing_of_its_secret(
     let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
     assert_eq!(status["msTenantId"], NEW_MS_TENANT);
     assert_eq!(status["msApplicationId"], NEW_APPLICATION);
-    assert_eq!(status["status"], "pending");
+    assert_eq!(status["status"], "not_initiated");
     assert_eq!(status["mode"], "direct_routing");
     assert!(
         status.get("domain").is_none(),
         "no domain before the wizard: {status}"
     );
-    assert_eq!(status["msGraph"]["configured"], true);
-    assert_eq!(status["msGraph"]["account"], NEW_APPLICATION);
+    assert_eq!(status["msGraph"]["msApplicationId"], NEW_APPLICATION);
+    assert_eq!(status["msGraph"]["active"], true);
     assert_shows_no_secret(&status["msGraph"]);
-    assert_eq!(status["powershell"]["configured"], false);
+    assert_eq!(
+        status["powershell"],
+        json!({"msUserName": null, "active": false})
+    );
     assert!(!status.to_string().contains(NEW_SECRET));
 }
 
@@ -275,6 +334,7 @@ async fn a_stored_secret_never_appears_in_any_response_nor_on_disk() {
     let token = app.login("alpha.admin").await;
     let secret = "Zq9~UniqueApplicationSecretForThisTest_0123";
     let password = "Unique-Administrator-Password-4567";
+    let changed_password = "Changed-Administrator-Password-8910";
     let mut bodies = Vec::new();
     let stored = app
         .post(
@@ -286,20 +346,30 @@ async fn a_stored_secret_never_appears_in_any_response_nor_on_disk() {
     assert_eq!(stored.status, StatusCode::NO_CONTENT);
     bodies.push(stored);
     let stored = app
-        .put(
-            &sub_path(TENANT_GLOBEX, 3, "msteams/administrator"),
+        .post(
+            &admins(GLOBEX_TEAMS),
             &token,
-            json!({"username": "admin@globex.onmicrosoft.com", "password": password}),
+            json!({"msUsername": "admin@globex.onmicrosoft.com", "msPassword": password}),
         )
         .await;
     assert_eq!(stored.status, StatusCode::NO_CONTENT);
     bodies.push(stored);
+    let changed = app
+        .post(
+            &admins(GLOBEX_TEAMS),
+            &token,
+            json!({"msPassword": changed_password}),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::NO_CONTENT);
+    bodies.push(changed);
     for path in [
         sub_path(TENANT_GLOBEX, 3, "msteams/status"),
+        admins(GLOBEX_TEAMS),
         sub_path(TENANT_GLOBEX, 4, "msteams/sources"),
         format!("/api/v01/draas/demo/tenants/{TENANT_GLOBEX}/subscriptions"),
         "/api/v01/draas/demo/tenants".to_owned(),
-        "/api/v01/auth/me".to_owned(),
+        "/api/v01/system/users/local".to_owned(),
     ] {
         let response = app.get(&path, &token).await;
         assert_eq!(response.status, StatusCode::OK, "{path}");
@@ -322,16 +392,36 @@ async fn a_stored_secret_never_appears_in_any_response_nor_on_disk() {
         )
         .await,
     );
+    // Nor do the refusals of the administrator's endpoints.
+    let beta = app.login("beta.admin").await;
+    bodies.push(
+        app.post(
+            &admins(INITECH_EU),
+            &beta,
+            json!({"msUsername": "admin@globex.onmicrosoft.com", "msPassword": password}),
+        )
+        .await,
+    );
+    bodies.push(
+        delete_admins(
+            &app,
+            &token,
+            GLOBEX_TEAMS,
+            json!({"id": 999, "msUsername": "admin@globex.onmicrosoft.com"}),
+        )
+        .await,
+    );
+    let secrets = [secret, password, changed_password];
     for response in &bodies {
         let text = body_text(response);
         assert!(
-            !text.contains(secret) && !text.contains(password),
+            secrets.iter().all(|s| !text.contains(s)),
             "leaked in {text}"
         );
         for value in response.headers.values() {
             let value = String::from_utf8_lossy(value.as_bytes());
             assert!(
-                !value.contains(secret) && !value.contains(password),
+                secrets.iter().all(|s| !value.contains(s)),
                 "leaked in a header: {value}"
             );
         }
@@ -346,67 +436,89 @@ async fn a_stored_secret_never_appears_in_any_response_nor_on_disk() {
         !support::contains_bytes(&on_disk, secret.as_bytes()),
         "the secret is stored in clear"
     );
-    assert!(
-        !support::contains_bytes(&on_disk, password.as_bytes()),
-        "the password is stored in clear"
-    );
+    for password in [password, changed_password] {
+        assert!(
+            !support::contains_bytes(&on_disk, password.as_bytes()),
+            "the password is stored in clear"
+        );
+    }
 }
 
-// ---- administrator ----------------------------------------------------------------
+// ---- administrator (msteams/admins) --------------------------------------------------
 
 #[tokio::test]
-async fn administrator_credentials_are_stored_and_only_the_account_and_when_are_shown() {
+async fn admins_answers_nulls_when_no_account_is_stored() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    // 3: nothing stored; 2: sip-trunks, never any MS Teams tenant.
+    for at in [GLOBEX_TEAMS, (TENANT_ACME, 2)] {
+        assert_eq!(
+            admins_of(&app, &token, at).await,
+            json!({"id": null, "msUsername": null}),
+            "{at:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn admins_names_the_stored_account_by_its_ms_teams_tenant_row() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    for (at, owner, username) in [
+        (ACME_TEAMS, 1, "admin@acme.onmicrosoft.com"),
+        (GLOBEX_LAB, 4, "admin@globex-lab.onmicrosoft.com"),
+        (INITECH_TEAMS, 5, "admin@initech.onmicrosoft.com"),
+        // A linked subscription shows the account of the tenant it shares.
+        (INITECH_EU, 5, "admin@initech.onmicrosoft.com"),
+    ] {
+        let id = tenant_row(&app, owner).await;
+        assert_eq!(
+            admins_of(&app, &token, at).await,
+            json!({"id": id, "msUsername": username}),
+            "{at:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn posting_an_account_stores_it_in_lowercase_and_status_shows_it_active() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
     let password = "N3w-Adm1n-Passw0rd!";
     let response = app
-        .put(
-            &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+        .post(
+            &admins(GLOBEX_TEAMS),
             &token,
-            json!({"username": "Teams.Admin@Acme.onmicrosoft.com", "password": password}),
+            json!({"msUsername": "Teams.Admin@Globex.onmicrosoft.com", "msPassword": password}),
         )
         .await;
-    assert_eq!(
-        response.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        body_text(&response)
-    );
+    response.assert_status(StatusCode::NO_CONTENT);
     assert!(response.bytes.is_empty());
 
-    let status = status_of(&app, &token, TENANT_ACME, 1).await;
-    assert_eq!(status["powershell"]["configured"], true);
+    let id = tenant_row(&app, 3).await;
     assert_eq!(
-        status["powershell"]["account"],
-        "teams.admin@acme.onmicrosoft.com"
+        admins_of(&app, &token, GLOBEX_TEAMS).await,
+        json!({"id": id, "msUsername": "teams.admin@globex.onmicrosoft.com"})
     );
-    assert_shows_no_secret(&status["powershell"]);
-    assert!(status["powershell"]["updatedAt"].is_string(), "{status}");
-    assert!(!status.to_string().contains(password));
-}
+    assert_eq!(administrator_password(&app, 3).await, password);
 
-#[tokio::test]
-async fn administrator_credentials_prepare_a_subscription_without_an_ms_teams_tenant_id() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
-    let response = app
-        .put(
-            &sub_path(TENANT_GLOBEX, 3, "msteams/administrator"),
-            &token,
-            json!({"username": "admin@globex.onmicrosoft.com", "password": "S0me-Password"}),
-        )
-        .await;
-    assert_eq!(
-        response.status,
-        StatusCode::NO_CONTENT,
-        "{}",
-        body_text(&response)
-    );
+    // The account alone makes an MS Teams tenant that is not initiated, without an MS
+    // tenant id until the application names one.
     let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
-    assert_eq!(status["status"], "pending");
-    assert!(status.get("msTenantId").is_none(), "{status}");
-    assert_eq!(status["powershell"]["configured"], true);
-    assert_eq!(status["msGraph"]["configured"], false);
+    assert_eq!(status["status"], "not_initiated");
+    assert_eq!(status["msTenantId"], Value::Null, "{status}");
+    assert_eq!(
+        status["powershell"]["msUserName"],
+        "teams.admin@globex.onmicrosoft.com"
+    );
+    assert_eq!(status["powershell"]["active"], true);
+    assert!(status["powershell"]["updatedAt"].is_string(), "{status}");
+    assert_shows_no_secret(&status["powershell"]);
+    assert_eq!(
+        status["msGraph"],
+        json!({"msApplicationId": null, "active": false})
+    );
+    assert!(!status.to_string().contains(password));
 
     // The application then still needs the MS Teams tenant id.
     app.post(
@@ -416,6 +528,256 @@ async fn administrator_credentials_prepare_a_subscription_without_an_ms_teams_te
     )
     .await
     .assert_problem(400, "ms_tenant_id_required");
+}
+
+#[tokio::test]
+async fn posting_another_account_replaces_the_stored_one_under_the_same_id() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    app.post(
+        &admins(ACME_TEAMS),
+        &token,
+        json!({"msUsername": "other.admin@acme.onmicrosoft.com", "msPassword": "Other-Passw0rd"}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        admins_of(&app, &token, ACME_TEAMS).await,
+        json!({"id": 1, "msUsername": "other.admin@acme.onmicrosoft.com"})
+    );
+    assert_eq!(administrator_password(&app, 1).await, "Other-Passw0rd");
+    let status = status_of(&app, &token, TENANT_ACME, 1).await;
+    assert_eq!(
+        status["powershell"]["msUserName"],
+        "other.admin@acme.onmicrosoft.com"
+    );
+    assert_eq!(
+        status["status"], "onboarded",
+        "new credentials do not restart onboarding"
+    );
+}
+
+#[tokio::test]
+async fn posting_only_a_password_changes_the_stored_accounts_password() {
+    let app = TestApp::start().await;
+    let token = app.login("acme.admin").await;
+    let before = admins_of(&app, &token, ACME_TEAMS).await;
+    assert_eq!(
+        administrator_password(&app, 1).await,
+        "demo-admin-password-0"
+    );
+    let response = app
+        .post(
+            &admins(ACME_TEAMS),
+            &token,
+            json!({"msPassword": "Ch4nged-Passw0rd"}),
+        )
+        .await;
+    response.assert_status(StatusCode::NO_CONTENT);
+    assert!(response.bytes.is_empty());
+    assert_eq!(
+        admins_of(&app, &token, ACME_TEAMS).await,
+        before,
+        "the account stays"
+    );
+    assert_eq!(administrator_password(&app, 1).await, "Ch4nged-Passw0rd");
+    // `msUsername: null` says the same as leaving it out.
+    app.post(
+        &admins(ACME_TEAMS),
+        &token,
+        json!({"msUsername": null, "msPassword": "Ch4nged-Ag4in"}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(administrator_password(&app, 1).await, "Ch4nged-Ag4in");
+    assert_eq!(admins_of(&app, &token, ACME_TEAMS).await, before);
+}
+
+#[tokio::test]
+async fn posting_only_a_password_without_a_stored_account_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    // 3 has nothing; after storing its application it has a tenant but still no account.
+    for stored_application in [false, true] {
+        if stored_application {
+            app.post_application(
+                &token,
+                GLOBEX_TEAMS,
+                NEW_MS_TENANT,
+                NEW_APPLICATION,
+                NEW_SECRET,
+            )
+            .await
+            .assert_status(StatusCode::NO_CONTENT);
+        }
+        let before = app.snapshot().await;
+        let problem = app
+            .post(
+                &admins(GLOBEX_TEAMS),
+                &token,
+                json!({"msPassword": "S0me-Password"}),
+            )
+            .await
+            .assert_problem(400, "no_administrator");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("msUsername"),
+            "{problem}"
+        );
+        assert_eq!(app.snapshot().await, before, "{stored_application}");
+        assert_eq!(
+            admins_of(&app, &token, GLOBEX_TEAMS).await,
+            json!({"id": null, "msUsername": null})
+        );
+    }
+}
+
+#[tokio::test]
+async fn deleting_the_account_get_named_removes_it_and_is_audited() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let named = admins_of(&app, &token, GLOBEX_LAB).await;
+    assert_eq!(
+        named,
+        json!({"id": 2, "msUsername": "admin@globex-lab.onmicrosoft.com"})
+    );
+    let response = delete_admins(&app, &token, GLOBEX_LAB, named).await;
+    response.assert_status(StatusCode::NO_CONTENT);
+    assert!(response.bytes.is_empty());
+
+    assert_eq!(
+        admins_of(&app, &token, GLOBEX_LAB).await,
+        json!({"id": null, "msUsername": null})
+    );
+    let status = status_of(&app, &token, TENANT_GLOBEX, 4).await;
+    assert_eq!(
+        status["status"], "onboarded",
+        "the onboarded tenant stays: {status}"
+    );
+    assert_eq!(
+        status["powershell"],
+        json!({"msUserName": null, "active": false})
+    );
+    assert_eq!(msteams_rows(&app, 4).await, (1, 1, 0));
+    let audited: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT method, path, status FROM audit_log WHERE method = 'DELETE' ORDER BY id",
+    )
+    .fetch_all(&app.db.read)
+    .await
+    .unwrap();
+    assert_eq!(audited, [("DELETE".to_owned(), admins(GLOBEX_LAB), 204)]);
+}
+
+#[tokio::test]
+async fn the_account_to_delete_is_matched_without_regard_to_case() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    delete_admins(
+        &app,
+        &token,
+        ACME_TEAMS,
+        json!({"id": 1.0, "msUsername": "Admin@ACME.onmicrosoft.com"}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(msteams_rows(&app, 1).await, (1, 1, 0));
+}
+
+#[tokio::test]
+async fn deleting_the_only_credential_leaves_no_ms_teams_tenant() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    app.post(
+        &admins(GLOBEX_TEAMS),
+        &token,
+        json!({"msUsername": "admin@globex.onmicrosoft.com", "msPassword": "S0me-Password"}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(msteams_rows(&app, 3).await, (1, 0, 1));
+    let named = admins_of(&app, &token, GLOBEX_TEAMS).await;
+    delete_admins(&app, &token, GLOBEX_TEAMS, named)
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(msteams_rows(&app, 3).await, (0, 0, 0));
+    app.get(&sub_path(TENANT_GLOBEX, 3, "msteams/status"), &token)
+        .await
+        .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn deleting_an_account_the_body_does_not_name_is_refused() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let before = app.snapshot().await;
+    let cases = [
+        (
+            ACME_TEAMS,
+            json!({"id": 2, "msUsername": "admin@acme.onmicrosoft.com"}),
+            "administrator_mismatch",
+            "another tenant's id",
+        ),
+        (
+            ACME_TEAMS,
+            json!({"id": 1, "msUsername": "other@acme.onmicrosoft.com"}),
+            "administrator_mismatch",
+            "another account",
+        ),
+        (
+            ACME_TEAMS,
+            json!({"id": 0, "msUsername": "admin@acme.onmicrosoft.com"}),
+            "administrator_mismatch",
+            "no such id",
+        ),
+        (
+            ACME_TEAMS,
+            json!({"id": 1, "msUsername": "admin"}),
+            "validation_failed",
+            "not a sign-in name",
+        ),
+        (
+            GLOBEX_TEAMS,
+            json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"}),
+            "no_administrator",
+            "nothing stored",
+        ),
+        (
+            UMBRELLA_TEAMS,
+            json!({"id": 3, "msUsername": "admin@initech.onmicrosoft.com"}),
+            "no_administrator",
+            "nothing stored, another's account named",
+        ),
+    ];
+    for (at, body, code, why) in cases {
+        let response = delete_admins(&app, &token, at, body).await;
+        assert_eq!(response.status, StatusCode::BAD_REQUEST, "{why}");
+        response.assert_problem(400, code);
+    }
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn a_linked_or_sip_trunks_subscription_manages_no_account_of_its_own() {
+    let app = TestApp::start().await;
+    let token = app.login("group.admin").await;
+    let before = app.snapshot().await;
+    let store =
+        json!({"msUsername": "admin@contoso.onmicrosoft.com", "msPassword": "S0me-Password"});
+    let password = json!({"msPassword": "S0me-Password"});
+    let named = admins_of(&app, &token, INITECH_EU).await;
+    for (at, code) in [
+        (INITECH_EU, "subscription_linked"),
+        ((TENANT_ACME, 2), "wrong_license_type"),
+    ] {
+        for body in [&store, &password] {
+            app.post(&admins(at), &token, body.clone())
+                .await
+                .assert_problem(400, code);
+        }
+        delete_admins(&app, &token, at, named.clone())
+            .await
+            .assert_problem(400, code);
+    }
+    assert_eq!(app.snapshot().await, before);
 }
 
 #[tokio::test]
@@ -430,38 +792,77 @@ async fn an_administrator_name_that_is_not_a_upn_is_refused() {
         "ad min@contoso.com",
         "",
     ] {
-        let response = app
-            .put(
-                &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+        let problem = app
+            .post(
+                &admins(ACME_TEAMS),
                 &token,
-                json!({"username": username, "password": "S0me-Password"}),
+                json!({"msUsername": username, "msPassword": "S0me-Password"}),
             )
-            .await;
-        response.assert_problem(400, "validation_failed");
+            .await
+            .assert_problem(400, "validation_failed");
+        assert!(
+            problem["detail"].as_str().unwrap().contains("msUsername"),
+            "{problem}"
+        );
     }
     assert_eq!(app.snapshot().await, before);
 }
 
 #[tokio::test]
-async fn administrator_credentials_are_refused_for_sip_trunks_and_linked_subscriptions() {
+async fn read_only_may_read_the_administrator_but_not_change_it() {
     let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
+    let token = app.login("readonly").await;
     let before = app.snapshot().await;
-    let body = json!({"username": "admin@contoso.onmicrosoft.com", "password": "S0me-Password"});
-    app.put(
-        &sub_path(TENANT_ACME, 2, "msteams/administrator"),
-        &token,
-        body.clone(),
+    let named = admins_of(&app, &token, ACME_TEAMS).await;
+    assert_eq!(
+        named,
+        json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"})
+    );
+    for body in [
+        json!({"msUsername": "admin@acme.onmicrosoft.com", "msPassword": "S0me-Password"}),
+        json!({"msPassword": "S0me-Password"}),
+    ] {
+        let problem = app
+            .post(&admins(ACME_TEAMS), &token, body)
+            .await
+            .assert_problem(403, "forbidden");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("msteams.administrator.update"),
+            "{problem}"
+        );
+    }
+    delete_admins(&app, &token, ACME_TEAMS, named)
+        .await
+        .assert_problem(403, "forbidden");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn another_resellers_administrator_does_not_exist_for_the_caller() {
+    let app = TestApp::start().await;
+    let beta = app.login("beta.admin").await;
+    let before = app.snapshot().await;
+    app.get(&admins(ACME_TEAMS), &beta)
+        .await
+        .assert_problem(404, "not_found");
+    app.post(
+        &admins(ACME_TEAMS),
+        &beta,
+        json!({"msUsername": "admin@acme.onmicrosoft.com", "msPassword": "S0me-Password"}),
     )
     .await
-    .assert_problem(400, "wrong_license_type");
-    app.put(
-        &sub_path(TENANT_INITECH, 6, "msteams/administrator"),
-        &token,
-        body,
+    .assert_problem(404, "not_found");
+    delete_admins(
+        &app,
+        &beta,
+        ACME_TEAMS,
+        json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"}),
     )
     .await
-    .assert_problem(400, "subscription_linked");
+    .assert_problem(404, "not_found");
     assert_eq!(app.snapshot().await, before);
 }
 
@@ -628,24 +1029,32 @@ async fn reset_secret_on_a_linked_subscription_is_refused() {
 // ---- status ------------------------------------------------------------------------
 
 #[tokio::test]
-async fn status_of_an_onboarded_subscription_shows_its_tenant_domain_and_integrations() {
+async fn status_of_an_onboarded_subscription_has_the_vendor_clients_sub_objects() {
     let app = TestApp::start().await;
     let token = app.login("acme.admin").await;
-    let status = status_of(&app, &token, TENANT_ACME, 1).await;
-    assert_eq!(status["msTenantId"], ACME_MS_TENANT);
-    assert_eq!(status["mode"], "direct_routing");
-    assert_eq!(status["status"], "onboarded");
-    assert_eq!(status["domain"], "acme.draas.demo");
-    assert_eq!(status["msApplicationId"], ACME_APPLICATION);
-    assert_eq!(status["powershell"]["configured"], true);
+    let mut status = status_of(&app, &token, TENANT_ACME, 1).await;
+    for integration in ["powershell", "msGraph"] {
+        let updated = status[integration]
+            .as_object_mut()
+            .unwrap()
+            .remove("updatedAt");
+        assert!(
+            updated.as_ref().is_some_and(Value::is_string),
+            "{integration}: {updated:?}"
+        );
+    }
     assert_eq!(
-        status["powershell"]["account"],
-        "admin@acme.onmicrosoft.com"
+        status,
+        json!({
+            "msTenantId": ACME_MS_TENANT,
+            "mode": "direct_routing",
+            "status": "onboarded",
+            "msApplicationId": ACME_APPLICATION,
+            "domain": {"name": "acme.draas.demo", "verified": true},
+            "powershell": {"msUserName": "admin@acme.onmicrosoft.com", "active": true},
+            "msGraph": {"msApplicationId": ACME_APPLICATION, "active": true},
+        })
     );
-    assert_shows_no_secret(&status["powershell"]);
-    assert_eq!(status["msGraph"]["configured"], true);
-    assert_shows_no_secret(&status["msGraph"]);
-    assert!(status.get("linkedTo").is_none(), "{status}");
     let text = status.to_string();
     assert!(
         !text.contains("SeededSecretNotReal") && !text.contains("demo-admin-password"),
@@ -654,14 +1063,27 @@ async fn status_of_an_onboarded_subscription_shows_its_tenant_domain_and_integra
 }
 
 #[tokio::test]
-async fn status_of_a_linked_subscription_shows_the_shared_tenant_and_its_owner() {
+async fn status_of_a_linked_subscription_is_already_linked_to_the_shared_tenant() {
     let app = TestApp::start().await;
     let token = app.login("beta.admin").await;
     let status = status_of(&app, &token, TENANT_INITECH, 6).await;
+    assert_eq!(status["status"], "already_linked");
     assert_eq!(status["linkedTo"], 5);
     assert_eq!(status["msTenantId"], INITECH_MS_TENANT);
-    assert_eq!(status["status"], "onboarded");
-    assert_eq!(status["domain"], "initech.draas.demo");
+    assert_eq!(
+        status["domain"],
+        json!({"name": "initech.draas.demo", "verified": true})
+    );
+    assert_eq!(
+        status["powershell"]["msUserName"],
+        "admin@initech.onmicrosoft.com"
+    );
+    assert_eq!(status["powershell"]["active"], true);
+    assert_eq!(status["msGraph"]["active"], true);
+    // The owner itself is onboarded, and names no link.
+    let owner = status_of(&app, &token, TENANT_INITECH, 5).await;
+    assert_eq!(owner["status"], "onboarded");
+    assert!(owner.get("linkedTo").is_none(), "{owner}");
 }
 
 #[tokio::test]
@@ -674,6 +1096,115 @@ async fn status_without_an_ms_teams_tenant_is_404() {
     app.get(&sub_path(TENANT_ACME, 2, "msteams/status"), &token)
         .await
         .assert_problem(404, "not_found");
+}
+
+#[tokio::test]
+async fn an_application_whose_secret_has_expired_is_not_active() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    // No endpoint learns a secret's expiry yet: set it as Azure AD would report it.
+    for (days, active) in [(-1, false), (30, true)] {
+        let expires = chrono::Utc::now() + chrono::Duration::days(days);
+        sqlx::query(
+            "UPDATE msteams_applications SET secret_expires_at = ? WHERE msteams_tenant_id = 1",
+        )
+        .bind(expires)
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+        let status = status_of(&app, &token, TENANT_ACME, 1).await;
+        assert_eq!(status["msGraph"]["active"], active, "{status}");
+        assert_eq!(status["msGraph"]["msApplicationId"], ACME_APPLICATION);
+        assert!(status["msGraph"]["secretExpiresAt"].is_string(), "{status}");
+        assert_shows_no_secret(&status["msGraph"]);
+    }
+}
+
+#[tokio::test]
+async fn status_is_not_initiated_while_the_wizard_prepares_and_its_administrator_stays() {
+    // At full time scale the preparation phase lasts 3 s: long enough to look at it.
+    let app = TestApp::start_configured(|config| config.time_scale = 1.0).await;
+    let token = app.login("alpha.admin").await;
+    app.store_integration(
+        &token,
+        GLOBEX_TEAMS,
+        NEW_MS_TENANT,
+        NEW_APPLICATION,
+        NEW_SECRET,
+    )
+    .await;
+    app.start_wizard(&token, GLOBEX_TEAMS).await;
+    app.get_wizard(&token, GLOBEX_TEAMS)
+        .await
+        .assert_problem(404, "not_found");
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["status"], "not_initiated", "{status}");
+    assert_eq!(status["powershell"]["active"], true);
+    assert_eq!(status["msGraph"]["active"], true);
+
+    // The run needs the account: it cannot be removed while the wizard runs.
+    let named = admins_of(&app, &token, GLOBEX_TEAMS).await;
+    let before = app.snapshot().await;
+    delete_admins(&app, &token, GLOBEX_TEAMS, named)
+        .await
+        .assert_problem(400, "wizard_running");
+    assert_eq!(app.snapshot().await, before);
+}
+
+#[tokio::test]
+async fn status_names_the_last_executed_step_while_the_wizard_runs() {
+    // The TXT record never propagates and step 2 keeps checking: the run stays after step 1.
+    let app = TestApp::start_configured(|config| config.dns_check_limit = 1_000_000).await;
+    let token = app.login("alpha.admin").await;
+    app.prepare_wizard(
+        &token,
+        GLOBEX_TEAMS,
+        "Status Test",
+        &["txt_never_propagates"],
+    )
+    .await;
+    app.start_wizard(&token, GLOBEX_TEAMS).await;
+    let deadline = std::time::Instant::now() + support::WIZARD_LIMIT;
+    loop {
+        let wizard = app.get_wizard(&token, GLOBEX_TEAMS).await;
+        if wizard.status == StatusCode::OK && wizard.json()["wizardSteps"][1]["executed"] == true {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "step 1 did not execute: {}",
+            wizard.text()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["status"], "wizard_1_ok", "{status}");
+    assert!(
+        status.get("domain").is_none(),
+        "no domain before step 2 verifies it: {status}"
+    );
+    assert_eq!(status["powershell"]["active"], true);
+    assert_eq!(status["msGraph"]["active"], true);
+}
+
+#[tokio::test]
+async fn status_names_the_failed_step_after_a_fault() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    app.prepare_wizard(&token, GLOBEX_TEAMS, "Status Test", &["no_free_license"])
+        .await;
+    let (_, ended) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
+    assert_eq!(ended.assert_problem(400, "wizard_failed")["failedStep"], 4);
+    let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
+    assert_eq!(status["status"], "wizard_4_error", "{status}");
+    let domain = &status["domain"];
+    assert_eq!(domain["verified"], true, "step 2 executed: {status}");
+    assert!(
+        domain["name"]
+            .as_str()
+            .is_some_and(|name| name.ends_with(".draas.demo")),
+        "{status}"
+    );
 }
 
 // ---- sources -----------------------------------------------------------------------
@@ -756,8 +1287,11 @@ async fn linking_shares_the_onboarded_tenant_and_status_shows_the_link() {
     let status = status_of(&app, &token, TENANT_GLOBEX, 3).await;
     assert_eq!(status["linkedTo"], 1);
     assert_eq!(status["msTenantId"], ACME_MS_TENANT);
-    assert_eq!(status["domain"], "acme.draas.demo");
-    assert_eq!(status["status"], "onboarded");
+    assert_eq!(
+        status["domain"],
+        json!({"name": "acme.draas.demo", "verified": true})
+    );
+    assert_eq!(status["status"], "already_linked");
 
     let list = app
         .get(
@@ -766,7 +1300,7 @@ async fn linking_shares_the_onboarded_tenant_and_status_shows_the_link() {
         )
         .await
         .json();
-    let three = list["results"]
+    let three = list["subscriptions"]
         .as_array()
         .unwrap()
         .iter()
@@ -797,6 +1331,7 @@ async fn linking_through_a_linked_subscription_reaches_the_owning_tenant() {
     let status = status_of(&app, &token, TENANT_UMBRELLA, 7).await;
     assert_eq!(status["linkedTo"], 5);
     assert_eq!(status["msTenantId"], INITECH_MS_TENANT);
+    assert_eq!(status["status"], "already_linked");
 }
 
 #[tokio::test]
@@ -1092,10 +1627,10 @@ async fn no_credential_shows_any_of_its_characters_even_to_a_read_only_user() {
     let reader = app.login("readonly").await;
     for password in ["x", "abc", "hunter2", "Long-Passw0rd-With-Many-Characters"] {
         let response = app
-            .put(
-                &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+            .post(
+                &admins(ACME_TEAMS),
                 &token,
-                json!({"username": "admin@acme.onmicrosoft.com", "password": password}),
+                json!({"msUsername": "admin@acme.onmicrosoft.com", "msPassword": password}),
             )
             .await;
         assert_eq!(response.status, StatusCode::NO_CONTENT);
@@ -1103,18 +1638,29 @@ async fn no_credential_shows_any_of_its_characters_even_to_a_read_only_user() {
             let status = status_of(&app, who, TENANT_ACME, 1).await;
             assert_shows_no_secret(&status["powershell"]);
             assert_shows_no_secret(&status["msGraph"]);
+            assert_eq!(
+                admins_of(&app, who, ACME_TEAMS).await,
+                json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"})
+            );
         }
     }
 }
 
-/// An integration's status names the account, when it was stored and (for a secret) when
-/// it expires: no field carries anything of the credential itself.
+/// An integration's status names the account, whether it is active, when it was stored
+/// and (for a secret) when it expires: no field carries anything of the credential itself.
 #[track_caller]
 fn assert_shows_no_secret(integration: &serde_json::Value) {
     let fields = integration.as_object().expect("an integration object");
     for name in fields.keys() {
         assert!(
-            ["configured", "account", "updatedAt", "secretExpiresAt"].contains(&name.as_str()),
+            [
+                "msUserName",
+                "msApplicationId",
+                "active",
+                "updatedAt",
+                "secretExpiresAt"
+            ]
+            .contains(&name.as_str()),
             "unexpected field {name} in {integration}"
         );
     }

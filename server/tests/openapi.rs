@@ -22,14 +22,26 @@ async fn the_openapi_document_lists_every_endpoint() {
     let expected = [
         ("/api/v01/auth/login", "post"),
         ("/api/v01/auth/logout", "post"),
-        ("/api/v01/auth/me", "get"),
+        ("/api/v01/auth/2fa", "post"),
+        ("/api/v01/auth/2fa_totp", "post"),
+        ("/api/v01/auth/access_token", "get"),
+        ("/api/v01/auth/logout", "get"),
+        ("/api/v01/system/users/local", "get"),
+        ("/sim/v1/outbox", "get"),
+        ("/api/v01/draas/{draas_instance}/groups", "get"),
+        ("/api/v01/draas/{draas_instance}/distributors", "get"),
+        ("/api/v01/draas/{draas_instance}/resellers", "get"),
         ("/api/v01/draas/{draas_instance}/tenants", "get"),
+        ("/api/v01/draas/{draas_instance}/tenants/{uuid}", "get"),
         (
             "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions",
             "get",
         ),
+        (sub, "get"),
         (&format!("{sub}/msteams/applications"), "post"),
-        (&format!("{sub}/msteams/administrator"), "put"),
+        (&format!("{sub}/msteams/admins"), "get"),
+        (&format!("{sub}/msteams/admins"), "post"),
+        (&format!("{sub}/msteams/admins"), "delete"),
         (&format!("{sub}/downloads/create_app"), "post"),
         (&format!("{sub}/msteams/reset_secret"), "post"),
         (&format!("{sub}/msteams/unlink"), "post"),
@@ -85,14 +97,19 @@ async fn string_constraints_in_the_document_match_the_parsers() {
     type Parser = fn(&str) -> bool;
     let cases: Vec<(&str, serde_json::Value, Parser)> = vec![
         (
-            "administrator username",
-            field("AdministratorRequest", "username"),
+            "administrator msUsername",
+            field("MsTeamsAdminRequest", "msUsername"),
             |v| AdminUpn::parse(v).is_ok(),
         ),
         (
-            "administrator password",
-            field("AdministratorRequest", "password"),
-            |v| Secret::parse("password", v.into()).is_ok(),
+            "administrator msPassword",
+            field("MsTeamsAdminRequest", "msPassword"),
+            |v| Secret::parse("msPassword", v.into()).is_ok(),
+        ),
+        (
+            "administrator to remove",
+            field("MsTeamsAdminRemoval", "msUsername"),
+            |v| AdminUpn::parse(v).is_ok(),
         ),
         (
             "application secret",
@@ -113,6 +130,16 @@ async fn string_constraints_in_the_document_match_the_parsers() {
         ("search", parameter(tenants, "search"), |v| {
             SearchText::parse(v).is_ok()
         }),
+        (
+            "search of the subscriptions",
+            parameter(&format!("{tenants}/{{uuid}}/subscriptions"), "search"),
+            |v| SearchText::parse(v).is_ok(),
+        ),
+        (
+            "search of the resellers",
+            parameter("/api/v01/draas/{draas_instance}/resellers", "search"),
+            |v| SearchText::parse(v).is_ok(),
+        ),
     ];
     let alphabet = [
         "a", "Z", "0", "@", ".", "-", "_", " ", "\t", "\n", "\u{85}", "\u{a0}", "\u{2028}",
@@ -156,4 +183,272 @@ async fn string_constraints_in_the_document_match_the_parsers() {
             &disagreements[..disagreements.len().min(5)]
         );
     }
+}
+
+/// Every list documents its query as the server parses it: `page_size` 1 to 1000 (default
+/// 10), `page` from 1, `dir` and `sort` as enums, `next` by its pattern, `parent` as a
+/// UUID where the list takes it; and its answers, 404 ("No … found") included.
+#[tokio::test]
+async fn the_lists_document_their_query_and_answers() {
+    use server::domain::listing::{Dir, ListQuery, NodeSort, SortKey, SubscriptionSort, TOKEN_LEN};
+
+    let app = TestApp::start().await;
+    let document = app
+        .call(Method::GET, "/api/v01/openapi.json", None, None)
+        .await
+        .json();
+    let base = "/api/v01/draas/{draas_instance}";
+    let node_sorts: Vec<&str> = NodeSort::KEYS.iter().map(|(name, _)| *name).collect();
+    let subscription_sorts: Vec<&str> = SubscriptionSort::KEYS
+        .iter()
+        .map(|(name, _)| *name)
+        .collect();
+    let cases = [
+        (format!("{base}/groups"), "groups", &node_sorts, false),
+        (
+            format!("{base}/distributors"),
+            "distributors",
+            &node_sorts,
+            true,
+        ),
+        (format!("{base}/resellers"), "resellers", &node_sorts, true),
+        (format!("{base}/tenants"), "tenants", &node_sorts, true),
+        (
+            format!("{base}/tenants/{{uuid}}/subscriptions"),
+            "subscriptions",
+            &subscription_sorts,
+            false,
+        ),
+    ];
+    // The parser's own bounds, for comparison.
+    let parsed = |params: &[(&str, &str)]| {
+        ListQuery::<NodeSort>::parse(|name| {
+            params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, value)| *value)
+        })
+    };
+    assert!(parsed(&[("page_size", "1000")]).is_ok() && parsed(&[("page_size", "1001")]).is_err());
+    assert!(
+        parsed(&[("page", "2147483647")]).is_ok() && parsed(&[("page", "2147483648")]).is_err()
+    );
+    assert_eq!(parsed(&[]).unwrap().page_size, 10);
+    assert_eq!(parsed(&[("dir", "desc")]).unwrap().dir, Dir::Desc);
+
+    for (path, items, sorts, takes_parent) in cases {
+        let operation = &document["paths"][&path]["get"];
+        let parameter = |name: &str| {
+            operation["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name && p["in"] == "query")
+                .map(|p| p["schema"].clone())
+        };
+        let schema = |name: &str| parameter(name).unwrap_or_else(|| panic!("{path}: no {name}"));
+        let enum_of = |name: &str| {
+            let schema = schema(name);
+            let values = schema["enum"]
+                .as_array()
+                .or_else(|| {
+                    schema["oneOf"]
+                        .as_array()
+                        .and_then(|options| options.iter().find_map(|o| o["enum"].as_array()))
+                })
+                .unwrap_or_else(|| panic!("{path}: {name} is not an enum: {schema}"))
+                .clone();
+            values
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect::<Vec<_>>()
+        };
+        let page_size = schema("page_size");
+        assert_eq!(
+            (
+                &page_size["minimum"],
+                &page_size["maximum"],
+                &page_size["default"]
+            ),
+            (
+                &serde_json::json!(1),
+                &serde_json::json!(1000),
+                &serde_json::json!(10)
+            ),
+            "{path}: {page_size}"
+        );
+        let page = schema("page");
+        assert_eq!(
+            (&page["minimum"], &page["maximum"]),
+            (&serde_json::json!(1), &serde_json::json!(2147483647)),
+            "{path}: {page}"
+        );
+        assert_eq!(enum_of("dir"), ["asc", "desc"], "{path}");
+        assert_eq!(&enum_of("sort"), sorts, "{path}");
+        let next = regex::Regex::new(schema("next")["pattern"].as_str().unwrap()).unwrap();
+        assert!(
+            next.is_match(&"A".repeat(TOKEN_LEN)) && !next.is_match(&"A".repeat(TOKEN_LEN + 1))
+        );
+        assert_eq!(
+            parameter("parent").is_some(),
+            takes_parent,
+            "{path}: parent"
+        );
+        for status in ["200", "400", "401", "403", "404"] {
+            assert!(
+                operation["responses"][status].is_object(),
+                "{path}: no {status}"
+            );
+        }
+        let body = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{path}: 200 body"))
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let properties = &document["components"]["schemas"][&body]["properties"];
+        for member in ["results", "pages", "page", "next", items] {
+            assert!(properties[member].is_object(), "{body} lacks {member}");
+        }
+    }
+}
+
+/// `msteams/status`'s values are a closed set the document states as its enum (and
+/// the Operator Connect values it never produces are named as such); the admins bodies
+/// are the vendor client's, with our role strings said to be ours.
+#[tokio::test]
+async fn the_status_values_and_the_admins_bodies_are_documented() {
+    use app::api_types::MsTeamsTenantStatus;
+
+    let app = TestApp::start().await;
+    let document = app
+        .call(Method::GET, "/api/v01/openapi.json", None, None)
+        .await
+        .json();
+    let schemas = &document["components"]["schemas"];
+    let status = &schemas["MsTeamsTenantStatus"];
+    let mut documented: Vec<String> = match status["enum"].as_array() {
+        Some(values) => values
+            .iter()
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect(),
+        None => status["oneOf"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{status}"))
+            .iter()
+            .flat_map(|variant| variant["enum"].as_array().unwrap().clone())
+            .map(|v| v.as_str().unwrap().to_owned())
+            .collect(),
+    };
+    documented.sort();
+    let mut values: Vec<String> = MsTeamsTenantStatus::ALL
+        .iter()
+        .map(|s| s.as_str().to_owned())
+        .collect();
+    values.sort();
+    assert_eq!(documented, values);
+    assert_eq!(values.len(), 15);
+    let description = status["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("waiting_for_confirmation") && description.contains("no_consent"),
+        "{status}"
+    );
+    assert_eq!(
+        schemas["MsTeamsStatus"]["properties"]["status"]["$ref"],
+        "#/components/schemas/MsTeamsTenantStatus"
+    );
+    for (schema, fields) in [
+        ("PowershellIntegration", &["msUserName", "active"][..]),
+        ("GraphIntegration", &["msApplicationId", "active"][..]),
+        ("DomainStatus", &["name", "verified"][..]),
+        ("MsTeamsAdmin", &["id", "msUsername"][..]),
+        ("MsTeamsAdminRequest", &["msUsername", "msPassword"][..]),
+        ("MsTeamsAdminRemoval", &["id", "msUsername"][..]),
+    ] {
+        for field in fields {
+            assert!(
+                schemas[schema]["properties"][field].is_object(),
+                "{schema}.{field}: {}",
+                schemas[schema]
+            );
+        }
+    }
+    // Always present, null when there is nothing: as the vendor client reads them.
+    for (schema, field) in [
+        ("MsTeamsStatus", "msTenantId"),
+        ("PowershellIntegration", "msUserName"),
+        ("GraphIntegration", "msApplicationId"),
+        ("MsTeamsAdmin", "id"),
+        ("MsTeamsAdmin", "msUsername"),
+    ] {
+        assert!(
+            schemas[schema]["required"]
+                .as_array()
+                .is_some_and(|required| required.contains(&field.into())),
+            "{schema}.{field}: {}",
+            schemas[schema]
+        );
+    }
+    let sub = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}";
+    let admins = &document["paths"][format!("{sub}/msteams/admins")];
+    for method in ["get", "post", "delete"] {
+        let description = admins[method]["description"].as_str().unwrap_or_default();
+        assert!(
+            description.contains("msteams.administrator.") && description.contains("ours"),
+            "{method}: {description}"
+        );
+    }
+    assert!(admins["delete"]["requestBody"].is_object(), "{admins}");
+}
+
+/// Every operation says where it comes from, and README's Fidelity table says the same.
+#[tokio::test]
+async fn every_operation_names_its_source_and_the_readme_table_agrees() {
+    let app = TestApp::start().await;
+    let document = app
+        .call(Method::GET, "/api/v01/openapi.json", None, None)
+        .await
+        .json();
+    let sources = [
+        "vendor-msteams-page",
+        "public-docs",
+        "apio-docs",
+        "vendor-client",
+        "extension",
+    ];
+    let mut in_document = std::collections::BTreeMap::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let source = operation["x-fusion-source"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{method} {path} names no source"));
+            assert!(sources.contains(&source), "{method} {path}: {source}");
+            assert!(
+                operation["description"]
+                    .as_str()
+                    .is_some_and(|d| d.contains("Source: ")),
+                "{method} {path} does not say its source"
+            );
+            in_document.insert(
+                format!("{} {path}", method.to_uppercase()),
+                source.to_owned(),
+            );
+        }
+    }
+    let readme = include_str!("../../README.md");
+    let table = readme
+        .split("## Fidelity")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Fidelity section");
+    let mut in_readme = std::collections::BTreeMap::new();
+    for row in table.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let operation = cells[1]
+            .trim_matches('`')
+            .replace("…/", "/api/v01/draas/{draas_instance}/tenants/{uuid}/");
+        in_readme.insert(operation, cells[2].to_owned());
+    }
+    assert_eq!(in_readme, in_document);
 }

@@ -115,7 +115,7 @@ async fn a_second_server_on_the_same_database_refuses_to_start_and_the_first_kee
     // The first one serves on as before.
     let token = first.login("group.admin", "demo-group").await;
     let (status, _) = first
-        .get("/api/v01/draas/demo/tenants?page=1&size=25", &token)
+        .get("/api/v01/draas/demo/tenants?page=1&page_size=25", &token)
         .await;
     assert_eq!(status, 200);
 

@@ -47,13 +47,35 @@ fn applications() -> Endpoint {
     )
 }
 
-fn administrator() -> Endpoint {
+fn store_admin() -> Endpoint {
     endpoint(
         roles::ADMINISTRATOR_UPDATE,
-        Method::PUT,
-        sub_path(TENANT_GLOBEX, 3, "msteams/administrator"),
-        Some(json!({"username": "admin@globex.onmicrosoft.com", "password": "S0me-Password"})),
+        Method::POST,
+        sub_path(TENANT_GLOBEX, 3, "msteams/admins"),
+        Some(json!({"msUsername": "admin@globex.onmicrosoft.com", "msPassword": "S0me-Password"})),
         StatusCode::NO_CONTENT,
+    )
+}
+
+/// The demo's MS Teams tenant rows are numbered in seeding order: 1 for subscription 1,
+/// 2 for subscription 4 (Globex Teams Lab), 3 for subscription 5.
+fn remove_admin() -> Endpoint {
+    endpoint(
+        roles::ADMINISTRATOR_UPDATE,
+        Method::DELETE,
+        sub_path(TENANT_GLOBEX, 4, "msteams/admins"),
+        Some(json!({"id": 2, "msUsername": "admin@globex-lab.onmicrosoft.com"})),
+        StatusCode::NO_CONTENT,
+    )
+}
+
+fn read_admin() -> Endpoint {
+    endpoint(
+        roles::ADMINISTRATOR_READ,
+        Method::GET,
+        sub_path(TENANT_GLOBEX, 4, "msteams/admins"),
+        None,
+        StatusCode::OK,
     )
 }
 
@@ -121,7 +143,7 @@ fn status() -> Endpoint {
 
 fn tenants() -> Endpoint {
     endpoint(
-        roles::TENANTS_READ,
+        roles::TENANTS_LIST,
         Method::GET,
         "/api/v01/draas/demo/tenants".into(),
         None,
@@ -131,12 +153,54 @@ fn tenants() -> Endpoint {
 
 fn subscriptions() -> Endpoint {
     endpoint(
-        roles::SUBSCRIPTIONS_READ,
+        roles::SUBSCRIPTIONS_LIST,
         Method::GET,
         format!("/api/v01/draas/demo/tenants/{TENANT_ACME}/subscriptions"),
         None,
         StatusCode::OK,
     )
+}
+
+fn tenant() -> Endpoint {
+    endpoint(
+        roles::TENANT_READ,
+        Method::GET,
+        format!("/api/v01/draas/demo/tenants/{TENANT_ACME}"),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn subscription() -> Endpoint {
+    endpoint(
+        roles::SUBSCRIPTION_READ,
+        Method::GET,
+        format!("/api/v01/draas/demo/tenants/{TENANT_ACME}/subscriptions/1"),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn partner_list(role: &'static str, list: &str) -> Endpoint {
+    endpoint(
+        role,
+        Method::GET,
+        format!("/api/v01/draas/demo/{list}"),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn groups() -> Endpoint {
+    partner_list(roles::GROUPS_LIST, "groups")
+}
+
+fn distributors() -> Endpoint {
+    partner_list(roles::DISTRIBUTORS_LIST, "distributors")
+}
+
+fn resellers() -> Endpoint {
+    partner_list(roles::RESELLERS_LIST, "resellers")
 }
 
 fn update_vrp() -> Endpoint {
@@ -162,7 +226,9 @@ fn simulator_tenants() -> Endpoint {
 fn every_endpoint() -> Vec<Endpoint> {
     vec![
         applications(),
-        administrator(),
+        store_admin(),
+        remove_admin(),
+        read_admin(),
         create_app(),
         reset_secret(),
         unlink(),
@@ -171,6 +237,11 @@ fn every_endpoint() -> Vec<Endpoint> {
         status(),
         tenants(),
         subscriptions(),
+        tenant(),
+        subscription(),
+        groups(),
+        distributors(),
+        resellers(),
         update_vrp(),
         simulator_tenants(),
     ]
@@ -236,8 +307,18 @@ async fn applications_need_the_applications_create_role() {
 }
 
 #[tokio::test]
-async fn administrator_credentials_need_the_administrator_update_role() {
-    assert_role_gates(administrator()).await;
+async fn storing_the_administrator_needs_the_administrator_update_role() {
+    assert_role_gates(store_admin()).await;
+}
+
+#[tokio::test]
+async fn removing_the_administrator_needs_the_administrator_update_role() {
+    assert_role_gates(remove_admin()).await;
+}
+
+#[tokio::test]
+async fn reading_the_administrator_needs_the_administrator_read_role() {
+    assert_role_gates(read_admin()).await;
 }
 
 #[tokio::test]
@@ -271,13 +352,26 @@ async fn status_needs_the_status_read_role() {
 }
 
 #[tokio::test]
-async fn the_tenant_list_needs_the_tenants_read_role() {
+async fn the_tenant_list_needs_the_tenants_list_role() {
     assert_role_gates(tenants()).await;
 }
 
 #[tokio::test]
-async fn the_subscription_list_needs_the_subscriptions_read_role() {
+async fn the_subscription_list_needs_the_subscriptions_list_role() {
     assert_role_gates(subscriptions()).await;
+}
+
+#[tokio::test]
+async fn get_one_tenant_and_subscription_need_their_read_roles() {
+    assert_role_gates(tenant()).await;
+    assert_role_gates(subscription()).await;
+}
+
+#[tokio::test]
+async fn the_group_distributor_and_reseller_lists_need_their_list_roles() {
+    for endpoint in [groups(), distributors(), resellers()] {
+        assert_role_gates(endpoint).await;
+    }
 }
 
 #[tokio::test]
@@ -360,13 +454,17 @@ async fn a_tenant_admin_manages_its_own_subscription() {
         .await;
     assert_eq!(update.status, StatusCode::NO_CONTENT);
     let credentials = app
-        .put(
-            &sub_path(TENANT_ACME, 1, "msteams/administrator"),
+        .post(
+            &sub_path(TENANT_ACME, 1, "msteams/admins"),
             &token,
-            json!({"username": "admin@acme.onmicrosoft.com", "password": "S0me-Password"}),
+            json!({"msUsername": "admin@acme.onmicrosoft.com", "msPassword": "S0me-Password"}),
         )
         .await;
     assert_eq!(credentials.status, StatusCode::NO_CONTENT);
+    let administrator = app
+        .get(&sub_path(TENANT_ACME, 1, "msteams/admins"), &token)
+        .await;
+    assert_eq!(administrator.status, StatusCode::OK);
     let script = app
         .call(
             Method::POST,
@@ -430,7 +528,8 @@ async fn read_only_is_refused_every_mutation_and_sources() {
     let before = app.snapshot().await;
     for endpoint in [
         applications(),
-        administrator(),
+        store_admin(),
+        remove_admin(),
         create_app(),
         reset_secret(),
         unlink(),
@@ -450,10 +549,20 @@ async fn read_only_is_refused_every_mutation_and_sources() {
 }
 
 #[tokio::test]
-async fn read_only_sees_status_and_the_lists() {
+async fn read_only_sees_status_the_administrator_and_the_lists() {
     let app = TestApp::start().await;
     let token = app.login("readonly").await;
-    for endpoint in [status(), tenants(), subscriptions()] {
+    for endpoint in [
+        status(),
+        read_admin(),
+        tenants(),
+        subscriptions(),
+        tenant(),
+        subscription(),
+        groups(),
+        distributors(),
+        resellers(),
+    ] {
         let response = call(&app, &endpoint, &token).await;
         assert_eq!(
             response.status,
@@ -465,7 +574,7 @@ async fn read_only_sees_status_and_the_lists() {
     }
     let tenants = app.get("/api/v01/draas/demo/tenants", &token).await.json();
     assert_eq!(
-        tenants["total"], 4,
+        tenants["results"], 4,
         "read-only at group level sees the whole group: {tenants}"
     );
 }
@@ -479,9 +588,15 @@ async fn group_distributor_and_reseller_admins_reach_every_endpoint() {
             let app = TestApp::start().await;
             let token = app.login(username).await;
             let response = call(&app, &endpoint, &token).await;
+            // Nothing above an admin's own node is in its tree: those lists are empty (404).
+            let expected = match (username, endpoint.path.rsplit('/').next()) {
+                ("distributor.admin", Some("groups"))
+                | ("alpha.admin", Some("groups" | "distributors")) => StatusCode::NOT_FOUND,
+                _ => endpoint.success,
+            };
             assert_eq!(
                 response.status,
-                endpoint.success,
+                expected,
                 "{username} {} {}: {}",
                 endpoint.method,
                 endpoint.path,

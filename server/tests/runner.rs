@@ -80,6 +80,7 @@ impl Harness {
                 state,
                 db,
                 dir,
+                secrets: secrets.clone(),
             },
             config,
             secrets,
@@ -101,6 +102,7 @@ impl Harness {
             db,
             // The files stay in the first harness's folder.
             dir: tempfile::tempdir().expect("temp dir"),
+            secrets: self.secrets.clone(),
         }
     }
 

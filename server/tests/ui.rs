@@ -35,7 +35,8 @@ async fn server_fn(app: &TestApp, name: &str, token: Option<&str>, args: Value) 
 
 async fn audit_rows(app: &TestApp) -> Vec<(Option<String>, String, i64)> {
     sqlx::query_as(
-        "SELECT username, path, status FROM audit_log WHERE path LIKE '/ui/%' ORDER BY id",
+        "SELECT username, path, status FROM audit_log
+         WHERE path LIKE '/ui/%' AND path <> '/ui/login' ORDER BY id",
     )
     .fetch_all(&app.db.read)
     .await
@@ -45,7 +46,7 @@ async fn audit_rows(app: &TestApp) -> Vec<(Option<String>, String, i64)> {
 #[tokio::test]
 async fn a_server_function_acts_for_the_cookie_session_and_is_audited() {
     let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let token = app.browser_login("alpha.admin").await;
     let at = json!({"tenant": TENANT_ACME, "subscription": 1});
     let response = server_fn(&app, "update_vrp", Some(&token), json!({"at": at})).await;
     assert!(
@@ -75,7 +76,7 @@ async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audite
     assert_eq!(anonymous.status.as_u16(), 401);
     assert_eq!(anonymous.json()["code"], "unauthenticated");
 
-    let readonly = app.login("readonly").await;
+    let readonly = app.browser_login("readonly").await;
     let refused = server_fn(&app, "unlink", Some(&readonly), json!({"at": at})).await;
     assert_eq!(refused.status.as_u16(), 403);
     let error = refused.json();
@@ -86,7 +87,7 @@ async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audite
     );
 
     // Beta's admin cannot reach Alpha's subscription: it does not exist for it.
-    let beta = app.login("beta.admin").await;
+    let beta = app.browser_login("beta.admin").await;
     let hidden = server_fn(&app, "unlink", Some(&beta), json!({"at": at})).await;
     assert_eq!(hidden.json()["code"], "not_found");
 
@@ -108,7 +109,7 @@ async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audite
 #[tokio::test]
 async fn a_cross_site_server_function_call_is_refused() {
     let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let token = app.browser_login("alpha.admin").await;
     let before = app.snapshot().await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 4});
     let cases: &[(&str, &[(&str, &str)])] = &[
@@ -156,7 +157,7 @@ async fn a_cross_site_server_function_call_is_refused() {
 #[tokio::test]
 async fn the_forms_parse_input_as_the_rest_api_does() {
     let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let token = app.browser_login("alpha.admin").await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
     let before = app.snapshot().await;
     let refused = server_fn(
@@ -180,11 +181,113 @@ async fn the_forms_parse_input_as_the_rest_api_does() {
     assert_eq!(app.snapshot().await, before);
 }
 
+/// The subscription page's administrator form goes through the same domain methods as
+/// `msteams/admins`: the page data names the stored account as `GET` does, storing,
+/// changing the password and removing follow the same rules, and each call is audited.
+#[tokio::test]
+async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
+    let app = TestApp::start().await;
+    let cookie = app.browser_login("alpha.admin").await;
+    let token = app.login("alpha.admin").await;
+    let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
+    let call = |name: &'static str, args: Value| server_fn(&app, name, Some(&cookie), args);
+
+    // Nothing stored: a password alone is refused, as on the REST API.
+    let refused = call(
+        "store_administrator",
+        json!({"at": at, "body": {"msPassword": "S0me-Password"}}),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 400);
+    assert_eq!(refused.json()["code"], "no_administrator");
+
+    let stored = call(
+        "store_administrator",
+        json!({"at": at, "body": {"msUsername": "Admin@Globex.onmicrosoft.com", "msPassword": "S0me-Password"}}),
+    )
+    .await;
+    assert!(stored.status.is_success(), "{}", stored.text());
+    let page = call("subscription", json!({"at": at})).await.json();
+    let rest = app
+        .get(
+            &support::sub_path(TENANT_GLOBEX, 3, "msteams/admins"),
+            &token,
+        )
+        .await
+        .json();
+    assert_eq!(rest["msUsername"], "admin@globex.onmicrosoft.com");
+    assert_eq!(page["administrator"], rest, "{page}");
+    assert_eq!(page["status"]["status"], "not_initiated", "{page}");
+    assert_eq!(
+        page["status"]["powershell"]["msUserName"],
+        "admin@globex.onmicrosoft.com"
+    );
+
+    let changed = call(
+        "store_administrator",
+        json!({"at": at, "body": {"msPassword": "Ch4nged-Password"}}),
+    )
+    .await;
+    assert!(changed.status.is_success(), "{}", changed.text());
+
+    let mismatch = call(
+        "remove_administrator",
+        json!({"at": at, "body": {"id": rest["id"], "msUsername": "someone@globex.onmicrosoft.com"}}),
+    )
+    .await;
+    assert_eq!(mismatch.json()["code"], "administrator_mismatch");
+    let removed = call("remove_administrator", json!({"at": at, "body": rest})).await;
+    assert!(removed.status.is_success(), "{}", removed.text());
+    let page = call("subscription", json!({"at": at})).await.json();
+    assert_eq!(page["status"], Value::Null, "nothing is left: {page}");
+    assert_eq!(
+        page["administrator"],
+        json!({"id": null, "msUsername": null})
+    );
+
+    let path = format!("tenants/{TENANT_GLOBEX}/subscriptions/3");
+    let audited: Vec<(String, i64)> = audit_rows(&app)
+        .await
+        .into_iter()
+        .filter(|(_, path, _)| path.contains("administrator"))
+        .map(|(_, path, status)| (path, status))
+        .collect();
+    assert_eq!(
+        audited,
+        [
+            (format!("/ui/store_administrator {path}"), 400),
+            (format!("/ui/store_administrator {path}"), 200),
+            (format!("/ui/store_administrator {path}"), 200),
+            (format!("/ui/remove_administrator {path}"), 400),
+            (format!("/ui/remove_administrator {path}"), 200),
+        ]
+    );
+
+    // A read-only user sees the account on the page but may not change it.
+    let readonly = app.browser_login("readonly").await;
+    let acme = json!({"tenant": TENANT_ACME, "subscription": 1});
+    let page = server_fn(&app, "subscription", Some(&readonly), json!({"at": acme}))
+        .await
+        .json();
+    assert_eq!(
+        page["administrator"],
+        json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"})
+    );
+    let refused = server_fn(
+        &app,
+        "remove_administrator",
+        Some(&readonly),
+        json!({"at": acme, "body": page["administrator"]}),
+    )
+    .await;
+    assert_eq!(refused.status.as_u16(), 403);
+}
+
 /// Arguments a server function cannot parse are the client's mistake: 400, never 500.
 #[tokio::test]
 async fn malformed_server_function_arguments_are_a_400() {
     let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let token = app.browser_login("alpha.admin").await;
     for (why, args) in [
         ("no arguments", json!({})),
         (
@@ -208,7 +311,7 @@ async fn malformed_server_function_arguments_are_a_400() {
 #[tokio::test]
 async fn a_server_function_body_over_64_kib_is_413() {
     let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let token = app.browser_login("alpha.admin").await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
     let padding = "x".repeat(70 * 1024);
     let response = server_fn(

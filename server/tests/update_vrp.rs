@@ -158,6 +158,39 @@ async fn mfa_on_the_administrator_account_is_a_400_that_says_what_to_do() {
 }
 
 #[tokio::test]
+async fn without_an_administrator_account_it_says_to_store_one() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let admins = sub_path(TENANT_GLOBEX, 4, "msteams/admins");
+    let named = app.get(&admins, &token).await.json();
+    app.call(Method::DELETE, &admins, Some(&token), Some(named))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let problem = update_vrp(&app, &token, TENANT_GLOBEX, 4)
+        .await
+        .assert_problem(400, "no_administrator");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("POST msteams/admins"),
+        "{problem}"
+    );
+    // Stored again (by the vendor client's call), update_vrp works again.
+    app.post(
+        &admins,
+        &token,
+        json!({"msUsername": "admin@globex-lab.onmicrosoft.com", "msPassword": "S0me-Password"}),
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(
+        update_vrp(&app, &token, TENANT_GLOBEX, 4).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn a_subscription_without_an_onboarded_tenant_is_refused() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;

@@ -152,7 +152,7 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
         .await
         .json();
     assert_eq!(status["status"], "onboarded");
-    assert_eq!(status["domain"], domain);
+    assert_eq!(status["domain"], json!({"name": domain, "verified": true}));
     let transaction = app
         .get(&format!("/api/v01/transactions/{id}"), &token)
         .await;
@@ -218,7 +218,7 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
         .get(&sub_path(TENANT_GLOBEX, SUB, "msteams/status"), &token)
         .await
         .json();
-    assert_eq!(status["status"], "failed");
+    assert_eq!(status["status"], format!("wizard_{step}_error"));
 
     let before = app.sim_journal(&token, &ms_tenant).await.len();
     let cleared = app
@@ -429,7 +429,7 @@ async fn a_start_needs_the_application_and_the_administrator() {
     let refused = app.call(Method::POST, &path, Some(&token), None).await;
     let problem = refused.assert_problem(400, "wizard_needs_credentials");
     let detail = problem["detail"].as_str().unwrap();
-    assert!(detail.contains("msteams/applications") && detail.contains("msteams/administrator"));
+    assert!(detail.contains("msteams/applications") && detail.contains("msteams/admins"));
     assert_eq!(app.snapshot().await, before);
     app.get(&path, &token)
         .await
@@ -437,10 +437,10 @@ async fn a_start_needs_the_application_and_the_administrator() {
 
     // With only the administrator stored, the message names what is still missing.
     let admin = app
-        .put(
-            &sub_path(TENANT_UMBRELLA, 7, "msteams/administrator"),
+        .post(
+            &sub_path(TENANT_UMBRELLA, 7, "msteams/admins"),
             &token,
-            json!({"username": "admin@umbrella.example", "password": "x-Passw0rd"}),
+            json!({"msUsername": "admin@umbrella.example", "msPassword": "x-Passw0rd"}),
         )
         .await;
     assert_eq!(admin.status, StatusCode::NO_CONTENT);
@@ -449,7 +449,7 @@ async fn a_start_needs_the_application_and_the_administrator() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(detail.contains("msteams/applications") && !detail.contains("msteams/administrator"));
+    assert!(detail.contains("msteams/applications") && !detail.contains("msteams/admins"));
 }
 
 #[tokio::test]

@@ -1,52 +1,126 @@
+//! The lists of the public Fusion documentation: groups, distributors, resellers, tenants
+//! and a tenant's subscriptions. Each answers `{results, pages, page, next?, <items>}`,
+//! where `results` is the number of items over all pages and `next` the continuation
+//! token of the next page, present only when there is one.
+
 use serde::{Deserialize, Serialize};
 
-/// The platform's paged list envelope.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct Paged<T> {
-    pub results: Vec<T>,
-    /// Number of pages for this `size` (at least 1).
-    pub pages: u32,
-    /// The page returned, starting at 1.
-    pub page: u32,
-    /// The page size used.
-    pub size: u32,
-    /// Number of items over all pages.
-    pub total: u64,
+/// Declares a list body: the shared envelope and the array named after the collection.
+macro_rules! list_body {
+    ($(#[$doc:meta])* $name:ident, $items:ident: $item:ty) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        pub struct $name {
+            /// The number of items over all pages.
+            #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+            pub results: u64,
+            /// The number of pages of this `page_size`.
+            #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+            pub pages: u32,
+            /// The page returned, from 1.
+            #[cfg_attr(feature = "ssr", schema(minimum = 1))]
+            pub page: u32,
+            /// The continuation token of the next page: send it back as `next`, with the
+            /// same other query parameters. Absent on the last page.
+            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[cfg_attr(feature = "ssr", schema(nullable = false, pattern = r"^[A-Za-z0-9_-]{32}$"))]
+            pub next: Option<String>,
+            pub $items: Vec<$item>,
+        }
+    };
 }
 
-/// A tenant in the caller's tree of authority.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+list_body!(
+    /// A page of the groups in the caller's tree of authority.
+    GroupList, groups: Partner
+);
+list_body!(
+    /// A page of the distributors in the caller's tree of authority.
+    DistributorList, distributors: Partner
+);
+list_body!(
+    /// A page of the resellers in the caller's tree of authority.
+    ResellerList, resellers: Partner
+);
+list_body!(
+    /// A page of the tenants in the caller's tree of authority.
+    TenantList, tenants: Tenant
+);
+list_body!(
+    /// A page of a tenant's subscriptions.
+    SubscriptionList, subscriptions: Subscription
+);
+
+/// A tenant: an organisation with one or more subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct TenantSummary {
+pub struct Tenant {
     pub uuid: uuid::Uuid,
     pub name: String,
-    pub reseller: NodeName,
-    pub subscription_count: u32,
+    pub billing_id: String,
+    /// The distributor or reseller that serves the tenant; absent for a direct customer
+    /// of the group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
+    pub owner: Option<Owner>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct NodeName {
-    pub uuid: uuid::Uuid,
-    pub name: String,
-}
-
-/// A subscription of a tenant with its MS Teams state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A group, distributor or reseller.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct SubscriptionSummary {
+pub struct Partner {
+    pub uuid: uuid::Uuid,
+    pub name: String,
+    pub billing_id: String,
+    /// The distributor (or reseller) above it; absent when it sits directly under its
+    /// group, and for a group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
+    pub owner: Option<Owner>,
+}
+
+/// The platform's Owner object: the distributor or reseller a node belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Owner {
+    #[serde(rename = "type")]
+    pub kind: OwnerType,
+    pub uuid: uuid::Uuid,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum OwnerType {
+    Distributor,
+    Reseller,
+}
+
+/// A subscription of a tenant. `id`, `name` and `licenseType` are the platform's
+/// (the name of the license type field is not confirmed by a public source);
+/// `directRoutingUsers` and `msTeams` are extensions of this mock.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Subscription {
+    /// The subscription's index.
     pub id: i64,
     pub name: String,
     /// `msteams` or `sip-trunks`.
     pub license_type: String,
+    /// Extension: how many of the subscription's Fusion users have direct routing enabled
+    /// (an unlink is refused while any has).
     pub direct_routing_users: u32,
+    /// Extension: where the subscription stands with MS Teams, in one word (the platform
+    /// tells it through `…/msteams/status`).
     pub ms_teams: MsTeamsState,
 }
 
-/// Where a subscription stands in MS Teams onboarding.
+/// Extension: where a subscription stands in MS Teams onboarding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

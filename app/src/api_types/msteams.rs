@@ -52,12 +52,33 @@ pub struct ResetSecretRequest {
     pub secret: String,
 }
 
-/// `PUT …/msteams/administrator` (extension).
+/// `GET …/msteams/admins` (as the vendor's portal client reads it): the stored MS Teams
+/// administrator account, or `id` and `msUsername` both null when none is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct MsTeamsAdmin {
+    /// Ours: the id of the MS Teams tenant (Fusion's row) that holds the account, one
+    /// account per tenant; it stays the same when the account is replaced. Send it back
+    /// to `DELETE …/msteams/admins`.
+    #[cfg_attr(feature = "ssr", schema(required = true, minimum = 1, example = 3))]
+    pub id: Option<i64>,
+    /// The administrator's sign-in name (user principal name), lowercase.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(required = true, example = "admin@contoso.onmicrosoft.com")
+    )]
+    pub ms_username: Option<String>,
+}
+
+/// `POST …/msteams/admins`: `{msUsername, msPassword}` stores the account or replaces
+/// the stored one; `{msPassword}` alone changes the password of the stored account.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
-pub struct AdministratorRequest {
-    /// The administrator's sign-in name (user principal name), without spaces.
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MsTeamsAdminRequest {
+    /// The administrator's sign-in name (user principal name), without spaces. Absent
+    /// (or null): keep the stored account and change its password.
     #[cfg_attr(
         feature = "ssr",
         schema(
@@ -66,7 +87,10 @@ pub struct AdministratorRequest {
             example = "admin@contoso.onmicrosoft.com"
         )
     )]
-    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ms_username: Option<String>,
+    /// The account's password: not blank, at most 256 characters, no control characters.
+    /// Stored encrypted, never returned.
     #[cfg_attr(
         feature = "ssr",
         schema(
@@ -76,7 +100,27 @@ pub struct AdministratorRequest {
             example = "S3cret-admin"
         )
     )]
-    pub password: String,
+    pub ms_password: String,
+}
+
+/// `DELETE …/msteams/admins`: the account to remove, as `GET …/msteams/admins` gave it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MsTeamsAdminRemoval {
+    #[cfg_attr(feature = "ssr", schema(minimum = 1, example = 3))]
+    #[serde(deserialize_with = "super::whole::i64")]
+    pub id: i64,
+    /// The stored account's sign-in name (compared without regard to case).
+    #[cfg_attr(
+        feature = "ssr",
+        schema(
+            max_length = 256,
+            pattern = r"^[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000@]+@[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.][^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*\.[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000.]$",
+            example = "admin@contoso.onmicrosoft.com"
+        )
+    )]
+    pub ms_username: String,
 }
 
 /// `POST …/msteams/link`.
@@ -117,44 +161,240 @@ pub struct LinkSource {
     pub tenant_name: String,
 }
 
-/// `GET …/msteams/status`.
+/// `status` of `GET …/msteams/status`: where the MS Teams tenant stands, as Fusion sees
+/// it. The vendor's portal client names these values; `waiting_for_confirmation` and
+/// `no_consent`, which it also names, belong to Operator Connect and are never produced
+/// here (direct routing only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum MsTeamsTenantStatus {
+    /// Credentials are stored and no wizard step has executed yet: the wizard has not
+    /// run, or a run is still in its preparation phase (before step 0 executes, when
+    /// `GET wizard` answers 404) or at step 0.
+    #[serde(rename = "not_initiated")]
+    NotInitiated,
+    /// The wizard is running and step 0 is the last one executed.
+    #[serde(rename = "wizard_0_ok")]
+    Wizard0Ok,
+    /// The wizard is running and step 1 is the last one executed.
+    #[serde(rename = "wizard_1_ok")]
+    Wizard1Ok,
+    /// The wizard is running and step 2 is the last one executed.
+    #[serde(rename = "wizard_2_ok")]
+    Wizard2Ok,
+    /// The wizard is running and step 3 is the last one executed.
+    #[serde(rename = "wizard_3_ok")]
+    Wizard3Ok,
+    /// The wizard is running and step 4 is the last one executed.
+    #[serde(rename = "wizard_4_ok")]
+    Wizard4Ok,
+    /// The wizard is running and step 5 is the last one executed.
+    #[serde(rename = "wizard_5_ok")]
+    Wizard5Ok,
+    /// The wizard ended with an error at step 0; `POST wizard` resumes there.
+    #[serde(rename = "wizard_0_error")]
+    Wizard0Error,
+    /// The wizard ended with an error at step 1; `POST wizard` resumes there.
+    #[serde(rename = "wizard_1_error")]
+    Wizard1Error,
+    /// The wizard ended with an error at step 2; `POST wizard` resumes there.
+    #[serde(rename = "wizard_2_error")]
+    Wizard2Error,
+    /// The wizard ended with an error at step 3; `POST wizard` resumes there.
+    #[serde(rename = "wizard_3_error")]
+    Wizard3Error,
+    /// The wizard ended with an error at step 4; `POST wizard` resumes there.
+    #[serde(rename = "wizard_4_error")]
+    Wizard4Error,
+    /// The wizard ended with an error at step 5; `POST wizard` resumes there.
+    #[serde(rename = "wizard_5_error")]
+    Wizard5Error,
+    /// All six steps have executed: the tenant is onboarded.
+    #[serde(rename = "onboarded")]
+    Onboarded,
+    /// The subscription shares the MS Teams tenant of another subscription
+    /// (`msteams/link`); `linkedTo` names it.
+    #[serde(rename = "already_linked")]
+    AlreadyLinked,
+}
+
+impl MsTeamsTenantStatus {
+    pub const ALL: [MsTeamsTenantStatus; 15] = [
+        MsTeamsTenantStatus::NotInitiated,
+        MsTeamsTenantStatus::Wizard0Ok,
+        MsTeamsTenantStatus::Wizard1Ok,
+        MsTeamsTenantStatus::Wizard2Ok,
+        MsTeamsTenantStatus::Wizard3Ok,
+        MsTeamsTenantStatus::Wizard4Ok,
+        MsTeamsTenantStatus::Wizard5Ok,
+        MsTeamsTenantStatus::Wizard0Error,
+        MsTeamsTenantStatus::Wizard1Error,
+        MsTeamsTenantStatus::Wizard2Error,
+        MsTeamsTenantStatus::Wizard3Error,
+        MsTeamsTenantStatus::Wizard4Error,
+        MsTeamsTenantStatus::Wizard5Error,
+        MsTeamsTenantStatus::Onboarded,
+        MsTeamsTenantStatus::AlreadyLinked,
+    ];
+
+    const OK: [MsTeamsTenantStatus; 6] = [
+        MsTeamsTenantStatus::Wizard0Ok,
+        MsTeamsTenantStatus::Wizard1Ok,
+        MsTeamsTenantStatus::Wizard2Ok,
+        MsTeamsTenantStatus::Wizard3Ok,
+        MsTeamsTenantStatus::Wizard4Ok,
+        MsTeamsTenantStatus::Wizard5Ok,
+    ];
+    const ERROR: [MsTeamsTenantStatus; 6] = [
+        MsTeamsTenantStatus::Wizard0Error,
+        MsTeamsTenantStatus::Wizard1Error,
+        MsTeamsTenantStatus::Wizard2Error,
+        MsTeamsTenantStatus::Wizard3Error,
+        MsTeamsTenantStatus::Wizard4Error,
+        MsTeamsTenantStatus::Wizard5Error,
+    ];
+
+    /// `wizard_<step>_ok`: the wizard is running and `step` (0–5) is the last executed.
+    pub fn wizard_ok(step: u8) -> Option<Self> {
+        Self::OK.get(usize::from(step)).copied()
+    }
+
+    /// `wizard_<step>_error`: the wizard ended with an error at `step` (0–5).
+    pub fn wizard_error(step: u8) -> Option<Self> {
+        Self::ERROR.get(usize::from(step)).copied()
+    }
+
+    /// The step a `wizard_<step>_…` value names.
+    pub fn wizard_step(self) -> Option<u8> {
+        match self {
+            MsTeamsTenantStatus::Wizard0Ok | MsTeamsTenantStatus::Wizard0Error => Some(0),
+            MsTeamsTenantStatus::Wizard1Ok | MsTeamsTenantStatus::Wizard1Error => Some(1),
+            MsTeamsTenantStatus::Wizard2Ok | MsTeamsTenantStatus::Wizard2Error => Some(2),
+            MsTeamsTenantStatus::Wizard3Ok | MsTeamsTenantStatus::Wizard3Error => Some(3),
+            MsTeamsTenantStatus::Wizard4Ok | MsTeamsTenantStatus::Wizard4Error => Some(4),
+            MsTeamsTenantStatus::Wizard5Ok | MsTeamsTenantStatus::Wizard5Error => Some(5),
+            MsTeamsTenantStatus::NotInitiated
+            | MsTeamsTenantStatus::Onboarded
+            | MsTeamsTenantStatus::AlreadyLinked => None,
+        }
+    }
+
+    /// Whether the wizard ended with an error (`wizard_<step>_error`).
+    pub fn is_error(self) -> bool {
+        Self::ERROR.contains(&self)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MsTeamsTenantStatus::NotInitiated => "not_initiated",
+            MsTeamsTenantStatus::Wizard0Ok => "wizard_0_ok",
+            MsTeamsTenantStatus::Wizard1Ok => "wizard_1_ok",
+            MsTeamsTenantStatus::Wizard2Ok => "wizard_2_ok",
+            MsTeamsTenantStatus::Wizard3Ok => "wizard_3_ok",
+            MsTeamsTenantStatus::Wizard4Ok => "wizard_4_ok",
+            MsTeamsTenantStatus::Wizard5Ok => "wizard_5_ok",
+            MsTeamsTenantStatus::Wizard0Error => "wizard_0_error",
+            MsTeamsTenantStatus::Wizard1Error => "wizard_1_error",
+            MsTeamsTenantStatus::Wizard2Error => "wizard_2_error",
+            MsTeamsTenantStatus::Wizard3Error => "wizard_3_error",
+            MsTeamsTenantStatus::Wizard4Error => "wizard_4_error",
+            MsTeamsTenantStatus::Wizard5Error => "wizard_5_error",
+            MsTeamsTenantStatus::Onboarded => "onboarded",
+            MsTeamsTenantStatus::AlreadyLinked => "already_linked",
+        }
+    }
+}
+
+/// `mode` of `GET …/msteams/status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MsTeamsMode {
+    DirectRouting,
+    /// Never produced here: Operator Connect is not simulated.
+    OperatorConnect,
+}
+
+/// `GET …/msteams/status`: the subscription's MS Teams tenant. The fields are the vendor
+/// page's, with the sub-objects as the vendor's portal client reads them; `linkedTo`,
+/// and `updatedAt` and `secretExpiresAt` in the integrations, are ours (extensions).
+/// Nothing of any secret is ever part of it.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MsTeamsStatus {
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The MS tenant id; null until the application integration names it (the
+    /// administrator account may be stored first).
+    #[cfg_attr(
+        feature = "ssr",
+        schema(required = true, example = "27b418d0-b197-483d-a0b8-da90407a92c4")
+    )]
     pub ms_tenant_id: Option<String>,
-    /// `direct_routing` or `operator_connect`.
-    pub mode: String,
-    /// `pending`, `onboarding`, `onboarded` or `failed`.
-    pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: MsTeamsMode,
+    pub status: MsTeamsTenantStatus,
+    /// The integrated Azure AD application; absent until one is stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ms_application_id: Option<String>,
-    /// Absent until a domain exists.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub domain: Option<String>,
-    /// The PowerShell (administrator credentials) integration.
-    pub powershell: IntegrationStatus,
-    /// The MS Graph (Azure AD application) integration.
-    pub ms_graph: IntegrationStatus,
-    /// For a linked subscription: the subscription owning the MS Teams tenant.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Absent until a domain is configured (step 2 of the wizard).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub domain: Option<DomainStatus>,
+    /// The PowerShell integration: the MS Teams administrator account.
+    pub powershell: PowershellIntegration,
+    /// The MS Graph integration: the Azure AD application.
+    pub ms_graph: GraphIntegration,
+    /// Extension (ours), with `already_linked`: the subscription that owns the shared
+    /// MS Teams tenant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub linked_to: Option<i64>,
 }
 
-/// Whether an integration is configured: the account, when its credential was stored and
-/// (application secrets) when it expires. Nothing of the credential itself.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// `domain` of `GET …/msteams/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DomainStatus {
+    #[cfg_attr(feature = "ssr", schema(example = "acme-1.draas.demo"))]
+    pub name: String,
+    /// Whether Microsoft has verified the domain (step 2 of the wizard has executed).
+    pub verified: bool,
+}
+
+/// `powershell` of `GET …/msteams/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
-pub struct IntegrationStatus {
-    pub configured: bool,
-    /// PowerShell: the administrator's username. MS Graph: the application id.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub account: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+pub struct PowershellIntegration {
+    /// The administrator's sign-in name; null when none is stored.
+    #[serde(rename = "msUserName")]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(required = true, example = "admin@contoso.onmicrosoft.com")
+    )]
+    pub ms_user_name: Option<String>,
+    /// Whether administrator credentials are stored.
+    pub active: bool,
+    /// Extension (ours): when the credentials were last stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
+}
+
+/// `msGraph` of `GET …/msteams/status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct GraphIntegration {
+    /// The application id; null when none is stored.
+    #[cfg_attr(
+        feature = "ssr",
+        schema(required = true, example = "c035894c-81c3-49aa-8e3e-f245d9b3b846")
+    )]
+    pub ms_application_id: Option<String>,
+    /// Whether an application is stored and its secret is not known to have expired.
+    pub active: bool,
+    /// Extension (ours): when the application and its secret were last stored.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Extension (ours): when the secret expires, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub secret_expires_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -163,7 +403,7 @@ pub struct IntegrationStatus {
 mod redacted {
     use std::fmt;
 
-    use super::{AdministratorRequest, ApplicationRequest, ResetSecretRequest};
+    use super::{ApplicationRequest, MsTeamsAdminRequest, ResetSecretRequest};
 
     const MASK: &str = "<redacted>";
 
@@ -186,11 +426,11 @@ mod redacted {
         }
     }
 
-    impl fmt::Debug for AdministratorRequest {
+    impl fmt::Debug for MsTeamsAdminRequest {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.debug_struct("AdministratorRequest")
-                .field("username", &self.username)
-                .field("password", &MASK)
+            f.debug_struct("MsTeamsAdminRequest")
+                .field("ms_username", &self.ms_username)
+                .field("ms_password", &MASK)
                 .finish()
         }
     }

@@ -254,3 +254,16 @@ pub struct SimJournalEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
 }
+
+/// A message the platform would have e-mailed (second-factor codes), as the simulated
+/// mail server keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct SimMail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub sent_at: chrono::DateTime<chrono::Utc>,
+}

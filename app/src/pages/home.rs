@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api_types::{MsTeamsState, SubscriptionSummary},
+    api_types::{MsTeamsState, Subscription},
     backend::{Overview, TenantWithSubscriptions},
     components::{ErrorNote, Loading},
     server_fns::tenant_overview,
@@ -92,13 +92,17 @@ fn Dashboard() -> impl IntoView {
 
 #[component]
 fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
-    if overview.results.is_empty() {
-        let message = if search.is_empty() {
-            "No tenants in your tree of authority yet.".to_owned()
-        } else {
+    if overview.tenants.is_empty() {
+        let message = if !search.is_empty() {
             format!("No tenant matches “{search}”.")
+        } else if overview.page > 1 {
+            format!("No tenants on page {}.", overview.page)
+        } else {
+            "No tenants in your tree of authority yet.".to_owned()
         };
-        return view! { <p class="empty" data-testid="empty">{message}</p> }.into_any();
+        let first = (search.is_empty() && overview.page > 1)
+            .then(|| view! { " " <a href="/">"First page"</a> });
+        return view! { <p class="empty" data-testid="empty">{message}{first}</p> }.into_any();
     }
     let pager = (overview.pages > 1).then(|| {
         let link = |page: u32| {
@@ -108,7 +112,7 @@ fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
         view! {
             <nav class="pager" aria-label="Pages">
                 {(overview.page > 1).then(|| view! { <a href=link(overview.page - 1)>"← Previous"</a> })}
-                <span>{format!("Page {} of {} · {} tenants", overview.page, overview.pages, overview.total)}</span>
+                <span>{format!("Page {} of {} · {} tenants", overview.page, overview.pages, overview.results)}</span>
                 {(overview.page < overview.pages).then(|| view! { <a href=link(overview.page + 1)>"Next →"</a> })}
             </nav>
         }
@@ -125,7 +129,7 @@ fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
                     </tr>
                 </thead>
                 <tbody>
-                    {overview.results.into_iter().map(tenant_rows).collect_view()}
+                    {overview.tenants.into_iter().map(tenant_rows).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -137,12 +141,18 @@ fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
 fn tenant_rows(entry: TenantWithSubscriptions) -> impl IntoView {
     let tenant = entry.tenant;
     let span = entry.subscriptions.len().max(1);
-    let (name, reseller) = (tenant.name.clone(), tenant.reseller.name.clone());
+    let name = tenant.name.clone();
+    // Who serves the tenant: its distributor or reseller, else the group itself.
+    let owner = tenant
+        .owner
+        .as_ref()
+        .map_or_else(|| "direct".to_owned(), |owner| owner.name.clone());
+    let detail = format!(" · {owner}");
     let head = move || {
         view! {
             <th scope="rowgroup" rowspan=span.to_string()>
                 {name.clone()}
-                <small class="muted">{format!(" · {reseller}")}</small>
+                <small class="muted">{detail.clone()}</small>
             </th>
         }
     };
@@ -172,7 +182,7 @@ fn tenant_rows(entry: TenantWithSubscriptions) -> impl IntoView {
         .into_any()
 }
 
-fn subscription_label(subscription: &SubscriptionSummary) -> String {
+fn subscription_label(subscription: &Subscription) -> String {
     format!("{} (#{})", subscription.name, subscription.id)
 }
 

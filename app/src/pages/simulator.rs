@@ -7,7 +7,9 @@ use leptos_router::hooks::use_query_map;
 use crate::{
     api_types::{SimFault, SimTenantDetail},
     components::{ErrorNote, Loading},
-    server_fns::{sim_create_app, sim_journal, sim_set_faults, sim_tenant, sim_tenants},
+    server_fns::{
+        sim_create_app, sim_journal, sim_outbox, sim_set_faults, sim_tenant, sim_tenants,
+    },
     session::{has_role, use_session},
 };
 
@@ -63,6 +65,7 @@ fn Console() -> impl IntoView {
             </Suspense>
         </section>
         {selected.map(|id| view! { <TenantPanel id /> })}
+        <Outbox />
     }
 }
 
@@ -221,5 +224,37 @@ fn MintPanel(id: String) -> impl IntoView {
             Some(Err(error)) => view! { <ErrorNote error /> }.into_any(),
             None => ().into_any(),
         }}
+    }
+}
+
+/// The simulated mail server: the sign-in codes the platform would have e-mailed to
+/// administrators of this tree.
+#[component]
+fn Outbox() -> impl IntoView {
+    let mails = ArcResource::new(|| (), |_| sim_outbox());
+    view! {
+        <section class="card" aria-labelledby="outbox-title">
+            <h2 id="outbox-title">"Outbox"</h2>
+            <p class="muted">"What the platform would have e-mailed: second-factor sign-in codes."</p>
+            <Suspense fallback=Loading>
+                {move || { let mails = mails.clone(); Suspend::new(async move {
+                    match mails.await {
+                        Ok(list) if list.is_empty() => view! { <p class="empty">"No messages yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="outbox" data-testid="outbox">
+                                {list.into_iter().map(|mail| view! {
+                                    <li>
+                                        <strong>{mail.subject}</strong>
+                                        <small class="muted">{format!(" · to {} · {}", mail.to, mail.sent_at.format("%H:%M:%S"))}</small>
+                                        <p>{mail.body}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Err(error) => view! { <ErrorNote error /> }.into_any(),
+                    }
+                })}}
+            </Suspense>
+        </section>
     }
 }

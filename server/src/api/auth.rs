@@ -1,30 +1,40 @@
-//! `/api/v01/auth`: login, logout, me (extension).
+//! `/api/v01/auth`: sign in (with a second factor from devices not trusted yet), refresh
+//! the access token, sign out; `/api/v01/system/users/local`: who is signed in. As the
+//! platform's public docs (login, 2FA payload) and the vendor's clients (2FA and TOTP
+//! endpoints, refresh, logout by GET, the current user) show them.
 
 use app::{
-    api_types::{CurrentUser, LoginRequest, LoginResponse, Problem},
+    api_types::{
+        CurrentUser, LoginRequest, LoginResponse, Problem, RefreshedTokens, TokenPair,
+        TwoFactorOption, TwoFactorRequest,
+    },
     backend::ClientAddress,
 };
 use axum::{
     Extension, Json,
     extract::State,
-    http::{HeaderMap, HeaderValue, StatusCode, header},
+    http::{HeaderMap, StatusCode, header},
     response::{IntoResponse, Response},
 };
 
 use super::{
     audit::AuditActor,
-    extract::{ApiJson, Authenticated, session_token},
+    extract::{ApiJson, Authenticated, bearer},
 };
 use crate::{
-    domain::{AppError, accounts::current_user},
+    domain::{
+        AppError,
+        accounts::{Device, Session, SignIn, current_user},
+    },
     state::AppState,
 };
 
-/// Sign in. Returns a bearer token, and sets the same session as an HttpOnly cookie.
+/// Sign in. From a device the user has not trusted, a user with a second factor gets
+/// the challenge (`2fa_payload`, `option`) instead of the tokens.
 #[utoipa::path(post, path = "/api/v01/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
-        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 200, description = "Signed in (the tokens), or the second factor is needed (the challenge)", body = LoginResponse),
         (status = 400, description = "Missing username or password, or a malformed body", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failed sign-ins for this account, from this address, or for this pair: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
@@ -36,34 +46,107 @@ pub async fn login(
     State(state): State<AppState>,
     client: Option<Extension<ClientAddress>>,
     actor: Option<Extension<AuditActor>>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<LoginRequest>,
-) -> Result<Response, AppError> {
-    let client = client.map(|Extension(ClientAddress(address))| address);
-    let session = state
+) -> Result<Json<LoginResponse>, AppError> {
+    let device = device(client, &headers);
+    let signed_in = state
         .accounts
-        .login(&body.username, &body.password, client)
+        .login(&body.username, &body.password, &device)
         .await?;
-    // Only a sign-in that worked is audited: failures are counted, not stored.
-    if let Some(Extension(actor)) = actor {
-        actor.set(&session.caller.username);
-    }
-    let max_age = (session.expires_at - chrono::Utc::now())
-        .num_seconds()
-        .max(0);
-    let cookie = state.site.cookie.set(&session.token, max_age);
-    let body = LoginResponse {
-        token: session.token,
-        expires_at: session.expires_at,
-        user: current_user(&session.caller),
-    };
-    let mut response = Json(body).into_response();
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, header_value(&cookie)?);
-    Ok(response)
+    Ok(Json(match signed_in {
+        SignIn::Session(session) => tokens(*session, actor),
+        SignIn::SecondFactor(challenge) => LoginResponse::SecondFactor(challenge),
+    }))
 }
 
-/// Sign out: the session ends for the token and the cookie alike.
+/// The second factor by e-mail: the code received, the login's `2fa_payload`, and
+/// whether to trust this device.
+#[utoipa::path(post, path = "/api/v01/auth/2fa", tag = "auth",
+    request_body = TwoFactorRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "A malformed code or body, or a challenge that expects a TOTP code", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A wrong code, or a sign-in that expired or does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
+    ))]
+pub async fn two_factor(
+    state: State<AppState>,
+    client: Option<Extension<ClientAddress>>,
+    actor: Option<Extension<AuditActor>>,
+    headers: HeaderMap,
+    body: ApiJson<TwoFactorRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    second_factor(TwoFactorOption::Email, state, client, actor, headers, body).await
+}
+
+/// The second factor from an authenticator app (TOTP).
+#[utoipa::path(post, path = "/api/v01/auth/2fa_totp", tag = "auth",
+    request_body = TwoFactorRequest,
+    responses(
+        (status = 200, description = "Signed in", body = TokenPair),
+        (status = 400, description = "A malformed code or body, or a challenge that expects an e-mailed code", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A wrong or already used code, or a sign-in that expired or does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
+    ))]
+pub async fn two_factor_totp(
+    state: State<AppState>,
+    client: Option<Extension<ClientAddress>>,
+    actor: Option<Extension<AuditActor>>,
+    headers: HeaderMap,
+    body: ApiJson<TwoFactorRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    second_factor(TwoFactorOption::Totp, state, client, actor, headers, body).await
+}
+
+async fn second_factor(
+    option: TwoFactorOption,
+    State(state): State<AppState>,
+    client: Option<Extension<ClientAddress>>,
+    actor: Option<Extension<AuditActor>>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<TwoFactorRequest>,
+) -> Result<Json<TokenPair>, AppError> {
+    let device = device(client, &headers);
+    let session = state
+        .accounts
+        .second_factor(option, &body.payload, &body.code, body.trust, &device)
+        .await?;
+    match tokens(session, actor) {
+        LoginResponse::Tokens(pair) => Ok(Json(pair)),
+        LoginResponse::SecondFactor(_) => Err(AppError::Internal("a second factor twice".into())),
+    }
+}
+
+/// A new access token, with the refresh token as the bearer; a new refresh token too
+/// when the current one is close to its end.
+#[utoipa::path(get, path = "/api/v01/auth/access_token", tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A new access token", body = RefreshedTokens),
+        (status = 401, description = "No refresh token, or one unknown or expired: sign in again", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn refresh(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<RefreshedTokens>, AppError> {
+    let refresh_token = bearer(&headers).flatten().ok_or_else(|| {
+        AppError::Unauthenticated(
+            "Send the refresh token as Authorization: Bearer <refresh_token>".into(),
+        )
+    })?;
+    let (access_token, refresh_token) = state.accounts.refresh(&refresh_token).await?;
+    Ok(Json(RefreshedTokens {
+        access_token,
+        refresh_token,
+    }))
+}
+
+/// Sign out: the session of the bearer token (access or refresh) ends; by POST the
+/// browser's session cookie too. Without a token (as the vendor's client calls it) it
+/// only answers.
 #[utoipa::path(post, path = "/api/v01/auth/logout", tag = "auth",
     responses(
         (status = 204, description = "Signed out (also when the session had already ended)"),
@@ -73,32 +156,86 @@ pub async fn logout(
     actor: Option<Extension<AuditActor>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    if let Some(token) = session_token(&headers, &state.site.cookie) {
-        if let (Ok(caller), Some(Extension(actor))) =
-            (state.accounts.authenticate(&token).await, actor)
-        {
-            actor.set(&caller.username);
-        }
-        state.accounts.logout(&token).await?;
-    }
+    let cookie = state.site.cookie.read(&headers);
+    end_session(&state, actor, bearer(&headers).flatten().or(cookie)).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     let expired = state.site.cookie.set("", 0);
-    response
-        .headers_mut()
-        .insert(header::SET_COOKIE, header_value(&expired)?);
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        expired
+            .parse()
+            .map_err(|_| AppError::Internal("unencodable cookie".into()))?,
+    );
     Ok(response)
 }
 
-/// Who is signed in, at which level, for which node, with which roles.
-#[utoipa::path(get, path = "/api/v01/auth/me", tag = "auth", security(("bearer" = [])),
+/// Sign out as the vendor's client does it (GET). Only a bearer token ends a session:
+/// a page of another site can make the browser send a GET with its cookie.
+#[utoipa::path(get, path = "/api/v01/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "Signed out (also without a session)"),
+    ))]
+pub async fn logout_by_get(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<StatusCode, AppError> {
+    end_session(&state, None, bearer(&headers).flatten()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn end_session(
+    state: &AppState,
+    actor: Option<Extension<AuditActor>>,
+    token: Option<String>,
+) -> Result<(), AppError> {
+    let Some(token) = token else {
+        return Ok(());
+    };
+    if let Some(Extension(actor)) = actor {
+        for kind in [
+            crate::store::accounts::TokenKind::Access,
+            crate::store::accounts::TokenKind::Refresh,
+        ] {
+            if let Ok(caller) = state.accounts.authenticate(&token, kind).await {
+                actor.set(&caller.username);
+                break;
+            }
+        }
+    }
+    state.accounts.logout(&token).await
+}
+
+/// Who is signed in: the level (`ui_profile`) and every role with whether the profile
+/// grants it (`profile.api_rules`), as the vendor's client reads them.
+#[utoipa::path(get, path = "/api/v01/system/users/local", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in administrator", body = CurrentUser),
-        (status = 401, description = "Not signed in, or the session has expired", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn me(Authenticated(caller): Authenticated) -> Json<CurrentUser> {
+pub async fn local_user(Authenticated(caller): Authenticated) -> Json<CurrentUser> {
     Json(current_user(&caller))
 }
 
-fn header_value(text: &str) -> Result<HeaderValue, AppError> {
-    HeaderValue::from_str(text).map_err(|_| AppError::Internal("unencodable header".into()))
+/// The device a sign-in comes from: its client address and user agent.
+fn device(client: Option<Extension<ClientAddress>>, headers: &HeaderMap) -> Device {
+    Device {
+        address: client.map(|Extension(ClientAddress(address))| address),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .chars()
+            .take(512)
+            .collect(),
+    }
+}
+
+/// A session's tokens (a sign-in that worked is audited, failures only counted).
+fn tokens(session: Session, actor: Option<Extension<AuditActor>>) -> LoginResponse {
+    if let Some(Extension(actor)) = actor {
+        actor.set(&session.caller.username);
+    }
+    LoginResponse::Tokens(TokenPair {
+        access_token: session.access_token,
+        refresh_token: session.refresh_token,
+    })
 }

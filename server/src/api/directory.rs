@@ -1,68 +1,332 @@
-//! Read endpoints (extension): the tenants and subscriptions an administrator may see.
+//! The lists of the public Fusion documentation: groups, distributors, resellers,
+//! tenants (with get one) and a tenant's subscriptions (with get one).
+//!
+//! Every list takes `search`, `sort`, `dir`, `page_size` (default 10), `next` (the
+//! continuation token of the previous page) and `page`, answers
+//! `{results, pages, page, next?, <items>}`, and 404 "No … found" when nothing matches.
 
-use app::api_types::{Paged, Problem, SubscriptionSummary, TenantSummary};
+use app::api_types::{
+    DistributorList, GroupList, Problem, ResellerList, Subscription, SubscriptionList, Tenant,
+    TenantList,
+};
 use axum::{Json, extract::State};
+use serde::Serialize;
 
-use super::extract::{Authenticated, ListQuery, TenantParams};
-use crate::{domain::AppError, state::AppState};
+use super::extract::{Authenticated, ListParams, SubscriptionParams, TenantParams};
+use crate::{
+    domain::{
+        AppError,
+        listing::{NodeSort, SubscriptionSort},
+        types::TenantUuid,
+    },
+    state::AppState,
+};
 
-/// Tenants in the caller's tree of authority, by name, optionally filtered by `search`.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants", tag = "directory", security(("bearer" = [])),
-    params(
-        ("draas_instance" = String, Path, pattern = r"^[a-z0-9_-]{1,40}$", example = "demo", description = "The DRaaS instance (service provider), e.g. `demo`"),
-        ("page" = Option<u32>, Query, minimum = 1, maximum = 2147483647, description = "Page number, from 1 (default 1)"),
-        ("size" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 25)"),
-        ("search" = Option<String>, Query, max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$", description = "Only tenants whose name contains this text (at most 100 characters)"),
-    ),
+/// `{draas_instance}` alone.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Only describes the path for the OpenAPI document.
+struct InstancePath {
+    /// The DRaaS instance (service provider), e.g. `demo`.
+    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
+    draas_instance: String,
+}
+
+/// `{draas_instance}` and a tenant.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Only describes the path for the OpenAPI document.
+struct TenantPath {
+    /// The DRaaS instance (service provider), e.g. `demo`.
+    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
+    draas_instance: String,
+    /// The tenant's UUID.
+    #[param(example = "40000000-0000-4000-8000-000000000002")]
+    uuid: uuid::Uuid,
+}
+
+/// `{draas_instance}`, a tenant and one of its subscriptions.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // Only describes the path for the OpenAPI document.
+struct SubscriptionPath {
+    /// The DRaaS instance (service provider), e.g. `demo`.
+    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
+    draas_instance: String,
+    /// The tenant's UUID.
+    #[param(example = "40000000-0000-4000-8000-000000000002")]
+    uuid: uuid::Uuid,
+    /// The subscription's index.
+    #[param(minimum = 1, example = 3)]
+    subscription_id: i64,
+}
+
+/// What groups, distributors, resellers and tenants sort by.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Only describes the query for the OpenAPI document.
+enum NodeSortKey {
+    Name,
+    BillingId,
+    Uuid,
+}
+
+/// What subscriptions sort by.
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)] // Only describes the query for the OpenAPI document.
+enum SubscriptionSortKey {
+    Id,
+    Name,
+    LicenseType,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // Only describes the query for the OpenAPI document.
+enum SortDir {
+    Asc,
+    Desc,
+}
+
+/// Declares the query parameters of a list for the OpenAPI document.
+macro_rules! list_query_doc {
+    ($name:ident, $sort:ty, $search:literal $(, $parent:ident: $parent_doc:literal)?) => {
+        #[derive(utoipa::IntoParams)]
+        #[into_params(parameter_in = Query)]
+        #[allow(dead_code)] // Only describes the query for the OpenAPI document.
+        struct $name {
+            #[doc = $search]
+            #[param(max_length = 100, pattern = r"^[^\u0000-\u001f\u007f-\u009f]*$")]
+            search: Option<String>,
+            /// The property to sort on.
+            #[param(inline)]
+            sort: Option<$sort>,
+            /// The sort direction (default `asc`).
+            #[param(inline)]
+            dir: Option<SortDir>,
+            $(
+                #[doc = $parent_doc]
+                $parent: Option<uuid::Uuid>,
+            )?
+            /// Items per page, 1 to 1000 (default 10).
+            #[param(minimum = 1, maximum = 1000, default = 10)]
+            page_size: Option<u32>,
+            /// The continuation token of the previous page's `next`, sent with the same
+            /// other parameters; it takes precedence over `page`. Any other value is 400.
+            #[param(pattern = r"^[A-Za-z0-9_-]{32}$")]
+            next: Option<String>,
+            /// The page, from 1 (default 1); the platform's own client sends it.
+            #[param(minimum = 1, maximum = 2147483647, default = 1)]
+            page: Option<u32>,
+        }
+    };
+}
+
+list_query_doc!(
+    GroupQuery,
+    NodeSortKey,
+    "Only groups whose name or billing id contains this text, ignoring case (at most 100 characters)"
+);
+list_query_doc!(
+    DistributorQuery,
+    NodeSortKey,
+    "Only distributors whose name or billing id contains this text, ignoring case (at most 100 characters)",
+    parent: "Only the distributors below this group of the caller's tree of authority"
+);
+list_query_doc!(
+    ResellerQuery,
+    NodeSortKey,
+    "Only resellers whose name or billing id contains this text, ignoring case (at most 100 characters)",
+    parent: "Only the resellers below this group, distributor or reseller of the caller's tree of authority"
+);
+list_query_doc!(
+    TenantQuery,
+    NodeSortKey,
+    "Only tenants whose name or billing id contains this text, ignoring case (at most 100 characters)",
+    parent: "Only the tenants served, directly or through resellers, by this group, distributor or reseller of the caller's tree of authority"
+);
+list_query_doc!(
+    SubscriptionQuery,
+    SubscriptionSortKey,
+    "Only subscriptions whose name contains this text, ignoring case (at most 100 characters)"
+);
+
+/// The groups in the caller's tree of authority: its own, for a group admin.
+///
+/// Public docs: `GET …/groups`, role `groups.list` (no `parent`: there is no system
+/// administrator above the groups here).
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/groups", tag = "directory", security(("bearer" = [])),
+    params(InstancePath, GroupQuery),
     responses(
-        (status = 200, description = "A page of tenants", body = Paged<TenantSummary>),
-        (status = 400, description = "A malformed parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "One or more groups found", body = GroupList),
+        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "Unknown DRaaS instance", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No group found (also for a DRaaS instance that is not the caller's, and for a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn groups(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    path: TenantParams,
+    ListParams(query): ListParams<NodeSort>,
+) -> Result<Json<GroupList>, AppError> {
+    Ok(Json(
+        state
+            .directory
+            .groups(&caller, &path.instance, &query)
+            .await?,
+    ))
+}
+
+/// The distributors in the caller's tree of authority.
+///
+/// Public docs: `GET …/distributors`, role `distributors.list`.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/distributors", tag = "directory", security(("bearer" = [])),
+    params(InstancePath, DistributorQuery),
+    responses(
+        (status = 200, description = "One or more distributors found", body = DistributorList),
+        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No distributor found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn distributors(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    path: TenantParams,
+    ListParams(query): ListParams<NodeSort>,
+) -> Result<Json<DistributorList>, AppError> {
+    Ok(Json(
+        state
+            .directory
+            .distributors(&caller, &path.instance, &query)
+            .await?,
+    ))
+}
+
+/// The resellers in the caller's tree of authority: a reseller gets itself.
+///
+/// Public docs: `GET …/resellers`, role `resellers.list`.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/resellers", tag = "directory", security(("bearer" = [])),
+    params(InstancePath, ResellerQuery),
+    responses(
+        (status = 200, description = "One or more resellers found", body = ResellerList),
+        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No reseller found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn resellers(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    path: TenantParams,
+    ListParams(query): ListParams<NodeSort>,
+) -> Result<Json<ResellerList>, AppError> {
+    Ok(Json(
+        state
+            .directory
+            .resellers(&caller, &path.instance, &query)
+            .await?,
+    ))
+}
+
+/// The tenants in the caller's tree of authority.
+///
+/// Public docs: `GET …/tenants`, role `tenants.list`. `search` matches the name and the
+/// billing id.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants", tag = "directory", security(("bearer" = [])),
+    params(InstancePath, TenantQuery),
+    responses(
+        (status = 200, description = "One or more tenants found", body = TenantList),
+        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No tenant found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn tenants(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     path: TenantParams,
-    query: ListQuery,
-) -> Result<Json<Paged<TenantSummary>>, AppError> {
+    ListParams(query): ListParams<NodeSort>,
+) -> Result<Json<TenantList>, AppError> {
     Ok(Json(
         state
             .directory
-            .tenants(&caller, &path.instance, query.page, &query.search)
+            .tenants(&caller, &path.instance, &query)
             .await?,
     ))
 }
 
-/// A tenant's subscriptions, each with its MS Teams state.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions", tag = "directory", security(("bearer" = [])),
-    params(
-        ("draas_instance" = String, Path, pattern = r"^[a-z0-9_-]{1,40}$", example = "demo", description = "The DRaaS instance (service provider), e.g. `demo`"),
-        ("uuid" = uuid::Uuid, Path, example = "40000000-0000-4000-8000-000000000002", description = "The tenant's UUID"),
-        ("page" = Option<u32>, Query, minimum = 1, maximum = 2147483647, description = "Page number, from 1 (default 1)"),
-        ("size" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "Page size, 1 to 1000 (default 25)"),
-    ),
+/// One tenant of the caller's tree of authority.
+///
+/// The vendor's client: `GET …/tenants/{uuid}`, role `tenants.instance.read`.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}", tag = "directory", security(("bearer" = [])),
+    params(TenantPath),
     responses(
-        (status = 200, description = "A page of subscriptions", body = Paged<SubscriptionSummary>),
-        (status = 400, description = "A malformed parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The tenant", body = Tenant),
         (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The tenant doesn't exist or lies outside the caller's tree of authority", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn tenant(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    path: TenantParams,
+) -> Result<Json<Tenant>, AppError> {
+    let uuid = tenant_of(&path)?;
+    Ok(Json(
+        state
+            .directory
+            .tenant(&caller, &path.instance, uuid)
+            .await?,
+    ))
+}
+
+/// A tenant's subscriptions, each with its MS Teams state (extension).
+///
+/// The vendor's client: `GET …/tenants/{uuid}/subscriptions`, role
+/// `tenants.instance.subscriptions.list`, body `{subscriptions, page, pages, results}`.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions", tag = "directory", security(("bearer" = [])),
+    params(TenantPath, SubscriptionQuery),
+    responses(
+        (status = 200, description = "One or more subscriptions found", body = SubscriptionList),
+        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No subscription found, or the tenant doesn't exist or lies outside the caller's tree of authority", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn subscriptions(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     path: TenantParams,
-    query: ListQuery,
-) -> Result<Json<Paged<SubscriptionSummary>>, AppError> {
-    let tenant = path
-        .tenant
-        .ok_or_else(|| AppError::Internal("route without {uuid}".into()))?;
+    ListParams(query): ListParams<SubscriptionSort>,
+) -> Result<Json<SubscriptionList>, AppError> {
+    let tenant = tenant_of(&path)?;
     Ok(Json(
         state
             .directory
-            .subscriptions(&caller, &path.instance, tenant, query.page)
+            .subscriptions(&caller, &path.instance, tenant, &query)
             .await?,
     ))
+}
+
+/// One subscription of a tenant, as the list shows it.
+///
+/// The vendor's client: `GET …/subscriptions/{subscription_id}`; no source names its
+/// role: `tenants.instance.subscriptions.instance.read` is ours.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}", tag = "directory", security(("bearer" = [])),
+    params(SubscriptionPath),
+    responses(
+        (status = 200, description = "The subscription", body = Subscription),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The tenant or subscription doesn't exist or lies outside the caller's tree of authority", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn subscription(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    SubscriptionParams(path): SubscriptionParams,
+) -> Result<Json<Subscription>, AppError> {
+    Ok(Json(
+        state.directory.subscription_item(&caller, &path).await?,
+    ))
+}
+
+fn tenant_of(path: &TenantParams) -> Result<TenantUuid, AppError> {
+    path.tenant
+        .ok_or_else(|| AppError::Internal("route without {uuid}".into()))
 }

@@ -17,12 +17,11 @@ use super::audit::AuditActor;
 use crate::{
     domain::{
         AppError, Caller,
-        types::{
-            DraasInstance, PageRequest, SearchText, SubscriptionId, SubscriptionPath, TenantUuid,
-            clip_to,
-        },
+        listing::{ListQuery, SortKey},
+        types::{DraasInstance, SubscriptionId, SubscriptionPath, TenantUuid, clip_to},
     },
     state::AppState,
+    store::accounts::TokenKind,
 };
 
 /// `axum::Json` with its rejections turned into problems (400, 413, 415).
@@ -223,47 +222,33 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     }
 }
 
-/// `page`, `size` and an optional `search` of the list endpoints.
-pub struct ListQuery {
-    pub page: PageRequest,
-    pub search: SearchText,
-}
+/// The query of a list endpoint: `search`, `sort`, `dir`, `parent`, `page_size`, and
+/// `next` or `page`, parsed (400 for a malformed one).
+pub struct ListParams<S>(pub ListQuery<S>);
 
-impl<S: Send + Sync> FromRequestParts<S> for ListQuery {
+impl<S: SortKey + Send, St: Send + Sync> FromRequestParts<St> for ListParams<S> {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let Query(query) = Query::<HashMap<String, String>>::from_request_parts(parts, state)
-            .await
-            .map_err(|rejection| {
-                AppError::invalid(
-                    "invalid_query_parameter",
-                    clip_to(&rejection.body_text(), 200),
-                )
-            })?;
-        Ok(ListQuery {
-            page: PageRequest::parse(
-                query.get("page").map(String::as_str),
-                query.get("size").map(String::as_str),
-            )?,
-            search: SearchText::parse(query.get("search").map_or("", String::as_str))?,
-        })
+    async fn from_request_parts(parts: &mut Parts, state: &St) -> Result<Self, AppError> {
+        let QueryParams(query) = QueryParams::from_request_parts(parts, state).await?;
+        ListQuery::parse(|name| query.get(name).map(String::as_str)).map(ListParams)
     }
 }
 
-/// The signed-in administrator, from `Authorization: Bearer` or the session cookie.
+/// The signed-in administrator, from `Authorization: Bearer <access token>` or the
+/// session cookie (which holds the refresh token).
 pub struct Authenticated(pub Caller);
 
 impl FromRequestParts<AppState> for Authenticated {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = session_token(&parts.headers, &state.site.cookie).ok_or_else(|| {
+        let (token, kind) = session_token(&parts.headers, &state.site.cookie).ok_or_else(|| {
             AppError::Unauthenticated(
-                "Sign in first: send Authorization: Bearer <token> with a token from POST /api/v01/auth/login".into(),
+                "Sign in first: send Authorization: Bearer <access_token> with a token from POST /api/v01/auth/login".into(),
             )
         })?;
-        let caller = state.accounts.authenticate(&token).await?;
+        let caller = state.accounts.authenticate(&token, kind).await?;
         if let Some(actor) = parts.extensions.get::<AuditActor>() {
             actor.set(&caller.username);
         }
@@ -271,15 +256,29 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
-/// The bearer token, or else the session cookie.
-pub fn session_token(headers: &HeaderMap, cookie: &SessionCookie) -> Option<String> {
-    if let Some(value) = headers.get(header::AUTHORIZATION) {
-        let value = value.to_str().ok()?;
-        let (scheme, token) = value.split_once(' ')?;
-        return (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
-            .then(|| token.trim().to_owned());
+/// The bearer token (an access token), or else the session cookie (a refresh token).
+/// An `Authorization` header of another scheme names no session: it never falls back
+/// to the cookie.
+pub fn session_token(headers: &HeaderMap, cookie: &SessionCookie) -> Option<(String, TokenKind)> {
+    if let Some(token) = bearer(headers) {
+        return token.map(|token| (token, TokenKind::Access));
     }
-    cookie.read(headers)
+    cookie
+        .read(headers)
+        .map(|token| (token, TokenKind::Refresh))
+}
+
+/// `Authorization: Bearer <token>`: `None` without the header, `Some(None)` when it is
+/// not a bearer token.
+pub fn bearer(headers: &HeaderMap) -> Option<Option<String>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|value| value.split_once(' '))
+        .filter(|(scheme, token)| scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+        .map(|(_, token)| token.trim().to_owned());
+    Some(token)
 }
 
 #[cfg(test)]

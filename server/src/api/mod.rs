@@ -49,20 +49,39 @@ pub fn with_json_edges(
 pub fn router(state: AppState) -> Router<AppState> {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
-        .route("/auth/logout", post(auth::logout))
-        .route("/auth/me", get(auth::me))
+        .route("/auth/2fa", post(auth::two_factor))
+        .route("/auth/2fa_totp", post(auth::two_factor_totp))
+        .route("/auth/access_token", get(auth::refresh))
+        .route("/auth/logout", post(auth::logout).get(auth::logout_by_get))
+        .route("/system/users/local", get(auth::local_user))
+        .route("/draas/{draas_instance}/groups", get(directory::groups))
+        .route(
+            "/draas/{draas_instance}/distributors",
+            get(directory::distributors),
+        )
+        .route(
+            "/draas/{draas_instance}/resellers",
+            get(directory::resellers),
+        )
         .route("/draas/{draas_instance}/tenants", get(directory::tenants))
+        .route(
+            "/draas/{draas_instance}/tenants/{uuid}",
+            get(directory::tenant),
+        )
         .route(
             "/draas/{draas_instance}/tenants/{uuid}/subscriptions",
             get(directory::subscriptions),
         )
+        .route(SUBSCRIPTION, get(directory::subscription))
         .route(
             &format!("{SUBSCRIPTION}/msteams/applications"),
             post(msteams::applications),
         )
         .route(
-            &format!("{SUBSCRIPTION}/msteams/administrator"),
-            put(msteams::administrator),
+            &format!("{SUBSCRIPTION}/msteams/admins"),
+            get(msteams::admins)
+                .post(msteams::store_admin)
+                .delete(msteams::remove_admin),
         )
         .route(
             &format!("{SUBSCRIPTION}/downloads/create_app"),

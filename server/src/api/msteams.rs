@@ -1,10 +1,13 @@
 //! `/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/…`:
-//! the MS Teams endpoints of the vendor page, and `status` and `administrator` (extensions).
+//! the MS Teams endpoints of the vendor page, `status` (public docs; its sub-objects and
+//! values as the vendor's portal client reads them) and `admins` (the vendor's portal
+//! client; its role strings are ours).
 //! Each handler parses its input and calls one domain service method.
 
 use app::api_types::{
-    AdministratorRequest, ApplicationRequest, FileDownload, LinkRequest, MsTeamsStatus, Problem,
-    ResetSecretRequest, SourcesResponse, UpdateVrpResponse,
+    ApplicationRequest, FileDownload, LinkRequest, MsTeamsAdmin, MsTeamsAdminRemoval,
+    MsTeamsAdminRequest, MsTeamsStatus, Problem, ResetSecretRequest, SourcesResponse,
+    UpdateVrpResponse,
 };
 use axum::{Json, extract::State, http::StatusCode};
 
@@ -12,8 +15,8 @@ use super::extract::{ApiJson, Authenticated, SubscriptionParams};
 use crate::{
     domain::{
         AppError,
-        onboarding::ApplicationInput,
-        types::{AdminUpn, ApplicationId, Secret, SubscriptionId},
+        onboarding::{AdministratorChange, AdministratorRemoval, ApplicationInput},
+        types::{ApplicationId, Secret, SubscriptionId},
     },
     state::AppState,
 };
@@ -63,28 +66,84 @@ pub async fn applications(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Store the MS Teams administrator credentials (extension). The account must have
-/// multi-factor authentication turned off; the password is never returned.
-#[utoipa::path(put, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/administrator",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = AdministratorRequest,
+/// The MS Teams administrator account (PowerShell) of the subscription's MS Teams tenant.
+///
+/// Source: the vendor's portal client (no documentation page shows it). Role: ours,
+/// `tenants.instance.subscriptions.instance.msteams.administrator.read`, as no source
+/// names one. `id` and `msUsername` are both null when no account is stored. A linked
+/// subscription shows the account of the tenant it shares. The password is never returned.
+#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
     responses(
-        (status = 204, description = "The administrator credentials have been stored"),
-        (status = 400, description = "Error while processing the request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The stored administrator account, or nulls when none is stored", body = MsTeamsAdmin),
         (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn administrator(
+pub async fn admins(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
     SubscriptionParams(path): SubscriptionParams,
-    ApiJson(body): ApiJson<AdministratorRequest>,
+) -> Result<Json<MsTeamsAdmin>, AppError> {
+    Ok(Json(state.onboarding.administrator(&caller, &path).await?))
+}
+
+/// Store the MS Teams administrator account, replace it, or change its password.
+///
+/// Source: the vendor's portal client. Role: ours,
+/// `tenants.instance.subscriptions.instance.msteams.administrator.update`, as no source
+/// names one. `{msUsername, msPassword}` stores the account or replaces the stored one;
+/// `{msPassword}` alone changes the stored account's password (400 when none is stored).
+/// The account must have multi-factor authentication turned off. The password is stored
+/// encrypted and never returned. A linked subscription's account is managed on the
+/// subscription that owns the shared tenant (400).
+#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = MsTeamsAdminRequest,
+    responses(
+        (status = 204, description = "The administrator account has been stored, or its password changed"),
+        (status = 400, description = "Error while processing the request: an invalid msUsername or msPassword, no stored account whose password to change, a sip-trunks or linked subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn store_admin(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    SubscriptionParams(path): SubscriptionParams,
+    ApiJson(body): ApiJson<MsTeamsAdminRequest>,
 ) -> Result<StatusCode, AppError> {
-    let username = AdminUpn::parse(&body.username)?;
-    let password = Secret::parse("password", body.password)?;
+    let change = AdministratorChange::parse(body)?;
     state
         .onboarding
-        .set_administrator(&caller, &path, username, password)
+        .store_administrator(&caller, &path, change)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Remove the stored MS Teams administrator account.
+///
+/// Source: the vendor's portal client, which sends `{id, msUsername}` as `GET` gave
+/// them. Role: ours, `tenants.instance.subscriptions.instance.msteams.administrator.update`.
+/// A body that does not name the stored account, or no stored account, is a 400 (as the
+/// vendor page answers an application that does not match the integration), so that 404
+/// keeps meaning the path. Refused while the wizard runs. When nothing else is stored and
+/// no wizard has run, the MS Teams tenant goes with it (`msteams/status` answers 404 again).
+#[utoipa::path(delete, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = MsTeamsAdminRemoval,
+    responses(
+        (status = 204, description = "The administrator account has been removed"),
+        (status = 400, description = "Error while processing the request: the body does not name the stored account, none is stored, the wizard is running, or a sip-trunks or linked subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn remove_admin(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    SubscriptionParams(path): SubscriptionParams,
+    ApiJson(body): ApiJson<MsTeamsAdminRemoval>,
+) -> Result<StatusCode, AppError> {
+    let removal = AdministratorRemoval::parse(body)?;
+    state
+        .onboarding
+        .remove_administrator(&caller, &path, removal)
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -195,7 +254,18 @@ pub async fn link(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The subscription's MS Teams tenant: ids, mode, status, domain and integrations (extension).
+/// The subscription's MS Teams tenant: ids, mode, status, domain and integrations.
+///
+/// Source: the public Fusion documentation (path, role, the fields, 404); the
+/// sub-objects `domain {name, verified}`, `powershell {msUserName, active}` and
+/// `msGraph {msApplicationId, active}` and the `status` values as the vendor's portal
+/// client reads them. `status`: `not_initiated` while no wizard step has executed (no
+/// run yet, or a run still preparing or at step 0), `wizard_<step>_ok` while the wizard
+/// runs (`<step>` the last executed), `wizard_<step>_error` after it failed at `<step>`,
+/// `onboarded`, `already_linked` for a subscription linked to another's tenant. The
+/// Operator Connect values `waiting_for_confirmation` and `no_consent` are never produced.
+/// Extensions (ours): `linkedTo`, and `updatedAt` and `secretExpiresAt` in the integrations.
+/// Nothing of any secret is returned.
 #[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/status",
     tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
     responses(

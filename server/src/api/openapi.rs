@@ -19,28 +19,47 @@ use crate::simulator::api as simulator;
         title = "Fusion MS Teams Onboarding API",
         description = "Connects existing MS Teams tenants to the Fusion platform for Direct Routing.\n\n\
             Paths, roles, bodies and status codes follow the vendor's MS Teams onboarding page. \
-            Extensions (ours): authentication under `/api/v01/auth`, `msteams/status`, \
-            `msteams/administrator`, the tenant and subscription lists, `/api/v01/transactions/{id}`, \
-            and RFC 9457 problem+json bodies with a stable `code` on every error.\n\n\
-            Sign in with `POST /api/v01/auth/login`, then send `Authorization: Bearer <token>`. \
+            `msteams/status` follows the public docs, with its sub-objects and status values as the \
+            vendor's portal client reads them; `msteams/admins` follows the vendor's portal client, \
+            with role strings of ours (`…msteams.administrator.read` and `….update`), as no source names one. \
+            The group, distributor, reseller, tenant and subscription lists follow the public docs \
+            (query `search`, `sort`, `dir`, `parent`, `page_size`, `next`, also `page`; body \
+            `{results, pages, page, next?, <items>}`; 404 when nothing is found). \
+            Sign-in follows the public docs and the APIO docs (`{access_token, refresh_token}`, a \
+            `2fa_payload` from devices not trusted yet, refresh with `GET /api/v01/auth/access_token`), \
+            with the second-factor endpoints and the current user as the vendor's client calls them. \
+            Extensions (ours): each subscription's `msTeams` state and `directRoutingUsers`, \
+            `/api/v01/transactions/{id}`, the simulator under `/sim/v1`, `/metrics`, and RFC 9457 \
+            problem+json bodies with a stable `code` on every error (plus `error`, the message, where \
+            the vendor's clients read it).\n\n\
+            Every operation says where it comes from in `x-fusion-source`: `vendor-msteams-page` \
+            (the vendor's MS Teams onboarding page), `public-docs` (the platform's public API docs), \
+            `apio-docs` (the docs of APIO Core, the engine under Fusion), `vendor-client` (the \
+            vendor's open-source portal client) or `extension` (ours).\n\n\
+            Sign in with `POST /api/v01/auth/login`, then send `Authorization: Bearer <access_token>`. \
             A tenant or subscription outside your tree of authority answers 404, like an unknown one.",
         version = "v01"
     ),
     paths(
-        auth::login, auth::logout, auth::me,
-        directory::tenants, directory::subscriptions,
-        msteams::applications, msteams::administrator, msteams::create_app, msteams::reset_secret,
+        auth::login, auth::two_factor, auth::two_factor_totp, auth::refresh, auth::logout,
+        auth::logout_by_get, auth::local_user,
+        directory::groups, directory::distributors, directory::resellers,
+        directory::tenants, directory::tenant, directory::subscriptions, directory::subscription,
+        msteams::applications, msteams::admins, msteams::store_admin, msteams::remove_admin,
+        msteams::create_app, msteams::reset_secret,
         msteams::unlink, msteams::sources, msteams::link, msteams::status,
         simulator::tenants, simulator::create_tenant, simulator::tenant, simulator::set_faults,
         simulator::run_create_app, simulator::journal, simulator::delete_voice_object,
+        simulator::outbox,
         msteams::update_vrp, wizard::start, wizard::state, wizard::transaction,
         metrics::metrics,
     ),
-    components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, NodeName, IntegrationStatus, LinkSource)),
-    modifiers(&BearerAuth, &CommonResponses),
+    components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, LinkSource,
+        MsTeamsTenantStatus, MsTeamsMode, DomainStatus, PowershellIntegration, GraphIntegration)),
+    modifiers(&BearerAuth, &CommonResponses, &Provenance),
     tags(
         (name = "auth", description = "Sign in and out (extension)"),
-        (name = "directory", description = "Tenants and subscriptions in the caller's tree of authority (extension)"),
+        (name = "directory", description = "Groups, distributors, resellers, tenants and subscriptions in the caller's tree of authority, as the public docs list them"),
         (name = "msteams", description = "MS Teams onboarding of a subscription"),
         (name = "simulator", description = "The embedded Microsoft simulator (extension; role simulator.manage)"),
         (name = "system", description = "Operating the server (extension)"),
@@ -147,4 +166,198 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
         )
         .build()
         .into()
+}
+
+/// Where an operation comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The vendor's MS Teams onboarding page: the contract.
+    VendorPage,
+    /// The platform's public API docs.
+    PublicDocs,
+    /// The docs of APIO Core, the engine under Fusion.
+    ApioDocs,
+    /// The vendor's open-source portal client.
+    VendorClient,
+    /// Ours.
+    Extension,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::VendorPage => "vendor-msteams-page",
+            Source::PublicDocs => "public-docs",
+            Source::ApioDocs => "apio-docs",
+            Source::VendorClient => "vendor-client",
+            Source::Extension => "extension",
+        }
+    }
+
+    fn sentence(self) -> &'static str {
+        match self {
+            Source::VendorPage => "Source: the vendor's MS Teams onboarding page.",
+            Source::PublicDocs => "Source: the platform's public API docs.",
+            Source::ApioDocs => "Source: the APIO Core docs (the engine under Fusion).",
+            Source::VendorClient => "Source: the vendor's portal client (no doc page shows it).",
+            Source::Extension => "Source: an extension of ours.",
+        }
+    }
+}
+
+/// A path below a subscription.
+macro_rules! subscription {
+    ($tail:literal) => {
+        concat!(
+            "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}",
+            $tail
+        )
+    };
+}
+
+/// Every operation's source: method, path, source.
+pub const PROVENANCE: &[(&str, &str, Source)] = &[
+    ("post", "/api/v01/auth/login", Source::PublicDocs),
+    ("post", "/api/v01/auth/2fa", Source::VendorClient),
+    ("post", "/api/v01/auth/2fa_totp", Source::VendorClient),
+    ("get", "/api/v01/auth/access_token", Source::ApioDocs),
+    ("get", "/api/v01/auth/logout", Source::VendorClient),
+    ("post", "/api/v01/auth/logout", Source::Extension),
+    ("get", "/api/v01/system/users/local", Source::VendorClient),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/groups",
+        Source::PublicDocs,
+    ),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/distributors",
+        Source::PublicDocs,
+    ),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/resellers",
+        Source::PublicDocs,
+    ),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/tenants",
+        Source::PublicDocs,
+    ),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/tenants/{uuid}",
+        Source::VendorClient,
+    ),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions",
+        Source::VendorClient,
+    ),
+    (
+        "get",
+        "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}",
+        Source::VendorClient,
+    ),
+    (
+        "post",
+        subscription!("/msteams/applications"),
+        Source::VendorPage,
+    ),
+    (
+        "get",
+        subscription!("/msteams/admins"),
+        Source::VendorClient,
+    ),
+    (
+        "post",
+        subscription!("/msteams/admins"),
+        Source::VendorClient,
+    ),
+    (
+        "delete",
+        subscription!("/msteams/admins"),
+        Source::VendorClient,
+    ),
+    (
+        "post",
+        subscription!("/downloads/create_app"),
+        Source::VendorPage,
+    ),
+    (
+        "post",
+        subscription!("/msteams/reset_secret"),
+        Source::VendorPage,
+    ),
+    ("post", subscription!("/msteams/unlink"), Source::VendorPage),
+    ("get", subscription!("/msteams/sources"), Source::VendorPage),
+    ("post", subscription!("/msteams/link"), Source::VendorPage),
+    ("get", subscription!("/msteams/status"), Source::PublicDocs),
+    (
+        "put",
+        subscription!("/msteams/update_vrp"),
+        Source::VendorPage,
+    ),
+    ("post", subscription!("/msteams/wizard"), Source::VendorPage),
+    ("get", subscription!("/msteams/wizard"), Source::VendorPage),
+    ("get", "/api/v01/transactions/{id}", Source::Extension),
+    ("get", "/sim/v1/tenants", Source::Extension),
+    ("post", "/sim/v1/tenants", Source::Extension),
+    ("get", "/sim/v1/tenants/{ms_tenant_id}", Source::Extension),
+    (
+        "put",
+        "/sim/v1/tenants/{ms_tenant_id}/faults",
+        Source::Extension,
+    ),
+    (
+        "post",
+        "/sim/v1/tenants/{ms_tenant_id}/create_app",
+        Source::Extension,
+    ),
+    (
+        "get",
+        "/sim/v1/tenants/{ms_tenant_id}/journal",
+        Source::Extension,
+    ),
+    (
+        "delete",
+        "/sim/v1/tenants/{ms_tenant_id}/voice_objects/{kind}/{identity}",
+        Source::Extension,
+    ),
+    ("get", "/sim/v1/outbox", Source::Extension),
+    ("get", "/metrics", Source::Extension),
+];
+
+/// Marks every operation with its source (`x-fusion-source`) and says it in a sentence.
+struct Provenance;
+
+impl Modify for Provenance {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for (method, path, source) in PROVENANCE {
+            let Some(item) = openapi.paths.paths.get_mut(*path) else {
+                continue;
+            };
+            let operation = match *method {
+                "get" => item.get.as_mut(),
+                "post" => item.post.as_mut(),
+                "put" => item.put.as_mut(),
+                "delete" => item.delete.as_mut(),
+                _ => None,
+            };
+            let Some(operation) = operation else {
+                continue;
+            };
+            let extensions = operation.extensions.get_or_insert_with(Default::default);
+            extensions.insert(
+                "x-fusion-source".to_owned(),
+                serde_json::Value::from(source.name()),
+            );
+            let description = operation.description.take().unwrap_or_default();
+            operation.description = Some(
+                format!("{description}\n\n{}", source.sentence())
+                    .trim_start()
+                    .to_owned(),
+            );
+        }
+    }
 }

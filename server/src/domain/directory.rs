@@ -1,80 +1,256 @@
-//! What an administrator may see: tenants and subscriptions in its tree of authority.
+//! What an administrator may see: the groups, distributors, resellers, tenants and
+//! subscriptions in its tree of authority, as the platform's lists show them.
 
-use app::api_types::{MsTeamsState, NodeName, Paged, SubscriptionSummary, TenantSummary};
+use app::api_types::{
+    DistributorList, GroupList, MsTeamsState, Owner, OwnerType, Partner, ResellerList,
+    Subscription, SubscriptionList, Tenant, TenantList,
+};
 
 use super::{
-    AppError, Caller, roles,
-    types::{DraasInstance, PageRequest, SearchText, SubscriptionPath, TenantUuid},
+    AppError, Caller,
+    listing::{Continuations, ListQuery, NodeSort, PageInfo, SubscriptionSort},
+    roles,
+    types::{DraasInstance, SubscriptionPath, TenantUuid},
 };
 use crate::store::{
     Db,
-    directory::{self, SubscriptionRecord, SubscriptionRow},
+    directory::{self, NodeFilter, NodeRow, SubscriptionRecord, SubscriptionRow},
 };
 
 #[derive(Clone, Debug)]
 pub struct Directory {
     db: Db,
+    tokens: Continuations,
+}
+
+/// The levels of the hierarchy a list can hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    Group,
+    Distributor,
+    Reseller,
+    Tenant,
+}
+
+impl Level {
+    fn kind(self) -> &'static str {
+        match self {
+            Level::Group => "group",
+            Level::Distributor => "distributor",
+            Level::Reseller => "reseller",
+            Level::Tenant => "tenant",
+        }
+    }
+
+    fn plural(self) -> &'static str {
+        match self {
+            Level::Group => "groups",
+            Level::Distributor => "distributors",
+            Level::Reseller => "resellers",
+            Level::Tenant => "tenants",
+        }
+    }
+}
+
+/// A list's page: its envelope and its rows.
+struct Found<T> {
+    info: PageInfo,
+    items: Vec<T>,
 }
 
 impl Directory {
-    pub fn new(db: Db) -> Self {
-        Directory { db }
+    /// `token_key` signs the lists' continuation tokens.
+    pub fn new(db: Db, token_key: [u8; 32]) -> Self {
+        Directory {
+            db,
+            tokens: Continuations::new(token_key),
+        }
     }
 
+    /// `GET …/groups`: the caller's group, for a group admin; nothing (404) below (and
+    /// below any `parent`: no group lies below another).
+    pub async fn groups(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+        query: &ListQuery<NodeSort>,
+    ) -> Result<GroupList, AppError> {
+        caller.require(roles::GROUPS_LIST)?;
+        let found = self.nodes(caller, instance, Level::Group, query).await?;
+        Ok(GroupList {
+            results: found.info.results,
+            pages: found.info.pages,
+            page: found.info.page,
+            next: found.info.next,
+            groups: found.items.into_iter().map(partner).collect(),
+        })
+    }
+
+    /// `GET …/distributors`: the distributors at or below the caller's node, or below
+    /// `parent`.
+    pub async fn distributors(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+        query: &ListQuery<NodeSort>,
+    ) -> Result<DistributorList, AppError> {
+        caller.require(roles::DISTRIBUTORS_LIST)?;
+        let found = self
+            .nodes(caller, instance, Level::Distributor, query)
+            .await?;
+        Ok(DistributorList {
+            results: found.info.results,
+            pages: found.info.pages,
+            page: found.info.page,
+            next: found.info.next,
+            distributors: found.items.into_iter().map(partner).collect(),
+        })
+    }
+
+    /// `GET …/resellers`: the resellers at or below the caller's node (a reseller gets
+    /// itself), or below `parent`.
+    pub async fn resellers(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+        query: &ListQuery<NodeSort>,
+    ) -> Result<ResellerList, AppError> {
+        caller.require(roles::RESELLERS_LIST)?;
+        let found = self.nodes(caller, instance, Level::Reseller, query).await?;
+        Ok(ResellerList {
+            results: found.info.results,
+            pages: found.info.pages,
+            page: found.info.page,
+            next: found.info.next,
+            resellers: found.items.into_iter().map(partner).collect(),
+        })
+    }
+
+    /// `GET …/tenants`: the tenants in the caller's tree of authority, or below `parent`.
     pub async fn tenants(
         &self,
         caller: &Caller,
         instance: &DraasInstance,
-        page: PageRequest,
-        search: &SearchText,
-    ) -> Result<Paged<TenantSummary>, AppError> {
-        caller.require(roles::TENANTS_READ)?;
-        self.instance_id(caller, instance)?;
-        let (rows, total) = directory::list_tenants(
-            &self.db,
-            caller.node_id,
-            search.as_str(),
-            page.size.into(),
-            page.offset(),
-        )
-        .await?;
-        let results = rows
-            .into_iter()
-            .map(|row| TenantSummary {
-                uuid: row.id,
-                name: row.name,
-                reseller: NodeName {
-                    uuid: row.reseller_id,
-                    name: row.reseller_name,
-                },
-                subscription_count: u32::try_from(row.subscription_count).unwrap_or(u32::MAX),
-            })
-            .collect();
-        Ok(paged(results, page, total))
+        query: &ListQuery<NodeSort>,
+    ) -> Result<TenantList, AppError> {
+        caller.require(roles::TENANTS_LIST)?;
+        let found = self.nodes(caller, instance, Level::Tenant, query).await?;
+        Ok(TenantList {
+            results: found.info.results,
+            pages: found.info.pages,
+            page: found.info.page,
+            next: found.info.next,
+            tenants: found.items.into_iter().map(tenant).collect(),
+        })
     }
 
+    /// `GET …/tenants/{uuid}`: one tenant of the caller's tree; 404 for any other.
+    pub async fn tenant(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+        uuid: TenantUuid,
+    ) -> Result<Tenant, AppError> {
+        caller.require(roles::TENANT_READ)?;
+        let instance_id = self.instance_id(caller, instance)?;
+        directory::node_in_tree(&self.db, instance_id, caller.node_id, uuid.0, "tenant")
+            .await?
+            .map(tenant)
+            .ok_or_else(|| tenant_not_found(uuid))
+    }
+
+    /// `GET …/tenants/{uuid}/subscriptions`: a page of a tenant's subscriptions, each
+    /// with its MS Teams state.
     pub async fn subscriptions(
         &self,
         caller: &Caller,
         instance: &DraasInstance,
         tenant: TenantUuid,
-        page: PageRequest,
-    ) -> Result<Paged<SubscriptionSummary>, AppError> {
-        caller.require(roles::SUBSCRIPTIONS_READ)?;
+        query: &ListQuery<SubscriptionSort>,
+    ) -> Result<SubscriptionList, AppError> {
+        caller.require(roles::SUBSCRIPTIONS_LIST)?;
         let instance_id = self.instance_id(caller, instance)?;
         directory::tenant_in_tree(&self.db, instance_id, tenant.0, caller.node_id)
             .await?
-            .ok_or_else(|| {
-                AppError::NotFound(format!("No tenant {} in your tree of authority", tenant.0))
-            })?;
+            .ok_or_else(|| tenant_not_found(tenant))?;
+        let scope = format!("{}/tenants/{}/subscriptions", instance.as_str(), tenant.0);
+        let window = self.tokens.window(&scope, query)?;
+        let (rows, total) = directory::list_subscriptions(
+            &self.db,
+            tenant.0,
+            query.search.as_str(),
+            query.sort,
+            query.dir,
+            window,
+        )
+        .await?;
+        if rows.is_empty() {
+            return Err(AppError::NotFound("No subscription found".into()));
+        }
+        let info = self
+            .tokens
+            .page_info(&scope, query, window, rows.len(), count(total));
+        Ok(SubscriptionList {
+            results: info.results,
+            pages: info.pages,
+            page: info.page,
+            next: info.next,
+            subscriptions: rows.into_iter().map(subscription_item).collect(),
+        })
+    }
+
+    /// `GET …/tenants/{uuid}/subscriptions/{subscription_id}`: one subscription of the
+    /// caller's tree, as the list shows it; 404 for any other.
+    pub async fn subscription_item(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+    ) -> Result<Subscription, AppError> {
+        self.subscription_summary(caller, path)
+            .await
+            .map(|(_, subscription)| subscription)
+    }
+
+    /// The nodes of `level` a list query selects: below `parent` when it names a group,
+    /// distributor or reseller of the caller's tree, else at or below the caller's node.
+    /// A `parent` outside the tree finds nothing, like one without such nodes (404).
+    async fn nodes(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+        level: Level,
+        query: &ListQuery<NodeSort>,
+    ) -> Result<Found<NodeRow>, AppError> {
+        self.instance_id(caller, instance)?;
+        let nothing = || AppError::NotFound(format!("No {} found", level.kind()));
+        let scope = format!("{}/{}", instance.as_str(), level.plural());
+        let window = self.tokens.window(&scope, query)?;
+        let (root, include_root) = match query.parent {
+            Some(parent) => {
+                if !directory::partner_in_tree(&self.db, caller.node_id, parent).await? {
+                    return Err(nothing());
+                }
+                (parent, false)
+            }
+            None => (caller.node_id, true),
+        };
+        let filter = NodeFilter {
+            kind: level.kind(),
+            root,
+            include_root,
+            search: query.search.as_str(),
+        };
         let (rows, total) =
-            directory::list_subscriptions(&self.db, tenant.0, page.size.into(), page.offset())
-                .await?;
-        Ok(paged(
-            rows.into_iter().map(subscription_summary).collect(),
-            page,
-            total,
-        ))
+            directory::list_nodes(&self.db, &filter, query.sort, query.dir, window).await?;
+        if rows.is_empty() {
+            return Err(nothing());
+        }
+        Ok(Found {
+            info: self
+                .tokens
+                .page_info(&scope, query, window, rows.len(), count(total)),
+            items: rows,
+        })
     }
 
     /// The subscription a path names, if it lies in the caller's tree of authority; 404
@@ -96,19 +272,19 @@ impl Directory {
         .ok_or_else(AppError::subscription_not_found)
     }
 
-    /// A subscription in the caller's tree, with its tenant's name and its summary as
-    /// the subscription list shows it.
+    /// A subscription in the caller's tree, with its tenant's name, as the list shows it
+    /// (the UI's subscription page).
     pub async fn subscription_summary(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
-    ) -> Result<(String, SubscriptionSummary), AppError> {
-        caller.require(roles::SUBSCRIPTIONS_READ)?;
+    ) -> Result<(String, Subscription), AppError> {
+        caller.require(roles::SUBSCRIPTION_READ)?;
         let record = self.subscription(caller, path).await?;
         let row = directory::subscription_row(&self.db, record.id)
             .await?
             .ok_or_else(AppError::subscription_not_found)?;
-        Ok((record.tenant_name, subscription_summary(row)))
+        Ok((record.tenant_name, subscription_item(row)))
     }
 
     /// The subscription, which must be one that can hold an MS Teams tenant.
@@ -143,20 +319,49 @@ impl Directory {
     }
 }
 
-fn paged<T>(results: Vec<T>, page: PageRequest, total: i64) -> Paged<T> {
-    let total = u64::try_from(total).unwrap_or(0);
-    let pages = total.div_ceil(u64::from(page.size)).max(1);
-    Paged {
-        results,
-        pages: u32::try_from(pages).unwrap_or(u32::MAX),
-        page: page.page,
-        size: page.size,
-        total,
+fn tenant_not_found(tenant: TenantUuid) -> AppError {
+    AppError::NotFound(format!("No tenant {} in your tree of authority", tenant.0))
+}
+
+fn count(total: i64) -> u64 {
+    u64::try_from(total).unwrap_or(0)
+}
+
+/// The Owner object of a node whose parent is a distributor or a reseller.
+fn owner(row: &NodeRow) -> Option<Owner> {
+    let parent = row.parent.as_ref()?;
+    let kind = match parent.kind.as_str() {
+        "distributor" => OwnerType::Distributor,
+        "reseller" => OwnerType::Reseller,
+        _ => return None,
+    };
+    Some(Owner {
+        kind,
+        uuid: parent.id,
+        name: parent.name.clone(),
+    })
+}
+
+fn tenant(row: NodeRow) -> Tenant {
+    Tenant {
+        owner: owner(&row),
+        uuid: row.id,
+        name: row.name,
+        billing_id: row.billing_id,
     }
 }
 
-fn subscription_summary(row: SubscriptionRow) -> SubscriptionSummary {
-    SubscriptionSummary {
+fn partner(row: NodeRow) -> Partner {
+    Partner {
+        owner: owner(&row),
+        uuid: row.id,
+        name: row.name,
+        billing_id: row.billing_id,
+    }
+}
+
+fn subscription_item(row: SubscriptionRow) -> Subscription {
+    Subscription {
         id: row.id,
         name: row.name,
         license_type: row.license_type,

@@ -6,6 +6,7 @@ pub mod caller;
 pub mod create_app;
 pub mod directory;
 pub mod error;
+pub mod listing;
 pub mod onboarding;
 pub mod roles;
 pub mod secrets;

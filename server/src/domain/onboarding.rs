@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use app::api_types::{
-    ApplicationRequest, FileDownload, IntegrationStatus, LinkSource, MsTeamsStatus,
-    VoiceRoutingStatus,
+    ApplicationRequest, DomainStatus, FileDownload, GraphIntegration, LinkSource, MsTeamsAdmin,
+    MsTeamsAdminRemoval, MsTeamsAdminRequest, MsTeamsMode, MsTeamsStatus, MsTeamsTenantStatus,
+    PowershellIntegration, VoiceRoutingStatus,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::SqliteConnection;
@@ -25,6 +26,7 @@ use crate::{
         Db,
         directory::{self as directory_store, SubscriptionRecord},
         msteams::{self, MsTeamsTenantRow},
+        wizard as wizard_store,
     },
 };
 
@@ -47,6 +49,50 @@ impl ApplicationInput {
                 .transpose()?,
             application_id: ApplicationId::parse(&body.application_id)?,
             secret: Secret::parse("secret", body.secret)?,
+        })
+    }
+}
+
+/// `POST …/msteams/admins`, parsed.
+#[derive(Debug)]
+pub enum AdministratorChange {
+    /// `{msUsername, msPassword}`: store the account, or replace the stored one.
+    Account {
+        username: AdminUpn,
+        password: Secret,
+    },
+    /// `{msPassword}` alone: change the stored account's password.
+    Password(Secret),
+}
+
+impl AdministratorChange {
+    /// The body of the REST call and of the UI's form, parsed once.
+    pub fn parse(body: MsTeamsAdminRequest) -> Result<Self, AppError> {
+        let username = body
+            .ms_username
+            .as_deref()
+            .map(AdminUpn::parse)
+            .transpose()?;
+        let password = Secret::parse("msPassword", body.ms_password)?;
+        Ok(match username {
+            Some(username) => AdministratorChange::Account { username, password },
+            None => AdministratorChange::Password(password),
+        })
+    }
+}
+
+/// `DELETE …/msteams/admins`, parsed: the account to remove, as `GET` named it.
+#[derive(Debug)]
+pub struct AdministratorRemoval {
+    pub id: i64,
+    pub username: AdminUpn,
+}
+
+impl AdministratorRemoval {
+    pub fn parse(body: MsTeamsAdminRemoval) -> Result<Self, AppError> {
+        Ok(AdministratorRemoval {
+            id: body.id,
+            username: AdminUpn::parse(&body.ms_username)?,
         })
     }
 }
@@ -105,7 +151,7 @@ impl Onboarding {
             .ok_or_else(|| {
                 AppError::invalid(
                     "no_administrator",
-                    "No MS Teams administrator credentials are stored; set them first",
+                    "No MS Teams administrator account is stored; store one first (POST msteams/admins)",
                 )
             })?;
         drop(conn);
@@ -199,25 +245,113 @@ impl Onboarding {
         Ok(())
     }
 
-    pub async fn set_administrator(
+    /// `GET …/msteams/admins`: the administrator account of the MS Teams tenant the
+    /// subscription uses (its own, or the one it is linked to). Its `id` is that tenant's
+    /// row id: a tenant holds one account.
+    pub async fn administrator(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
-        username: AdminUpn,
-        password: Secret,
+    ) -> Result<MsTeamsAdmin, AppError> {
+        caller.require(roles::ADMINISTRATOR_READ)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let mut conn = self.db.read.acquire().await?;
+        let Some(tenant) = msteams::effective_tenant(&mut conn, subscription.id).await? else {
+            return Ok(MsTeamsAdmin {
+                id: None,
+                ms_username: None,
+            });
+        };
+        let stored = msteams::administrator(&mut conn, tenant.id).await?;
+        Ok(MsTeamsAdmin {
+            id: stored.as_ref().map(|_| tenant.id),
+            ms_username: stored.map(|administrator| administrator.username),
+        })
+    }
+
+    /// `POST …/msteams/admins`: stores or replaces the account, or changes the stored
+    /// account's password (400 when none is stored).
+    pub async fn store_administrator(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        change: AdministratorChange,
     ) -> Result<(), AppError> {
         caller.require(roles::ADMINISTRATOR_UPDATE)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
-        let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
-        let sealed = self.secrets.seal(
-            SecretSlot::AdministratorPassword {
-                subscription: subscription.id,
-            },
-            &password,
-        )?;
-        msteams::upsert_administrator(&mut tx, tenant.id, username.as_str(), &sealed).await?;
+        let slot = SecretSlot::AdministratorPassword {
+            subscription: subscription.id,
+        };
+        match change {
+            AdministratorChange::Account { username, password } => {
+                let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
+                let sealed = self.secrets.seal(slot, &password)?;
+                msteams::upsert_administrator(&mut tx, tenant.id, username.as_str(), &sealed)
+                    .await?;
+            }
+            AdministratorChange::Password(password) => {
+                let sealed = self.secrets.seal(slot, &password)?;
+                let changed = match msteams::owned_tenant(&mut tx, subscription.id).await? {
+                    Some(tenant) => {
+                        msteams::set_administrator_password(&mut tx, tenant.id, &sealed).await?
+                    }
+                    None => false,
+                };
+                if !changed {
+                    return Err(no_administrator_to(
+                        subscription.id,
+                        "change the password of; send msUsername with msPassword to store one",
+                    ));
+                }
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// `DELETE …/msteams/admins`: removes the stored account, which the body must name
+    /// as `GET` gave it (400 otherwise). Refused while the wizard runs. When nothing else
+    /// was stored and no wizard ever ran, the MS Teams tenant goes too, so the
+    /// subscription is as it was before the account was stored.
+    pub async fn remove_administrator(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        removal: AdministratorRemoval,
+    ) -> Result<(), AppError> {
+        caller.require(roles::ADMINISTRATOR_UPDATE)?;
+        let subscription = self.directory.msteams_subscription(caller, path).await?;
+        let mut tx = self.db.begin_write().await?;
+        refuse_if_linked(&mut tx, &subscription).await?;
+        let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?;
+        let stored = match &tenant {
+            Some(tenant) => msteams::administrator(&mut tx, tenant.id).await?,
+            None => None,
+        };
+        let (Some(tenant), Some(stored)) = (tenant, stored) else {
+            return Err(no_administrator_to(subscription.id, "remove"));
+        };
+        if tenant.id != removal.id || stored.username != removal.username.as_str() {
+            return Err(AppError::invalid(
+                "administrator_mismatch",
+                format!(
+                    "The id and msUsername sent do not name the stored MS Teams administrator of subscription {}; read them with GET msteams/admins",
+                    subscription.id
+                ),
+            ));
+        }
+        if tenant.status == "onboarding" {
+            return Err(AppError::invalid(
+                "wizard_running",
+                "The onboarding wizard is running for this subscription and needs the administrator; wait for it to end",
+            ));
+        }
+        msteams::delete_administrator(&mut tx, tenant.id).await?;
+        if tenant.status == "pending" && msteams::application(&mut tx, tenant.id).await?.is_none() {
+            msteams::delete_tenant(&mut tx, tenant.id).await?;
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -292,6 +426,8 @@ impl Onboarding {
         })
     }
 
+    /// `GET …/msteams/status`: the MS Teams tenant the subscription uses, with its
+    /// status as the vendor's client reads it (`tenant_status`).
     pub async fn status(
         &self,
         caller: &Caller,
@@ -312,23 +448,47 @@ impl Onboarding {
             .then_some(tenant.owner_subscription_id);
         let application = msteams::application(&mut conn, tenant.id).await?;
         let administrator = msteams::administrator(&mut conn, tenant.id).await?;
+        let executed: Vec<u8> = wizard_store::steps(&mut conn, tenant.id)
+            .await?
+            .into_iter()
+            .filter(|step| step.executed_at.is_some())
+            .filter_map(|step| u8::try_from(step.step).ok())
+            .collect();
+        drop(conn);
+        let status = tenant_status(
+            &tenant.status,
+            linked_to.is_some(),
+            tenant.current_step,
+            executed.iter().copied().max(),
+        )?;
+        let now = chrono::Utc::now();
         Ok(MsTeamsStatus {
             ms_tenant_id: tenant.ms_tenant_id,
-            mode: tenant.mode,
-            status: tenant.status,
-            ms_application_id: application.as_ref().map(|a| a.application_id.clone()),
-            domain: tenant.domain,
-            powershell: IntegrationStatus {
-                configured: administrator.is_some(),
-                account: administrator.as_ref().map(|a| a.username.clone()),
-                updated_at: administrator.as_ref().map(|a| a.updated_at),
-                secret_expires_at: None,
+            mode: match tenant.mode.as_str() {
+                "direct_routing" => MsTeamsMode::DirectRouting,
+                "operator_connect" => MsTeamsMode::OperatorConnect,
+                other => return Err(AppError::Internal(format!("stored mode {other}"))),
             },
-            ms_graph: IntegrationStatus {
-                configured: application.is_some(),
-                account: application.as_ref().map(|a| a.application_id.clone()),
+            status,
+            ms_application_id: application.as_ref().map(|a| a.application_id.clone()),
+            domain: tenant.domain.map(|name| DomainStatus {
+                name,
+                verified: status == MsTeamsTenantStatus::Onboarded
+                    || status == MsTeamsTenantStatus::AlreadyLinked
+                    || executed.contains(&2),
+            }),
+            powershell: PowershellIntegration {
+                active: administrator.is_some(),
+                updated_at: administrator.as_ref().map(|a| a.updated_at),
+                ms_user_name: administrator.map(|a| a.username),
+            },
+            ms_graph: GraphIntegration {
+                active: application
+                    .as_ref()
+                    .is_some_and(|a| a.secret_expires_at.is_none_or(|at| at > now)),
                 updated_at: application.as_ref().map(|a| a.updated_at),
                 secret_expires_at: application.as_ref().and_then(|a| a.secret_expires_at),
+                ms_application_id: application.map(|a| a.application_id),
             },
             linked_to,
         })
@@ -468,6 +628,48 @@ pub(super) async fn refuse_if_linked(
     }
 }
 
+/// `status` of `GET …/msteams/status` from the tenant's stored state: a linked
+/// subscription is `already_linked`; credentials stored with no wizard step executed
+/// yet (no run, or one in its preparation phase or at step 0) are `not_initiated`, so a
+/// client never reads a `wizard_<step>_ok` naming a step that has not run; a running
+/// wizard is `wizard_<last executed step>_ok`; a failed one `wizard_<failed step>_error`.
+fn tenant_status(
+    stored: &str,
+    linked: bool,
+    current_step: Option<i64>,
+    last_executed: Option<u8>,
+) -> Result<MsTeamsTenantStatus, AppError> {
+    if linked {
+        return Ok(MsTeamsTenantStatus::AlreadyLinked);
+    }
+    let unknown = || {
+        AppError::Internal(format!(
+            "{stored} MS Teams tenant at step {current_step:?}, last executed {last_executed:?}"
+        ))
+    };
+    match stored {
+        "pending" => Ok(MsTeamsTenantStatus::NotInitiated),
+        "onboarding" => match last_executed {
+            None => Ok(MsTeamsTenantStatus::NotInitiated),
+            Some(step) => MsTeamsTenantStatus::wizard_ok(step).ok_or_else(unknown),
+        },
+        "failed" => u8::try_from(current_step.unwrap_or(0))
+            .ok()
+            .and_then(MsTeamsTenantStatus::wizard_error)
+            .ok_or_else(unknown),
+        "onboarded" => Ok(MsTeamsTenantStatus::Onboarded),
+        _ => Err(unknown()),
+    }
+}
+
+/// Nothing to change: no administrator account is stored.
+fn no_administrator_to(subscription: i64, what: &str) -> AppError {
+    AppError::invalid(
+        "no_administrator",
+        format!("Subscription {subscription} has no stored MS Teams administrator to {what}"),
+    )
+}
+
 /// Microsoft's refusal as a 400 naming what to do; our own faults stay 500s.
 pub(super) fn refusal(error: MicrosoftError) -> AppError {
     match error {
@@ -490,5 +692,57 @@ async fn refuse_if_shared(
         ))
     } else {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use app::api_types::MsTeamsTenantStatus as S;
+
+    use super::tenant_status;
+
+    #[test]
+    fn the_stored_state_maps_to_the_vendor_clients_status_values() {
+        // (stored status, linked, current step, last executed step, expected)
+        let cases = [
+            ("pending", false, None, None, S::NotInitiated),
+            ("onboarding", false, Some(0), None, S::NotInitiated),
+            ("onboarding", false, Some(1), Some(0), S::Wizard0Ok),
+            ("onboarding", false, Some(3), Some(2), S::Wizard2Ok),
+            ("onboarding", false, Some(5), Some(4), S::Wizard4Ok),
+            ("failed", false, Some(0), None, S::Wizard0Error),
+            ("failed", false, Some(4), Some(3), S::Wizard4Error),
+            ("onboarded", false, None, Some(5), S::Onboarded),
+            ("onboarded", true, None, Some(5), S::AlreadyLinked),
+            ("onboarding", true, Some(2), Some(1), S::AlreadyLinked),
+        ];
+        for (stored, linked, current, executed, expected) in cases {
+            assert_eq!(
+                tenant_status(stored, linked, current, executed).unwrap(),
+                expected,
+                "{stored} linked={linked} current={current:?} executed={executed:?}"
+            );
+        }
+        assert!(tenant_status("failed", false, Some(6), None).is_err());
+        assert!(tenant_status("unknown", false, None, None).is_err());
+    }
+
+    #[test]
+    fn every_status_value_has_its_serde_name() {
+        for status in S::ALL {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                serde_json::Value::String(status.as_str().to_owned())
+            );
+            let step = status.wizard_step();
+            assert_eq!(
+                step.and_then(if status.is_error() {
+                    S::wizard_error
+                } else {
+                    S::wizard_ok
+                }),
+                step.map(|_| status)
+            );
+        }
     }
 }

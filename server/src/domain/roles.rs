@@ -12,12 +12,33 @@ pub const UNLINK: &str = "tenants.instance.subscriptions.instance.msteams.unlink
 pub const SOURCE_LIST: &str = "tenants.instance.subscriptions.instance.msteams.source.list";
 pub const LINK: &str = "tenants.instance.subscriptions.instance.msteams.link";
 pub const STATUS_READ: &str = "tenants.instance.subscriptions.instance.msteams.status.read";
+/// Ours (no source names a role for `msteams/admins`): store, replace or remove the MS
+/// Teams administrator account (`POST`/`DELETE …/msteams/admins`).
 pub const ADMINISTRATOR_UPDATE: &str =
     "tenants.instance.subscriptions.instance.msteams.administrator.update";
-/// Extension: list the tenants in the caller's tree of authority.
-pub const TENANTS_READ: &str = "tenants.read";
-/// Extension: list a tenant's subscriptions.
-pub const SUBSCRIPTIONS_READ: &str = "tenants.instance.subscriptions.read";
+/// Ours: read the stored MS Teams administrator account (`GET …/msteams/admins`).
+pub const ADMINISTRATOR_READ: &str =
+    "tenants.instance.subscriptions.instance.msteams.administrator.read";
+/// The platform's lists (public docs: `groups.list`, `distributors.list`,
+/// `resellers.list`, `tenants.list`; the vendor client: `tenants.instance.read`,
+/// `tenants.instance.subscriptions.list`).
+pub const GROUPS_LIST: &str = "groups.list";
+pub const DISTRIBUTORS_LIST: &str = "distributors.list";
+pub const RESELLERS_LIST: &str = "resellers.list";
+pub const TENANTS_LIST: &str = "tenants.list";
+pub const TENANT_READ: &str = "tenants.instance.read";
+pub const SUBSCRIPTIONS_LIST: &str = "tenants.instance.subscriptions.list";
+/// Ours (no source names the role of `GET …/subscriptions/{subscription_id}`).
+pub const SUBSCRIPTION_READ: &str = "tenants.instance.subscriptions.instance.read";
+/// The lists a read-only profile holds with the `.read` roles (not `…msteams.source.list`,
+/// which belongs to linking).
+pub const LISTS: &[&str] = &[
+    GROUPS_LIST,
+    DISTRIBUTORS_LIST,
+    RESELLERS_LIST,
+    TENANTS_LIST,
+    SUBSCRIPTIONS_LIST,
+];
 
 /// Extension: drive the embedded Microsoft simulator (`/sim/v1`).
 pub const SIMULATOR_MANAGE: &str = "simulator.manage";
@@ -35,8 +56,14 @@ pub const ALL: &[&str] = &[
     LINK,
     STATUS_READ,
     ADMINISTRATOR_UPDATE,
-    TENANTS_READ,
-    SUBSCRIPTIONS_READ,
+    ADMINISTRATOR_READ,
+    GROUPS_LIST,
+    DISTRIBUTORS_LIST,
+    RESELLERS_LIST,
+    TENANTS_LIST,
+    TENANT_READ,
+    SUBSCRIPTIONS_LIST,
+    SUBSCRIPTION_READ,
     SIMULATOR_MANAGE,
 ];
 
@@ -45,12 +72,22 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<&'static str>)
     let tenant_admin = ALL
         .iter()
         .copied()
-        .filter(|role| ![SOURCE_LIST, LINK, SIMULATOR_MANAGE].contains(role))
+        .filter(|role| {
+            ![
+                SOURCE_LIST,
+                LINK,
+                SIMULATOR_MANAGE,
+                GROUPS_LIST,
+                DISTRIBUTORS_LIST,
+                RESELLERS_LIST,
+            ]
+            .contains(role)
+        })
         .collect();
     let read_only = ALL
         .iter()
         .copied()
-        .filter(|role| role.ends_with(".read"))
+        .filter(|role| role.ends_with(".read") || LISTS.contains(role))
         .collect();
     vec![
         (
@@ -60,9 +97,9 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<&'static str>)
         ),
         (
             "msteams-tenant-admin",
-            "All MS Teams roles but sources, link and the simulator (tenant admins)",
+            "All MS Teams roles but sources, link, the simulator and the group, distributor and reseller lists (tenant admins)",
             tenant_admin,
         ),
-        ("read-only", "Only the .read roles", read_only),
+        ("read-only", "Only the .read roles and the lists", read_only),
     ]
 }

@@ -193,7 +193,7 @@ impl AdminUpn {
         } else {
             Err(AppError::invalid(
                 VALIDATION,
-                "username must be the administrator's sign-in name, such as admin@contoso.onmicrosoft.com",
+                "msUsername must be the administrator's sign-in name, such as admin@contoso.onmicrosoft.com",
             ))
         }
     }
@@ -203,7 +203,7 @@ impl AdminUpn {
     }
 }
 
-/// What a tenant list is filtered by: a part of the name, at most 100 characters.
+/// What a list is filtered by: a part of a name (or billing id), at most 100 characters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SearchText(String);
 
@@ -231,43 +231,8 @@ impl SearchText {
     }
 }
 
-/// A page request with the platform's defaults (page 1, size 25).
-#[derive(Debug, Clone, Copy)]
-pub struct PageRequest {
-    pub page: u32,
-    pub size: u32,
-}
-
-impl PageRequest {
-    pub const MAX_SIZE: u32 = 1000;
-
-    pub fn parse(page: Option<&str>, size: Option<&str>) -> Result<Self, AppError> {
-        let number = |name: &str, value: Option<&str>, default: u32, max: u32| match value {
-            None => Ok(default),
-            Some(raw) => match raw.parse::<u32>() {
-                Ok(n) if (1..=max).contains(&n) => Ok(n),
-                _ => Err(AppError::invalid(
-                    "invalid_query_parameter",
-                    format!(
-                        "{name} must be an integer from 1 to {max}, not '{}'",
-                        clip(raw)
-                    ),
-                )),
-            },
-        };
-        Ok(PageRequest {
-            page: number("page", page, 1, u32::MAX / 2)?,
-            size: number("size", size, 25, Self::MAX_SIZE)?,
-        })
-    }
-
-    pub fn offset(&self) -> i64 {
-        i64::from(self.page - 1) * i64::from(self.size)
-    }
-}
-
 /// Accepts the GUID forms Azure shows: hyphenated, optionally in braces, any case.
-fn parse_guid(value: &str) -> Option<Uuid> {
+pub fn parse_guid(value: &str) -> Option<Uuid> {
     let inner = value
         .strip_prefix('{')
         .and_then(|v| v.strip_suffix('}'))
@@ -328,18 +293,6 @@ mod tests {
         assert!(SearchText::parse(&"a".repeat(100)).is_ok());
         assert!(SearchText::parse(&"a".repeat(101)).is_err());
         assert!(SearchText::parse("a\u{7}b").is_err());
-    }
-
-    #[test]
-    fn pages_default_and_bound() {
-        let page = PageRequest::parse(None, None).unwrap();
-        assert_eq!((page.page, page.size), (1, 25));
-        assert!(PageRequest::parse(Some("0"), None).is_err());
-        assert!(PageRequest::parse(None, Some("1001")).is_err());
-        assert_eq!(
-            PageRequest::parse(Some("3"), Some("10")).unwrap().offset(),
-            20
-        );
     }
 
     #[test]

@@ -80,7 +80,7 @@ impl Wizard {
         let missing: Vec<&str> = [
             (!has_application).then_some("the application integration (msteams/applications)"),
             (!has_administrator)
-                .then_some("the MS Teams administrator credentials (msteams/administrator)"),
+                .then_some("the MS Teams administrator credentials (msteams/admins)"),
         ]
         .into_iter()
         .flatten()

@@ -1,7 +1,7 @@
 //! `/sim/v1`: the simulator's control API (extension), thin over `SimulatorControl`.
 
 use app::api_types::{
-    MintedCredentials, NewSimTenant, Problem, SimFaults, SimJournalEntry, SimTenantDetail,
+    MintedCredentials, NewSimTenant, Problem, SimFaults, SimJournalEntry, SimMail, SimTenantDetail,
     SimTenantSummary,
 };
 use axum::{
@@ -30,6 +30,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/tenants/{ms_tenant_id}/faults", put(set_faults))
         .route("/tenants/{ms_tenant_id}/create_app", post(run_create_app))
         .route("/tenants/{ms_tenant_id}/journal", get(journal))
+        .route("/outbox", get(outbox))
         .route(
             "/tenants/{ms_tenant_id}/voice_objects/{kind}/{identity}",
             delete(delete_voice_object),
@@ -212,4 +213,35 @@ pub async fn delete_voice_object(
         )
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The simulated mail server's outbox: what the platform would have e-mailed (the
+/// second factor's sign-in codes) to administrators of the caller's tree, newest first.
+#[utoipa::path(get, path = "/sim/v1/outbox", tag = "simulator", security(("bearer" = [])),
+    params(
+        ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "At most this many messages (default 20, at most 200)"),
+    ),
+    responses(
+        (status = 200, description = "Messages, newest first", body = Vec<SimMail>),
+        (status = 403, description = "The simulator.manage role is required", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    Authenticated(caller): Authenticated,
+    QueryParams(query): QueryParams,
+) -> Result<Json<Vec<SimMail>>, AppError> {
+    let limit = match query.get("limit") {
+        None => 20,
+        Some(raw) => raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=200).contains(n))
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "invalid_query_parameter",
+                    "limit must be an integer from 1 to 200",
+                )
+            })?,
+    };
+    Ok(Json(state.simulator.outbox(&caller, limit).await?))
 }

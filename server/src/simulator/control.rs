@@ -5,8 +5,8 @@
 use std::{collections::BTreeMap, time::Instant};
 
 use app::api_types::{
-    AdminLevel, MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimTenantDetail,
-    SimTenantSummary, SkuPart,
+    AdminLevel, MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimMail,
+    SimTenantDetail, SimTenantSummary, SkuPart,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{Months, Utc};
@@ -201,6 +201,29 @@ impl SimulatorControl {
             secret,
             secret_expires_at: expires_at,
         })
+    }
+
+    /// The newest messages of the simulated mail server to administrators of the
+    /// caller's tree (group admins: to anyone).
+    pub async fn outbox(&self, caller: &Caller, limit: u32) -> Result<Vec<SimMail>, AppError> {
+        caller.require(roles::SIMULATOR_MANAGE)?;
+        let node = (caller.level != AdminLevel::Group).then(|| caller.node_id.to_string());
+        let mails = crate::store::two_factor::outbox(
+            &self.db,
+            node.as_deref(),
+            i64::from(limit.clamp(1, 200)),
+        )
+        .await?;
+        Ok(mails
+            .into_iter()
+            .map(|mail| SimMail {
+                id: mail.id,
+                to: mail.recipient,
+                subject: mail.subject,
+                body: mail.body,
+                sent_at: mail.created_at,
+            })
+            .collect())
     }
 
     /// Gives a tenant without an owner this one (demo seed on an older database).

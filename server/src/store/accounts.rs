@@ -14,6 +14,9 @@ use crate::domain::{AppError, Caller};
 pub struct AdminCredentials {
     pub id: i64,
     pub password_hash: String,
+    /// `none`, `email` or `totp`.
+    pub two_factor: String,
+    pub email: Option<String>,
 }
 
 pub async fn upsert_profile(
@@ -52,6 +55,27 @@ pub struct NewAdmin<'a> {
     pub password_hash: String,
 }
 
+/// Turns on a second factor for an administrator: e-mail codes to `email`, or TOTP with
+/// a sealed shared secret.
+pub async fn set_two_factor(
+    db: &Db,
+    username: &str,
+    two_factor: &str,
+    email: Option<&str>,
+    sealed_totp_secret: Option<&[u8]>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE admin_users SET two_factor = ?, email = ?, totp_secret = ?, totp_last_step = NULL WHERE username = ?",
+    )
+    .bind(two_factor)
+    .bind(email)
+    .bind(sealed_totp_secret)
+    .bind(username)
+    .execute(&db.write)
+    .await?;
+    Ok(())
+}
+
 /// Creates the administrator unless the username exists; returns whether it was created.
 pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<bool, AppError> {
     let result = sqlx::query(
@@ -82,63 +106,150 @@ pub async fn find_credentials(
     db: &Db,
     username: &str,
 ) -> Result<Option<AdminCredentials>, AppError> {
-    let row = sqlx::query("SELECT id, password_hash FROM admin_users WHERE username = ?")
-        .bind(username)
-        .fetch_optional(&db.read)
-        .await?;
+    let row = sqlx::query(
+        "SELECT id, password_hash, two_factor, email FROM admin_users WHERE username = ?",
+    )
+    .bind(username)
+    .fetch_optional(&db.read)
+    .await?;
     Ok(row.map(|row| AdminCredentials {
         id: row.get("id"),
         password_hash: row.get("password_hash"),
+        two_factor: row.get("two_factor"),
+        email: row.get("email"),
     }))
 }
 
-pub async fn insert_session(
-    db: &Db,
-    token_hash: &[u8],
-    user_id: i64,
-    expires_at: DateTime<Utc>,
-) -> Result<(), AppError> {
+/// The hashes and lifetimes of a new session's two tokens.
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    pub access_hash: &'a [u8],
+    pub access_expires_at: DateTime<Utc>,
+    pub refresh_hash: &'a [u8],
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+pub async fn insert_session(db: &Db, session: NewSession<'_>) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
-    // Sign-in is a natural moment to forget expired sessions of this user.
-    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?")
-        .bind(user_id)
+    // Sign-in is a natural moment to forget this user's ended sessions.
+    sqlx::query("DELETE FROM sessions WHERE user_id = ? AND refresh_expires_at <= ?")
+        .bind(session.user_id)
         .bind(now())
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (user_id, access_hash, access_expires_at, refresh_hash, refresh_expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?)",
     )
-    .bind(token_hash)
-    .bind(user_id)
+    .bind(session.user_id)
+    .bind(session.access_hash)
+    .bind(session.access_expires_at)
+    .bind(session.refresh_hash)
+    .bind(session.refresh_expires_at)
     .bind(now())
-    .bind(expires_at)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
+/// Ends the session that either of its tokens names.
 pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+    sqlx::query("DELETE FROM sessions WHERE access_hash = ?1 OR refresh_hash = ?1")
         .bind(token_hash)
         .execute(&db.write)
         .await?;
     Ok(())
 }
 
-/// The caller behind an unexpired session, with its roles.
-pub async fn caller_for_session(db: &Db, token_hash: &[u8]) -> Result<Option<Caller>, AppError> {
+/// A session found by its refresh token, while that is valid.
+pub struct RefreshableSession {
+    pub id: i64,
+    pub user_id: i64,
+    pub refresh_expires_at: DateTime<Utc>,
+}
+
+pub async fn session_by_refresh(
+    db: &Db,
+    refresh_hash: &[u8],
+) -> Result<Option<RefreshableSession>, AppError> {
     let row = sqlx::query(
+        "SELECT id, user_id, refresh_expires_at FROM sessions WHERE refresh_hash = ? AND refresh_expires_at > ?",
+    )
+    .bind(refresh_hash)
+    .bind(now())
+    .fetch_optional(&db.read)
+    .await?;
+    Ok(row.map(|row| RefreshableSession {
+        id: row.get("id"),
+        user_id: row.get("user_id"),
+        refresh_expires_at: row.get("refresh_expires_at"),
+    }))
+}
+
+/// Gives a session a new access token (the previous one ends).
+pub async fn replace_access(
+    db: &Db,
+    session: i64,
+    access_hash: &[u8],
+    access_expires_at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE sessions SET access_hash = ?, access_expires_at = ? WHERE id = ?")
+        .bind(access_hash)
+        .bind(access_expires_at)
+        .bind(session)
+        .execute(&db.write)
+        .await?;
+    Ok(())
+}
+
+/// Which token of a session authenticates a request.
+#[derive(Clone, Copy, Debug)]
+pub enum TokenKind {
+    /// `Authorization: Bearer <access token>`.
+    Access,
+    /// The browser's session cookie holds the refresh token.
+    Refresh,
+}
+
+/// The caller behind an unexpired token of this kind, with its roles.
+pub async fn caller_for_session(
+    db: &Db,
+    token_hash: &[u8],
+    kind: TokenKind,
+) -> Result<Option<Caller>, AppError> {
+    let condition = match kind {
+        TokenKind::Access => "s.access_hash = ? AND s.access_expires_at > ?",
+        TokenKind::Refresh => "s.refresh_hash = ? AND s.refresh_expires_at > ?",
+    };
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
                 i.id AS instance_id, i.slug
          FROM sessions s
          JOIN admin_users u ON u.id = s.user_id
          JOIN nodes n ON n.id = u.node_id
          JOIN draas_instances i ON i.id = n.instance_id
-         WHERE s.token_hash = ? AND s.expires_at > ?",
-    )
+         WHERE {condition}"
+    )))
     .bind(token_hash)
     .bind(now())
+    .fetch_optional(&db.read)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    caller_from_row(&db.read, row).await.map(Some)
+}
+
+/// The caller with this user id (after a second factor, a refresh).
+pub async fn caller_for_user(db: &Db, user_id: i64) -> Result<Option<Caller>, AppError> {
+    let row = sqlx::query(
+        "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
+                i.id AS instance_id, i.slug
+         FROM admin_users u
+         JOIN nodes n ON n.id = u.node_id
+         JOIN draas_instances i ON i.id = n.instance_id
+         WHERE u.id = ?",
+    )
+    .bind(user_id)
     .fetch_optional(&db.read)
     .await?;
     let Some(row) = row else { return Ok(None) };

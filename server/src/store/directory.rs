@@ -4,7 +4,10 @@ use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{Db, now};
-use crate::domain::AppError;
+use crate::domain::{
+    AppError,
+    listing::{Dir, NodeSort, SubscriptionSort, Window},
+};
 
 /// A subscription found inside a caller's tree of authority.
 #[derive(Debug, Clone)]
@@ -16,12 +19,27 @@ pub struct SubscriptionRecord {
     pub tenant_name: String,
 }
 
-pub struct TenantRow {
+/// A group, distributor, reseller or tenant, with the node above it.
+pub struct NodeRow {
     pub id: Uuid,
     pub name: String,
-    pub reseller_id: Uuid,
-    pub reseller_name: String,
-    pub subscription_count: i64,
+    pub billing_id: String,
+    pub parent: Option<ParentRow>,
+}
+
+pub struct ParentRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub name: String,
+}
+
+/// The nodes a list holds: those of `kind` below `root` (and `root` itself when
+/// `include_root`) whose name or billing id contains `search`.
+pub struct NodeFilter<'a> {
+    pub kind: &'a str,
+    pub root: Uuid,
+    pub include_root: bool,
+    pub search: &'a str,
 }
 
 /// A subscription with the MS Teams columns its state is derived from.
@@ -110,57 +128,121 @@ pub async fn subscription_in_tree(
     }))
 }
 
-/// A page of the tenants below `caller_node` whose name contains `search`, and the total.
-pub async fn list_tenants(
+/// Whether `node` is a group, distributor or reseller at or below `caller_node`.
+pub async fn partner_in_tree(db: &Db, caller_node: Uuid, node: Uuid) -> Result<bool, AppError> {
+    let sql = format!(
+        "{DESCENDANTS} SELECT EXISTS (SELECT 1 FROM nodes n JOIN down ON down.id = n.id
+         WHERE n.id = ?2 AND n.kind IN ('group', 'distributor', 'reseller'))"
+    );
+    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(caller_node.to_string())
+        .bind(node.to_string())
+        .fetch_one(&db.read)
+        .await?)
+}
+
+/// The node `id` of `kind` in `instance`, if it lies at or below `caller_node`.
+pub async fn node_in_tree(
     db: &Db,
+    instance_id: i64,
     caller_node: Uuid,
-    search: &str,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<TenantRow>, i64), AppError> {
-    let pattern = format!(
+    id: Uuid,
+    kind: &str,
+) -> Result<Option<NodeRow>, AppError> {
+    let sql = format!(
+        "{DESCENDANTS} SELECT {NODE_COLUMNS}
+         FROM nodes t JOIN down ON down.id = t.id LEFT JOIN nodes p ON p.id = t.parent_id
+         WHERE t.id = ?2 AND t.kind = ?3 AND t.instance_id = ?4"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(caller_node.to_string())
+        .bind(id.to_string())
+        .bind(kind)
+        .bind(instance_id)
+        .fetch_optional(&db.read)
+        .await?;
+    row.as_ref().map(node_row_of).transpose()
+}
+
+const NODE_COLUMNS: &str = "t.id, t.name, COALESCE(t.billing_id, '') AS billing_id,
+    p.id AS parent_id, p.kind AS parent_kind, p.name AS parent_name";
+
+/// A page of the nodes `filter` selects, in the order asked for, and their number.
+pub async fn list_nodes(
+    db: &Db,
+    filter: &NodeFilter<'_>,
+    sort: NodeSort,
+    dir: Dir,
+    window: Window,
+) -> Result<(Vec<NodeRow>, i64), AppError> {
+    let pattern = like_pattern(filter.search);
+    let condition = "t.kind = ?2 AND (?3 OR t.id <> ?1)
+        AND (t.name LIKE ?4 ESCAPE '\\' OR COALESCE(t.billing_id, '') LIKE ?4 ESCAPE '\\')";
+    let total_sql = format!(
+        "{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {condition}"
+    );
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(total_sql))
+        .bind(filter.root.to_string())
+        .bind(filter.kind)
+        .bind(filter.include_root)
+        .bind(&pattern)
+        .fetch_one(&db.read)
+        .await?;
+    let column = match sort {
+        NodeSort::Name => "t.name COLLATE NOCASE",
+        NodeSort::BillingId => "COALESCE(t.billing_id, '') COLLATE NOCASE",
+        NodeSort::Uuid => "t.id",
+    };
+    let dir = dir.sql();
+    let page_sql = format!(
+        "{DESCENDANTS} SELECT {NODE_COLUMNS}
+         FROM nodes t JOIN down ON down.id = t.id LEFT JOIN nodes p ON p.id = t.parent_id
+         WHERE {condition} ORDER BY {column} {dir}, t.id {dir} LIMIT ?5 OFFSET ?6"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(page_sql))
+        .bind(filter.root.to_string())
+        .bind(filter.kind)
+        .bind(filter.include_root)
+        .bind(&pattern)
+        .bind(i64::from(window.limit))
+        .bind(offset(window))
+        .fetch_all(&db.read)
+        .await?;
+    let nodes = rows.iter().map(node_row_of).collect::<Result<_, _>>()?;
+    Ok((nodes, total))
+}
+
+fn node_row_of(row: &sqlx::sqlite::SqliteRow) -> Result<NodeRow, AppError> {
+    let parent = match row.get::<Option<String>, _>("parent_id") {
+        Some(id) => Some(ParentRow {
+            id: parse_uuid(id)?,
+            kind: row.get("parent_kind"),
+            name: row.get("parent_name"),
+        }),
+        None => None,
+    };
+    Ok(NodeRow {
+        id: parse_uuid(row.get("id"))?,
+        name: row.get("name"),
+        billing_id: row.get("billing_id"),
+        parent,
+    })
+}
+
+/// `search` as a LIKE pattern matching it anywhere, its wildcards taken literally.
+fn like_pattern(search: &str) -> String {
+    format!(
         "%{}%",
         search
             .replace('\\', "\\\\")
             .replace('%', "\\%")
             .replace('_', "\\_")
-    );
-    let filter = "t.kind = 'tenant' AND t.name LIKE ?2 ESCAPE '\\'";
-    let total_sql = format!(
-        "{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {filter}"
-    );
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(total_sql))
-        .bind(caller_node.to_string())
-        .bind(&pattern)
-        .fetch_one(&db.read)
-        .await?;
-    let page_sql = format!(
-        "{DESCENDANTS}
-         SELECT t.id, t.name, r.id AS reseller_id, r.name AS reseller_name,
-                (SELECT COUNT(*) FROM subscriptions s WHERE s.tenant_id = t.id) AS subscription_count
-         FROM nodes t JOIN down ON down.id = t.id JOIN nodes r ON r.id = t.parent_id
-         WHERE {filter} ORDER BY t.name COLLATE NOCASE, t.id LIMIT ?3 OFFSET ?4"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(page_sql))
-        .bind(caller_node.to_string())
-        .bind(&pattern)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(&db.read)
-        .await?;
-    let tenants = rows
-        .into_iter()
-        .map(|row| {
-            Ok(TenantRow {
-                id: parse_uuid(row.get("id"))?,
-                name: row.get("name"),
-                reseller_id: parse_uuid(row.get("reseller_id"))?,
-                reseller_name: row.get("reseller_name"),
-                subscription_count: row.get("subscription_count"),
-            })
-        })
-        .collect::<Result<_, AppError>>()?;
-    Ok((tenants, total))
+    )
+}
+
+/// An offset SQLite takes (an `i64`); beyond it, no row is left anyway.
+fn offset(window: Window) -> i64 {
+    i64::try_from(window.offset).unwrap_or(i64::MAX)
 }
 
 /// A subscription with its direct-routing users and MS Teams state (own or linked).
@@ -173,21 +255,38 @@ const SUBSCRIPTION_ROWS: &str = "SELECT s.id, s.name, s.license_type,
  LEFT JOIN msteams_links l ON l.subscription_id = s.id
  LEFT JOIN msteams_tenants lt ON lt.id = l.msteams_tenant_id";
 
+/// A page of a tenant's subscriptions whose name contains `search`, and their number.
 pub async fn list_subscriptions(
     db: &Db,
     tenant: Uuid,
-    limit: i64,
-    offset: i64,
+    search: &str,
+    sort: SubscriptionSort,
+    dir: Dir,
+    window: Window,
 ) -> Result<(Vec<SubscriptionRow>, i64), AppError> {
-    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM subscriptions WHERE tenant_id = ?")
-        .bind(tenant.to_string())
-        .fetch_one(&db.read)
-        .await?;
-    let sql = format!("{SUBSCRIPTION_ROWS} WHERE s.tenant_id = ? ORDER BY s.id LIMIT ? OFFSET ?");
+    let pattern = like_pattern(search);
+    let total: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM subscriptions s WHERE s.tenant_id = ? AND s.name LIKE ? ESCAPE '\\'",
+    )
+    .bind(tenant.to_string())
+    .bind(&pattern)
+    .fetch_one(&db.read)
+    .await?;
+    let column = match sort {
+        SubscriptionSort::Id => "s.id",
+        SubscriptionSort::Name => "s.name COLLATE NOCASE",
+        SubscriptionSort::LicenseType => "s.license_type",
+    };
+    let dir = dir.sql();
+    let sql = format!(
+        "{SUBSCRIPTION_ROWS} WHERE s.tenant_id = ? AND s.name LIKE ? ESCAPE '\\'
+         ORDER BY {column} {dir}, s.id {dir} LIMIT ? OFFSET ?"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(tenant.to_string())
-        .bind(limit)
-        .bind(offset)
+        .bind(&pattern)
+        .bind(i64::from(window.limit))
+        .bind(offset(window))
         .fetch_all(&db.read)
         .await?;
     Ok((rows.iter().map(subscription_row_of).collect(), total))
@@ -280,13 +379,15 @@ pub async fn insert_node(
     instance_id: i64,
     kind: &str,
     name: &str,
+    billing_id: &str,
     parent: Option<Uuid>,
 ) -> Result<(), AppError> {
-    sqlx::query("INSERT OR IGNORE INTO nodes (id, instance_id, kind, name, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT OR IGNORE INTO nodes (id, instance_id, kind, name, billing_id, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(id.to_string())
         .bind(instance_id)
         .bind(kind)
         .bind(name)
+        .bind(billing_id)
         .bind(parent.map(|p| p.to_string()))
         .bind(now())
         .execute(conn)

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audit;
 pub mod directory;
 pub mod msteams;
+pub mod two_factor;
 pub mod wizard;
 
 use std::{path::PathBuf, str::FromStr, time::Duration};

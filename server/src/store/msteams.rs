@@ -1,4 +1,5 @@
-//! MS Teams tenants, their application and administrator credentials, and links.
+//! MS Teams tenants, their application and administrator credentials, and links. A
+//! tenant holds at most one administrator account, keyed by the tenant's row id.
 
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteConnection};
@@ -228,6 +229,35 @@ pub async fn upsert_administrator(
     Ok(())
 }
 
+/// Replaces the stored administrator's password, keeping its account. Returns whether
+/// an administrator was stored.
+pub async fn set_administrator_password(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+    password_ciphertext: &[u8],
+) -> Result<bool, AppError> {
+    let updated = sqlx::query(
+        "UPDATE msteams_administrators SET password_ciphertext = ?, updated_at = ? WHERE msteams_tenant_id = ?",
+    )
+    .bind(password_ciphertext)
+    .bind(now())
+    .bind(tenant_row)
+    .execute(conn)
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+pub async fn delete_administrator(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<(), AppError> {
+    sqlx::query("DELETE FROM msteams_administrators WHERE msteams_tenant_id = ?")
+        .bind(tenant_row)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn linked_subscription_count(
     conn: &mut SqliteConnection,
     tenant_row: i64,
@@ -329,17 +359,19 @@ pub async fn sealed_secrets(
          FROM msteams_applications a JOIN msteams_tenants t ON t.id = a.msteams_tenant_id
          UNION ALL
          SELECT 'administrator', t.owner_subscription_id, d.password_ciphertext
-         FROM msteams_administrators d JOIN msteams_tenants t ON t.id = d.msteams_tenant_id",
+         FROM msteams_administrators d JOIN msteams_tenants t ON t.id = d.msteams_tenant_id
+         UNION ALL
+         SELECT 'totp', id, totp_secret FROM admin_users WHERE totp_secret IS NOT NULL",
     )
     .fetch_all(conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(kind, subscription, sealed)| {
-            let slot = if kind == "application" {
-                SecretSlot::ApplicationSecret { subscription }
-            } else {
-                SecretSlot::AdministratorPassword { subscription }
+        .map(|(kind, row, sealed)| {
+            let slot = match kind.as_str() {
+                "application" => SecretSlot::ApplicationSecret { subscription: row },
+                "administrator" => SecretSlot::AdministratorPassword { subscription: row },
+                _ => SecretSlot::TotpSecret { user: row },
             };
             (slot, sealed)
         })
@@ -352,7 +384,7 @@ pub async fn replace_sealed(
     slot: SecretSlot,
     sealed: &[u8],
 ) -> Result<(), AppError> {
-    let (sql, subscription) = match slot {
+    let (sql, row) = match slot {
         SecretSlot::ApplicationSecret { subscription } => (
             "UPDATE msteams_applications SET secret_ciphertext = ?
              WHERE msteams_tenant_id = (SELECT id FROM msteams_tenants WHERE owner_subscription_id = ?)",
@@ -363,10 +395,14 @@ pub async fn replace_sealed(
              WHERE msteams_tenant_id = (SELECT id FROM msteams_tenants WHERE owner_subscription_id = ?)",
             subscription,
         ),
+        SecretSlot::TotpSecret { user } => (
+            "UPDATE admin_users SET totp_secret = ? WHERE id = ?",
+            user,
+        ),
     };
     sqlx::query(sql)
         .bind(sealed)
-        .bind(subscription)
+        .bind(row)
         .execute(conn)
         .await?;
     Ok(())

@@ -271,7 +271,7 @@ impl Server {
             )
             .await;
         assert_eq!(status, 200, "{body}");
-        body["token"].as_str().unwrap().to_owned()
+        body["access_token"].as_str().unwrap().to_owned()
     }
 
     /// A sign-in from the loopback address `from`: the answer, whatever it is.
@@ -536,10 +536,10 @@ impl Server {
         assert_eq!(status, 204, "{body}");
         let (status, body) = self
             .call(
-                "PUT",
-                &globex_teams("msteams/administrator"),
+                "POST",
+                &globex_teams("msteams/admins"),
                 Some(token),
-                Some(json!({"username": "teams.admin@binarytest.onmicrosoft.com", "password": "Adm1n-Passw0rd"})),
+                Some(json!({"msUsername": "teams.admin@binarytest.onmicrosoft.com", "msPassword": "Adm1n-Passw0rd"})),
             )
             .await;
         assert_eq!(status, 204, "{body}");

@@ -33,6 +33,8 @@ pub struct TestApp {
     pub state: AppState,
     pub db: Db,
     pub dir: TempDir,
+    /// The key the server seals stored secrets with, to prove what a row holds.
+    pub secrets: SecretBox,
 }
 
 pub struct TestResponse {
@@ -105,7 +107,8 @@ impl TestApp {
         let options = LeptosOptions::builder()
             .output_name("fusion-teams-onboarding")
             .build();
-        let state = server::start_with(&config, options, db.clone(), SecretBox::random())
+        let secrets = SecretBox::random();
+        let state = server::start_with(&config, options, db.clone(), secrets.clone())
             .await
             .expect("start")
             .state;
@@ -114,6 +117,7 @@ impl TestApp {
             state,
             db,
             dir,
+            secrets,
         }
     }
 
@@ -137,7 +141,62 @@ impl TestApp {
             )
             .await;
         assert_eq!(response.status, StatusCode::OK, "login {username}");
-        response.json()["token"].as_str().expect("token").to_owned()
+        response.json()["access_token"]
+            .as_str()
+            .expect("an access token")
+            .to_owned()
+    }
+
+    /// Signs in through the sign-in form, as a browser does; the session cookie's value.
+    pub async fn browser_login(&self, username: &str) -> String {
+        let password = DEMO_LOGINS
+            .iter()
+            .find(|l| l.username == username)
+            .expect("demo login")
+            .password;
+        let response = self.sign_in_form(username, password, &[]).await;
+        assert!(
+            response.status.is_success() || response.status.is_redirection(),
+            "sign-in form for {username}: {}",
+            response.status
+        );
+        let cookie = response
+            .headers
+            .get(header::SET_COOKIE)
+            .and_then(|value| value.to_str().ok())
+            .expect("a session cookie");
+        cookie
+            .split(';')
+            .next()
+            .and_then(|pair| pair.split_once('='))
+            .map(|(_, value)| value.to_owned())
+            .expect("name=value")
+    }
+
+    /// Posts the sign-in form from this site's page, with `extra` headers.
+    pub async fn sign_in_form(
+        &self,
+        username: &str,
+        password: &str,
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/ui/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::ORIGIN, "http://127.0.0.1:3000");
+        for (name, value) in extra {
+            request = request.header(*name, *value);
+        }
+        let body = format!(
+            "username={}&password={}",
+            app::backend::query_value(username),
+            app::backend::query_value(password)
+        );
+        self.send(request.body(Body::from(body)).expect("request"))
+            .await
     }
 
     pub async fn call(
@@ -423,10 +482,10 @@ impl TestApp {
         self.post_application(token, at, ms_tenant, application, secret)
             .await
             .assert_status(StatusCode::NO_CONTENT);
-        self.put(
-            &sub_path(at.0, at.1, "msteams/administrator"),
+        self.post(
+            &sub_path(at.0, at.1, "msteams/admins"),
             token,
-            serde_json::json!({"username": TEAMS_ADMIN, "password": "Adm1n-Passw0rd"}),
+            serde_json::json!({"msUsername": TEAMS_ADMIN, "msPassword": "Adm1n-Passw0rd"}),
         )
         .await
         .assert_status(StatusCode::NO_CONTENT);

@@ -1,15 +1,17 @@
 //! The first part of the journey: the create_app.ps1 script, then the application
-//! integration and the MS Teams administrator credentials.
+//! integration and the MS Teams administrator account (`msteams/admins`).
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use leptos::prelude::*;
 
 use super::{reload_done, validate};
 use crate::{
-    api_types::{AdministratorRequest, ApplicationRequest},
+    api_types::{ApplicationRequest, MsTeamsAdminRemoval, MsTeamsAdminRequest},
     backend::{SubRef, UiError},
     components::{ErrorNote, TextField, save_file},
-    server_fns::{create_app, set_administrator, set_application, sim_create_app},
+    server_fns::{
+        create_app, remove_administrator, set_application, sim_create_app, store_administrator,
+    },
 };
 
 #[island]
@@ -63,6 +65,8 @@ pub fn Integration(
     simulator_tenants: Option<Vec<(String, String)>>,
     stored_application: Option<String>,
     stored_administrator: Option<String>,
+    /// The stored account as `DELETE msteams/admins` names it, when the caller may read it.
+    administrator: Option<MsTeamsAdminRemoval>,
     done: Option<String>,
 ) -> impl IntoView {
     let tenant = RwSignal::new(String::new());
@@ -98,22 +102,39 @@ pub fn Integration(
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let (username_error, password_error) = (RwSignal::new(None), RwSignal::new(None));
-    let save_admin = Action::new(move |body: &AdministratorRequest| {
+    let save_admin = Action::new(move |body: &MsTeamsAdminRequest| {
         let body = body.clone();
-        async move { set_administrator(at, body).await }
+        async move { store_administrator(at, body).await }
     });
+    // With an account stored, an empty username keeps it and changes only its password.
+    let has_administrator = stored_administrator.is_some();
     let submit_admin = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (u, p) = (username.get(), password.get());
-        username_error.set(validate::upn(&u));
+        let keep_account = has_administrator && u.trim().is_empty();
+        username_error.set(if keep_account {
+            None
+        } else {
+            validate::upn(&u)
+        });
         password_error.set(validate::required("Password", &p));
         if username_error.get().is_none() && password_error.get().is_none() {
-            save_admin.dispatch(AdministratorRequest {
-                username: u.trim().to_owned(),
-                password: p,
+            save_admin.dispatch(MsTeamsAdminRequest {
+                ms_username: (!keep_account).then(|| u.trim().to_owned()),
+                ms_password: p,
             });
         }
     };
+    let confirming = RwSignal::new(false);
+    let remove_admin = Action::new(move |body: &MsTeamsAdminRemoval| {
+        let body = body.clone();
+        async move { remove_administrator(at, body).await }
+    });
+    Effect::new(move |_| {
+        if remove_admin.value().get().is_some() {
+            confirming.set(false);
+        }
+    });
 
     // Until the island hydrates the forms stay disabled: a native submit would send
     // the secret nowhere useful.
@@ -147,15 +168,51 @@ pub fn Integration(
                     <h3>"MS Teams administrator (PowerShell)"</h3>
                     {stored_administrator.map(|text| view! { <p class="muted">{text}</p> })}
                     <TextField id="admin-username" label="Username" value=username error=username_error
-                        hint="An administrator account without multi-factor authentication" />
+                        hint=if has_administrator {
+                            "Leave it empty to change only the password of the stored account"
+                        } else {
+                            "An administrator account without multi-factor authentication"
+                        } />
                     <TextField id="admin-password" label="Password" kind="password" value=password error=password_error autocomplete="new-password" />
                     <button type="submit" class="primary" disabled=move || admin_blocked || !hydrated.get() || save_admin.pending().get()
                         title=administrator_reason.clone()>
                         "Save the administrator"
                     </button>
                     {administrator_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
-                    <Outcome result=save_admin.value() at key="administrator" done
+                    <Outcome result=save_admin.value() at key="administrator" done=done.clone()
                         saved="The administrator credentials are stored" />
+                    {administrator.map(|stored| {
+                        let question = format!(
+                            "Remove the administrator {}? The wizard and voice routing updates need one.",
+                            stored.ms_username,
+                        );
+                        let removal = stored.clone();
+                        let reason = administrator_reason.clone();
+                        view! {
+                            <button type="button" class="danger" data-testid="remove-administrator"
+                                disabled=move || admin_blocked || !hydrated.get() || confirming.get()
+                                title=reason
+                                on:click=move |_| confirming.set(true)>
+                                "Remove the administrator…"
+                            </button>
+                            {move || confirming.get().then(|| {
+                                let removal = removal.clone();
+                                view! {
+                                    <div class="confirm" role="alertdialog" aria-labelledby="remove-administrator-question"
+                                        data-testid="remove-administrator-confirm">
+                                        <p id="remove-administrator-question">{question.clone()}</p>
+                                        <button type="button" class="danger" disabled=move || remove_admin.pending().get()
+                                            on:click=move |_| { remove_admin.dispatch(removal.clone()); }>
+                                            "Yes, remove"
+                                        </button>
+                                        <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                                    </div>
+                                }
+                            })}
+                        }
+                    })}
+                    <Outcome result=remove_admin.value() at key="administrator-removed" done
+                        saved="The administrator account is removed" />
                 </form>
             </div>
         </section>

@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use super::home::MsTeamsBadge;
 use crate::{
-    api_types::{AdminLevel, CurrentUser},
+    api_types::{AdminLevel, CurrentUser, MsTeamsAdminRemoval, MsTeamsTenantStatus},
     backend::{SubRef, SubscriptionPage as PageData, UiError},
     components::{ErrorNote, Loading, go_to},
     server_fns::{sim_tenants, subscription},
@@ -154,9 +154,19 @@ fn Journey(
     let status = data.status.clone();
     let graph = status.as_ref().map(|s| s.ms_graph.clone());
     let powershell = status.as_ref().map(|s| s.powershell.clone());
-    let integrated = graph.as_ref().is_some_and(|g| g.configured);
-    let administered = powershell.as_ref().is_some_and(|p| p.configured);
-    let onboarded = status.as_ref().is_some_and(|s| s.status == "onboarded");
+    let integrated = graph
+        .as_ref()
+        .is_some_and(|g| g.ms_application_id.is_some());
+    let administered = powershell.as_ref().is_some_and(|p| p.active);
+    let onboarded = status
+        .as_ref()
+        .is_some_and(|s| s.status == MsTeamsTenantStatus::Onboarded);
+    let administrator = data.administrator.clone().and_then(|stored| {
+        stored
+            .id
+            .zip(stored.ms_username)
+            .map(|(id, ms_username)| MsTeamsAdminRemoval { id, ms_username })
+    });
     let has_tenant = status.is_some();
     let name = format!("{} (#{})", subscription.name, subscription.id);
     let details = status.clone().map(|s| {
@@ -167,9 +177,16 @@ fn Journey(
                 <dt>"Application"</dt>
                 <dd><code>{s.ms_application_id.unwrap_or_else(|| "—".into())}</code></dd>
                 <dt>"Administrator"</dt>
-                <dd>{s.powershell.account.unwrap_or_else(|| "—".into())}</dd>
+                <dd>{s.powershell.ms_user_name.unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Domain"</dt>
-                <dd>{s.domain.unwrap_or_else(|| "—".into())}</dd>
+                <dd>
+                    {s.domain.map_or_else(
+                        || "—".to_owned(),
+                        |d| if d.verified { d.name } else { format!("{} (not verified yet)", d.name) },
+                    )}
+                </dd>
+                <dt>"Status"</dt>
+                <dd><code data-testid="msteams-status">{s.status.as_str()}</code></dd>
             </dl>
         }
     });
@@ -205,15 +222,19 @@ fn Journey(
         }
             .into_any()
     } else {
-        let stored_application = graph.filter(|g| g.configured).map(|g| {
-            format!(
-                "Stored: application {} with its secret",
-                g.account.unwrap_or_default()
-            )
+        let stored_application = graph.and_then(|g| {
+            let expired = if g.active {
+                ""
+            } else {
+                " (the secret has expired: reset it)"
+            };
+            g.ms_application_id
+                .map(|id| format!("Stored: application {id} with its secret{expired}"))
         });
         let stored_administrator = powershell
-            .filter(|p| p.configured)
-            .map(|p| format!("Stored: {}", p.account.unwrap_or_default()));
+            .filter(|p| p.active)
+            .and_then(|p| p.ms_user_name)
+            .map(|name| format!("Stored: {name}"));
         let start_reason = reason(
             can(START_ROLE),
             START_ROLE,
@@ -252,6 +273,7 @@ fn Journey(
                 simulator_tenants
                 stored_application
                 stored_administrator
+                administrator
                 done=done.clone()
             />
             <wizard::Wizard
