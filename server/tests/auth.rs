@@ -512,3 +512,26 @@ async fn the_sign_in_form_asks_for_the_code_then_sets_the_session_cookie() {
         .await;
     assert!(again.headers.get(header::SET_COOKIE).is_some());
 }
+
+#[tokio::test]
+async fn wrong_codes_over_several_sign_ins_are_throttled_like_passwords() {
+    let app = TestApp::start().await;
+    let mut statuses = Vec::new();
+    for attempt in 0..7 {
+        let agent = format!("Guesser/{attempt}");
+        let payload = login(&app, "alpha.totp", "demo-alpha-totp", &agent)
+            .await
+            .json()["2fa_payload"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let wrong = totp_now(100 + attempt);
+        let answer = second_factor(&app, "2fa_totp", &payload, &wrong, false, &agent).await;
+        statuses.push(answer.status.as_u16());
+        if answer.status == StatusCode::TOO_MANY_REQUESTS {
+            assert!(answer.headers.contains_key(header::RETRY_AFTER));
+        }
+    }
+    assert_eq!(&statuses[..5], [401; 5], "{statuses:?}");
+    assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+}
