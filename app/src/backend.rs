@@ -241,11 +241,10 @@ mod server_side {
         pub user_agent: String,
     }
 
-    /// A session opened through the form: the cookie's token and when it ends, and who.
+    /// A session opened through the form: the cookie's token and when it ends.
     pub struct SignedIn {
         pub cookie_token: String,
         pub expires_at: chrono::DateTime<chrono::Utc>,
-        pub user: CurrentUser,
     }
 
     /// What the sign-in form's password leads to.

@@ -119,7 +119,7 @@ pub async fn start(config: &Config, leptos_options: LeptosOptions) -> Result<Ser
 
 /// As `start`, with an open database and a key (tests use a random key), and no lock.
 /// Also starts the job runner, which picks up any run a previous process left unfinished,
-/// and the audit log's retention.
+/// the audit log's retention and the forgetting of ended sessions.
 pub async fn start_with(
     config: &Config,
     leptos_options: LeptosOptions,
@@ -137,6 +137,7 @@ pub async fn start_with(
         config.audit_retention_days,
         state.metrics.clone(),
     );
+    state.accounts.keep_purged();
     let runner = state.job_runner(secrets, config).spawn();
     Ok(Server {
         state,

@@ -23,7 +23,7 @@ use crate::{
     api::audit::record_call,
     domain::{
         AppError, Caller,
-        accounts::{Device, Session as AccountSession, SignIn, current_user},
+        accounts::{Device, SecondFactorAnswer, Session as AccountSession, SignIn, current_user},
         listing::{ListQuery, MAX_PAGE_SIZE, NodeSort, SubscriptionSort},
         onboarding::{AdministratorChange, AdministratorRemoval, ApplicationInput},
         types::{
@@ -33,7 +33,10 @@ use crate::{
         wizard::WizardReport,
     },
     state::AppState,
-    store::{accounts::TokenKind, audit::AuditEntry},
+    store::{
+        accounts::{SessionKind, TokenKind},
+        audit::AuditEntry,
+    },
 };
 
 /// Tenants per page on the home page.
@@ -61,7 +64,7 @@ impl UiBackend {
         })?;
         self.state
             .accounts
-            .authenticate(&token, TokenKind::Refresh)
+            .authenticate(&token, TokenKind::Cookie)
             .await
     }
 
@@ -140,17 +143,16 @@ impl UiBackend {
 
 /// The device a browser's sign-in comes from.
 fn device(browser: Browser) -> Device {
-    Device {
-        address: browser.address.map(|ClientAddress(address)| address),
-        user_agent: browser.user_agent,
-    }
+    Device::new(
+        browser.address.map(|ClientAddress(address)| address),
+        &browser.user_agent,
+    )
 }
 
 /// A session opened through the form: the browser keeps the refresh token in its cookie
 /// (the access token is for scripts), for as long as the sign-in lasts.
 fn signed_in_with(session: AccountSession) -> SignedIn {
     SignedIn {
-        user: current_user(&session.caller),
         cookie_token: session.refresh_token,
         expires_at: session.refresh_expires_at,
     }
@@ -179,7 +181,7 @@ impl Backend for UiBackend {
         let result = self
             .state
             .accounts
-            .login(&username, &password, &device(browser))
+            .login(&username, &password, &device(browser), SessionKind::Browser)
             .await;
         let signed_in = match &result {
             Ok(SignIn::Session(session)) => Some(session.caller.username.clone()),
@@ -204,7 +206,16 @@ impl Backend for UiBackend {
         let result = self
             .state
             .accounts
-            .second_factor(option, &payload, &code, trust, &device(browser))
+            .second_factor(
+                SecondFactorAnswer {
+                    option,
+                    payload: &payload,
+                    code: &code,
+                    trust,
+                },
+                &device(browser),
+                SessionKind::Browser,
+            )
             .await;
         let signed_in = result.as_ref().ok().map(|s| s.caller.username.clone());
         self.audit(signed_in.as_deref(), "second_factor", Target::None, &result)
@@ -217,17 +228,11 @@ impl Backend for UiBackend {
             return Ok(());
         };
         // Signing out works with an expired session too: it only ends it.
-        let username = self
-            .state
-            .accounts
-            .authenticate(&token, TokenKind::Refresh)
-            .await
-            .ok()
-            .map(|caller| caller.username);
         let result = self.state.accounts.logout(&token).await;
+        let username = result.as_ref().ok().cloned().flatten();
         self.audit(username.as_deref(), "logout", Target::None, &result)
             .await;
-        result.map_err(ui)
+        result.map(drop).map_err(ui)
     }
 
     async fn me(&self, session: Session) -> Result<CurrentUser, UiError> {

@@ -8,7 +8,7 @@ use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
-use serde_json::{Value, json};
+use serde_json::json;
 use server::{auth::totp, seed::DEMO_TOTP_SECRET};
 use support::{TestApp, TestResponse};
 
@@ -460,23 +460,6 @@ async fn a_totp_user_signs_in_with_the_current_code_once() {
 }
 
 #[tokio::test]
-async fn the_outbox_shows_a_tree_only_its_own_administrators_mail() {
-    let app = TestApp::start().await;
-    login(&app, "alpha.mail", "demo-alpha-mail", "Brave").await;
-    let count = |value: Value| value.as_array().map_or(0, Vec::len);
-    for (who, expected) in [("group.admin", 1), ("alpha.admin", 1), ("beta.admin", 0)] {
-        let token = app.login(who).await;
-        let outbox = app.get("/sim/v1/outbox", &token).await;
-        assert_eq!(outbox.status, StatusCode::OK, "{who}");
-        assert_eq!(count(outbox.json()), expected, "{who}");
-    }
-    let acme = app.login("acme.admin").await;
-    app.get("/sim/v1/outbox", &acme)
-        .await
-        .assert_problem(403, "forbidden");
-}
-
-#[tokio::test]
 async fn the_sign_in_form_asks_for_the_code_then_sets_the_session_cookie() {
     let app = TestApp::start().await;
     let asked = app
@@ -534,4 +517,267 @@ async fn wrong_codes_over_several_sign_ins_are_throttled_like_passwords() {
     }
     assert_eq!(&statuses[..5], [401; 5], "{statuses:?}");
     assert!(statuses[5..].iter().all(|s| *s == 429), "{statuses:?}");
+}
+
+// ---- sessions of each kind, their ends and their bounds ------------------------------
+
+/// A request from this site's page with only the session cookie `token`.
+fn from_the_page(method: Method, path: &str, token: &str) -> axum::http::request::Builder {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header(header::COOKIE, format!("fusion_session={token}"))
+}
+
+async fn me_by_cookie(app: &TestApp, token: &str) -> TestResponse {
+    app.send(
+        from_the_page(Method::GET, LOCAL_USER, token)
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(&app.db.read)
+        .await
+        .unwrap()
+}
+
+fn payload_of(response: TestResponse) -> String {
+    let body = response.json();
+    body["2fa_payload"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a challenge: {body}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_rest_session_and_a_browser_session_do_not_stand_in_for_each_other() {
+    let app = TestApp::start().await;
+    let tokens = login(&app, "beta.admin", "demo-beta", "script")
+        .await
+        .json();
+    // A REST session's tokens in the cookie are no browser session (another tool
+    // holding a refresh token cannot make it a cookie that never needs refreshing).
+    for name in ["refresh_token", "access_token"] {
+        me_by_cookie(&app, tokens[name].as_str().unwrap())
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+    // A browser session's cookie is neither a bearer nor a refresh token.
+    let cookie = app.browser_login("beta.admin").await;
+    assert_eq!(me_by_cookie(&app, &cookie).await.status, StatusCode::OK);
+    app.get(LOCAL_USER, &cookie)
+        .await
+        .assert_problem(401, "unauthenticated");
+    app.get("/api/v01/auth/access_token", &cookie)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+/// Leaves the session's current refresh token a minute of its life.
+async fn bring_refresh_near_its_end(app: &TestApp) {
+    sqlx::query("UPDATE sessions SET refresh_expires_at = ?")
+        .bind(chrono::Utc::now() + chrono::Duration::minutes(1))
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn near_its_end_the_refresh_token_gets_a_successor_within_the_same_session() {
+    let app = TestApp::start().await;
+    let tokens = login(&app, "beta.admin", "demo-beta", "script")
+        .await
+        .json();
+    let first = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = |token: String| {
+        let app = &app;
+        async move {
+            let response = app.get("/api/v01/auth/access_token", &token).await;
+            (response.status, response.json())
+        }
+    };
+    bring_refresh_near_its_end(&app).await;
+    let (status, renewed) = refresh(first.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    let second = renewed["refresh_token"]
+        .as_str()
+        .expect("a new refresh token")
+        .to_owned();
+    assert_ne!(second, first);
+    let access = renewed["access_token"].as_str().unwrap();
+    assert_eq!(app.get(LOCAL_USER, access).await.status, StatusCode::OK);
+    // The replaced token still gets access tokens until its end, never a successor; the
+    // new one has its whole life.
+    for token in [&first, &second] {
+        let (status, again) = refresh(token.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{again}");
+        assert!(again.get("refresh_token").is_none(), "{again}");
+    }
+    assert_eq!(count(&app, "sessions").await, 1, "renewed in place");
+    // A second renewal replaces the second token: the first then ends.
+    bring_refresh_near_its_end(&app).await;
+    let (status, renewed) = refresh(second.clone()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(renewed["refresh_token"].is_string(), "{renewed}");
+    app.get("/api/v01/auth/access_token", &first)
+        .await
+        .assert_problem(401, "unauthenticated");
+    assert_eq!(refresh(second).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_in_again_and_again_keeps_only_the_newest_sessions() {
+    let app = TestApp::start().await;
+    let first = app.login("beta.admin").await;
+    for _ in 0..server::store::accounts::SESSIONS_PER_USER {
+        app.login("beta.admin").await;
+    }
+    assert_eq!(
+        count(&app, "sessions").await,
+        server::store::accounts::SESSIONS_PER_USER
+    );
+    app.get(LOCAL_USER, &first)
+        .await
+        .assert_problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn a_post_logout_ends_the_cookies_session_unless_a_token_is_named() {
+    let app = TestApp::start().await;
+    let cookie = app.browser_login("acme.admin").await;
+    let logout = |authorization: Option<&'static str>| {
+        let mut request = from_the_page(Method::POST, "/api/v01/auth/logout", &cookie);
+        if let Some(value) = authorization {
+            request = request.header(header::AUTHORIZATION, value);
+        }
+        app.send(request.body(Body::empty()).unwrap())
+    };
+    // An Authorization header names the session to end (here none), never the cookie.
+    assert_eq!(
+        logout(Some("Basic YWNtZTpwdw==")).await.status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(me_by_cookie(&app, &cookie).await.status, StatusCode::OK);
+    let ended = logout(None).await;
+    assert_eq!(ended.status, StatusCode::NO_CONTENT);
+    assert!(
+        ended.headers[header::SET_COOKIE]
+            .to_str()
+            .unwrap()
+            .contains("Max-Age=0")
+    );
+    me_by_cookie(&app, &cookie)
+        .await
+        .assert_problem(401, "unauthenticated");
+    let owner: Option<String> = sqlx::query_scalar(
+        "SELECT username FROM audit_log WHERE path = '/api/v01/auth/logout' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.db.read)
+    .await
+    .unwrap();
+    assert_eq!(owner.as_deref(), Some("acme.admin"), "whose session ended");
+}
+
+#[tokio::test]
+async fn a_code_answers_only_its_own_challenge_and_only_from_the_device_that_signed_in() {
+    let app = TestApp::start().await;
+    let first = payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "W3m").await);
+    let first_code = emailed_code(&app).await;
+    let second = payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "W3m").await);
+    let second_code = emailed_code(&app).await;
+    if first_code != second_code {
+        second_factor(&app, "2fa", &second, &first_code, false, "W3m")
+            .await
+            .assert_problem(401, "unauthenticated");
+    }
+    // Another user agent (so another device) cannot answer, even with the right code.
+    let problem = second_factor(&app, "2fa", &first, &first_code, false, "Other/1")
+        .await
+        .assert_problem(401, "unauthenticated");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("another device"),
+        "{problem}"
+    );
+    let signed = second_factor(&app, "2fa", &first, &first_code, false, "W3m").await;
+    assert_eq!(signed.status, StatusCode::OK);
+    let signed = second_factor(&app, "2fa", &second, &second_code, false, "W3m").await;
+    assert_eq!(signed.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn trust_comes_only_with_the_right_code_and_ends_in_time() {
+    let app = TestApp::start().await;
+    let payload = payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "Lynx").await);
+    let code = emailed_code(&app).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    second_factor(&app, "2fa", &payload, wrong, true, "Lynx")
+        .await
+        .assert_problem(401, "unauthenticated");
+    assert_eq!(count(&app, "trusted_devices").await, 0);
+    let signed = second_factor(&app, "2fa", &payload, &code, true, "Lynx").await;
+    assert_eq!(signed.status, StatusCode::OK);
+    let trusted = login(&app, "alpha.mail", "demo-alpha-mail", "Lynx")
+        .await
+        .json();
+    assert!(trusted["access_token"].is_string(), "{trusted}");
+    sqlx::query("UPDATE trusted_devices SET trusted_until = '2000-01-01T00:00:00Z'")
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+    payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "Lynx").await);
+}
+
+#[tokio::test]
+async fn a_user_keeps_only_the_newest_open_challenges() {
+    let app = TestApp::start().await;
+    let first = payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "Cap").await);
+    let first_code = emailed_code(&app).await;
+    for _ in 0..10 {
+        payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "Cap").await);
+    }
+    assert_eq!(count(&app, "two_factor_challenges").await, 10);
+    let problem = second_factor(&app, "2fa", &first, &first_code, false, "Cap")
+        .await
+        .assert_problem(401, "unauthenticated");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("expired"),
+        "{problem}"
+    );
+}
+
+#[tokio::test]
+async fn ended_sessions_challenges_and_trust_are_forgotten() {
+    let app = TestApp::start().await;
+    app.login("beta.admin").await;
+    let payload = payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "Dillo").await);
+    let code = emailed_code(&app).await;
+    payload_of(login(&app, "alpha.mail", "demo-alpha-mail", "Dillo").await);
+    let signed = second_factor(&app, "2fa", &payload, &code, true, "Dillo").await;
+    assert_eq!(signed.status, StatusCode::OK);
+    let past = "2000-01-01T00:00:00Z";
+    for statement in [
+        "UPDATE sessions SET refresh_expires_at = ?",
+        "UPDATE two_factor_challenges SET expires_at = ?",
+        "UPDATE trusted_devices SET trusted_until = ?",
+    ] {
+        sqlx::query(statement)
+            .bind(past)
+            .execute(&app.db.write)
+            .await
+            .unwrap();
+    }
+    let removed = server::store::accounts::purge_ended(&app.db).await.unwrap();
+    assert!(removed >= 4, "{removed}");
+    for table in ["sessions", "two_factor_challenges", "trusted_devices"] {
+        assert_eq!(count(&app, table).await, 0, "{table}");
+    }
 }

@@ -437,10 +437,18 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
         !token.is_empty() && cookie.starts_with(&format!("__Host-fusion_session={token};")),
         "{cookie}"
     );
-    // It holds the session's refresh token.
-    app.get("/api/v01/auth/access_token", &token)
-        .await
-        .assert_status(StatusCode::OK);
+    // It is the browser's session, under the prefixed name only.
+    for (name, status) in [
+        ("__Host-fusion_session", StatusCode::OK),
+        ("fusion_session", StatusCode::UNAUTHORIZED),
+    ] {
+        let request = Request::builder()
+            .uri("/api/v01/system/users/local")
+            .header(header::COOKIE, format!("{name}={token}"))
+            .body(Body::empty())
+            .unwrap();
+        app.send(request).await.assert_status(status);
+    }
     for attribute in ["Path=/", "HttpOnly", "SameSite=Strict", "Secure"] {
         assert!(
             cookie.split("; ").any(|part| part == attribute),

@@ -1152,6 +1152,42 @@ async fn status_is_not_initiated_while_the_wizard_prepares_and_its_administrator
 }
 
 #[tokio::test]
+async fn the_account_cannot_be_replaced_nor_its_password_changed_while_the_wizard_runs() {
+    // The TXT record never propagates and step 2 keeps checking: the run stays running.
+    let app = TestApp::start_configured(|config| config.dns_check_limit = 1_000_000).await;
+    let token = app.login("alpha.admin").await;
+    app.prepare_wizard(
+        &token,
+        GLOBEX_TEAMS,
+        "Admins Test",
+        &["txt_never_propagates"],
+    )
+    .await;
+    app.start_wizard(&token, GLOBEX_TEAMS).await;
+    let named = admins_of(&app, &token, GLOBEX_TEAMS).await;
+    let password = administrator_password(&app, 3).await;
+    for body in [
+        json!({"msUsername": "other.admin@globex.onmicrosoft.com", "msPassword": "An0ther-Passw0rd"}),
+        json!({"msPassword": "Ch4nged-Passw0rd"}),
+    ] {
+        let problem = app
+            .post(&admins(GLOBEX_TEAMS), &token, body.clone())
+            .await
+            .assert_problem(400, "wizard_running");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("needs the administrator"),
+            "{body}: {problem}"
+        );
+    }
+    // The account the run signs in with is as it was.
+    assert_eq!(admins_of(&app, &token, GLOBEX_TEAMS).await, named);
+    assert_eq!(administrator_password(&app, 3).await, password);
+}
+
+#[tokio::test]
 async fn status_names_the_last_executed_step_while_the_wizard_runs() {
     // The TXT record never propagates and step 2 keeps checking: the run stays after step 1.
     let app = TestApp::start_configured(|config| config.dns_check_limit = 1_000_000).await;

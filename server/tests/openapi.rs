@@ -452,3 +452,137 @@ async fn every_operation_names_its_source_and_the_readme_table_agrees() {
     }
     assert_eq!(in_readme, in_document);
 }
+
+/// Every field marked with its own source exists in the document and carries the mark
+/// on its schema; the marks name the known sources; the document states the rule for
+/// the fields without one; and RFC 9457's members are ours while `error` is the vendor
+/// clients'.
+#[tokio::test]
+async fn every_field_marked_with_its_own_source_exists_and_carries_it() {
+    use server::api::openapi::FIELD_PROVENANCE;
+
+    let app = TestApp::start().await;
+    let document = app
+        .call(Method::GET, "/api/v01/openapi.json", None, None)
+        .await
+        .json();
+    let schemas = &document["components"]["schemas"];
+    for (schema, property, source) in FIELD_PROVENANCE {
+        let field = &schemas[schema]["properties"][property];
+        assert!(
+            field.is_object(),
+            "{schema}.{property} is not in the document"
+        );
+        assert_eq!(
+            field["x-fusion-source"],
+            source.name(),
+            "{schema}.{property}: {field}"
+        );
+    }
+    // Every mark in the document is one of the table's, and names a known source.
+    let mut marked = 0;
+    for (name, schema) in schemas.as_object().unwrap() {
+        for (property, field) in schema["properties"].as_object().into_iter().flatten() {
+            if let Some(source) = field.get("x-fusion-source") {
+                assert!(
+                    FIELD_PROVENANCE
+                        .iter()
+                        .any(|(s, p, known)| *s == name.as_str()
+                            && *p == property.as_str()
+                            && source == known.name()),
+                    "{name}.{property}: {source}"
+                );
+                marked += 1;
+            }
+        }
+    }
+    assert_eq!(marked, FIELD_PROVENANCE.len());
+    let description = document["info"]["description"].as_str().unwrap();
+    assert!(
+        description.contains("A field without its own mark comes from where"),
+        "{description}"
+    );
+    let problem = &schemas["Problem"]["properties"];
+    for member in ["type", "title", "status", "detail", "code"] {
+        assert_eq!(problem[member]["x-fusion-source"], "extension", "{member}");
+    }
+    assert_eq!(problem["error"]["x-fusion-source"], "vendor-client");
+    // A marked reference keeps its target, wrapped in a one-item allOf.
+    let ms_teams = &schemas["Subscription"]["properties"]["msTeams"];
+    assert_eq!(
+        ms_teams["allOf"][0]["$ref"], "#/components/schemas/MsTeamsState",
+        "{ms_teams}"
+    );
+    assert_eq!(ms_teams["x-fusion-source"], "extension");
+}
+
+/// Scripts authenticate with the bearer token, browsers with the session cookie: every
+/// operation that takes the bearer token takes the cookie as an alternative, but the
+/// refresh (its bearer is the refresh token); the cookie scheme says that its changes
+/// must come from the site's own pages.
+#[tokio::test]
+async fn the_session_cookie_is_an_alternative_to_the_bearer_token() {
+    let app = TestApp::start().await;
+    let document = app
+        .call(Method::GET, "/api/v01/openapi.json", None, None)
+        .await
+        .json();
+    let scheme = &document["components"]["securitySchemes"]["session"];
+    assert_eq!(
+        (&scheme["type"], &scheme["in"], &scheme["name"]),
+        (
+            &serde_json::json!("apiKey"),
+            &serde_json::json!("cookie"),
+            &serde_json::json!("fusion_session")
+        ),
+        "{scheme}"
+    );
+    let description = scheme["description"].as_str().unwrap_or_default();
+    assert!(
+        description.contains("__Host-fusion_session")
+            && description.contains("this site's own pages")
+            && description.contains("bearer"),
+        "{description}"
+    );
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    let mut with_bearer = 0;
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(security) = operation["security"].as_array() else {
+                continue;
+            };
+            let takes = |name: &str| security.iter().any(|r| r.get(name).is_some());
+            if !takes("bearer") {
+                continue;
+            }
+            with_bearer += 1;
+            let refresh = path == "/api/v01/auth/access_token";
+            assert_eq!(takes("session"), !refresh, "{method} {path}: {security:?}");
+            // Alternatives: each requirement names one scheme.
+            assert!(
+                security
+                    .iter()
+                    .all(|r| r.as_object().is_some_and(|o| o.len() == 1)),
+                "{method} {path}: {security:?}"
+            );
+        }
+    }
+    assert!(
+        with_bearer > 30,
+        "{with_bearer} operations take the bearer token"
+    );
+    let auth = document["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|tag| tag["name"] == "auth")
+        .expect("the auth tag");
+    let auth = auth["description"].as_str().unwrap();
+    assert!(
+        !auth.contains("(extension)") && auth.contains("public docs"),
+        "{auth}"
+    );
+}

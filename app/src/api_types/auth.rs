@@ -89,10 +89,10 @@ impl TwoFactorOption {
 }
 
 /// `POST /api/v01/auth/2fa` and `/2fa_totp`: the code, and whether to trust this
-/// device (user agent and network) from now on.
+/// device (user agent and network) from now on. Other members are ignored: the
+/// vendor's portal sends its whole form.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(deny_unknown_fields)]
 pub struct TwoFactorRequest {
     /// Six digits.
     #[cfg_attr(feature = "ssr", schema(pattern = r"^[0-9]{6}$", example = "493027"))]
@@ -112,7 +112,8 @@ pub struct TwoFactorRequest {
 }
 
 /// `GET /api/v01/auth/access_token`: a new access token; a new refresh token too when
-/// the current one is close to its end (keep using the current one otherwise).
+/// the current one is close to its end (it replaces the current one, which ends; keep
+/// using the current one otherwise).
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RefreshedTokens {

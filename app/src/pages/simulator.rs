@@ -227,8 +227,8 @@ fn MintPanel(id: String) -> impl IntoView {
     }
 }
 
-/// The simulated mail server: the sign-in codes the platform would have e-mailed to
-/// administrators of this tree.
+/// The simulated mail server: the sign-in codes the platform would have e-mailed to the
+/// caller and to administrators of nodes below the caller's.
 #[component]
 fn Outbox() -> impl IntoView {
     let mails = ArcResource::new(|| (), |_| sim_outbox());

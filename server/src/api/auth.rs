@@ -24,9 +24,10 @@ use super::{
 use crate::{
     domain::{
         AppError,
-        accounts::{Device, Session, SignIn, current_user},
+        accounts::{Device, SecondFactorAnswer, Session, SignIn, current_user},
     },
     state::AppState,
+    store::accounts::SessionKind,
 };
 
 /// Sign in. From a device the user has not trusted, a user with a second factor gets
@@ -52,10 +53,10 @@ pub async fn login(
     let device = device(client, &headers);
     let signed_in = state
         .accounts
-        .login(&body.username, &body.password, &device)
+        .login(&body.username, &body.password, &device, SessionKind::Api)
         .await?;
     Ok(Json(match signed_in {
-        SignIn::Session(session) => tokens(*session, actor),
+        SignIn::Session(session) => LoginResponse::Tokens(tokens(*session, actor)),
         SignIn::SecondFactor(challenge) => LoginResponse::SecondFactor(challenge),
     }))
 }
@@ -67,7 +68,7 @@ pub async fn login(
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
         (status = 400, description = "A malformed code or body, or a challenge that expects a TOTP code", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A wrong code, or a sign-in that expired or does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A wrong code, or a sign-in that expired, does not exist, or was started from another device (user agent and network)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
@@ -87,7 +88,7 @@ pub async fn two_factor(
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
         (status = 400, description = "A malformed code or body, or a challenge that expects an e-mailed code", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A wrong or already used code, or a sign-in that expired or does not exist", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "A wrong or already used code, or a sign-in that expired, does not exist, or was started from another device (user agent and network)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
@@ -110,23 +111,26 @@ async fn second_factor(
     ApiJson(body): ApiJson<TwoFactorRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
     let device = device(client, &headers);
+    let answer = SecondFactorAnswer {
+        option,
+        payload: &body.payload,
+        code: &body.code,
+        trust: body.trust,
+    };
     let session = state
         .accounts
-        .second_factor(option, &body.payload, &body.code, body.trust, &device)
+        .second_factor(answer, &device, SessionKind::Api)
         .await?;
-    match tokens(session, actor) {
-        LoginResponse::Tokens(pair) => Ok(Json(pair)),
-        LoginResponse::SecondFactor(_) => Err(AppError::Internal("a second factor twice".into())),
-    }
+    Ok(Json(tokens(session, actor)))
 }
 
 /// A new access token, with the refresh token as the bearer; a new refresh token too
-/// when the current one is close to its end.
+/// (replacing the current one) when the current one is close to its end.
 #[utoipa::path(get, path = "/api/v01/auth/access_token", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A new access token", body = RefreshedTokens),
-        (status = 401, description = "No refresh token, or one unknown or expired: sign in again", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No refresh token, or one unknown, expired or replaced (a browser session's cookie is none): sign in again", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -137,16 +141,12 @@ pub async fn refresh(
             "Send the refresh token as Authorization: Bearer <refresh_token>".into(),
         )
     })?;
-    let (access_token, refresh_token) = state.accounts.refresh(&refresh_token).await?;
-    Ok(Json(RefreshedTokens {
-        access_token,
-        refresh_token,
-    }))
+    Ok(Json(state.accounts.refresh(&refresh_token).await?))
 }
 
-/// Sign out: the session of the bearer token (access or refresh) ends; by POST the
-/// browser's session cookie too. Without a token (as the vendor's client calls it) it
-/// only answers.
+/// Sign out: the session of the bearer token (access or refresh) ends, or else (by POST
+/// only) the browser's session cookie's; the cookie is cleared. Without a token (as the
+/// vendor's client calls it) it only answers.
 #[utoipa::path(post, path = "/api/v01/auth/logout", tag = "auth",
     responses(
         (status = 204, description = "Signed out (also when the session had already ended)"),
@@ -156,8 +156,13 @@ pub async fn logout(
     actor: Option<Extension<AuditActor>>,
     headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    let cookie = state.site.cookie.read(&headers);
-    end_session(&state, actor, bearer(&headers).flatten().or(cookie)).await?;
+    // An `Authorization` header (even of another scheme) names the session to end,
+    // never the cookie, as everywhere else.
+    let token = match bearer(&headers) {
+        Some(token) => token,
+        None => state.site.cookie.read(&headers),
+    };
+    end_session(&state, actor, token).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
     let expired = state.site.cookie.set("", 0);
     response.headers_mut().insert(
@@ -191,18 +196,11 @@ async fn end_session(
     let Some(token) = token else {
         return Ok(());
     };
-    if let Some(Extension(actor)) = actor {
-        for kind in [
-            crate::store::accounts::TokenKind::Access,
-            crate::store::accounts::TokenKind::Refresh,
-        ] {
-            if let Ok(caller) = state.accounts.authenticate(&token, kind).await {
-                actor.set(&caller.username);
-                break;
-            }
-        }
+    let owner = state.accounts.logout(&token).await?;
+    if let (Some(Extension(actor)), Some(owner)) = (actor, owner) {
+        actor.set(&owner);
     }
-    state.accounts.logout(&token).await
+    Ok(())
 }
 
 /// Who is signed in: the level (`ui_profile`) and every role with whether the profile
@@ -217,25 +215,22 @@ pub async fn local_user(Authenticated(caller): Authenticated) -> Json<CurrentUse
 
 /// The device a sign-in comes from: its client address and user agent.
 fn device(client: Option<Extension<ClientAddress>>, headers: &HeaderMap) -> Device {
-    Device {
-        address: client.map(|Extension(ClientAddress(address))| address),
-        user_agent: headers
+    Device::new(
+        client.map(|Extension(ClientAddress(address))| address),
+        headers
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok())
-            .unwrap_or_default()
-            .chars()
-            .take(512)
-            .collect(),
-    }
+            .unwrap_or_default(),
+    )
 }
 
 /// A session's tokens (a sign-in that worked is audited, failures only counted).
-fn tokens(session: Session, actor: Option<Extension<AuditActor>>) -> LoginResponse {
+fn tokens(session: Session, actor: Option<Extension<AuditActor>>) -> TokenPair {
     if let Some(Extension(actor)) = actor {
         actor.set(&session.caller.username);
     }
-    LoginResponse::Tokens(TokenPair {
+    TokenPair {
         access_token: session.access_token,
         refresh_token: session.refresh_token,
-    })
+    }
 }

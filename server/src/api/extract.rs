@@ -235,8 +235,8 @@ impl<S: SortKey + Send, St: Send + Sync> FromRequestParts<St> for ListParams<S> 
     }
 }
 
-/// The signed-in administrator, from `Authorization: Bearer <access token>` or the
-/// session cookie (which holds the refresh token).
+/// The signed-in administrator, from `Authorization: Bearer <access token>` (a REST
+/// session's) or the session cookie (a browser session's refresh token).
 pub struct Authenticated(pub Caller);
 
 impl FromRequestParts<AppState> for Authenticated {
@@ -256,16 +256,15 @@ impl FromRequestParts<AppState> for Authenticated {
     }
 }
 
-/// The bearer token (an access token), or else the session cookie (a refresh token).
+/// The bearer token (an access token), or else the session cookie (a browser session's
+/// refresh token).
 /// An `Authorization` header of another scheme names no session: it never falls back
 /// to the cookie.
 pub fn session_token(headers: &HeaderMap, cookie: &SessionCookie) -> Option<(String, TokenKind)> {
     if let Some(token) = bearer(headers) {
         return token.map(|token| (token, TokenKind::Access));
     }
-    cookie
-        .read(headers)
-        .map(|token| (token, TokenKind::Refresh))
+    cookie.read(headers).map(|token| (token, TokenKind::Cookie))
 }
 
 /// `Authorization: Bearer <token>`: `None` without the header, `Some(None)` when it is

@@ -95,12 +95,13 @@ pub async fn admins(
 /// `{msPassword}` alone changes the stored account's password (400 when none is stored).
 /// The account must have multi-factor authentication turned off. The password is stored
 /// encrypted and never returned. A linked subscription's account is managed on the
-/// subscription that owns the shared tenant (400).
+/// subscription that owns the shared tenant (400). Refused while the wizard runs (400
+/// `wizard_running`, as for `DELETE`): its steps sign in with the account.
 #[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
     tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = MsTeamsAdminRequest,
     responses(
         (status = 204, description = "The administrator account has been stored, or its password changed"),
-        (status = 400, description = "Error while processing the request: an invalid msUsername or msPassword, no stored account whose password to change, a sip-trunks or linked subscription", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Error while processing the request: an invalid msUsername or msPassword, no stored account whose password to change, the wizard is running, or a sip-trunks or linked subscription", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
     ))]

@@ -4,9 +4,11 @@ use app::api_types::*;
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        ContentBuilder, Ref, RefOr, ResponseBuilder,
+        AllOf, ContentBuilder, Ref, RefOr, ResponseBuilder, Schema,
         path::{Operation, PathItem},
-        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+        security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+        },
     },
 };
 
@@ -35,8 +37,14 @@ use crate::simulator::api as simulator;
             Every operation says where it comes from in `x-fusion-source`: `vendor-msteams-page` \
             (the vendor's MS Teams onboarding page), `public-docs` (the platform's public API docs), \
             `apio-docs` (the docs of APIO Core, the engine under Fusion), `vendor-client` (the \
-            vendor's open-source portal client) or `extension` (ours).\n\n\
+            vendor's open-source portal client) or `extension` (ours). A field whose source differs \
+            from its operation's carries its own `x-fusion-source` on its schema (so `Problem`'s \
+            RFC 9457 members say `extension`, its `error` says `vendor-client`). A field without \
+            its own mark comes from where the field holding it comes from, and a field of the \
+            body itself from where its operation comes from.\n\n\
             Sign in with `POST /api/v01/auth/login`, then send `Authorization: Bearer <access_token>`. \
+            Browsers are signed in by the sign-in page's session cookie instead (the `session` \
+            scheme), which changes only from this site's own pages. \
             A tenant or subscription outside your tree of authority answers 404, like an unknown one.",
         version = "v01"
     ),
@@ -56,9 +64,9 @@ use crate::simulator::api as simulator;
     ),
     components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, LinkSource,
         MsTeamsTenantStatus, MsTeamsMode, DomainStatus, PowershellIntegration, GraphIntegration)),
-    modifiers(&BearerAuth, &CommonResponses, &Provenance),
+    modifiers(&BearerAuth, &SessionCookieAuth, &CommonResponses, &Provenance),
     tags(
-        (name = "auth", description = "Sign in and out (extension)"),
+        (name = "auth", description = "Sign in and out as the platform does it: login and the token pair (public docs, APIO docs), refresh (APIO docs), the second factor, logout by GET and the current user (the vendor's portal client); logout by POST is ours"),
         (name = "directory", description = "Groups, distributors, resellers, tenants and subscriptions in the caller's tree of authority, as the public docs list them"),
         (name = "msteams", description = "MS Teams onboarding of a subscription"),
         (name = "simulator", description = "The embedded Microsoft simulator (extension; role simulator.manage)"),
@@ -81,6 +89,65 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// The browser's session cookie, set by the sign-in page, as an alternative to the bearer
+/// token on every operation that takes the bearer token, but the refresh (whose bearer is
+/// the refresh token, never read from the cookie).
+struct SessionCookieAuth;
+
+/// The operation that takes only the bearer scheme: the refresh token as the bearer.
+const BEARER_ONLY: &str = "/api/v01/auth/access_token";
+
+/// The name of the session cookie's security scheme.
+const SESSION_SCHEME: &str = "session";
+
+impl Modify for SessionCookieAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            SESSION_SCHEME,
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                "fusion_session",
+                "The session cookie the sign-in page sets in a browser (named \
+                 `__Host-fusion_session` on an https site). A change (POST, PUT, DELETE) \
+                 authenticated by it must come from this site's own pages (the browser's \
+                 `Sec-Fetch-Site` or `Origin` names this site): any other is refused (403 \
+                 `cross_site_request`). Scripts send the bearer token instead.",
+            ))),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            if path == BEARER_ONLY {
+                continue;
+            }
+            for (_, operation) in operations(item) {
+                let Some(requirements) = operation.security.as_mut() else {
+                    continue;
+                };
+                let names = |requirement: &SecurityRequirement| {
+                    serde_json::to_value(requirement)
+                        .ok()
+                        .and_then(|value| {
+                            value
+                                .as_object()
+                                .map(|o| o.keys().cloned().collect::<Vec<String>>())
+                        })
+                        .unwrap_or_default()
+                };
+                let takes = |scheme: &str| {
+                    requirements
+                        .iter()
+                        .any(|requirement| names(requirement) == [scheme])
+                };
+                if takes("bearer") && !takes(SESSION_SCHEME) {
+                    requirements.push(SecurityRequirement::new(
+                        SESSION_SCHEME,
+                        Vec::<String>::new(),
+                    ));
+                }
+            }
+        }
     }
 }
 
@@ -328,7 +395,68 @@ pub const PROVENANCE: &[(&str, &str, Source)] = &[
     ("get", "/metrics", Source::Extension),
 ];
 
-/// Marks every operation with its source (`x-fusion-source`) and says it in a sentence.
+/// The fields whose source differs from their operation's, or (in a schema operations
+/// of several sources share, such as `Problem` or `Tenant`) from one of them: schema,
+/// property, source. A field not listed comes from where the field holding it comes
+/// from, and a field of the body itself from where its operation comes from.
+pub const FIELD_PROVENANCE: &[(&str, &str, Source)] = &[
+    // Sign-in: the token names as APIO documents them, and its `option` of the 2FA answer.
+    ("TokenPair", "access_token", Source::ApioDocs),
+    ("TokenPair", "refresh_token", Source::ApioDocs),
+    ("TwoFactorChallenge", "option", Source::ApioDocs),
+    // The current user: the vendor's client reads `ui_profile` and `profile.api_rules`.
+    ("CurrentUser", "displayName", Source::Extension),
+    ("CurrentUser", "draasInstance", Source::Extension),
+    ("CurrentUser", "node", Source::Extension),
+    // Lists: the objects' fields as the vendor's client types them (the docs show only
+    // the list bodies); `owner` is the public docs' generic Owner object.
+    ("Partner", "name", Source::VendorClient),
+    ("Partner", "billingId", Source::VendorClient),
+    ("Tenant", "uuid", Source::VendorClient),
+    ("Tenant", "name", Source::VendorClient),
+    ("Tenant", "billingId", Source::VendorClient),
+    ("Tenant", "owner", Source::PublicDocs),
+    // The subscriptions: the vendor's client types `{subscriptions, page, pages,
+    // results}` of `{uuid, name}`; `next` is the docs' list shape, `id` the docs' integer
+    // index of the subscription; `licenseType`'s values are the docs', its name ours.
+    ("SubscriptionList", "next", Source::PublicDocs),
+    ("Subscription", "id", Source::PublicDocs),
+    ("Subscription", "licenseType", Source::Extension),
+    ("Subscription", "directRoutingUsers", Source::Extension),
+    ("Subscription", "msTeams", Source::Extension),
+    // `msteams/status`: the docs list the fields, the vendor's client the sub-objects'.
+    ("MsTeamsStatus", "linkedTo", Source::Extension),
+    ("PowershellIntegration", "msUserName", Source::VendorClient),
+    ("PowershellIntegration", "active", Source::VendorClient),
+    ("PowershellIntegration", "updatedAt", Source::Extension),
+    ("GraphIntegration", "msApplicationId", Source::VendorClient),
+    ("GraphIntegration", "active", Source::VendorClient),
+    ("GraphIntegration", "updatedAt", Source::Extension),
+    ("GraphIntegration", "secretExpiresAt", Source::Extension),
+    ("DomainStatus", "name", Source::VendorClient),
+    ("DomainStatus", "verified", Source::VendorClient),
+    // The wizard's steps: the vendor page's, with times of ours.
+    ("WizardStep", "startedAt", Source::Extension),
+    ("WizardStep", "executedAt", Source::Extension),
+    // Errors: RFC 9457 problem details (ours), with `error` where the vendor's clients
+    // read the message.
+    ("Problem", "type", Source::Extension),
+    ("Problem", "title", Source::Extension),
+    ("Problem", "status", Source::Extension),
+    ("Problem", "detail", Source::Extension),
+    ("Problem", "code", Source::Extension),
+    ("Problem", "error", Source::VendorClient),
+    ("WizardFailure", "type", Source::Extension),
+    ("WizardFailure", "title", Source::Extension),
+    ("WizardFailure", "status", Source::Extension),
+    ("WizardFailure", "detail", Source::Extension),
+    ("WizardFailure", "code", Source::Extension),
+    ("WizardFailure", "error", Source::VendorClient),
+    ("WizardFailure", "failedStep", Source::Extension),
+];
+
+/// Marks every operation with its source (`x-fusion-source`) and says it in a sentence,
+/// and the fields of `FIELD_PROVENANCE` with theirs.
 struct Provenance;
 
 impl Modify for Provenance {
@@ -359,5 +487,43 @@ impl Modify for Provenance {
                     .to_owned(),
             );
         }
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        for (schema, property, source) in FIELD_PROVENANCE {
+            let Some(RefOr::T(Schema::Object(object))) = components.schemas.get_mut(*schema) else {
+                continue;
+            };
+            if let Some(field) = object.properties.get_mut(*property) {
+                mark_field(field, *source);
+            }
+        }
     }
+}
+
+/// Puts `x-fusion-source` on a field's schema. A `$ref` cannot carry it: it becomes a
+/// one-item `allOf` of the reference, which means the same, with the description.
+fn mark_field(field: &mut RefOr<Schema>, source: Source) {
+    if let RefOr::Ref(reference) = field {
+        let description = std::mem::take(&mut reference.description);
+        let mut wrapper = AllOf::new();
+        wrapper.items.push(RefOr::Ref(reference.clone()));
+        wrapper.description = (!description.is_empty()).then_some(description);
+        *field = RefOr::T(Schema::AllOf(wrapper));
+    }
+    let RefOr::T(schema) = field else {
+        return;
+    };
+    let extensions = match schema {
+        Schema::Object(object) => &mut object.extensions,
+        Schema::Array(array) => &mut array.extensions,
+        Schema::OneOf(one_of) => &mut one_of.extensions,
+        Schema::AllOf(all_of) => &mut all_of.extensions,
+        Schema::AnyOf(any_of) => &mut any_of.extensions,
+        _ => return,
+    };
+    extensions.get_or_insert_with(Default::default).insert(
+        "x-fusion-source".to_owned(),
+        serde_json::Value::from(source.name()),
+    );
 }

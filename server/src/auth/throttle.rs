@@ -68,8 +68,8 @@ pub struct ThrottlePolicy {
     /// A key without failures for this long starts again from zero.
     pub forget_after: Duration,
     /// While a username is blocked, one fresh attempt (none of its network's or its
-    /// pair's failures on record) passes the block per this long.
-    pub fresh_every: Duration,
+    /// pair's failures on record) passes the block per this long; `None`: none does.
+    pub fresh_every: Option<Duration>,
     /// Keys remembered at most; beyond it, the oldest unblocked keys are forgotten.
     pub capacity: usize,
 }
@@ -83,8 +83,21 @@ impl Default for ThrottlePolicy {
             first_block: Duration::from_secs(1),
             max_block: Duration::from_secs(15 * 60),
             forget_after: Duration::from_secs(15 * 60),
-            fresh_every: Duration::from_secs(5),
+            fresh_every: Some(Duration::from_secs(5)),
             capacity: 100_000,
+        }
+    }
+}
+
+impl ThrottlePolicy {
+    /// For second-factor codes, counted per user: whoever gets that far knows the
+    /// password, so no fresh attempt passes a user's block (its owner waits it out, or
+    /// changes the password), and a six-digit code gets few guesses.
+    pub fn second_factor() -> Self {
+        ThrottlePolicy {
+            free_per_user: 10,
+            fresh_every: None,
+            ..ThrottlePolicy::default()
         }
     }
 }
@@ -218,13 +231,13 @@ impl LoginThrottle {
         let first_try = fresh && !on_record(&entries, &user_key);
         let mut fresh_pass = None;
         if let Some(wait) = blocked_for(&entries, &user_key) {
-            if !fresh {
+            let Some(fresh_every) = self.policy.fresh_every.filter(|_| fresh) else {
                 return Err(at_least_a_second(wait));
-            }
+            };
             let entry = entries
                 .get_mut(&user_key)
                 .expect("a blocked username is on record");
-            if let Some(reopens) = entry.fresh_passed.map(|at| at + self.policy.fresh_every)
+            if let Some(reopens) = entry.fresh_passed.map(|at| at + fresh_every)
                 && reopens > now
             {
                 return Err(at_least_a_second(reopens - now));
@@ -374,7 +387,7 @@ mod tests {
             first_block: Duration::from_secs(1),
             max_block: Duration::from_secs(60),
             forget_after: Duration::from_secs(600),
-            fresh_every: Duration::from_secs(5),
+            fresh_every: Some(Duration::from_secs(5)),
             capacity: 1000,
         }
     }
@@ -572,6 +585,26 @@ mod tests {
                 .unwrap()
                 .is_first_try()
         );
+    }
+
+    #[test]
+    fn without_fresh_passes_a_blocked_user_holds_every_network() {
+        let now = Instant::now();
+        let throttle = LoginThrottle::new(ThrottlePolicy {
+            first_block: Duration::from_secs(60),
+            fresh_every: None,
+            ..policy()
+        });
+        for n in 0..5 {
+            throttle.begin_at("7", ip(1 + n % 2), now).unwrap();
+        }
+        assert_eq!(
+            throttle.begin_at("7", ip(9), now).unwrap_err(),
+            Duration::from_secs(60)
+        );
+        let later = now + Duration::from_secs(30);
+        assert!(throttle.begin_at("7", ip(10), later).is_err());
+        assert!(throttle.begin_at("8", ip(10), later).is_ok());
     }
 
     #[test]

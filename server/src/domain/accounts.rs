@@ -6,7 +6,8 @@
 use std::{net::IpAddr, sync::Arc};
 
 use app::api_types::{
-    ApiRule, CurrentUser, NodeRef, ProfileRules, TwoFactorChallenge, TwoFactorOption,
+    ApiRule, CurrentUser, NodeRef, ProfileRules, RefreshedTokens, TwoFactorChallenge,
+    TwoFactorOption,
 };
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -16,14 +17,14 @@ use super::{AppError, Caller, roles};
 use crate::{
     auth::{
         password::{PasswordChecks, Standing},
-        throttle::{LoginThrottle, client_network},
+        throttle::{LoginThrottle, ThrottlePolicy, client_network},
         token, totp,
     },
     crypto::{SecretBox, SecretSlot},
     store::{
         Db,
-        accounts::{self, NewSession, TokenKind},
-        two_factor,
+        accounts::{self, SessionKind, SessionTokens, TokenKind},
+        two_factor::{self, NewChallenge},
     },
 };
 
@@ -31,11 +32,21 @@ use crate::{
 /// person.
 #[derive(Clone, Debug, Default)]
 pub struct Device {
-    pub address: Option<IpAddr>,
-    pub user_agent: String,
+    address: Option<IpAddr>,
+    user_agent: String,
 }
 
+/// The part of a user agent that identifies a device (the rest is not kept).
+const USER_AGENT_CHARS: usize = 512;
+
 impl Device {
+    pub fn new(address: Option<IpAddr>, user_agent: &str) -> Self {
+        Device {
+            address,
+            user_agent: user_agent.chars().take(USER_AGENT_CHARS).collect(),
+        }
+    }
+
     /// What identifies the device (its network: an IPv6 /64, as for throttling).
     fn fingerprint(&self) -> Vec<u8> {
         let network = self
@@ -77,13 +88,19 @@ pub struct Accounts {
     db: Db,
     secrets: SecretBox,
     settings: SignInSettings,
+    /// Failed passwords, per username, network and pair.
     throttle: Arc<LoginThrottle>,
+    /// Wrong second-factor codes, per user (by id, so never confused with a username),
+    /// network and pair.
+    code_throttle: Arc<LoginThrottle>,
     password_checks: PasswordChecks,
 }
 
 const BAD_CREDENTIALS: &str = "Invalid username or password";
 /// Wrong codes one challenge takes before it ends.
 const CHALLENGE_ATTEMPTS: i64 = 5;
+/// How often what has ended (sessions, challenges, devices' trust) is forgotten.
+const PURGE_EVERY: std::time::Duration = std::time::Duration::from_secs(10 * 60);
 
 impl Accounts {
     pub fn new(db: Db, secrets: SecretBox, settings: SignInSettings) -> Self {
@@ -92,8 +109,24 @@ impl Accounts {
             secrets,
             settings,
             throttle: Arc::default(),
+            code_throttle: Arc::new(LoginThrottle::new(ThrottlePolicy::second_factor())),
             password_checks: PasswordChecks::for_this_machine(),
         }
+    }
+
+    /// Forgets ended sessions, challenges and devices' trust now and every few minutes
+    /// (sign-ins forget their own user's too, but a user who never signs in again
+    /// would otherwise leave rows for ever).
+    pub fn keep_purged(&self) {
+        let db = self.db.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(error) = accounts::purge_ended(&db).await {
+                    tracing::warn!(%error, "forgetting ended sessions failed");
+                }
+                tokio::time::sleep(PURGE_EVERY).await;
+            }
+        });
     }
 
     /// Signs in, throttled per username, per client network and per pair (429 past a
@@ -107,6 +140,7 @@ impl Accounts {
         username: &str,
         password: &str,
         device: &Device,
+        kind: SessionKind,
     ) -> Result<SignIn, AppError> {
         if username.trim().is_empty() || password.is_empty() {
             return Err(AppError::invalid(
@@ -120,7 +154,7 @@ impl Accounts {
         let attempt = self
             .throttle
             .begin(username, device.address)
-            .map_err(too_many)?;
+            .map_err(too_many("failed sign-ins"))?;
         let standing = if attempt.is_first_try() {
             Standing::FirstTry
         } else {
@@ -158,22 +192,29 @@ impl Accounts {
                 if !two_factor::device_trusted(&self.db, credentials.id, &fingerprint).await? =>
             {
                 let challenge = self
-                    .challenge(credentials.id, option, credentials.email.as_deref())
+                    .challenge(
+                        credentials.id,
+                        option,
+                        credentials.email.as_deref(),
+                        &fingerprint,
+                    )
                     .await?;
                 Ok(SignIn::SecondFactor(challenge))
             }
             _ => Ok(SignIn::Session(Box::new(
-                self.open_session(credentials.id).await?,
+                self.open_session(credentials.id, kind).await?,
             ))),
         }
     }
 
-    /// Opens a second-factor challenge; for e-mail, the code goes to the outbox.
+    /// Opens a second-factor challenge for the device signing in; for e-mail, the code
+    /// goes to the outbox.
     async fn challenge(
         &self,
         user_id: i64,
         option: TwoFactorOption,
         email: Option<&str>,
+        device_hash: &[u8],
     ) -> Result<TwoFactorChallenge, AppError> {
         let payload = token::generate();
         let payload_hash = token::digest(&payload);
@@ -183,11 +224,14 @@ impl Accounts {
         let mut tx = self.db.begin_write().await?;
         two_factor::insert_challenge(
             &mut tx,
-            &payload_hash,
-            user_id,
-            option.as_str(),
-            code_hash.as_deref(),
-            expires_at,
+            NewChallenge {
+                payload_hash: &payload_hash,
+                user_id,
+                option: option.as_str(),
+                code_hash: code_hash.as_deref(),
+                device_hash,
+                expires_at,
+            },
         )
         .await?;
         if let Some(code) = &code {
@@ -211,24 +255,24 @@ impl Accounts {
         Ok(TwoFactorChallenge { payload, option })
     }
 
-    /// Answers a challenge: the right code opens the session (and, with `trust`, the
-    /// device needs no second factor for a while). Wrong codes are throttled like
-    /// passwords, and a challenge takes only a few.
+    /// Answers a challenge from the device that signed in: the right code opens the
+    /// session (and, with `trust`, the device needs no second factor for a while).
+    /// Wrong codes are throttled like passwords (per user, network and pair), and a
+    /// challenge takes only a few.
     pub async fn second_factor(
         &self,
-        option: TwoFactorOption,
-        payload: &str,
-        code: &str,
-        trust: bool,
+        answer: SecondFactorAnswer<'_>,
         device: &Device,
+        kind: SessionKind,
     ) -> Result<Session, AppError> {
-        let expired = || {
-            AppError::Unauthenticated(
-                "This sign-in has expired or does not exist: sign in again".into(),
-            )
-        };
+        let SecondFactorAnswer {
+            option,
+            payload,
+            code,
+            trust,
+        } = answer;
         if payload.is_empty() || payload.len() > 200 {
-            return Err(expired());
+            return Err(challenge_ended());
         }
         if code.len() != 6 || !code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(AppError::invalid(
@@ -237,33 +281,25 @@ impl Accounts {
             ));
         }
         let payload_hash = token::digest(payload);
+        let fingerprint = device.fingerprint();
+        // A look without the write lock first: an unknown payload (anyone can send one)
+        // costs a read only.
         let mut conn = self.db.read.acquire().await?;
-        let challenge = two_factor::challenge(&mut conn, &payload_hash)
-            .await?
-            .filter(|challenge| challenge.expires_at > Utc::now())
-            .ok_or_else(expired)?;
+        let seen = two_factor::challenge(&mut conn, &payload_hash).await?;
         drop(conn);
-        if challenge.option != option.as_str() {
-            return Err(AppError::invalid(
-                "wrong_second_factor",
-                format!(
-                    "This sign-in expects a code {}: send it to {}",
-                    match challenge.option.as_str() {
-                        "totp" => "from the authenticator app",
-                        _ => "from the e-mail",
-                    },
-                    match challenge.option.as_str() {
-                        "totp" => "/api/v01/auth/2fa_totp",
-                        _ => "/api/v01/auth/2fa",
-                    }
-                ),
-            ));
-        }
+        let user_id = open_challenge(seen, option, &fingerprint)?.user_id;
         let attempt = self
-            .throttle
-            .begin(&format!("2fa:{}", challenge.user_id), device.address)
-            .map_err(too_many)?;
+            .code_throttle
+            .begin(&user_id.to_string(), device.address)
+            .map_err(too_many("wrong codes"))?;
+        // Decided under the write lock, on the challenge as it is then: two answers at
+        // once cannot both use it, nor go past its attempts.
         let mut tx = self.db.begin_write().await?;
+        let challenge = open_challenge(
+            two_factor::challenge(&mut tx, &payload_hash).await?,
+            option,
+            &fingerprint,
+        )?;
         let right = match option {
             TwoFactorOption::Email => challenge
                 .code_hash
@@ -280,15 +316,16 @@ impl Accounts {
                 "Invalid code: check it and try again".into(),
             ));
         }
-        two_factor::delete_challenge(&mut tx, &payload_hash).await?;
+        if !two_factor::delete_challenge(&mut tx, &payload_hash).await? {
+            return Err(challenge_ended());
+        }
         if trust {
             let until = Utc::now() + self.settings.trusted_device_ttl;
-            two_factor::trust_device(&mut tx, challenge.user_id, &device.fingerprint(), until)
-                .await?;
+            two_factor::trust_device(&mut tx, challenge.user_id, &fingerprint, until).await?;
         }
         tx.commit().await?;
-        self.throttle.succeeded(attempt);
-        self.open_session(challenge.user_id).await
+        self.code_throttle.succeeded(attempt);
+        self.open_session(challenge.user_id, kind).await
     }
 
     /// Whether `code` is the user's TOTP code now (and not used before); records its step.
@@ -313,15 +350,16 @@ impl Accounts {
         }
     }
 
-    async fn open_session(&self, user_id: i64) -> Result<Session, AppError> {
+    async fn open_session(&self, user_id: i64, kind: SessionKind) -> Result<Session, AppError> {
         let access_token = token::generate();
         let refresh_token = token::generate();
         let now = Utc::now();
         let refresh_expires_at = now + self.settings.refresh_ttl;
         accounts::insert_session(
             &self.db,
-            NewSession {
-                user_id,
+            user_id,
+            kind,
+            SessionTokens {
                 access_hash: &token::digest(&access_token),
                 access_expires_at: now + self.settings.access_ttl.min(self.settings.refresh_ttl),
                 refresh_hash: &token::digest(&refresh_token),
@@ -340,41 +378,75 @@ impl Accounts {
         })
     }
 
-    /// A new access token for a valid refresh token; also a new session (refresh token
-    /// included) when the refresh token has less than a quarter of its life left, the
-    /// current one staying good until its end.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<(String, Option<String>), AppError> {
-        let session = accounts::session_by_refresh(&self.db, &token::digest(refresh_token))
-            .await?
-            .ok_or_else(|| {
-                AppError::Unauthenticated(
-                    "The refresh token is unknown or has expired: sign in again".into(),
-                )
-            })?;
-        let left = session.refresh_expires_at - Utc::now();
-        if left * 4 < self.settings.refresh_ttl {
-            let renewed = self.open_session(session.user_id).await?;
-            return Ok((renewed.access_token, Some(renewed.refresh_token)));
+    /// A new access token for a valid refresh token of a REST session; a new refresh
+    /// token too when the current one has less than a quarter of its life left, so that
+    /// a client that keeps refreshing never has to sign in again. The token it replaces
+    /// goes on getting access tokens until its own end (a client that keeps its first
+    /// refresh token, as the vendor's portal does, goes on working), but never another
+    /// successor: a session holds two refresh tokens at most.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<RefreshedTokens, AppError> {
+        let used = token::digest(refresh_token);
+        // A renewal that loses a race with another (which replaced the token) tries
+        // once more, as the replaced token it now is.
+        for _ in 0..2 {
+            if let Some(renewed) = self.try_refresh(&used).await? {
+                return Ok(renewed);
+            }
         }
+        Err(AppError::Unauthenticated(
+            "The refresh token is unknown or has expired: sign in again".into(),
+        ))
+    }
+
+    /// One renewal: `None` when the token is unknown or another renewal changed the
+    /// session first.
+    async fn try_refresh(&self, used: &[u8]) -> Result<Option<RefreshedTokens>, AppError> {
+        let Some(session) = accounts::api_session_by_refresh(&self.db, used).await? else {
+            return Ok(None);
+        };
+        let now = Utc::now();
         let access_token = token::generate();
-        let expires_at = (Utc::now() + self.settings.access_ttl).min(session.refresh_expires_at);
-        accounts::replace_access(
-            &self.db,
-            session.id,
-            &token::digest(&access_token),
-            expires_at,
-        )
-        .await?;
-        Ok((access_token, None))
+        let access_hash = token::digest(&access_token);
+        let near_end = (session.expires_at - now) * 4 < self.settings.refresh_ttl;
+        let (renewed, refresh_token) = if near_end && !session.replaced {
+            let refresh_token = token::generate();
+            let access_expires_at = now + self.settings.access_ttl.min(self.settings.refresh_ttl);
+            let renewed = accounts::renew_refresh(
+                &self.db,
+                session.id,
+                used,
+                (&access_hash, access_expires_at),
+                (
+                    &token::digest(&refresh_token),
+                    now + self.settings.refresh_ttl,
+                ),
+            )
+            .await?;
+            (renewed, Some(refresh_token))
+        } else {
+            let expires_at = (now + self.settings.access_ttl).min(session.expires_at);
+            let renewed =
+                accounts::renew_access(&self.db, session.id, used, &access_hash, expires_at)
+                    .await?;
+            (renewed, None)
+        };
+        Ok(renewed.then_some(RefreshedTokens {
+            access_token,
+            refresh_token,
+        }))
     }
 
-    /// Ends the session either of whose tokens this is (nothing when it is unknown).
-    pub async fn logout(&self, token: &str) -> Result<(), AppError> {
-        accounts::delete_session(&self.db, &token::digest(token)).await
+    /// Ends the session any of whose tokens this is; returns whose it was (nothing
+    /// when it is unknown).
+    pub async fn logout(&self, token: &str) -> Result<Option<String>, AppError> {
+        let token_hash = token::digest(token);
+        let owner = accounts::session_owner(&self.db, &token_hash).await?;
+        accounts::delete_session(&self.db, &token_hash).await?;
+        Ok(owner)
     }
 
-    /// The caller behind an access token (`Authorization: Bearer`) or, for the browser's
-    /// cookie, a refresh token; 401 when it is unknown or expired.
+    /// The caller behind a REST session's access token (`Authorization: Bearer`) or a
+    /// browser session's cookie (its refresh token); 401 when it is unknown or expired.
     pub async fn authenticate(&self, token: &str, kind: TokenKind) -> Result<Caller, AppError> {
         accounts::caller_for_session(&self.db, &token::digest(token), kind)
             .await?
@@ -387,10 +459,52 @@ impl Accounts {
     }
 }
 
-fn too_many(wait: std::time::Duration) -> AppError {
-    AppError::TooManyRequests {
+/// A second factor's answer: the code for the challenge `payload`.
+pub struct SecondFactorAnswer<'a> {
+    pub option: TwoFactorOption,
+    pub payload: &'a str,
+    pub code: &'a str,
+    pub trust: bool,
+}
+
+fn challenge_ended() -> AppError {
+    AppError::Unauthenticated("This sign-in has expired or does not exist: sign in again".into())
+}
+
+/// The challenge if it is open, for this option, from this device, with attempts left.
+fn open_challenge(
+    challenge: Option<two_factor::Challenge>,
+    option: TwoFactorOption,
+    device_hash: &[u8],
+) -> Result<two_factor::Challenge, AppError> {
+    let challenge = challenge
+        .filter(|challenge| {
+            challenge.expires_at > Utc::now() && challenge.attempts < CHALLENGE_ATTEMPTS
+        })
+        .ok_or_else(challenge_ended)?;
+    if challenge.device_hash != device_hash {
+        return Err(AppError::Unauthenticated(
+            "This sign-in was started from another device or network: sign in again here".into(),
+        ));
+    }
+    if challenge.option != option.as_str() {
+        let (source, path) = match challenge.option.as_str() {
+            "totp" => ("from the authenticator app", "/api/v01/auth/2fa_totp"),
+            _ => ("from the e-mail", "/api/v01/auth/2fa"),
+        };
+        return Err(AppError::invalid(
+            "wrong_second_factor",
+            format!("This sign-in expects a code {source}: send it to {path}"),
+        ));
+    }
+    Ok(challenge)
+}
+
+/// A 429 for `what` (failed sign-ins, wrong codes) past the throttle's limit.
+fn too_many(what: &'static str) -> impl Fn(std::time::Duration) -> AppError {
+    move |wait| AppError::TooManyRequests {
         detail: format!(
-            "Too many failed sign-ins for this account or from this address: try again in {} s",
+            "Too many {what} for this account or from this address: try again in {} s",
             // Rounded up, as Retry-After is.
             (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
         ),

@@ -270,7 +270,8 @@ impl Onboarding {
     }
 
     /// `POST …/msteams/admins`: stores or replaces the account, or changes the stored
-    /// account's password (400 when none is stored).
+    /// account's password (400 when none is stored). Refused while the wizard runs, as
+    /// removing the account is: the running steps sign in with it.
     pub async fn store_administrator(
         &self,
         caller: &Caller,
@@ -281,6 +282,15 @@ impl Onboarding {
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
+        if msteams::owned_tenant(&mut tx, subscription.id)
+            .await?
+            .is_some_and(|tenant| tenant.status == "onboarding")
+        {
+            return Err(AppError::invalid(
+                "wizard_running",
+                "The onboarding wizard is running for this subscription and needs the administrator; wait for it to end",
+            ));
+        }
         let slot = SecretSlot::AdministratorPassword {
             subscription: subscription.id,
         };

@@ -216,7 +216,9 @@ pub async fn delete_voice_object(
 }
 
 /// The simulated mail server's outbox: what the platform would have e-mailed (the
-/// second factor's sign-in codes) to administrators of the caller's tree, newest first.
+/// second factor's sign-in codes) to the caller itself and to administrators of nodes
+/// strictly below the caller's, newest first. Mail to peers on the caller's own node,
+/// or to another DRaaS instance's administrators, never shows.
 #[utoipa::path(get, path = "/sim/v1/outbox", tag = "simulator", security(("bearer" = [])),
     params(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "At most this many messages (default 20, at most 200)"),

@@ -203,14 +203,16 @@ impl SimulatorControl {
         })
     }
 
-    /// The newest messages of the simulated mail server to administrators of the
-    /// caller's tree (group admins: to anyone).
+    /// The newest messages of the simulated mail server to the caller itself and to
+    /// administrators of nodes strictly below the caller's (group admins included: a
+    /// peer on the same node, or another DRaaS instance, never shows — else a peer who
+    /// knew a password could read the second factor's code).
     pub async fn outbox(&self, caller: &Caller, limit: u32) -> Result<Vec<SimMail>, AppError> {
         caller.require(roles::SIMULATOR_MANAGE)?;
-        let node = (caller.level != AdminLevel::Group).then(|| caller.node_id.to_string());
         let mails = crate::store::two_factor::outbox(
             &self.db,
-            node.as_deref(),
+            caller.user_id,
+            &caller.node_id.to_string(),
             i64::from(limit.clamp(1, 200)),
         )
         .await?;

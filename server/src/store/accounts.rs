@@ -120,61 +120,120 @@ pub async fn find_credentials(
     }))
 }
 
-/// The hashes and lifetimes of a new session's two tokens.
-pub struct NewSession<'a> {
-    pub user_id: i64,
+/// Who holds a session: a REST client (the access token is its bearer, the refresh token
+/// renews it) or a browser (its cookie holds the refresh token). Neither kind's tokens
+/// serve as the other's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionKind {
+    Api,
+    Browser,
+}
+
+impl SessionKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Api => "api",
+            SessionKind::Browser => "browser",
+        }
+    }
+}
+
+/// Sessions of each kind a user keeps at most; a sign-in beyond them ends the oldest of
+/// its kind (so that signing in in a loop cannot grow the table, nor a script's sign-ins
+/// end the user's browser sessions).
+pub const SESSIONS_PER_USER: i64 = 50;
+
+/// The hashes and lifetimes of a session's two tokens.
+pub struct SessionTokens<'a> {
     pub access_hash: &'a [u8],
     pub access_expires_at: DateTime<Utc>,
     pub refresh_hash: &'a [u8],
     pub refresh_expires_at: DateTime<Utc>,
 }
 
-pub async fn insert_session(db: &Db, session: NewSession<'_>) -> Result<(), AppError> {
+pub async fn insert_session(
+    db: &Db,
+    user_id: i64,
+    kind: SessionKind,
+    tokens: SessionTokens<'_>,
+) -> Result<(), AppError> {
     let mut tx = db.begin_write().await?;
     // Sign-in is a natural moment to forget this user's ended sessions.
     sqlx::query("DELETE FROM sessions WHERE user_id = ? AND refresh_expires_at <= ?")
-        .bind(session.user_id)
+        .bind(user_id)
         .bind(now())
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "INSERT INTO sessions (user_id, access_hash, access_expires_at, refresh_hash, refresh_expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO sessions (user_id, kind, access_hash, access_expires_at, refresh_hash, refresh_expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(session.user_id)
-    .bind(session.access_hash)
-    .bind(session.access_expires_at)
-    .bind(session.refresh_hash)
-    .bind(session.refresh_expires_at)
+    .bind(user_id)
+    .bind(kind.as_str())
+    .bind(tokens.access_hash)
+    .bind(tokens.access_expires_at)
+    .bind(tokens.refresh_hash)
+    .bind(tokens.refresh_expires_at)
     .bind(now())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "DELETE FROM sessions WHERE user_id = ?1 AND kind = ?2 AND id NOT IN
+            (SELECT id FROM sessions WHERE user_id = ?1 AND kind = ?2 ORDER BY id DESC LIMIT ?3)",
+    )
+    .bind(user_id)
+    .bind(kind.as_str())
+    .bind(SESSIONS_PER_USER)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(())
 }
 
-/// Ends the session that either of its tokens names.
+/// Ends the session that any of its tokens names.
 pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sessions WHERE access_hash = ?1 OR refresh_hash = ?1")
+    sqlx::query(
+        "DELETE FROM sessions WHERE access_hash = ?1 OR refresh_hash = ?1 OR previous_refresh_hash = ?1",
+    )
         .bind(token_hash)
         .execute(&db.write)
         .await?;
     Ok(())
 }
 
-/// A session found by its refresh token, while that is valid.
+/// The username of the session any of whose tokens this is, expired or not.
+pub async fn session_owner(db: &Db, token_hash: &[u8]) -> Result<Option<String>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT u.username FROM sessions s JOIN admin_users u ON u.id = s.user_id
+         WHERE s.access_hash = ?1 OR s.refresh_hash = ?1 OR s.previous_refresh_hash = ?1",
+    )
+    .bind(token_hash)
+    .fetch_optional(&db.read)
+    .await?)
+}
+
+/// A REST session found by a refresh token, while that is valid.
 pub struct RefreshableSession {
     pub id: i64,
     pub user_id: i64,
-    pub refresh_expires_at: DateTime<Utc>,
+    /// When the token used ends.
+    pub expires_at: DateTime<Utc>,
+    /// Whether it is the token a renewal replaced (it gets no successor).
+    pub replaced: bool,
 }
 
-pub async fn session_by_refresh(
+pub async fn api_session_by_refresh(
     db: &Db,
     refresh_hash: &[u8],
 ) -> Result<Option<RefreshableSession>, AppError> {
     let row = sqlx::query(
-        "SELECT id, user_id, refresh_expires_at FROM sessions WHERE refresh_hash = ? AND refresh_expires_at > ?",
+        "SELECT id, user_id, refresh_hash = ?1 AS current,
+                CASE WHEN refresh_hash = ?1 THEN refresh_expires_at
+                     ELSE previous_refresh_expires_at END AS expires_at
+         FROM sessions
+         WHERE kind = 'api' AND (
+             (refresh_hash = ?1 AND refresh_expires_at > ?2)
+             OR (previous_refresh_hash = ?1 AND previous_refresh_expires_at > ?2))",
     )
     .bind(refresh_hash)
     .bind(now())
@@ -183,33 +242,68 @@ pub async fn session_by_refresh(
     Ok(row.map(|row| RefreshableSession {
         id: row.get("id"),
         user_id: row.get("user_id"),
-        refresh_expires_at: row.get("refresh_expires_at"),
+        expires_at: row.get("expires_at"),
+        replaced: !row.get::<bool, _>("current"),
     }))
 }
 
-/// Gives a session a new access token (the previous one ends).
-pub async fn replace_access(
+/// Gives a session a new access token (the previous one ends), provided the refresh
+/// token `used` is still one of the session's: returns whether it did.
+pub async fn renew_access(
     db: &Db,
     session: i64,
+    used: &[u8],
     access_hash: &[u8],
     access_expires_at: DateTime<Utc>,
-) -> Result<(), AppError> {
-    sqlx::query("UPDATE sessions SET access_hash = ?, access_expires_at = ? WHERE id = ?")
-        .bind(access_hash)
-        .bind(access_expires_at)
-        .bind(session)
-        .execute(&db.write)
-        .await?;
-    Ok(())
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2
+         WHERE id = ?3 AND (refresh_hash = ?4 OR previous_refresh_hash = ?4)",
+    )
+    .bind(access_hash)
+    .bind(access_expires_at)
+    .bind(session)
+    .bind(used)
+    .execute(&db.write)
+    .await?;
+    Ok(result.rows_affected() == 1)
+}
+
+/// Gives a session a new access token and a new refresh token, the current refresh token
+/// becoming the replaced one (the one replaced before it ends), provided `current` is
+/// still the current one (of two renewals at once, one wins): returns whether it did.
+pub async fn renew_refresh(
+    db: &Db,
+    session: i64,
+    current: &[u8],
+    access: (&[u8], DateTime<Utc>),
+    refresh: (&[u8], DateTime<Utc>),
+) -> Result<bool, AppError> {
+    let result = sqlx::query(
+        "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2,
+                previous_refresh_hash = refresh_hash,
+                previous_refresh_expires_at = refresh_expires_at,
+                refresh_hash = ?3, refresh_expires_at = ?4
+         WHERE id = ?5 AND refresh_hash = ?6",
+    )
+    .bind(access.0)
+    .bind(access.1)
+    .bind(refresh.0)
+    .bind(refresh.1)
+    .bind(session)
+    .bind(current)
+    .execute(&db.write)
+    .await?;
+    Ok(result.rows_affected() == 1)
 }
 
 /// Which token of a session authenticates a request.
 #[derive(Clone, Copy, Debug)]
 pub enum TokenKind {
-    /// `Authorization: Bearer <access token>`.
+    /// `Authorization: Bearer <access token>` of a REST session.
     Access,
-    /// The browser's session cookie holds the refresh token.
-    Refresh,
+    /// The browser's session cookie: a browser session's refresh token.
+    Cookie,
 }
 
 /// The caller behind an unexpired token of this kind, with its roles.
@@ -219,8 +313,10 @@ pub async fn caller_for_session(
     kind: TokenKind,
 ) -> Result<Option<Caller>, AppError> {
     let condition = match kind {
-        TokenKind::Access => "s.access_hash = ? AND s.access_expires_at > ?",
-        TokenKind::Refresh => "s.refresh_hash = ? AND s.refresh_expires_at > ?",
+        TokenKind::Access => "s.access_hash = ? AND s.kind = 'api' AND s.access_expires_at > ?",
+        TokenKind::Cookie => {
+            "s.refresh_hash = ? AND s.kind = 'browser' AND s.refresh_expires_at > ?"
+        }
     };
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
@@ -237,6 +333,26 @@ pub async fn caller_for_session(
     .await?;
     let Some(row) = row else { return Ok(None) };
     caller_from_row(&db.read, row).await.map(Some)
+}
+
+/// Forgets what has ended: sessions, second-factor challenges, devices' trust. Returns
+/// the rows removed.
+pub async fn purge_ended(db: &Db) -> Result<u64, AppError> {
+    let mut tx = db.begin_write().await?;
+    let mut removed = 0;
+    for statement in [
+        "DELETE FROM sessions WHERE refresh_expires_at <= ?",
+        "DELETE FROM two_factor_challenges WHERE expires_at <= ?",
+        "DELETE FROM trusted_devices WHERE trusted_until <= ?",
+    ] {
+        removed += sqlx::query(statement)
+            .bind(now())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    }
+    tx.commit().await?;
+    Ok(removed)
 }
 
 /// The caller with this user id (after a second factor, a refresh).

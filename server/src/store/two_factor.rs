@@ -22,6 +22,10 @@ pub async fn device_trusted(db: &Db, user_id: i64, device: &[u8]) -> Result<bool
     .is_some())
 }
 
+/// Devices a user keeps trusted at most; trusting another forgets the one whose trust
+/// ends first.
+const TRUSTED_DEVICES_PER_USER: i64 = 20;
+
 pub async fn trust_device(
     conn: &mut SqliteConnection,
     user_id: i64,
@@ -37,12 +41,17 @@ pub async fn trust_device(
     .bind(until)
     .execute(&mut *conn)
     .await?;
-    // Devices whose trust ran out are forgotten.
-    sqlx::query("DELETE FROM trusted_devices WHERE user_id = ? AND trusted_until <= ?")
-        .bind(user_id)
-        .bind(now())
-        .execute(conn)
-        .await?;
+    // Devices whose trust ran out are forgotten, and the oldest beyond the cap.
+    sqlx::query(
+        "DELETE FROM trusted_devices WHERE user_id = ?1 AND (trusted_until <= ?2 OR device_hash NOT IN
+            (SELECT device_hash FROM trusted_devices WHERE user_id = ?1
+             ORDER BY trusted_until DESC LIMIT ?3))",
+    )
+    .bind(user_id)
+    .bind(now())
+    .bind(TRUSTED_DEVICES_PER_USER)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -52,34 +61,51 @@ pub struct Challenge {
     pub user_id: i64,
     pub option: String,
     pub code_hash: Option<Vec<u8>>,
+    /// The device that signed in: only it may answer.
+    pub device_hash: Vec<u8>,
     pub attempts: i64,
     pub expires_at: DateTime<Utc>,
 }
 
-/// Opens a challenge (and forgets this user's ended ones).
+/// Challenges a user has open at most; another one ends the oldest.
+const OPEN_CHALLENGES_PER_USER: i64 = 10;
+
+/// A challenge to open.
+pub struct NewChallenge<'a> {
+    pub payload_hash: &'a [u8],
+    pub user_id: i64,
+    pub option: &'a str,
+    pub code_hash: Option<&'a [u8]>,
+    pub device_hash: &'a [u8],
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Opens a challenge (and forgets this user's ended ones and the oldest beyond the cap).
 pub async fn insert_challenge(
     conn: &mut SqliteConnection,
-    payload_hash: &[u8],
-    user_id: i64,
-    option: &str,
-    code_hash: Option<&[u8]>,
-    expires_at: DateTime<Utc>,
+    challenge: NewChallenge<'_>,
 ) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM two_factor_challenges WHERE user_id = ? AND expires_at <= ?")
-        .bind(user_id)
-        .bind(now())
-        .execute(&mut *conn)
-        .await?;
     sqlx::query(
-        "INSERT INTO two_factor_challenges (payload_hash, user_id, option, code_hash, expires_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO two_factor_challenges (payload_hash, user_id, option, code_hash, device_hash, expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
-    .bind(payload_hash)
-    .bind(user_id)
-    .bind(option)
-    .bind(code_hash)
-    .bind(expires_at)
+    .bind(challenge.payload_hash)
+    .bind(challenge.user_id)
+    .bind(challenge.option)
+    .bind(challenge.code_hash)
+    .bind(challenge.device_hash)
+    .bind(challenge.expires_at)
     .bind(now())
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "DELETE FROM two_factor_challenges WHERE user_id = ?1 AND (expires_at <= ?2 OR payload_hash NOT IN
+            (SELECT payload_hash FROM two_factor_challenges WHERE user_id = ?1
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3))",
+    )
+    .bind(challenge.user_id)
+    .bind(now())
+    .bind(OPEN_CHALLENGES_PER_USER)
     .execute(conn)
     .await?;
     Ok(())
@@ -90,7 +116,8 @@ pub async fn challenge(
     payload_hash: &[u8],
 ) -> Result<Option<Challenge>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT user_id, option, code_hash, attempts, expires_at FROM two_factor_challenges WHERE payload_hash = ?",
+        "SELECT user_id, option, code_hash, device_hash, attempts, expires_at
+         FROM two_factor_challenges WHERE payload_hash = ?",
     )
     .bind(payload_hash)
     .fetch_optional(conn)
@@ -111,15 +138,19 @@ pub async fn count_attempt(
     .unwrap_or(i64::MAX))
 }
 
+/// Ends a challenge; returns whether it was still open.
 pub async fn delete_challenge(
     conn: &mut SqliteConnection,
     payload_hash: &[u8],
-) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM two_factor_challenges WHERE payload_hash = ?")
-        .bind(payload_hash)
-        .execute(conn)
-        .await?;
-    Ok(())
+) -> Result<bool, AppError> {
+    Ok(
+        sqlx::query("DELETE FROM two_factor_challenges WHERE payload_hash = ?")
+            .bind(payload_hash)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
 }
 
 /// The user's sealed TOTP secret and the last step used.
@@ -191,15 +222,20 @@ pub async fn send_mail(
     Ok(())
 }
 
-/// The newest messages to administrators below `node` (all of them without a node).
-pub async fn outbox(db: &Db, node: Option<&str>, limit: i64) -> Result<Vec<Mail>, AppError> {
+/// The newest messages to the user `user_id` itself and to administrators whose node
+/// lies strictly below `node` (so neither peers on the same node nor another DRaaS
+/// instance's administrators show).
+pub async fn outbox(db: &Db, user_id: i64, node: &str, limit: i64) -> Result<Vec<Mail>, AppError> {
     Ok(sqlx::query_as(
-        "WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)
+        "WITH RECURSIVE below(id) AS (
+             SELECT id FROM nodes WHERE parent_id = ?2
+             UNION ALL SELECT n.id FROM nodes n JOIN below ON n.parent_id = below.id)
          SELECT m.id, m.recipient, m.subject, m.body, m.created_at
          FROM mail_outbox m LEFT JOIN admin_users u ON u.id = m.user_id
-         WHERE ?1 IS NULL OR u.node_id IN (SELECT id FROM down)
-         ORDER BY m.id DESC LIMIT ?2",
+         WHERE m.user_id = ?1 OR u.node_id IN (SELECT id FROM below)
+         ORDER BY m.id DESC LIMIT ?3",
     )
+    .bind(user_id)
     .bind(node)
     .bind(limit)
     .fetch_all(&db.read)
