@@ -116,7 +116,7 @@ enabled = false
 # Teams administrator, or an administrator to remove that is not the stored one
 # (`msteams/admins`, the vendor client's). For these operations (only) a 400
 # to schema-valid data is the contract; that their bodies' constraints match the parsers
-# is proven in server/tests/openapi.rs.
+# is proven in server/tests/api/openapi.rs.
 [[operations]]
 include-path-regex = "/(msteams/(applications|admins|reset_secret|unlink|link|wizard|update_vrp)|downloads/create_app)$"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "404", "409", "429"]
@@ -124,7 +124,7 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401",
 # A list's `next` is valid only as a previous page issued it, for the same list and other
 # parameters (an HMAC-signed continuation token): the document can state its shape only,
 # so a `next` the generator makes up is 400, as it must be (proven, with the lists' other
-# refusals, in server/tests/tree_of_authority.rs and bad_input.rs). An empty list is the
+# refusals, in server/tests/api/tree_of_authority.rs and bad_input.rs). An empty list is the
 # documented 404, which the check accepts anyway.
 [[operations]]
 include-path-regex = '/draas/[^/]+/(groups|distributors|resellers|tenants|tenants/[^/]+/subscriptions)$'

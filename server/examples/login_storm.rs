@@ -30,7 +30,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-#[path = "../tests/support/binary.rs"]
+#[path = "../tests/api/helpers/binary.rs"]
 mod binary;
 
 use binary::{LOGIN, Launch, http, mb, sign_in_retrying};

@@ -4,9 +4,9 @@
 //!
 //! `make page-bench`, or `cargo run --release -p server --example page_bench -- [requests]`.
 
-#[path = "../tests/support/http.rs"]
+#[path = "../tests/api/helpers/http.rs"]
 mod http;
-#[path = "../tests/support/in_process.rs"]
+#[path = "../tests/api/helpers/in_process.rs"]
 mod in_process;
 
 use std::time::{Duration, Instant};

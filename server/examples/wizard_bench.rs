@@ -7,9 +7,9 @@
 //! Each wizard gets its own subscription, an MS tenant id the simulator has never seen
 //! (created on the fly), and an application the simulated tenant adopts.
 
-#[path = "../tests/support/http.rs"]
+#[path = "../tests/api/helpers/http.rs"]
 mod http;
-#[path = "../tests/support/in_process.rs"]
+#[path = "../tests/api/helpers/in_process.rs"]
 mod in_process;
 
 use std::{

@@ -9,10 +9,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-#[path = "support/binary.rs"]
-mod binary;
-
-use binary::{Launch, executed, open_database};
+use crate::helpers::binary::{Launch, executed, open_database};
 use server::{crypto::SecretBox, domain::types::Secret};
 use sha2::{Digest, Sha256};
 

@@ -1,9 +1,7 @@
 //! The OpenAPI document describes every route the server answers.
 
-mod support;
-
+use crate::helpers::TestApp;
 use axum::http::{Method, StatusCode};
-use support::TestApp;
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint() {
@@ -436,7 +434,7 @@ async fn every_operation_names_its_source_and_the_readme_table_agrees() {
             );
         }
     }
-    let readme = include_str!("../../README.md");
+    let readme = include_str!("../../../README.md");
     let table = readme
         .split("## Fidelity")
         .nth(1)

@@ -7,16 +7,16 @@
 //! claims nothing; the first wizard past step 1 does, and every refusal of a conflicting
 //! claim names nothing outside the caller's tree.
 
-mod support;
-
 use std::collections::BTreeSet;
 
+use crate::helpers::{
+    At, TENANT_ACME, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path,
+};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use support::{At, TENANT_ACME, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path};
 use uuid::Uuid;
 
 /// Alpha Telecom's demo simulated tenants (Contoso … Proseware).
@@ -413,7 +413,7 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
     assert!(done.get("failedStep").is_none(), "{done}");
 
     // The other case on Initech Teams EU (#6, Beta's, linked to #5: unlink it first).
-    let initech_eu = (support::TENANT_INITECH, 6);
+    let initech_eu = (crate::helpers::TENANT_INITECH, 6);
     app.post_unlink(&group, initech_eu)
         .await
         .assert_status(StatusCode::NO_CONTENT);
@@ -696,7 +696,7 @@ async fn a_link_makes_the_linked_tenant_visible_to_the_linking_tree() {
     // A group admin links Beta's Umbrella Teams (#7) to Acme Teams (#1).
     let linked = app
         .post(
-            &support::sub_path(TENANT_UMBRELLA, 7, "msteams/link"),
+            &crate::helpers::sub_path(TENANT_UMBRELLA, 7, "msteams/link"),
             &group,
             serde_json::json!({"subscriptionId": 1}),
         )

@@ -8,12 +8,10 @@
 //! caller's tree, page with `page_size` and `next` (or `page`), sort, search, narrow to a
 //! `parent`, and answer 404 when they find nothing.
 
-mod support;
-
+use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::seed::{DISTRIBUTOR, GROUP, RESELLER_ALPHA, RESELLER_BETA};
-use support::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp};
 use uuid::Uuid;
 
 const UNKNOWN_TENANT: Uuid = uuid::uuid!("40000000-0000-4000-8000-0000000000ff");

@@ -4,14 +4,12 @@
 //! password would be enough to pass the second factor), and one DRaaS instance never
 //! reads another's mail, group administrators included.
 
-mod support;
-
+use crate::helpers::{AdminLevel, TestApp};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use support::{AdminLevel, TestApp};
 use uuid::Uuid;
 
 const OUTBOX: &str = "/sim/v1/outbox";

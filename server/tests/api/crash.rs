@@ -4,10 +4,7 @@
 
 use std::{path::Path, time::Duration};
 
-#[path = "support/binary.rs"]
-mod binary;
-
-use binary::{Launch, executed, free_port, open_database};
+use crate::helpers::binary::{Launch, executed, free_port, open_database};
 
 /// The server on `database` at `port`, both kept across the restart.
 fn launch(database: &Path, port: u16) -> Launch {

@@ -2,15 +2,13 @@
 //! pair, the current user, refresh, logout by POST and GET, the browser's session
 //! cookie, and the second factor (e-mailed code or TOTP) from devices not trusted yet.
 
-mod support;
-
+use crate::helpers::{TestApp, TestResponse};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
 use serde_json::json;
 use server::{auth::totp, seed::DEMO_TOTP_SECRET};
-use support::{TestApp, TestResponse};
 
 const LOGIN: &str = "/api/v01/auth/login";
 const LOCAL_USER: &str = "/api/v01/system/users/local";
@@ -285,7 +283,7 @@ async fn sessions_are_stored_hashed() {
 async fn mutating_calls_are_audited_with_their_outcome() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
-    let path = support::sub_path(support::TENANT_ACME, 1, "msteams/unlink");
+    let path = crate::helpers::sub_path(crate::helpers::TENANT_ACME, 1, "msteams/unlink");
     let refused = app.call(Method::POST, &path, Some(&token), None).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     let rows: Vec<(Option<String>, String, String, i64, String)> =

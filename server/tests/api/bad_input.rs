@@ -1,14 +1,12 @@
 //! Bad input: every malformed request gets a problem+json 4xx with a stable code, the
 //! database is left exactly as it was, and nothing a client sends produces a 500.
 
-mod support;
-
+use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse, sub_path};
 use axum::{
     body::Body,
     http::{Method, Request, StatusCode, header},
 };
 use serde_json::{Value, json};
-use support::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse, sub_path};
 
 const GOOD_MS_TENANT: &str = "6f1d2c3b-4a59-4e68-9d7c-8b9a0f1e2d3c";
 const GOOD_APPLICATION: &str = "d46e9288-2029-4fd1-ac7b-f20749e61251";

@@ -1,12 +1,10 @@
 //! The role matrix: every endpoint answers 403 to an administrator missing its role,
 //! and 2xx to one holding it, whatever else the profile holds.
 
-mod support;
-
+use crate::helpers::{AdminLevel, TENANT_ACME, TENANT_GLOBEX, TestApp, sub_path};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use server::{domain::roles, seed::GROUP};
-use support::{AdminLevel, TENANT_ACME, TENANT_GLOBEX, TestApp, sub_path};
 
 /// One endpoint, with a request that succeeds on the demo data for an admin at group level.
 struct Endpoint {
@@ -247,7 +245,7 @@ fn every_endpoint() -> Vec<Endpoint> {
     ]
 }
 
-async fn call(app: &TestApp, endpoint: &Endpoint, token: &str) -> support::TestResponse {
+async fn call(app: &TestApp, endpoint: &Endpoint, token: &str) -> crate::helpers::TestResponse {
     app.call(
         endpoint.method.clone(),
         &endpoint.path,

@@ -1,11 +1,9 @@
 //! PUT msteams/update_vrp: re-applies the Teams voice routing objects through the
 //! simulator and reports each one in the vendor's Voice Routing Status shape.
 
-mod support;
-
+use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TestApp, sub_path};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TestApp, sub_path};
 
 const ACME_MS_TENANT: &str = "27b418d0-b197-483d-a0b8-da90407a92c4";
 
@@ -14,7 +12,7 @@ async fn update_vrp(
     token: &str,
     tenant: uuid::Uuid,
     subscription: i64,
-) -> support::TestResponse {
+) -> crate::helpers::TestResponse {
     app.call(
         Method::PUT,
         &sub_path(tenant, subscription, "msteams/update_vrp"),

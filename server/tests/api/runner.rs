@@ -4,8 +4,6 @@
 //! Retry-After is capped, a lost lease cancels the running step, and a shutdown settles
 //! what finishes within its grace and gives the rest back.
 
-mod support;
-
 use std::{
     future::Future,
     sync::{
@@ -15,6 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::helpers::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, enqueue_job, job_database};
 use async_trait::async_trait;
 use axum::http::StatusCode;
 use leptos::prelude::LeptosOptions;
@@ -31,7 +30,6 @@ use server::{
     store::Db,
 };
 use sqlx::SqliteConnection;
-use support::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, enqueue_job, job_database};
 use tokio::sync::Notify;
 
 // ---------------------------------------------------------------------------------------
@@ -62,9 +60,10 @@ fn options() -> LeptosOptions {
 
 impl Harness {
     async fn start() -> Self {
+        crate::helpers::logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("fusion.db").display());
-        let mut config = support::config(url.clone());
+        let mut config = crate::helpers::config(url.clone());
         config.job_lease_ms = 300;
         let db = Db::connect(&url).await.expect("database");
         let secrets = SecretBox::random();
@@ -123,14 +122,6 @@ impl Harness {
             },
         )
     }
-}
-
-/// The server's log in the test's output (shown when a test fails).
-fn logs() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("warn,server=info")
-        .with_test_writer()
-        .try_init();
 }
 
 /// How long the tests here give a wizard run.
@@ -295,7 +286,6 @@ async fn life_that_dies_at(harness: &Harness, crash_at: i64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can_resume() {
-    logs();
     let harness = Harness::start().await;
     let app = &harness.app;
     let token = app.login("alpha.admin").await;
@@ -383,7 +373,6 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboarding() {
-    logs();
     let harness = Harness::start().await;
     let app = &harness.app;
     let token = app.login("alpha.admin").await;
@@ -423,7 +412,6 @@ async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboa
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_live_ones() {
-    logs();
     let harness = Harness::start().await;
     let app = &harness.app;
     let alpha = app.login("alpha.admin").await;

@@ -2,14 +2,12 @@
 //! authenticates, the same domain rules apply as on the REST API, and every mutating
 //! call lands in the audit log.
 
-mod support;
-
+use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse};
 use axum::{
     body::Body,
     http::{Method, Request, header},
 };
 use serde_json::{Value, json};
-use support::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse};
 
 async fn server_fn(app: &TestApp, name: &str, token: Option<&str>, args: Value) -> TestResponse {
     let mut request = Request::builder()
@@ -210,7 +208,7 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
     let page = call("subscription", json!({"at": at})).await.json();
     let rest = app
         .get(
-            &support::sub_path(TENANT_GLOBEX, 3, "msteams/admins"),
+            &crate::helpers::sub_path(TENANT_GLOBEX, 3, "msteams/admins"),
             &token,
         )
         .await

@@ -14,10 +14,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-#[path = "support/binary.rs"]
-mod binary;
-
-use binary::{
+use crate::helpers::binary::{
     LOGIN, Launch, Server,
     http::{self, Answer, LOCALHOST, closed_within, connect, send_slowly},
     mb, sign_in_retrying,

@@ -1,11 +1,9 @@
 //! The onboarding wizard over HTTP: start, poll, the six steps against the simulated
 //! Microsoft, each fault and its resume, concurrent starts, and the lifecycle rules.
 
-mod support;
-
+use crate::helpers::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, sub_path};
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use support::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, sub_path};
 
 /// Globex Teams: an msteams subscription of reseller Alpha, not onboarded.
 const SUB: i64 = 3;
@@ -485,7 +483,10 @@ async fn a_tenant_onboarded_before_the_wizard_shows_six_executed_steps() {
     let app = TestApp::start().await;
     let token = app.login("alpha.admin").await;
     let response = app
-        .get(&sub_path(support::TENANT_ACME, 1, "msteams/wizard"), &token)
+        .get(
+            &sub_path(crate::helpers::TENANT_ACME, 1, "msteams/wizard"),
+            &token,
+        )
         .await;
     response.assert_status(StatusCode::OK);
     let state = response.json();
@@ -493,7 +494,7 @@ async fn a_tenant_onboarded_before_the_wizard_shows_six_executed_steps() {
     assert_all_executed(&state);
     app.call(
         Method::POST,
-        &sub_path(support::TENANT_ACME, 1, "msteams/wizard"),
+        &sub_path(crate::helpers::TENANT_ACME, 1, "msteams/wizard"),
         Some(&token),
         None,
     )

@@ -1,10 +1,8 @@
 //! The simulator's control API: simulated tenants, faults, create_app and the journal.
 
-mod support;
-
+use crate::helpers::{TENANT_GLOBEX, TestApp, sub_path};
 use axum::http::{Method, StatusCode};
 use serde_json::json;
-use support::{TENANT_GLOBEX, TestApp, sub_path};
 
 #[tokio::test]
 async fn a_created_tenant_holds_its_licenses_faults_and_initial_domain() {

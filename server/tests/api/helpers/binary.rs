@@ -1,21 +1,22 @@
 //! The real server binary as a child process, as an operator runs it: on a database
 //! file and a free port with the demo data, awaited until it answers, called over HTTP
 //! from any loopback address, its log read and its memory sampled, killed or stopped
-//! with SIGTERM. Each test file includes it with
-//! `#[path = "support/binary.rs"] mod binary;` (it brings its HTTP client, `http`).
-#![allow(dead_code)] // Each user (tests, benches) takes what it needs.
+//! with SIGTERM. It brings its HTTP client, `http`. The benches (`server/examples`)
+//! include it by path and take what they need; the test binary uses all of it.
+#![cfg_attr(not(test), allow(dead_code))]
 
 #[path = "http.rs"]
 pub mod http;
 
 use std::{
+    collections::BTreeSet,
     ffi::OsString,
     fs,
     net::{Ipv4Addr, SocketAddr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command, ExitStatus, Stdio},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicBool, AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -77,7 +78,9 @@ impl Launch {
         launch
     }
 
-    /// Another build of the server (a bench measures the release one).
+    /// Another build of the server (a bench measures the release one); the tests run the
+    /// one built for them.
+    #[cfg(not(test))]
     pub fn binary(mut self, binary: &Path) -> Self {
         self.binary = Some(binary.to_owned());
         self
@@ -361,12 +364,20 @@ impl Drop for Server {
     }
 }
 
+/// A port free now and not handed out before in this process: the tests share one
+/// process, so two servers starting at once are never given the same port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("port")
-        .local_addr()
-        .expect("address")
-        .port()
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .expect("port")
+            .local_addr()
+            .expect("address")
+            .port();
+        if HANDED_OUT.lock().expect("ports").insert(port) {
+            return port;
+        }
+    }
 }
 
 fn wait(child: &mut Child, limit: Duration) -> Option<ExitStatus> {

@@ -2,8 +2,6 @@
 //! cannot move a job, an outcome that never records ends the job, a panicking step is
 //! retried and then fails. Nothing stays leased or running forever.
 
-mod support;
-
 use std::{
     sync::{
         Arc,
@@ -12,6 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use crate::helpers::{enqueue_job, job_database};
 use async_trait::async_trait;
 use server::{
     domain::AppError,
@@ -19,7 +18,6 @@ use server::{
     store::Db,
 };
 use sqlx::SqliteConnection;
-use support::{enqueue_job, job_database};
 
 fn settings() -> RunnerSettings {
     RunnerSettings {

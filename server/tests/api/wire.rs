@@ -12,10 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-#[path = "support/binary.rs"]
-mod binary;
-
-use binary::{
+use crate::helpers::binary::{
     LOGIN, OPENAPI, Server,
     http::{
         self, Answer, Cutoff, LOCALHOST, closed_within, connect, read_until_closed, send_slowly,

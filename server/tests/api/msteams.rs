@@ -9,13 +9,13 @@
 //! subscriptions' MS Teams tenant rows are 1 (subscription 1), 2 (4) and 3 (5), in
 //! seeding order: `GET msteams/admins` names an account by that row id.
 
-mod support;
-
+use crate::helpers::{
+    At, TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp, sub_path,
+};
 use axum::http::{Method, StatusCode};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use serde_json::{Value, json};
 use server::crypto::SecretSlot;
-use support::{At, TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TestApp, sub_path};
 use uuid::Uuid;
 
 const ACME_MS_TENANT: &str = "27b418d0-b197-483d-a0b8-da90407a92c4";
@@ -45,7 +45,12 @@ async fn admins_of(app: &TestApp, token: &str, at: At) -> Value {
 }
 
 /// `DELETE …/msteams/admins` with this body: the answer, whatever it is.
-async fn delete_admins(app: &TestApp, token: &str, at: At, body: Value) -> support::TestResponse {
+async fn delete_admins(
+    app: &TestApp,
+    token: &str,
+    at: At,
+    body: Value,
+) -> crate::helpers::TestResponse {
     app.call(Method::DELETE, &admins(at), Some(token), Some(body))
         .await
 }
@@ -136,7 +141,7 @@ async fn msteams_rows(app: &TestApp, subscription: i64) -> (i64, i64, i64) {
     )
 }
 
-fn body_text(response: &support::TestResponse) -> String {
+fn body_text(response: &crate::helpers::TestResponse) -> String {
     String::from_utf8_lossy(&response.bytes).into_owned()
 }
 
@@ -430,15 +435,15 @@ async fn a_stored_secret_never_appears_in_any_response_nor_on_disk() {
     assert_shows_no_secret(&status["msGraph"]);
     assert_shows_no_secret(&status["powershell"]);
 
-    let on_disk = support::database_bytes(&app);
+    let on_disk = crate::helpers::database_bytes(&app);
     assert!(!on_disk.is_empty());
     assert!(
-        !support::contains_bytes(&on_disk, secret.as_bytes()),
+        !crate::helpers::contains_bytes(&on_disk, secret.as_bytes()),
         "the secret is stored in clear"
     );
     for password in [password, changed_password] {
         assert!(
-            !support::contains_bytes(&on_disk, password.as_bytes()),
+            !crate::helpers::contains_bytes(&on_disk, password.as_bytes()),
             "the password is stored in clear"
         );
     }
@@ -1200,7 +1205,7 @@ async fn status_names_the_last_executed_step_while_the_wizard_runs() {
     )
     .await;
     app.start_wizard(&token, GLOBEX_TEAMS).await;
-    let deadline = std::time::Instant::now() + support::WIZARD_LIMIT;
+    let deadline = std::time::Instant::now() + crate::helpers::WIZARD_LIMIT;
     loop {
         let wizard = app.get_wizard(&token, GLOBEX_TEAMS).await;
         if wizard.status == StatusCode::OK && wizard.json()["wizardSteps"][1]["executed"] == true {

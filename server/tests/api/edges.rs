@@ -5,17 +5,15 @@
 //! counted, served at /metrics), the retention limit, input caps (search length, body
 //! size) and the request deadline.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse, sub_path};
 use axum::{
     body::Body,
     http::{HeaderMap, Method, Request, StatusCode, header},
 };
 use http_body_util::BodyExt;
 use serde_json::json;
-use support::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse, sub_path};
 use tower::ServiceExt;
 
 const HOST: &str = "127.0.0.1:3000";

@@ -2,7 +2,9 @@
 //! one request per connection (`Connection: close`), from any loopback address (the
 //! server tells clients apart by address), and slow clients that send a request a
 //! piece at a time.
-#![allow(dead_code)] // Each user (tests, benches) takes what it needs.
+//! The benches (`server/examples`) include it by path and take what they need; the test
+//! binary uses all of it.
+#![cfg_attr(not(test), allow(dead_code))]
 
 use std::{
     collections::HashMap,

@@ -1,6 +1,7 @@
 //! Starts the real router on a temporary SQLite file with the demo data, and speaks
-//! HTTP to it in-process. Shared by every integration test file.
-#![allow(dead_code)]
+//! HTTP to it in-process. Shared by every integration test module.
+
+pub mod binary;
 
 use std::time::{Duration, Instant};
 
@@ -92,6 +93,16 @@ pub fn config(database_url: String) -> Config {
     config
 }
 
+/// The server's log in each test's output (shown when a test fails). The subscriber is
+/// global to the process, so every test installs the same one: which test runs first
+/// does not change what any test logs.
+pub fn logs() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter("warn,server=info")
+        .with_test_writer()
+        .try_init();
+}
+
 impl TestApp {
     pub async fn start() -> Self {
         Self::start_configured(|_| {}).await
@@ -99,6 +110,7 @@ impl TestApp {
 
     /// As `start`, with the test configuration changed by `adjust` (e.g. the time scale).
     pub async fn start_configured(adjust: impl FnOnce(&mut Config)) -> Self {
+        logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("fusion.db").display());
         let mut config = config(url.clone());
@@ -582,6 +594,7 @@ impl TestApp {
 
 /// A database on a temporary file with nothing seeded, for the runner's own tests.
 pub async fn job_database() -> (Db, TempDir) {
+    logs();
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
     (Db::connect(&url).await.unwrap(), dir)
