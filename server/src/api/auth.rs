@@ -17,6 +17,8 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use super::{
     audit::AuditActor,
     extract::{ApiJson, Authenticated, bearer},
@@ -30,17 +32,28 @@ use crate::{
     store::accounts::SessionKind,
 };
 
+/// Sign-in, refresh, sign-out and the current user.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(login))
+        .routes(routes!(two_factor))
+        .routes(routes!(two_factor_totp))
+        .routes(routes!(refresh))
+        .routes(routes!(logout, logout_by_get))
+        .routes(routes!(local_user))
+}
+
 /// Sign in. From a device the user has not trusted, a user with a second factor gets
 /// the challenge (`2fa_payload`, `option`) instead of the tokens.
-#[utoipa::path(post, path = "/api/v01/auth/login", tag = "auth",
+#[utoipa::path(post, path = "/auth/login", tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in (the tokens), or the second factor is needed (the challenge)", body = LoginResponse),
-        (status = 400, description = "Missing username or password, or a malformed body", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Invalid username or password", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed sign-ins for this account, from this address, or for this pair: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "Missing username or password, or a malformed body", body = Problem),
+        (status = 401, description = "Invalid username or password", body = Problem),
+        (status = 429, description = "Too many failed sign-ins for this account, from this address, or for this pair: wait as Retry-After says", body = Problem,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
-        (status = 503, description = "Too many sign-ins are being checked at once: try again shortly", body = Problem, content_type = "application/problem+json",
+        (status = 503, description = "Too many sign-ins are being checked at once: try again shortly", body = Problem,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
 pub async fn login(
@@ -63,13 +76,13 @@ pub async fn login(
 
 /// The second factor by e-mail: the code received, the login's `2fa_payload`, and
 /// whether to trust this device.
-#[utoipa::path(post, path = "/api/v01/auth/2fa", tag = "auth",
+#[utoipa::path(post, path = "/auth/2fa", tag = "auth",
     request_body = TwoFactorRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, description = "A malformed code or body, or a challenge that expects a TOTP code", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A wrong code, or a sign-in that expired, does not exist, or was started from another device (user agent and network)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "A malformed code or body, or a challenge that expects a TOTP code", body = Problem),
+        (status = 401, description = "A wrong code, or a sign-in that expired, does not exist, or was started from another device (user agent and network)", body = Problem),
+        (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
 pub async fn two_factor(
@@ -83,13 +96,13 @@ pub async fn two_factor(
 }
 
 /// The second factor from an authenticator app (TOTP).
-#[utoipa::path(post, path = "/api/v01/auth/2fa_totp", tag = "auth",
+#[utoipa::path(post, path = "/auth/2fa_totp", tag = "auth",
     request_body = TwoFactorRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenPair),
-        (status = 400, description = "A malformed code or body, or a challenge that expects an e-mailed code", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "A wrong or already used code, or a sign-in that expired, does not exist, or was started from another device (user agent and network)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem, content_type = "application/problem+json",
+        (status = 400, description = "A malformed code or body, or a challenge that expects an e-mailed code", body = Problem),
+        (status = 401, description = "A wrong or already used code, or a sign-in that expired, does not exist, or was started from another device (user agent and network)", body = Problem),
+        (status = 429, description = "Too many wrong codes: wait as Retry-After says", body = Problem,
             headers(("Retry-After" = u64, description = "Seconds to wait before trying again"))),
     ))]
 pub async fn two_factor_totp(
@@ -126,11 +139,11 @@ async fn second_factor(
 
 /// A new access token, with the refresh token as the bearer; a new refresh token too
 /// (replacing the current one) when the current one is close to its end.
-#[utoipa::path(get, path = "/api/v01/auth/access_token", tag = "auth",
+#[utoipa::path(get, path = "/auth/access_token", tag = "auth",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "A new access token", body = RefreshedTokens),
-        (status = 401, description = "No refresh token, or one unknown, expired or replaced (a browser session's cookie is none): sign in again", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No refresh token, or one unknown, expired or replaced (a browser session's cookie is none): sign in again", body = Problem),
     ))]
 pub async fn refresh(
     State(state): State<AppState>,
@@ -147,7 +160,7 @@ pub async fn refresh(
 /// Sign out: the session of the bearer token (access or refresh) ends, or else (by POST
 /// only) the browser's session cookie's; the cookie is cleared. Without a token (as the
 /// vendor's client calls it) it only answers.
-#[utoipa::path(post, path = "/api/v01/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
     responses(
         (status = 204, description = "Signed out (also when the session had already ended)"),
     ))]
@@ -176,7 +189,7 @@ pub async fn logout(
 
 /// Sign out as the vendor's client does it (GET). Only a bearer token ends a session:
 /// a page of another site can make the browser send a GET with its cookie.
-#[utoipa::path(get, path = "/api/v01/auth/logout", tag = "auth",
+#[utoipa::path(get, path = "/auth/logout", tag = "auth",
     responses(
         (status = 204, description = "Signed out (also without a session)"),
     ))]
@@ -205,7 +218,7 @@ async fn end_session(
 
 /// Who is signed in: the level (`ui_profile`) and every role with whether the profile
 /// grants it (`profile.api_rules`), as the vendor's client reads them.
-#[utoipa::path(get, path = "/api/v01/system/users/local", tag = "auth", security(("bearer" = [])),
+#[utoipa::path(get, path = "/system/users/local", tag = "auth", security(("bearer" = [])),
     responses(
         (status = 200, description = "The signed-in administrator", body = CurrentUser),
     ))]

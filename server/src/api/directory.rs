@@ -12,53 +12,31 @@ use app::api_types::{
 use axum::{Json, extract::State};
 use serde::Serialize;
 
-use super::extract::{Authenticated, ListParams, SubscriptionParams, TenantParams};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use super::{
+    extract::{Authenticated, ListParams},
+    paths::{ApiPath, InstanceSegments, SubscriptionSegments, TenantSegments},
+    responses::{Forbidden, ListRefusals},
+};
 use crate::{
     domain::{
         AppError,
         listing::{NodeSort, SubscriptionSort},
-        types::TenantUuid,
     },
     state::AppState,
 };
 
-/// `{draas_instance}` alone.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // Only describes the path for the OpenAPI document.
-struct InstancePath {
-    /// The DRaaS instance (service provider), e.g. `demo`.
-    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
-    draas_instance: String,
-}
-
-/// `{draas_instance}` and a tenant.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // Only describes the path for the OpenAPI document.
-struct TenantPath {
-    /// The DRaaS instance (service provider), e.g. `demo`.
-    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
-    draas_instance: String,
-    /// The tenant's UUID.
-    #[param(example = "40000000-0000-4000-8000-000000000002")]
-    uuid: uuid::Uuid,
-}
-
-/// `{draas_instance}`, a tenant and one of its subscriptions.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // Only describes the path for the OpenAPI document.
-struct SubscriptionPath {
-    /// The DRaaS instance (service provider), e.g. `demo`.
-    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
-    draas_instance: String,
-    /// The tenant's UUID.
-    #[param(example = "40000000-0000-4000-8000-000000000002")]
-    uuid: uuid::Uuid,
-    /// The subscription's index.
-    #[param(minimum = 1, example = 3)]
-    subscription_id: i64,
+/// The lists, and one tenant or subscription.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(groups))
+        .routes(routes!(distributors))
+        .routes(routes!(resellers))
+        .routes(routes!(tenants))
+        .routes(routes!(tenant))
+        .routes(routes!(subscriptions))
+        .routes(routes!(subscription))
 }
 
 /// What groups, distributors, resellers and tenants sort by.
@@ -156,49 +134,44 @@ list_query_doc!(
 ///
 /// Public docs: `GET …/groups`, role `groups.list` (no `parent`: there is no system
 /// administrator above the groups here).
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/groups", tag = "directory", security(("bearer" = [])),
-    params(InstancePath, GroupQuery),
+#[utoipa::path(get, path = "/draas/{draas_instance}/groups", tag = "directory", security(("bearer" = [])),
+    params(InstanceSegments, GroupQuery),
     responses(
         (status = 200, description = "One or more groups found", body = GroupList),
-        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No group found (also for a DRaaS instance that is not the caller's, and for a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+        ListRefusals,
+        (status = 404, description = "No group found (also for a DRaaS instance that is not the caller's, and for a page beyond the last)", body = Problem),
     ))]
 pub async fn groups(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    path: TenantParams,
+    ApiPath(instance): ApiPath<InstanceSegments>,
     ListParams(query): ListParams<NodeSort>,
 ) -> Result<Json<GroupList>, AppError> {
     Ok(Json(
-        state
-            .directory
-            .groups(&caller, &path.instance, &query)
-            .await?,
+        state.directory.groups(&caller, &instance, &query).await?,
     ))
 }
 
 /// The distributors in the caller's tree of authority.
 ///
 /// Public docs: `GET …/distributors`, role `distributors.list`.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/distributors", tag = "directory", security(("bearer" = [])),
-    params(InstancePath, DistributorQuery),
+#[utoipa::path(get, path = "/draas/{draas_instance}/distributors", tag = "directory", security(("bearer" = [])),
+    params(InstanceSegments, DistributorQuery),
     responses(
         (status = 200, description = "One or more distributors found", body = DistributorList),
-        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No distributor found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+        ListRefusals,
+        (status = 404, description = "No distributor found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem),
     ))]
 pub async fn distributors(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    path: TenantParams,
+    ApiPath(instance): ApiPath<InstanceSegments>,
     ListParams(query): ListParams<NodeSort>,
 ) -> Result<Json<DistributorList>, AppError> {
     Ok(Json(
         state
             .directory
-            .distributors(&caller, &path.instance, &query)
+            .distributors(&caller, &instance, &query)
             .await?,
     ))
 }
@@ -206,24 +179,23 @@ pub async fn distributors(
 /// The resellers in the caller's tree of authority: a reseller gets itself.
 ///
 /// Public docs: `GET …/resellers`, role `resellers.list`.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/resellers", tag = "directory", security(("bearer" = [])),
-    params(InstancePath, ResellerQuery),
+#[utoipa::path(get, path = "/draas/{draas_instance}/resellers", tag = "directory", security(("bearer" = [])),
+    params(InstanceSegments, ResellerQuery),
     responses(
         (status = 200, description = "One or more resellers found", body = ResellerList),
-        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No reseller found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+        ListRefusals,
+        (status = 404, description = "No reseller found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem),
     ))]
 pub async fn resellers(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    path: TenantParams,
+    ApiPath(instance): ApiPath<InstanceSegments>,
     ListParams(query): ListParams<NodeSort>,
 ) -> Result<Json<ResellerList>, AppError> {
     Ok(Json(
         state
             .directory
-            .resellers(&caller, &path.instance, &query)
+            .resellers(&caller, &instance, &query)
             .await?,
     ))
 }
@@ -232,49 +204,41 @@ pub async fn resellers(
 ///
 /// Public docs: `GET …/tenants`, role `tenants.list`. `search` matches the name and the
 /// billing id.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants", tag = "directory", security(("bearer" = [])),
-    params(InstancePath, TenantQuery),
+#[utoipa::path(get, path = "/draas/{draas_instance}/tenants", tag = "directory", security(("bearer" = [])),
+    params(InstanceSegments, TenantQuery),
     responses(
         (status = 200, description = "One or more tenants found", body = TenantList),
-        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No tenant found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem, content_type = "application/problem+json"),
+        ListRefusals,
+        (status = 404, description = "No tenant found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem),
     ))]
 pub async fn tenants(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    path: TenantParams,
+    ApiPath(instance): ApiPath<InstanceSegments>,
     ListParams(query): ListParams<NodeSort>,
 ) -> Result<Json<TenantList>, AppError> {
     Ok(Json(
-        state
-            .directory
-            .tenants(&caller, &path.instance, &query)
-            .await?,
+        state.directory.tenants(&caller, &instance, &query).await?,
     ))
 }
 
 /// One tenant of the caller's tree of authority.
 ///
 /// The vendor's client: `GET …/tenants/{uuid}`, role `tenants.instance.read`.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}", tag = "directory", security(("bearer" = [])),
-    params(TenantPath),
+#[utoipa::path(get, path = "/draas/{draas_instance}/tenants/{uuid}", tag = "directory", security(("bearer" = [])),
+    params(TenantSegments),
     responses(
         (status = 200, description = "The tenant", body = Tenant),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The tenant doesn't exist or lies outside the caller's tree of authority", body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        (status = 404, description = "The tenant doesn't exist or lies outside the caller's tree of authority", body = Problem),
     ))]
 pub async fn tenant(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    path: TenantParams,
+    ApiPath((instance, uuid)): ApiPath<TenantSegments>,
 ) -> Result<Json<Tenant>, AppError> {
-    let uuid = tenant_of(&path)?;
     Ok(Json(
-        state
-            .directory
-            .tenant(&caller, &path.instance, uuid)
-            .await?,
+        state.directory.tenant(&caller, &instance, uuid).await?,
     ))
 }
 
@@ -282,25 +246,23 @@ pub async fn tenant(
 ///
 /// The vendor's client: `GET …/tenants/{uuid}/subscriptions`, role
 /// `tenants.instance.subscriptions.list`, body `{subscriptions, page, pages, results}`.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions", tag = "directory", security(("bearer" = [])),
-    params(TenantPath, SubscriptionQuery),
+#[utoipa::path(get, path = "/draas/{draas_instance}/tenants/{uuid}/subscriptions", tag = "directory", security(("bearer" = [])),
+    params(TenantSegments, SubscriptionQuery),
     responses(
         (status = 200, description = "One or more subscriptions found", body = SubscriptionList),
-        (status = 400, description = "Error while processing the request: a malformed parameter, or a `next` that is not a continuation token of this list and query", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No subscription found, or the tenant doesn't exist or lies outside the caller's tree of authority", body = Problem, content_type = "application/problem+json"),
+        ListRefusals,
+        (status = 404, description = "No subscription found, or the tenant doesn't exist or lies outside the caller's tree of authority", body = Problem),
     ))]
 pub async fn subscriptions(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    path: TenantParams,
+    ApiPath((instance, tenant)): ApiPath<TenantSegments>,
     ListParams(query): ListParams<SubscriptionSort>,
 ) -> Result<Json<SubscriptionList>, AppError> {
-    let tenant = tenant_of(&path)?;
     Ok(Json(
         state
             .directory
-            .subscriptions(&caller, &path.instance, tenant, &query)
+            .subscriptions(&caller, &instance, tenant, &query)
             .await?,
     ))
 }
@@ -309,24 +271,19 @@ pub async fn subscriptions(
 ///
 /// The vendor's client: `GET …/subscriptions/{subscription_id}`; no source names its
 /// role: `tenants.instance.subscriptions.instance.read` is ours.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}", tag = "directory", security(("bearer" = [])),
-    params(SubscriptionPath),
+#[utoipa::path(get, path = super::SUBSCRIPTION, tag = "directory", security(("bearer" = [])),
+    params(SubscriptionSegments),
     responses(
         (status = 200, description = "The subscription", body = Subscription),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The tenant or subscription doesn't exist or lies outside the caller's tree of authority", body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        (status = 404, description = "The tenant or subscription doesn't exist or lies outside the caller's tree of authority", body = Problem),
     ))]
 pub async fn subscription(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<Subscription>, AppError> {
     Ok(Json(
         state.directory.subscription_item(&caller, &path).await?,
     ))
-}
-
-fn tenant_of(path: &TenantParams) -> Result<TenantUuid, AppError> {
-    path.tenant
-        .ok_or_else(|| AppError::Internal("route without {uuid}".into()))
 }

@@ -1,11 +1,11 @@
-//! Extractors whose rejections are problem+json: JSON bodies, path and query
-//! parameters, and the authenticated caller.
+//! Extractors whose rejections are problem+json: JSON bodies, query parameters and the
+//! authenticated caller (paths: `paths`).
 
 use std::{collections::HashMap, fmt, marker::PhantomData};
 
 use app::backend::SessionCookie;
 use axum::{
-    extract::{FromRequest, FromRequestParts, Path, Query, Request, rejection::JsonRejection},
+    extract::{FromRequest, FromRequestParts, Query, Request, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header, request::Parts},
 };
 use serde::{
@@ -18,7 +18,7 @@ use crate::{
     domain::{
         AppError, Caller,
         listing::{ListQuery, SortKey},
-        types::{DraasInstance, SubscriptionId, SubscriptionPath, TenantUuid, clip_to},
+        types::clip_to,
     },
     state::AppState,
     store::accounts::TokenKind,
@@ -124,82 +124,6 @@ fn without_string_value(reason: &str) -> String {
             format!("{} string{}", &reason[..start], &reason[end + 1..])
         }
         _ => reason.to_owned(),
-    }
-}
-
-/// The three path parameters that name a subscription, parsed.
-pub struct SubscriptionParams(pub SubscriptionPath);
-
-impl<S: Send + Sync> FromRequestParts<S> for SubscriptionParams {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let params = path_params(parts, state).await?;
-        Ok(SubscriptionParams(SubscriptionPath {
-            instance: DraasInstance::parse(param(&params, "draas_instance")?)?,
-            tenant: TenantUuid::parse(param(&params, "uuid")?)?,
-            subscription: SubscriptionId::parse(param(&params, "subscription_id")?)?,
-        }))
-    }
-}
-
-/// `{draas_instance}` alone, or with `{uuid}`, for the list endpoints.
-pub struct TenantParams {
-    pub instance: DraasInstance,
-    pub tenant: Option<TenantUuid>,
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for TenantParams {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        let params = path_params(parts, state).await?;
-        Ok(TenantParams {
-            instance: DraasInstance::parse(param(&params, "draas_instance")?)?,
-            tenant: params
-                .get("uuid")
-                .map(|uuid| TenantUuid::parse(uuid))
-                .transpose()?,
-        })
-    }
-}
-
-async fn path_params<S: Send + Sync>(
-    parts: &mut Parts,
-    state: &S,
-) -> Result<HashMap<String, String>, AppError> {
-    Path::<HashMap<String, String>>::from_request_parts(parts, state)
-        .await
-        .map(|Path(params)| params)
-        .map_err(|rejection| {
-            AppError::invalid(
-                "invalid_path_parameter",
-                clip_to(&rejection.body_text(), 200),
-            )
-        })
-}
-
-fn param<'a>(params: &'a HashMap<String, String>, name: &str) -> Result<&'a str, AppError> {
-    params
-        .get(name)
-        .map(String::as_str)
-        .ok_or_else(|| AppError::Internal(format!("route without {{{name}}}")))
-}
-
-/// Named path parameters, for routes whose parameters need no shared parsing.
-pub struct PathParams(HashMap<String, String>);
-
-impl PathParams {
-    pub fn get(&self, name: &str) -> Result<&str, AppError> {
-        param(&self.0, name)
-    }
-}
-
-impl<S: Send + Sync> FromRequestParts<S> for PathParams {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
-        path_params(parts, state).await.map(PathParams)
     }
 }
 

@@ -8,15 +8,22 @@ use axum::{
     response::{IntoResponse, Response},
 };
 
+use utoipa_axum::{router::OpenApiRouter, routes};
+
 use super::extract::Authenticated;
 use crate::{domain::AppError, state::AppState};
+
+/// `/metrics`, beside the API rather than under it.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(metrics))
+}
 
 /// Counters: anonymous refusals by status (they are not audited), audit rows trimmed.
 #[utoipa::path(get, path = "/metrics", tag = "system", security(("bearer" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4",
             example = "fusion_anonymous_refusals_total{status=\"401\"} 3\n"),
-        (status = 403, description = "Only group admins read the metrics", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only group admins read the metrics", body = Problem),
     ))]
 pub async fn metrics(
     State(state): State<AppState>,

@@ -7,19 +7,16 @@ pub mod extract;
 mod metrics;
 mod msteams;
 pub mod openapi;
+pub mod paths;
 pub mod problem;
+pub mod responses;
 mod wizard;
 
-use axum::{
-    Router,
-    extract::DefaultBodyLimit,
-    middleware,
-    routing::{any, get, post, put},
-};
-use utoipa::OpenApi;
+use axum::{Router, extract::DefaultBodyLimit, middleware, routing::any};
+use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::{domain::AppError, state::AppState};
+use crate::{domain::AppError, simulator, state::AppState};
 
 /// The largest JSON body accepted (413 beyond).
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -28,7 +25,7 @@ const SUBSCRIPTION: &str = "/draas/{draas_instance}/tenants/{uuid}/subscriptions
 
 /// What every JSON router shares: problem+json for unknown paths and methods, the body
 /// limit, and the audit log of mutating calls.
-pub fn with_json_edges(
+fn with_json_edges(
     router: Router<AppState>,
     state: AppState,
     not_found: &'static str,
@@ -45,86 +42,58 @@ pub fn with_json_edges(
         ))
 }
 
-/// The routes under `/api/v01`, with their problem+json fallbacks and the audit log.
+/// Every route with its OpenAPI operation, registered once: the API under `/api/v01`,
+/// the simulator under `/sim/v1`, `/metrics`, and the document built from them.
 pub fn router(state: AppState) -> Router<AppState> {
-    let api = Router::new()
-        .route("/auth/login", post(auth::login))
-        .route("/auth/2fa", post(auth::two_factor))
-        .route("/auth/2fa_totp", post(auth::two_factor_totp))
-        .route("/auth/access_token", get(auth::refresh))
-        .route("/auth/logout", post(auth::logout).get(auth::logout_by_get))
-        .route("/system/users/local", get(auth::local_user))
-        .route("/draas/{draas_instance}/groups", get(directory::groups))
-        .route(
-            "/draas/{draas_instance}/distributors",
-            get(directory::distributors),
+    let api = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(directory::router())
+        .nest(
+            SUBSCRIPTION,
+            msteams::router().merge(wizard::subscription_router()),
         )
-        .route(
-            "/draas/{draas_instance}/resellers",
-            get(directory::resellers),
+        .merge(wizard::router());
+    let (routes, paths) = OpenApiRouter::new()
+        .nest(
+            "/api/v01",
+            with_edges(api, state.clone(), "No such API endpoint"),
         )
-        .route("/draas/{draas_instance}/tenants", get(directory::tenants))
-        .route(
-            "/draas/{draas_instance}/tenants/{uuid}",
-            get(directory::tenant),
+        .nest(
+            "/sim/v1",
+            with_edges(
+                simulator::api::router(),
+                state,
+                "No such simulator endpoint",
+            ),
         )
-        .route(
-            "/draas/{draas_instance}/tenants/{uuid}/subscriptions",
-            get(directory::subscriptions),
-        )
-        .route(SUBSCRIPTION, get(directory::subscription))
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/applications"),
-            post(msteams::applications),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/admins"),
-            get(msteams::admins)
-                .post(msteams::store_admin)
-                .delete(msteams::remove_admin),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/downloads/create_app"),
-            post(msteams::create_app),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/reset_secret"),
-            post(msteams::reset_secret),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/unlink"),
-            post(msteams::unlink),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/sources"),
-            get(msteams::sources),
-        )
-        .route(&format!("{SUBSCRIPTION}/msteams/link"), post(msteams::link))
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/status"),
-            get(msteams::status),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/update_vrp"),
-            put(msteams::update_vrp),
-        )
-        .route(
-            &format!("{SUBSCRIPTION}/msteams/wizard"),
-            post(wizard::start).get(wizard::state),
-        )
-        .route("/transactions/{id}", get(wizard::transaction));
-    let api = with_json_edges(api, state, "No such API endpoint");
-    Router::new()
-        .nest("/api/v01", api)
-        // `nest` leaves "/api/v01/" itself to the pages: answer it as the API's fallback does.
+        .merge(metrics::router())
+        .split_for_parts();
+    routes
+        // `nest` leaves "/api/v01/" and "/sim/v1/" to the pages: answer them as the
+        // fallbacks do.
         .route(
             "/api/v01/",
             any(|| async { AppError::NotFound("No such API endpoint".into()) }),
         )
-        .route("/metrics", get(metrics::metrics))
+        .route(
+            "/sim/v1/",
+            any(|| async { AppError::NotFound("No such simulator endpoint".into()) }),
+        )
         .merge(
             SwaggerUi::new("/api/v01/docs")
                 // One document, built once, served where the vendor-style path expects it.
-                .url("/api/v01/openapi.json", openapi::ApiDoc::openapi()),
+                .url("/api/v01/openapi.json", openapi::document(paths)),
         )
+}
+
+/// `with_json_edges` for an `OpenApiRouter`, keeping its operations.
+fn with_edges(
+    router: OpenApiRouter<AppState>,
+    state: AppState,
+    not_found: &'static str,
+) -> OpenApiRouter<AppState> {
+    let (routes, paths) = router.split_for_parts();
+    let mut edged = OpenApiRouter::from(with_json_edges(routes, state, not_found));
+    *edged.get_openapi_mut() = paths;
+    edged
 }

@@ -10,8 +10,13 @@ use app::api_types::{
     UpdateVrpResponse,
 };
 use axum::{Json, extract::State, http::StatusCode};
+use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{ApiJson, Authenticated, SubscriptionParams};
+use super::{
+    extract::{ApiJson, Authenticated},
+    paths::{ApiPath, SubscriptionSegments},
+    responses::{Forbidden, SubscriptionRefusals},
+};
 use crate::{
     domain::{
         AppError,
@@ -21,41 +26,36 @@ use crate::{
     state::AppState,
 };
 
-/// The path parameters every endpoint here shares.
-#[derive(utoipa::IntoParams)]
-#[into_params(parameter_in = Path)]
-#[allow(dead_code)] // Only describes the path for the OpenAPI document.
-pub struct SubscriptionPathDoc {
-    /// The DRaaS instance (service provider), e.g. `demo`.
-    #[param(pattern = r"^[a-z0-9_-]{1,40}$", example = "demo")]
-    draas_instance: String,
-    /// A system generated unique ID (UUID) identifying the tenant to which the subscription belongs.
-    #[param(example = "40000000-0000-4000-8000-000000000002")]
-    uuid: uuid::Uuid,
-    /// A system generated ID identifying the subscription.
-    #[param(minimum = 1, example = 3)]
-    subscription_id: i64,
+/// The operations below a subscription's path (`api::SUBSCRIPTION`).
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(applications))
+        .routes(routes!(admins, store_admin, remove_admin))
+        .routes(routes!(create_app))
+        .routes(routes!(reset_secret))
+        .routes(routes!(unlink))
+        .routes(routes!(sources))
+        .routes(routes!(link))
+        .routes(routes!(status))
+        .routes(routes!(update_vrp))
 }
 
 /// Create or update the Azure AD application integration (MS Graph).
 ///
 /// `msTeamsTenantId` is required for a new integration and, when given on an update,
 /// must match the integrated tenant. The secret is stored encrypted and never returned.
-#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/applications",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = ApplicationRequest,
+#[utoipa::path(post, path = "/msteams/applications",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments), request_body = ApplicationRequest,
     responses(
         (status = 204, description = "The application has been correctly created or updated"),
-        (status = 400, description = "An error occurred while creating or updating the application. This can happen if the optional parameter MS tenant ID was not passed in case of a new integration or does not match a linked entry in case of an update", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path requested doesn't exists for the provided tenant and subscription ID's", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "An error occurred while creating or updating the application. This can happen if the optional parameter MS tenant ID was not passed in case of a new integration or does not match a linked entry in case of an update", body = Problem),
+        Forbidden,
+        (status = 404, description = "The path requested doesn't exists for the provided tenant and subscription ID's", body = Problem),
     ))]
 pub async fn applications(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
     ApiJson(body): ApiJson<ApplicationRequest>,
 ) -> Result<StatusCode, AppError> {
     let input = ApplicationInput::parse(body)?;
@@ -72,17 +72,16 @@ pub async fn applications(
 /// `tenants.instance.subscriptions.instance.msteams.administrator.read`, as no source
 /// names one. `id` and `msUsername` are both null when no account is stored. A linked
 /// subscription shows the account of the tenant it shares. The password is never returned.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+#[utoipa::path(get, path = "/msteams/admins",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments),
     responses(
         (status = 200, description = "The stored administrator account, or nulls when none is stored", body = MsTeamsAdmin),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        SubscriptionRefusals,
     ))]
 pub async fn admins(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<MsTeamsAdmin>, AppError> {
     Ok(Json(state.onboarding.administrator(&caller, &path).await?))
 }
@@ -97,18 +96,17 @@ pub async fn admins(
 /// encrypted and never returned. A linked subscription's account is managed on the
 /// subscription that owns the shared tenant (400). Refused while the wizard runs (400
 /// `wizard_running`, as for `DELETE`): its steps sign in with the account.
-#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = MsTeamsAdminRequest,
+#[utoipa::path(post, path = "/msteams/admins",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments), request_body = MsTeamsAdminRequest,
     responses(
         (status = 204, description = "The administrator account has been stored, or its password changed"),
-        (status = 400, description = "Error while processing the request: an invalid msUsername or msPassword, no stored account whose password to change, the wizard is running, or a sip-trunks or linked subscription", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Error while processing the request: an invalid msUsername or msPassword, no stored account whose password to change, the wizard is running, or a sip-trunks or linked subscription", body = Problem),
+        SubscriptionRefusals,
     ))]
 pub async fn store_admin(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
     ApiJson(body): ApiJson<MsTeamsAdminRequest>,
 ) -> Result<StatusCode, AppError> {
     let change = AdministratorChange::parse(body)?;
@@ -127,18 +125,17 @@ pub async fn store_admin(
 /// vendor page answers an application that does not match the integration), so that 404
 /// keeps meaning the path. Refused while the wizard runs. When nothing else is stored and
 /// no wizard has run, the MS Teams tenant goes with it (`msteams/status` answers 404 again).
-#[utoipa::path(delete, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/admins",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = MsTeamsAdminRemoval,
+#[utoipa::path(delete, path = "/msteams/admins",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments), request_body = MsTeamsAdminRemoval,
     responses(
         (status = 204, description = "The administrator account has been removed"),
-        (status = 400, description = "Error while processing the request: the body does not name the stored account, none is stored, the wizard is running, or a sip-trunks or linked subscription", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Error while processing the request: the body does not name the stored account, none is stored, the wizard is running, or a sip-trunks or linked subscription", body = Problem),
+        SubscriptionRefusals,
     ))]
 pub async fn remove_admin(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
     ApiJson(body): ApiJson<MsTeamsAdminRemoval>,
 ) -> Result<StatusCode, AppError> {
     let removal = AdministratorRemoval::parse(body)?;
@@ -150,19 +147,17 @@ pub async fn remove_admin(
 }
 
 /// Download the create_app.ps1 script, customised with the group's settings (Base64).
-#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/downloads/create_app",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+#[utoipa::path(post, path = "/downloads/create_app",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments),
     responses(
         (status = 200, description = "The script has been correctly generated", body = FileDownload),
-        (status = 400, description = "The subscription is not an msteams subscription (extension)", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The subscription is not an msteams subscription (extension)", body = Problem),
+        SubscriptionRefusals,
     ))]
 pub async fn create_app(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<FileDownload>, AppError> {
     Ok(Json(
         state.onboarding.create_app_script(&caller, &path).await?,
@@ -170,19 +165,17 @@ pub async fn create_app(
 }
 
 /// Replace the secret of the integrated application.
-#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/reset_secret",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = ResetSecretRequest,
+#[utoipa::path(post, path = "/msteams/reset_secret",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments), request_body = ResetSecretRequest,
     responses(
         (status = 204, description = "The MS Teams application secret was successfully reset"),
-        (status = 400, description = "Error while resetting the secret for the MS Teams application", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Error while resetting the secret for the MS Teams application", body = Problem),
+        SubscriptionRefusals,
     ))]
 pub async fn reset_secret(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
     ApiJson(body): ApiJson<ResetSecretRequest>,
 ) -> Result<StatusCode, AppError> {
     let application_id = ApplicationId::parse(&body.application_id)?;
@@ -197,37 +190,34 @@ pub async fn reset_secret(
 /// Unlink the MS Teams tenant: its onboarded data is erased (or, for a linked
 /// subscription, the link). Refused while users have direct routing enabled or other
 /// subscriptions are linked to this tenant.
-#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/unlink",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+#[utoipa::path(post, path = "/msteams/unlink",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments),
     responses(
         (status = 204, description = "The MS Teams tenant has been successfuly unlinked from Fusion"),
-        (status = 400, description = "Error while processing the request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Error while processing the request", body = Problem),
+        SubscriptionRefusals,
     ))]
 pub async fn unlink(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<StatusCode, AppError> {
     state.onboarding.unlink(&caller, &path).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The subscriptions in the caller's tree of authority with an onboarded MS Teams tenant.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/sources",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+#[utoipa::path(get, path = "/msteams/sources",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments),
     responses(
         (status = 200, description = "A list of linked subscriptions with an already onboarded MS Teams tenant has been found", body = SourcesResponse),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action or the admin level is not right", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action or the admin level is not right", body = Problem),
+        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem),
     ))]
 pub async fn sources(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<SourcesResponse>, AppError> {
     Ok(Json(SourcesResponse {
         sources: state.onboarding.sources(&caller, &path).await?,
@@ -235,19 +225,18 @@ pub async fn sources(
 }
 
 /// Link the subscription to the already onboarded MS Teams tenant of another one.
-#[utoipa::path(post, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/link",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc), request_body = LinkRequest,
+#[utoipa::path(post, path = "/msteams/link",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments), request_body = LinkRequest,
     responses(
         (status = 204, description = "The MS Teams tenant was successfully linked to the subscription"),
-        (status = 400, description = "Error while processing the request", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action or the admin level is not right", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Error while processing the request", body = Problem),
+        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action or the admin level is not right", body = Problem),
+        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem),
     ))]
 pub async fn link(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
     ApiJson(body): ApiJson<LinkRequest>,
 ) -> Result<StatusCode, AppError> {
     let source = SubscriptionId::from_body(body.subscription_id)?;
@@ -267,37 +256,34 @@ pub async fn link(
 /// Operator Connect values `waiting_for_confirmation` and `no_consent` are never produced.
 /// Extensions (ours): `linkedTo`, and `updatedAt` and `secretExpiresAt` in the integrations.
 /// Nothing of any secret is returned.
-#[utoipa::path(get, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/status",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+#[utoipa::path(get, path = "/msteams/status",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments),
     responses(
         (status = 200, description = "The MS Teams tenant of the subscription", body = MsTeamsStatus),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No MS Teams tenant found or the path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        Forbidden,
+        (status = 404, description = "No MS Teams tenant found or the path tenant / subscription doesn't exist", body = Problem),
     ))]
 pub async fn status(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<MsTeamsStatus>, AppError> {
     Ok(Json(state.onboarding.status(&caller, &path).await?))
 }
 
 /// Re-apply the voice routing settings (PSTN usage, voice route, voice routing policy)
 /// in the MS Teams tenant, synchronously, and report what each did.
-#[utoipa::path(put, path = "/api/v01/draas/{draas_instance}/tenants/{uuid}/subscriptions/{subscription_id}/msteams/update_vrp",
-    tag = "msteams", security(("bearer" = [])), params(SubscriptionPathDoc),
+#[utoipa::path(put, path = "/msteams/update_vrp",
+    tag = "msteams", security(("bearer" = [])), params(SubscriptionSegments),
     responses(
         (status = 200, description = "The Update process has finished", body = UpdateVrpResponse),
-        (status = 400, description = "The request has ended with an error", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The API consumer doesn't have sufficient rights to perform this action", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "The path tenant / subscription doesn't exist", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The request has ended with an error", body = Problem),
+        SubscriptionRefusals,
     ))]
 pub async fn update_vrp(
     State(state): State<AppState>,
     Authenticated(caller): Authenticated,
-    SubscriptionParams(path): SubscriptionParams,
+    ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<UpdateVrpResponse>, AppError> {
     Ok(Json(UpdateVrpResponse {
         status: state.onboarding.update_vrp(&caller, &path).await?,

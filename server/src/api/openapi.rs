@@ -4,7 +4,7 @@ use app::api_types::*;
 use utoipa::{
     Modify, OpenApi,
     openapi::{
-        AllOf, ContentBuilder, Ref, RefOr, ResponseBuilder, Schema,
+        AllOf, RefOr, Schema,
         path::{Operation, PathItem},
         security::{
             ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
@@ -12,8 +12,7 @@ use utoipa::{
     },
 };
 
-use super::{auth, directory, metrics, msteams, wizard};
-use crate::simulator::api as simulator;
+use super::{problem::CONTENT_TYPE, responses::problem};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -48,23 +47,8 @@ use crate::simulator::api as simulator;
             A tenant or subscription outside your tree of authority answers 404, like an unknown one.",
         version = "v01"
     ),
-    paths(
-        auth::login, auth::two_factor, auth::two_factor_totp, auth::refresh, auth::logout,
-        auth::logout_by_get, auth::local_user,
-        directory::groups, directory::distributors, directory::resellers,
-        directory::tenants, directory::tenant, directory::subscriptions, directory::subscription,
-        msteams::applications, msteams::admins, msteams::store_admin, msteams::remove_admin,
-        msteams::create_app, msteams::reset_secret,
-        msteams::unlink, msteams::sources, msteams::link, msteams::status,
-        simulator::tenants, simulator::create_tenant, simulator::tenant, simulator::set_faults,
-        simulator::run_create_app, simulator::journal, simulator::delete_voice_object,
-        simulator::outbox,
-        msteams::update_vrp, wizard::start, wizard::state, wizard::transaction,
-        metrics::metrics,
-    ),
     components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, LinkSource,
         MsTeamsTenantStatus, MsTeamsMode, DomainStatus, PowershellIntegration, GraphIntegration)),
-    modifiers(&BearerAuth, &SessionCookieAuth, &CommonResponses, &Provenance),
     tags(
         (name = "auth", description = "Sign in and out as the platform does it: login and the token pair (public docs, APIO docs), refresh (APIO docs), the second factor, logout by GET and the current user (the vendor's portal client); logout by POST is ours"),
         (name = "directory", description = "Groups, distributors, resellers, tenants and subscriptions in the caller's tree of authority, as the public docs list them"),
@@ -73,7 +57,25 @@ use crate::simulator::api as simulator;
         (name = "system", description = "Operating the server (extension)"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
+
+/// The document: the info, tags and shared components above, the operations the
+/// routers registered (`paths`), then what every operation of a kind shares.
+pub fn document(paths: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut document = ApiDoc::openapi();
+    document.merge(paths);
+    let modifiers: [&dyn Modify; 5] = [
+        &BearerAuth,
+        &SessionCookieAuth,
+        &ProblemMediaType,
+        &CommonResponses,
+        &Provenance,
+    ];
+    for modifier in modifiers {
+        modifier.modify(&mut document);
+    }
+    document
+}
 
 struct BearerAuth;
 
@@ -151,6 +153,31 @@ impl Modify for SessionCookieAuth {
     }
 }
 
+/// Every error body is a problem sent as `application/problem+json`: an operation
+/// declares its own 4xx and 5xx answers with `body = Problem` (or `WizardRefusal`), and
+/// this gives them that media type.
+struct ProblemMediaType;
+
+impl Modify for ProblemMediaType {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for item in openapi.paths.paths.values_mut() {
+            for (_, operation) in operations(item) {
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    if !(status.starts_with('4') || status.starts_with('5')) {
+                        continue;
+                    }
+                    if let Some(content) = response.content.shift_remove("application/json") {
+                        response.content.insert(CONTENT_TYPE.to_owned(), content);
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// The answers every operation of a kind can give, declared once: 401 where a session is
 /// needed, 400 for a malformed path, query or body, 413 and 415 for a body, 403 and 408
 /// for an unsafe method (a cross-site request authenticated by the session cookie is
@@ -175,7 +202,7 @@ impl Modify for CommonResponses {
                 let mut add = |status: &str, description: &str| {
                     responses
                         .entry(status.to_owned())
-                        .or_insert_with(|| problem_response(description));
+                        .or_insert_with(|| problem(description));
                 };
                 if secured {
                     add("401", "Not signed in, or the session has expired");
@@ -220,19 +247,6 @@ fn operations(item: &mut PathItem) -> Vec<(bool, &mut Operation)> {
     .into_iter()
     .filter_map(|(safe, operation)| operation.map(|operation| (safe, operation)))
     .collect()
-}
-
-fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
-    ResponseBuilder::new()
-        .description(description)
-        .content(
-            super::problem::CONTENT_TYPE,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        )
-        .build()
-        .into()
 }
 
 /// Where an operation comes from.

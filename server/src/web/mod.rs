@@ -16,7 +16,7 @@ use leptos_axum::{LeptosRoutes, file_and_error_handler_with_context, generate_ro
 pub use client::ClientAddress;
 pub use security::Site;
 
-use crate::{api, simulator, state::AppState, ui::UiBackend};
+use crate::{api, state::AppState, ui::UiBackend};
 
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
@@ -31,7 +31,6 @@ pub fn router(state: AppState) -> Router {
     };
     let pages = Router::new()
         .merge(api::router(state.clone()))
-        .merge(simulator::api::router(state.clone()))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || {
             shell(options.clone())
         })
