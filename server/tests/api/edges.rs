@@ -7,150 +7,102 @@
 
 use std::time::{Duration, Instant};
 
-use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse, sub_path};
-use axum::{
-    body::Body,
-    http::{HeaderMap, Method, Request, StatusCode, header},
+use axum::http::{HeaderMap, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ACME_TEAMS, CONTOSO, Call, Failures, GLOBEX_LAB, GLOBEX_TEAMS, LOCAL_USER, LOGIN, SIM_TENANTS,
+    Says, TENANTS, THIS_ORIGIN, TestApp, TestResponse, demo_password, login_body, sim_path,
+    sub_path,
 };
-use http_body_util::BodyExt;
-use serde_json::json;
-use tower::ServiceExt;
 
-const HOST: &str = "127.0.0.1:3000";
-const THIS_ORIGIN: &str = "http://127.0.0.1:3000";
 const PUBLIC_URL: &str = "https://teams.example.com";
-/// The signed-in administrator.
-const LOCAL_USER: &str = "/api/v01/system/users/local";
 
-fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|value| value.to_str().ok())
+/// Headers of a request and why a browser would send them.
+type Sender = (&'static str, &'static [(&'static str, &'static str)]);
+
+/// Globex Teams Lab: onboarded, no direct-routing users, so alpha.admin may unlink it —
+/// a body-less POST whose effect shows in the snapshot.
+fn unlink_path() -> String {
+    sub_path(GLOBEX_LAB, "msteams/unlink")
 }
 
-/// A request as a browser sends it to `HOST` with the session cookie, plus `extra`.
-fn cookie_request(
+/// Acme Teams, onboarded: update_vrp re-applies what exists and changes nothing.
+fn update_vrp_path() -> String {
+    sub_path(ACME_TEAMS, "msteams/update_vrp")
+}
+
+/// A request to this site's host with the cookies `cookie` ("name=value"), as a browser
+/// sends it, plus `extra` headers.
+fn with_cookie<'a>(
+    app: &'a TestApp,
     method: Method,
     path: &str,
     cookie: &str,
     extra: &[(&str, &str)],
-) -> axum::http::request::Builder {
-    let mut request = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::HOST, HOST)
-        .header(header::COOKIE, cookie.to_owned());
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    request
+) -> Call<'a> {
+    let call = app.request(method, path).host().header("cookie", cookie);
+    call.headers(extra)
 }
 
-/// A body-less `cookie_request`'s answer.
-async fn send_with_cookie(
-    app: &TestApp,
-    method: Method,
-    path: &str,
-    cookie: &str,
-    extra: &[(&str, &str)],
-) -> TestResponse {
-    app.send(
-        cookie_request(method, path, cookie, extra)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
-}
-
-/// The raw answer of a sign-in through the REST API, with `extra` request headers.
+/// A sign-in through the REST API to this site's host as `username`, with `extra`
+/// headers.
 async fn login_response(app: &TestApp, username: &str, extra: &[(&str, &str)]) -> TestResponse {
-    let password = server::seed::DEMO_LOGINS
-        .iter()
-        .find(|l| l.username == username)
-        .unwrap()
-        .password;
-    let body = json!({"username": username, "password": password}).to_string();
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v01/auth/login")
-        .header(header::HOST, HOST)
-        .header(header::CONTENT_TYPE, "application/json");
-    for (name, value) in extra {
-        request = request.header(*name, *value);
-    }
-    app.send(request.body(Body::from(body)).unwrap()).await
-}
-
-/// A server function called from this site's own page, with the session cookie.
-fn server_fn_request(name: &str, cookie: &str, args: serde_json::Value) -> Request<Body> {
-    cookie_request(
-        Method::POST,
-        &format!("/ui/{name}"),
-        cookie,
-        &[("origin", THIS_ORIGIN)],
-    )
-    .header(header::CONTENT_TYPE, "application/json")
-    .header(header::ACCEPT, "application/json")
-    .body(Body::from(args.to_string()))
-    .unwrap()
-}
-
-/// A page, as a browser asks for it.
-async fn get_page(app: &TestApp, path: &str) -> TestResponse {
-    app.send(
-        Request::builder()
-            .uri(path)
-            .header(header::HOST, HOST)
-            .body(Body::empty())
-            .unwrap(),
-    )
-    .await
+    let body = login_body(username, demo_password(username));
+    let call = app.request(Method::POST, LOGIN).host().headers(extra);
+    call.json(&body).send().await
 }
 
 /// The sign-in form posted as alpha.admin, as a browser does it from `origin` (or from
 /// nowhere it names).
 async fn post_sign_in_form(app: &TestApp, origin: Option<&str>) -> TestResponse {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri("/ui/login")
-        .header(header::HOST, HOST)
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-    if let Some(origin) = origin {
-        request = request.header(header::ORIGIN, origin);
+    let call = app.request(Method::POST, "/ui/login").host();
+    match origin {
+        Some(origin) => call.header("origin", origin),
+        None => call,
     }
-    app.send(
-        request
-            .body(Body::from("username=alpha.admin&password=demo-alpha"))
-            .unwrap(),
+    .raw(
+        Some("application/x-www-form-urlencoded"),
+        "username=alpha.admin&password=demo-alpha",
     )
+    .send()
     .await
 }
 
-/// The value of the session cookie a `Set-Cookie` header stores.
-fn cookie_value(set_cookie: &str) -> String {
-    set_cookie
-        .split(';')
-        .next()
-        .and_then(|pair| pair.split_once('='))
-        .map(|(_, value)| value.to_owned())
-        .unwrap_or_else(|| panic!("not name=value: {set_cookie}"))
+/// A page, as a browser asks for it.
+async fn get_page(app: &TestApp, path: &str) -> TestResponse {
+    app.request(Method::GET, path).host().send().await
 }
 
 async fn audit_count(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-        .fetch_one(&app.db.read)
-        .await
-        .unwrap()
+    app.count("SELECT COUNT(*) FROM audit_log", &[]).await
 }
 
-/// Globex Teams Lab (#4): onboarded, no direct-routing users, so alpha.admin may unlink
-/// it — a body-less POST whose effect shows in the snapshot.
-fn unlink_path() -> String {
-    sub_path(TENANT_GLOBEX, 4, "msteams/unlink")
-}
+/// Where a cookie-authenticated write may not come from.
+#[rustfmt::skip]
+static ELSEWHERE: &[Sender] = &[
+    ("a foreign origin", &[("origin", "https://evil.example")]),
+    ("a sibling origin (same site, another port)", &[("origin", "http://127.0.0.1:3001")]),
+    ("a sibling subdomain", &[("origin", "http://evil.127.0.0.1:3000")]),
+    ("an origin that only starts like this one", &[("origin", "http://127.0.0.1:3000.evil.example")]),
+    ("this host without its port", &[("origin", "http://127.0.0.1")]),
+    ("an opaque origin", &[("origin", "null")]),
+    ("an empty origin", &[("origin", "")]),
+    ("fetch metadata: cross-site", &[("sec-fetch-site", "cross-site")]),
+    ("fetch metadata: same-site", &[("sec-fetch-site", "same-site")]),
+    ("fetch metadata: cross-site beside this origin", &[("sec-fetch-site", "cross-site"), ("origin", THIS_ORIGIN)]),
+    ("fetch metadata 'none' and no origin", &[("sec-fetch-site", "none")]),
+    ("neither header", &[]),
+];
 
-/// Acme Teams (#1), onboarded: update_vrp re-applies what exists and changes nothing.
-fn update_vrp_path() -> String {
-    sub_path(TENANT_ACME, 1, "msteams/update_vrp")
-}
+/// Where it may.
+#[rustfmt::skip]
+static THIS_SITE: &[Sender] = &[
+    ("this origin", &[("origin", THIS_ORIGIN)]),
+    ("this origin in capitals", &[("origin", "HTTP://127.0.0.1:3000")]),
+    ("fetch metadata: same-origin", &[("sec-fetch-site", "same-origin")]),
+    ("fetch metadata: same-origin with this origin", &[("sec-fetch-site", "same-origin"), ("origin", THIS_ORIGIN)]),
+];
 
 /// A write authenticated by the session cookie must come from this site's own pages:
 /// from anywhere else (or from nowhere a browser would say) it is refused before it runs.
@@ -160,68 +112,24 @@ async fn cookie_authenticated_writes_from_elsewhere_are_refused_and_change_nothi
     let cookie = format!("fusion_session={}", app.browser_login("alpha.admin").await);
     let before = app.snapshot().await;
     let audit_before = audit_count(&app).await;
-    let cases: &[(&str, &[(&str, &str)])] = &[
-        ("a foreign origin", &[("origin", "https://evil.example")]),
-        (
-            "a sibling origin (same site, another port)",
-            &[("origin", "http://127.0.0.1:3001")],
-        ),
-        (
-            "a sibling subdomain",
-            &[("origin", "http://evil.127.0.0.1:3000")],
-        ),
-        (
-            "an origin that only starts like this one",
-            &[("origin", "http://127.0.0.1:3000.evil.example")],
-        ),
-        (
-            "this host without its port",
-            &[("origin", "http://127.0.0.1")],
-        ),
-        ("an opaque origin", &[("origin", "null")]),
-        ("an empty origin", &[("origin", "")]),
-        (
-            "fetch metadata: cross-site",
-            &[("sec-fetch-site", "cross-site")],
-        ),
-        (
-            "fetch metadata: same-site",
-            &[("sec-fetch-site", "same-site")],
-        ),
-        (
-            "fetch metadata: cross-site beside this origin",
-            &[("sec-fetch-site", "cross-site"), ("origin", THIS_ORIGIN)],
-        ),
-        (
-            "fetch metadata 'none' and no origin",
-            &[("sec-fetch-site", "none")],
-        ),
-        ("neither header", &[]),
+    let writes = [
+        (Method::POST, unlink_path()),
+        (Method::PUT, update_vrp_path()),
+        (Method::POST, sub_path(GLOBEX_TEAMS, "downloads/create_app")),
     ];
-    for (why, extra) in cases {
-        for (method, path) in [
-            (Method::POST, unlink_path()),
-            (Method::PUT, update_vrp_path()),
-            (
-                Method::POST,
-                sub_path(TENANT_GLOBEX, 3, "downloads/create_app"),
-            ),
-        ] {
-            let response = send_with_cookie(&app, method.clone(), &path, &cookie, extra).await;
-            assert_eq!(
-                response.status,
-                StatusCode::FORBIDDEN,
-                "{why}: {method} {path}: {}",
-                response.text()
-            );
-            let problem = response.assert_problem(403, "cross_site_request");
-            assert!(
-                problem["detail"].as_str().unwrap().contains("Bearer"),
-                "{why}: {problem}"
-            );
+    let mut failures = Failures::default();
+    for (why, extra) in ELSEWHERE {
+        for (method, path) in &writes {
+            let response = with_cookie(&app, method.clone(), path, &cookie, extra)
+                .send()
+                .await;
+            let says = Says::Contains("Bearer");
+            failures.check(why, response.check_refusal(403, "cross_site_request", says));
         }
-        assert_eq!(app.snapshot().await, before, "{why}");
+        let unchanged = app.snapshot().await == before;
+        failures.expect(why, unchanged, "the database changed");
     }
+    failures.assert_none();
     // Refused before anything ran: nobody was authenticated, nothing was audited.
     assert_eq!(audit_count(&app).await, audit_before);
 }
@@ -230,88 +138,49 @@ async fn cookie_authenticated_writes_from_elsewhere_are_refused_and_change_nothi
 /// (a script sends it on purpose); reads need no origin at all.
 #[tokio::test]
 async fn same_origin_writes_bearer_tokens_and_reads_pass_the_cross_site_check() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     let cookie = format!("fusion_session={}", app.browser_login("alpha.admin").await);
-    let cases: &[(&str, &[(&str, &str)])] = &[
-        ("this origin", &[("origin", THIS_ORIGIN)]),
-        (
-            "this origin in capitals",
-            &[("origin", "HTTP://127.0.0.1:3000")],
-        ),
-        (
-            "fetch metadata: same-origin",
-            &[("sec-fetch-site", "same-origin")],
-        ),
-        (
-            "fetch metadata: same-origin with this origin",
-            &[("sec-fetch-site", "same-origin"), ("origin", THIS_ORIGIN)],
-        ),
-    ];
-    for (why, extra) in cases {
-        let response =
-            send_with_cookie(&app, Method::PUT, &update_vrp_path(), &cookie, extra).await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "{why}: {}",
-            response.text()
-        );
+    let mut failures = Failures::default();
+    for (why, extra) in THIS_SITE {
+        let call = with_cookie(&app, Method::PUT, &update_vrp_path(), &cookie, extra);
+        let response = call.send().await;
         // update_vrp ran: the voice route exists already.
-        assert!(
-            response.text().contains("already_exists"),
-            "{why}: {}",
-            response.text()
-        );
+        if failures
+            .check(why, response.check_status(StatusCode::OK))
+            .is_some()
+        {
+            let ran = response.text().contains("already_exists");
+            failures.expect(
+                why,
+                ran,
+                format!("update_vrp did not run: {}", response.text()),
+            );
+        }
     }
+    failures.assert_none();
 
     // Bearer: unaffected by where the request says it comes from.
-    let bearer = format!("Bearer {token}");
-    for (why, extra) in [
-        ("a foreign origin", ("origin", "https://evil.example")),
-        (
-            "fetch metadata: cross-site",
-            ("sec-fetch-site", "cross-site"),
-        ),
+    for extra in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
     ] {
-        let response = app
-            .send(
-                Request::builder()
-                    .method(Method::PUT)
-                    .uri(update_vrp_path())
-                    .header(header::HOST, HOST)
-                    .header(header::AUTHORIZATION, bearer.as_str())
-                    .header(extra.0, extra.1)
-                    .body(Body::empty())
-                    .unwrap(),
-            )
-            .await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "bearer with {why}: {}",
-            response.text()
-        );
+        let call = app.request(Method::PUT, &update_vrp_path()).host();
+        let response = call.bearer(&token).headers(&[extra]).send().await;
+        response.assert_status(StatusCode::OK);
     }
 
     // An Authorization header that is not a valid bearer token does not fall back on
     // the cookie (which would let a cross-site request ride on it).
     let before = app.snapshot().await;
     for authorization in ["Basic YWxwaGE6ZGVtbw==", "Bearer not-a-token", "Bearer "] {
-        let response = app
-            .send(
-                cookie_request(
-                    Method::POST,
-                    &unlink_path(),
-                    &cookie,
-                    &[("origin", "https://evil.example")],
-                )
-                .header(header::AUTHORIZATION, authorization)
-                .body(Body::empty())
-                .unwrap(),
-            )
-            .await;
-        response.assert_problem(401, "unauthenticated");
+        let extra = [
+            ("origin", "https://evil.example"),
+            ("authorization", authorization),
+        ];
+        with_cookie(&app, Method::POST, &unlink_path(), &cookie, &extra)
+            .send()
+            .await
+            .assert_problem(401, "unauthenticated");
     }
     assert_eq!(app.snapshot().await, before);
 
@@ -320,21 +189,17 @@ async fn same_origin_writes_bearer_tokens_and_reads_pass_the_cross_site_check() 
         ("origin", "https://evil.example"),
         ("sec-fetch-site", "cross-site"),
     ] {
-        let response = send_with_cookie(&app, Method::GET, LOCAL_USER, &cookie, &[extra]).await;
-        assert_eq!(response.status, StatusCode::OK, "GET with {extra:?}");
-        assert_eq!(response.json()["username"], "alpha.admin");
+        let call = with_cookie(&app, Method::GET, LOCAL_USER, &cookie, &[extra]);
+        let me = call.send().await.assert_status(StatusCode::OK).json();
+        assert_eq!(me["username"], "alpha.admin");
     }
 
     // The refused write of the other test, from this origin, goes through.
-    let unlinked = send_with_cookie(
-        &app,
-        Method::POST,
-        &unlink_path(),
-        &cookie,
-        &[("origin", THIS_ORIGIN)],
-    )
-    .await;
-    unlinked.assert_status(StatusCode::NO_CONTENT);
+    let origin = [("origin", THIS_ORIGIN)];
+    with_cookie(&app, Method::POST, &unlink_path(), &cookie, &origin)
+        .send()
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
 }
 
 /// A sign-in from another site's page (login CSRF) is refused and sets no cookie; from
@@ -342,74 +207,45 @@ async fn same_origin_writes_bearer_tokens_and_reads_pass_the_cross_site_check() 
 #[tokio::test]
 async fn a_sign_in_from_another_site_is_refused() {
     let app = TestApp::start().await;
-    let sessions = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM sessions")
-            .fetch_one(&app.db.read)
-            .await
-            .unwrap()
-    };
+    let sessions = || app.count("SELECT COUNT(*) FROM sessions", &[]);
     let before = sessions().await;
-    for (why, extra) in [
-        ("a foreign origin", ("origin", "https://evil.example")),
-        ("a sibling origin", ("origin", "http://127.0.0.1:3001")),
-        (
-            "fetch metadata: cross-site",
-            ("sec-fetch-site", "cross-site"),
-        ),
-        ("fetch metadata: same-site", ("sec-fetch-site", "same-site")),
+    for extra in [
+        ("origin", "https://evil.example"),
+        ("origin", "http://127.0.0.1:3001"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
     ] {
         let response = login_response(&app, "alpha.admin", &[extra]).await;
         response.assert_problem(403, "cross_site_request");
         assert!(
-            response.headers.get(header::SET_COOKIE).is_none(),
-            "{why}: a cookie was set"
+            response.header("set-cookie").is_none(),
+            "{extra:?}: a cookie was set"
         );
     }
     // The sign-in form (a server function, posted without JavaScript too).
-    for (why, origin, expected) in [
-        (
-            "a foreign origin",
-            Some("https://evil.example"),
-            StatusCode::FORBIDDEN,
-        ),
-        ("an opaque origin", Some("null"), StatusCode::FORBIDDEN),
-    ] {
-        let response = post_sign_in_form(&app, origin).await;
-        assert_eq!(
-            response.status,
-            expected,
-            "the form from {why}: {}",
-            response.text()
-        );
+    for origin in ["https://evil.example", "null"] {
+        let response = post_sign_in_form(&app, Some(origin)).await;
         response.assert_problem(403, "cross_site_request");
-        assert!(
-            response.headers.get(header::SET_COOKIE).is_none(),
-            "the form from {why}: a cookie was set"
-        );
+        let cookie = response.header("set-cookie");
+        assert!(cookie.is_none(), "the form from {origin}: a cookie was set");
     }
     assert_eq!(sessions().await, before, "a refused sign-in made a session");
     let form = post_sign_in_form(&app, Some(THIS_ORIGIN)).await;
     assert!(
-        header_text(&form.headers, "set-cookie").is_some_and(|c| c.starts_with("fusion_session=")),
+        form.header("set-cookie")
+            .is_some_and(|c| c.starts_with("fusion_session=")),
         "the form from this origin: {} {:?}",
         form.status,
         form.headers
     );
-    for (why, extra) in [
-        ("this origin", &[("origin", THIS_ORIGIN)][..]),
-        (
-            "fetch metadata: same-origin",
-            &[("sec-fetch-site", "same-origin")],
-        ),
-        ("a script (no origin)", &[]),
+    for extra in [
+        &[("origin", THIS_ORIGIN)][..],
+        &[("sec-fetch-site", "same-origin")],
+        // A script names no origin.
+        &[],
     ] {
         let response = login_response(&app, "alpha.admin", extra).await;
-        assert_eq!(
-            response.status,
-            StatusCode::OK,
-            "{why}: {}",
-            response.text()
-        );
+        response.assert_status(StatusCode::OK);
     }
 }
 
@@ -425,73 +261,23 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
     // The REST sign-in sets no cookie; the sign-in form (from the public origin) does.
     let rest = login_response(&app, "alpha.admin", &[]).await;
     rest.assert_status(StatusCode::OK);
-    assert!(rest.headers.get(header::SET_COOKIE).is_none());
+    assert!(rest.header("set-cookie").is_none());
     let login = post_sign_in_form(&app, Some(PUBLIC_URL)).await;
-    let cookie = header_text(&login.headers, "set-cookie")
+    let cookie = login
+        .header("set-cookie")
         .unwrap_or_else(|| panic!("no cookie: {} {}", login.status, login.text()))
         .to_owned();
-    let token = cookie_value(&cookie);
+    let token = login.session_cookie().unwrap();
     assert!(
         !token.is_empty() && cookie.starts_with(&format!("__Host-fusion_session={token};")),
         "{cookie}"
     );
     // It is the browser's session, under the prefixed name only.
-    for (name, status) in [
-        ("__Host-fusion_session", StatusCode::OK),
-        ("fusion_session", StatusCode::UNAUTHORIZED),
-    ] {
-        let request = Request::builder()
-            .uri("/api/v01/system/users/local")
-            .header(header::COOKIE, format!("{name}={token}"))
-            .body(Body::empty())
-            .unwrap();
-        app.send(request).await.assert_status(status);
-    }
-    for attribute in ["Path=/", "HttpOnly", "SameSite=Strict", "Secure"] {
-        assert!(
-            cookie.split("; ").any(|part| part == attribute),
-            "{attribute} missing: {cookie}"
-        );
-    }
-    assert!(!cookie.contains("Domain="), "{cookie}");
-    assert_eq!(
-        header_text(&login.headers, "strict-transport-security"),
-        Some("max-age=31536000"),
-    );
-
-    // Sign-out clears the same cookie, with the same flags (a browser ignores a
-    // `__Host-` cookie set without `Secure`).
-    let second = post_sign_in_form(&app, Some(PUBLIC_URL)).await;
-    let second = cookie_value(header_text(&second.headers, "set-cookie").unwrap());
-    let logout = send_with_cookie(
-        &app,
-        Method::POST,
-        "/api/v01/auth/logout",
-        &format!("__Host-fusion_session={second}"),
-        &[("origin", PUBLIC_URL)],
-    )
-    .await;
-    logout.assert_status(StatusCode::NO_CONTENT);
-    let cleared = header_text(&logout.headers, "set-cookie").unwrap();
-    assert!(
-        cleared.starts_with("__Host-fusion_session=;") && cleared.contains("; Secure"),
-        "{cleared}"
-    );
-    assert!(cleared.contains("Max-Age=0"), "{cleared}");
-    for attribute in ["Path=/", "HttpOnly", "SameSite=Strict"] {
-        assert!(
-            cleared.split("; ").any(|part| part == attribute),
-            "{attribute} missing: {cleared}"
-        );
-    }
-
-    // The prefixed cookie authenticates; the plain name is not read any more.
     let me = |cookie: String| {
         let app = &app;
         async move {
-            send_with_cookie(app, Method::GET, LOCAL_USER, &cookie, &[])
-                .await
-                .status
+            let call = with_cookie(app, Method::GET, LOCAL_USER, &cookie, &[]);
+            call.send().await.status
         }
     };
     assert_eq!(
@@ -502,15 +288,55 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
         me(format!("fusion_session={token}")).await,
         StatusCode::UNAUTHORIZED
     );
-    // The signed-out session is over; the other one goes on.
+    assert_has_attributes(
+        &cookie,
+        &["Path=/", "HttpOnly", "SameSite=Strict", "Secure"],
+    );
+    assert!(!cookie.contains("Domain="), "{cookie}");
     assert_eq!(
-        me(format!("__Host-fusion_session={second}")).await,
+        login.header("strict-transport-security"),
+        Some("max-age=31536000"),
+    );
+
+    // Sign-out clears the same cookie, with the same flags (a browser ignores a
+    // `__Host-` cookie set without `Secure`).
+    let second = post_sign_in_form(&app, Some(PUBLIC_URL)).await;
+    let second = second.session_cookie().unwrap();
+    let origin = [("origin", PUBLIC_URL)];
+    let second_cookie = format!("__Host-fusion_session={second}");
+    let logout = with_cookie(
+        &app,
+        Method::POST,
+        "/api/v01/auth/logout",
+        &second_cookie,
+        &origin,
+    )
+    .send()
+    .await;
+    logout.assert_status(StatusCode::NO_CONTENT);
+    let cleared = logout.header("set-cookie").unwrap();
+    assert!(
+        cleared.starts_with("__Host-fusion_session=;") && cleared.contains("; Secure"),
+        "{cleared}"
+    );
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_has_attributes(cleared, &["Path=/", "HttpOnly", "SameSite=Strict"]);
+
+    // The prefixed cookie authenticates; the plain name is not read any more. The
+    // signed-out session is over; the other one goes on.
+    assert_eq!(
+        me(format!("fusion_session={token}")).await,
         StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(me(second_cookie).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        me(format!("__Host-fusion_session={token}")).await,
+        StatusCode::OK
     );
 
     // Only the public origin is this site, whatever Host the proxy forwards.
     let cookie = format!("__Host-fusion_session={token}");
-    let cases: &[(&str, &str, StatusCode)] = &[
+    let cases = [
         ("the public origin", PUBLIC_URL, StatusCode::OK),
         (
             "the public origin in capitals",
@@ -538,20 +364,24 @@ async fn an_https_public_url_makes_the_cookie_secure_and_adds_hsts() {
             StatusCode::FORBIDDEN,
         ),
     ];
+    let mut failures = Failures::default();
     for (why, origin, expected) in cases {
-        let response = send_with_cookie(
-            &app,
-            Method::PUT,
-            &update_vrp_path(),
-            &cookie,
-            &[("origin", origin)],
-        )
-        .await;
-        assert_eq!(response.status, *expected, "{why}: {}", response.text());
-        assert_eq!(
-            header_text(&response.headers, "strict-transport-security"),
-            Some("max-age=31536000"),
-            "{why}: HSTS on every answer"
+        let origin = [("origin", origin)];
+        let call = with_cookie(&app, Method::PUT, &update_vrp_path(), &cookie, &origin);
+        let response = call.send().await;
+        failures.check(why, response.check_status(expected));
+        let hsts = response.header("strict-transport-security") == Some("max-age=31536000");
+        failures.expect(why, hsts, "no HSTS");
+    }
+    failures.assert_none();
+}
+
+#[track_caller]
+fn assert_has_attributes(cookie: &str, attributes: &[&str]) {
+    for attribute in attributes {
+        assert!(
+            cookie.split("; ").any(|part| part == *attribute),
+            "{attribute} missing: {cookie}"
         );
     }
 }
@@ -572,30 +402,31 @@ async fn without_an_https_public_url_the_cookie_is_not_secure_and_there_is_no_hs
         ),
     ] {
         let login = post_sign_in_form(app, Some(origin)).await;
-        let cookie = header_text(&login.headers, "set-cookie")
+        let cookie = login
+            .header("set-cookie")
             .unwrap_or_else(|| panic!("{why}: no cookie: {} {}", login.status, login.text()));
         assert!(cookie.starts_with("fusion_session="), "{why}: {cookie}");
         assert!(!cookie.contains("Secure"), "{why}: {cookie}");
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
-        assert!(
-            login.headers.get("strict-transport-security").is_none(),
-            "{why}"
-        );
+        let hsts = login.header("strict-transport-security");
+        assert!(hsts.is_none(), "{why}");
     }
     // Forced on (TLS terminated elsewhere without a public URL): Secure and prefixed,
     // but still no HSTS, which only an https public URL justifies.
     let forced = TestApp::start_configured(|config| config.secure_cookie = Some(true)).await;
     let login = post_sign_in_form(&forced, Some(THIS_ORIGIN)).await;
-    let cookie = header_text(&login.headers, "set-cookie")
+    let cookie = login
+        .header("set-cookie")
         .unwrap_or_else(|| panic!("no cookie: {} {}", login.status, login.text()));
     assert!(
         cookie.starts_with("__Host-fusion_session=") && cookie.ends_with("; Secure"),
         "{cookie}"
     );
-    assert!(login.headers.get("strict-transport-security").is_none());
+    assert!(login.header("strict-transport-security").is_none());
 }
 
 fn assert_common_security_headers(what: &str, headers: &HeaderMap) {
+    let header = |name: &str| headers.get(name).and_then(|value| value.to_str().ok());
     let expected = [
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
@@ -605,9 +436,9 @@ fn assert_common_security_headers(what: &str, headers: &HeaderMap) {
         ("cache-control", "no-store"),
     ];
     for (name, value) in expected {
-        assert_eq!(header_text(headers, name), Some(value), "{what}: {name}");
+        assert_eq!(header(name), Some(value), "{what}: {name}");
     }
-    let policy = header_text(headers, "content-security-policy").unwrap_or_default();
+    let policy = header("content-security-policy").unwrap_or_default();
     assert!(
         policy.contains("frame-ancestors 'none'"),
         "{what}: CSP {policy:?}"
@@ -618,10 +449,9 @@ fn assert_common_security_headers(what: &str, headers: &HeaderMap) {
 /// lets nothing run; pages a policy whose nonce is on each of their inline scripts.
 #[tokio::test]
 async fn answers_and_pages_carry_the_security_headers() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     let json = app.get(LOCAL_USER, &token).await;
-    assert_eq!(json.status, StatusCode::OK);
+    json.assert_status(StatusCode::OK);
     let problem = app.get("/api/v01/no-such-thing", &token).await;
     problem.assert_problem(404, "not_found");
     let refused = app.call(Method::POST, &unlink_path(), None, None).await;
@@ -633,7 +463,7 @@ async fn answers_and_pages_carry_the_security_headers() {
     ] {
         assert_common_security_headers(what, &response.headers);
         assert_eq!(
-            header_text(&response.headers, "content-security-policy"),
+            response.header("content-security-policy"),
             Some("default-src 'none'; frame-ancestors 'none'; base-uri 'none'"),
             "{what}"
         );
@@ -652,9 +482,7 @@ async fn answers_and_pages_carry_the_security_headers() {
             page.content_type()
         );
         assert_common_security_headers(what, &page.headers);
-        let policy = header_text(&page.headers, "content-security-policy")
-            .unwrap()
-            .to_owned();
+        let policy = page.header("content-security-policy").unwrap().to_owned();
         let nonce = policy
             .split("'nonce-")
             .nth(1)
@@ -679,7 +507,7 @@ async fn answers_and_pages_carry_the_security_headers() {
         // A fresh nonce per response.
         let again = get_page(&app, path).await;
         assert_ne!(
-            header_text(&again.headers, "content-security-policy"),
+            again.header("content-security-policy"),
             Some(policy.as_str()),
             "{what}: the nonce was reused"
         );
@@ -691,49 +519,28 @@ async fn answers_and_pages_carry_the_security_headers() {
 async fn answers_carrying_a_token_or_a_secret_are_not_cached() {
     let app = TestApp::start().await;
     let login = login_response(&app, "alpha.admin", &[]).await;
-    assert_eq!(login.status, StatusCode::OK);
-    assert_eq!(
-        header_text(&login.headers, "cache-control"),
-        Some("no-store"),
-        "login"
-    );
-    let token = login.json()["access_token"].as_str().unwrap().to_owned();
-    let minted = app
-        .post(
-            "/sim/v1/tenants/a1000000-0000-4000-8000-000000000001/create_app",
-            &token,
-            json!({}),
-        )
-        .await;
-    minted.assert_status(StatusCode::OK);
-    assert!(minted.json()["secret"].is_string());
-    assert_eq!(
-        header_text(&minted.headers, "cache-control"),
-        Some("no-store"),
-        "create_app"
-    );
+    let token = login.assert_status(StatusCode::OK).json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let minted = app.post_sim_create_app(&token, CONTOSO).await;
+    assert!(minted.assert_status(StatusCode::OK).json()["secret"].is_string());
     // The same through the UI: the sign-in form, whose answer carries the session cookie,
     // and a server function.
     let form = app.sign_in_form("alpha.admin", "demo-alpha", &[]).await;
-    let session = cookie_value(header_text(&form.headers, "set-cookie").unwrap());
-    assert_eq!(
-        header_text(&form.headers, "cache-control"),
-        Some("no-store"),
-        "/ui/login"
-    );
+    let session = form.session_cookie().unwrap();
     let ui = app
-        .send(server_fn_request(
-            "sim_create_app",
-            &format!("fusion_session={session}"),
-            json!({"id": "a1000000-0000-4000-8000-000000000001"}),
-        ))
+        .server_fn("sim_create_app", Some(&session), json!({"id": CONTOSO}))
         .await;
     ui.assert_status(StatusCode::OK);
-    assert_eq!(
-        header_text(&ui.headers, "cache-control"),
-        Some("no-store"),
-        "/ui/sim_create_app"
-    );
+    for (what, response) in [
+        ("login", &login),
+        ("create_app", &minted),
+        ("/ui/login", &form),
+        ("/ui/sim_create_app", &ui),
+    ] {
+        assert_eq!(response.header("cache-control"), Some("no-store"), "{what}");
+    }
 }
 
 /// Anonymous refusals of writes are counted, not stored: nobody without credentials
@@ -743,121 +550,94 @@ async fn anonymous_refused_writes_are_counted_not_audited() {
     let app = TestApp::start().await;
     let audit_before = audit_count(&app).await;
     let counted_before = app.state.metrics.anonymous_refusals(401);
-    let attempts: [(&str, Method, String, Option<serde_json::Value>); 5] = [
+    let attempts: [(&str, Method, String, Option<Value>); 5] = [
         ("unlink", Method::POST, unlink_path(), None),
         (
             "administrator",
             Method::POST,
-            sub_path(TENANT_GLOBEX, 3, "msteams/admins"),
+            sub_path(GLOBEX_TEAMS, "msteams/admins"),
             Some(json!({"msUsername": "a@b.onmicrosoft.com", "msPassword": "x"})),
         ),
         (
             "wizard",
             Method::POST,
-            sub_path(TENANT_GLOBEX, 3, "msteams/wizard"),
+            sub_path(GLOBEX_TEAMS, "msteams/wizard"),
             None,
         ),
         (
             "a simulated tenant",
             Method::POST,
-            "/sim/v1/tenants".to_owned(),
+            SIM_TENANTS.to_owned(),
             Some(json!({"name": "Anon"})),
         ),
         (
             "a wrong password",
             Method::POST,
-            "/api/v01/auth/login".to_owned(),
-            Some(json!({"username": "alpha.admin", "password": "wrong-password"})),
+            LOGIN.to_owned(),
+            Some(login_body("alpha.admin", "wrong-password")),
         ),
     ];
     let before = app.snapshot().await;
     for (what, method, path, body) in attempts {
         let response = app.call(method, &path, None, body).await;
-        assert_eq!(
-            response.status,
-            StatusCode::UNAUTHORIZED,
-            "{what}: {}",
-            response.text()
-        );
+        response.assert_status(StatusCode::UNAUTHORIZED);
         assert_eq!(audit_count(&app).await, audit_before, "{what} was audited");
     }
     assert_eq!(app.snapshot().await, before);
-    assert_eq!(
-        app.state.metrics.anonymous_refusals(401),
-        counted_before + 5
-    );
+    let counted = counted_before + 5;
+    assert_eq!(app.state.metrics.anonymous_refusals(401), counted);
 
     // The counter is served to group admins only.
     let alpha = app.login("alpha.admin").await;
-    app.get("/metrics", &alpha)
-        .await
-        .assert_problem(403, "forbidden");
-    app.call(Method::GET, "/metrics", None, None)
-        .await
-        .assert_problem(401, "unauthenticated");
+    let refused = app.get("/metrics", &alpha).await;
+    refused.assert_problem(403, "forbidden");
+    let refused = app.call(Method::GET, "/metrics", None, None).await;
+    refused.assert_problem(401, "unauthenticated");
     let group = app.login("group.admin").await;
     let metrics = app.get("/metrics", &group).await;
-    assert_eq!(metrics.status, StatusCode::OK);
+    metrics.assert_status(StatusCode::OK);
     assert!(
         metrics.content_type().starts_with("text/plain"),
         "{}",
         metrics.content_type()
     );
     let body = metrics.text();
-    assert!(
-        body.contains(&format!(
-            "fusion_anonymous_refusals_total{{status=\"401\"}} {}",
-            counted_before + 5
-        )),
-        "{body}"
-    );
-    assert!(
-        body.contains("# TYPE fusion_anonymous_refusals_total counter"),
-        "{body}"
-    );
-    assert_eq!(
-        header_text(&metrics.headers, "cache-control"),
-        Some("no-store")
-    );
+    for line in [
+        format!("fusion_anonymous_refusals_total{{status=\"401\"}} {counted}"),
+        "# TYPE fusion_anonymous_refusals_total counter".to_owned(),
+    ] {
+        assert!(body.contains(&line), "{body}");
+    }
+    assert_eq!(metrics.header("cache-control"), Some("no-store"));
 }
 
 /// A signed-in caller's writes are audited, with at most 200 characters of the path.
 #[tokio::test]
 async fn signed_in_writes_are_audited_with_a_clipped_path() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     let identity = "x".repeat(1000);
-    let path = format!(
-        "/sim/v1/tenants/a1000000-0000-4000-8000-000000000001/voice_objects/voice_route/{identity}"
-    );
+    let path = sim_path(CONTOSO, &format!("/voice_objects/voice_route/{identity}"));
     let response = app.call(Method::DELETE, &path, Some(&token), None).await;
     response.assert_problem(404, "not_found");
-    let (username, method, stored, status): (Option<String>, String, String, i64) = sqlx::query_as(
-        "SELECT username, method, path, status FROM audit_log ORDER BY id DESC LIMIT 1",
-    )
-    .fetch_one(&app.db.read)
-    .await
-    .unwrap();
+    let (username, method, status): (Option<String>, String, i64) =
+        sqlx::query_as("SELECT username, method, status FROM audit_log ORDER BY id DESC LIMIT 1")
+            .fetch_one(&app.db.read)
+            .await
+            .unwrap();
     assert_eq!(username.as_deref(), Some("alpha.admin"));
     assert_eq!(method, "DELETE");
     assert_eq!(status, 404);
+    let stored = last_audited_path(&app).await;
     assert_eq!(stored.chars().count(), 201, "{stored}");
     assert_eq!(stored, format!("{}…", &path[..200]));
 
     // A path of exactly 200 characters is kept whole.
-    let exact = format!(
-        "/sim/v1/tenants/a1000000-0000-4000-8000-000000000001/voice_objects/voice_route/{}",
-        "y".repeat(200 + identity.len() - path.len())
-    );
+    let short = "y".repeat(200 + identity.len() - path.len());
+    let exact = sim_path(CONTOSO, &format!("/voice_objects/voice_route/{short}"));
     assert_eq!(exact.len(), 200);
-    app.call(Method::DELETE, &exact, Some(&token), None)
-        .await
-        .assert_problem(404, "not_found");
-    let stored: String = sqlx::query_scalar("SELECT path FROM audit_log ORDER BY id DESC LIMIT 1")
-        .fetch_one(&app.db.read)
-        .await
-        .unwrap();
-    assert_eq!(stored, exact);
+    let refused = app.call(Method::DELETE, &exact, Some(&token), None).await;
+    refused.assert_problem(404, "not_found");
+    assert_eq!(last_audited_path(&app).await, exact);
 }
 
 /// The retention limit deletes the rows older than it and keeps the others.
@@ -882,7 +662,7 @@ async fn the_audit_log_is_trimmed_to_its_retention() {
         .fetch_all(&app.db.read)
         .await
         .unwrap();
-    assert_eq!(left, ["/api/v01/auth/login", "/recent-enough"]);
+    assert_eq!(left, [LOGIN, "/recent-enough"]);
     // Trimming again removes nothing more.
     assert_eq!(server::store::audit::trim(&app.db, 90).await.unwrap(), 0);
 }
@@ -891,8 +671,7 @@ async fn the_audit_log_is_trimmed_to_its_retention() {
 /// search that matches nothing is the list's 404 "No tenant found".
 #[tokio::test]
 async fn the_search_is_capped_at_100_characters() {
-    let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
+    let (app, token) = TestApp::signed_in("group.admin").await;
     let encode = |raw: &str| raw.bytes().map(|b| format!("%{b:02X}")).collect::<String>();
     let cases: &[(&str, String, u16)] = &[
         ("100 letters", "a".repeat(100), 404),
@@ -902,42 +681,37 @@ async fn the_search_is_capped_at_100_characters() {
         ("100 wildcards", "%_".repeat(50), 404),
         ("10,000 letters", "a".repeat(10_000), 400),
     ];
+    let mut failures = Failures::default();
     for (why, search, expected) in cases {
-        let response = app
-            .get(
-                &format!("/api/v01/draas/demo/tenants?search={}", encode(search)),
-                &token,
-            )
-            .await;
-        assert_eq!(
-            response.status.as_u16(),
-            *expected,
-            "{why}: {}",
-            response.text()
-        );
+        let path = format!("{TENANTS}?search={}", encode(search));
+        let response = app.get(&path, &token).await;
         if *expected == 400 {
-            let problem = response.assert_problem(400, "invalid_query_parameter");
-            // The value is not echoed back.
-            assert!(
-                !problem["detail"].as_str().unwrap().contains("aaaa")
-                    && !problem["detail"].as_str().unwrap().contains("éé"),
-                "{why}: {problem}"
-            );
+            let problem = response.check_problem(400, "invalid_query_parameter");
+            if let Some(problem) = failures.check(why, problem) {
+                // The value is not echoed back.
+                let detail = problem["detail"].as_str().unwrap();
+                let echoed = detail.contains("aaaa") || detail.contains("éé");
+                failures.expect(why, !echoed, format!("the value is echoed: {problem}"));
+            }
         } else {
-            let problem = response.assert_problem(404, "not_found");
-            assert_eq!(problem["detail"], "No tenant found", "{why}");
+            let says = Says::StartsWith("No tenant found");
+            let problem = response.check_refusal(404, "not_found", says);
+            if let Some(problem) = failures.check(why, problem) {
+                let exactly = problem["detail"] == "No tenant found";
+                failures.expect(why, exactly, format!("another detail: {problem}"));
+            }
         }
     }
+    failures.assert_none();
     // The home page's search form is held to the same cap without failing.
-    let cookie = format!("fusion_session={}", app.browser_login("group.admin").await);
-    let page = send_with_cookie(
-        &app,
-        Method::GET,
-        &format!("/?search={}", "a".repeat(101)),
-        &cookie,
-        &[],
-    )
-    .await;
+    let cookie = app.browser_login("group.admin").await;
+    let path = format!("/?search={}", "a".repeat(101));
+    let page = app
+        .request(Method::GET, &path)
+        .host()
+        .session(&cookie)
+        .send()
+        .await;
     assert!(
         page.content_type().starts_with("text/html"),
         "{}",
@@ -948,40 +722,31 @@ async fn the_search_is_capped_at_100_characters() {
 /// A body over 64 KiB is refused with a problem before anything is parsed or stored.
 #[tokio::test]
 async fn a_body_over_64_kib_is_a_413_problem() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     let before = app.snapshot().await;
     let padding = "x".repeat(70 * 1024);
-    let cases: [(&str, String, Option<&str>); 3] = [
-        (
-            "msteams/applications",
-            sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
-            Some(token.as_str()),
-        ),
-        (
-            "/sim/v1/tenants",
-            "/sim/v1/tenants".to_owned(),
-            Some(token.as_str()),
-        ),
-        ("a sign-in", "/api/v01/auth/login".to_owned(), None),
+    let body = json!({"msTeamsTenantId": padding, "name": padding, "username": padding});
+    let body = body.to_string();
+    let cases: [(String, Option<&str>); 3] = [
+        (sub_path(GLOBEX_TEAMS, "msteams/applications"), Some(&token)),
+        (SIM_TENANTS.to_owned(), Some(&token)),
+        // A sign-in.
+        (LOGIN.to_owned(), None),
     ];
-    for (what, path, token) in cases {
-        let body =
-            json!({"msTeamsTenantId": padding, "name": padding, "username": padding}).to_string();
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri(&path)
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::CONTENT_LENGTH, body.len());
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
-        }
-        let response = app.send(request.body(Body::from(body)).unwrap()).await;
+    for (path, token) in cases {
+        let length = body.len().to_string();
+        let response = app
+            .request(Method::POST, &path)
+            .token(token)
+            .header("content-length", &length)
+            .raw(Some("application/json"), body.clone())
+            .send()
+            .await;
         response.assert_problem(413, "payload_too_large");
         assert_eq!(
-            header_text(&response.headers, "x-content-type-options"),
+            response.header("x-content-type-options"),
             Some("nosniff"),
-            "{what}"
+            "{path}"
         );
     }
     assert_eq!(app.snapshot().await, before);
@@ -998,59 +763,43 @@ async fn a_request_past_the_deadline_is_a_503_problem_and_the_server_goes_on() {
     })
     .await;
     let token = app.login("alpha.admin").await;
-    let cookie = format!("fusion_session={}", app.browser_login("alpha.admin").await);
+    let cookie = app.browser_login("alpha.admin").await;
+    let at = json!({"at": {"tenant": ACME_TEAMS.0, "subscription": ACME_TEAMS.1}});
     let requests = [
-        (
-            "REST update_vrp",
-            Request::builder()
-                .method(Method::PUT)
-                .uri(update_vrp_path())
-                .header(header::AUTHORIZATION, format!("Bearer {token}"))
-                .body(Body::empty())
-                .unwrap(),
-        ),
-        (
-            "the update_vrp server function",
-            server_fn_request(
-                "update_vrp",
-                &cookie,
-                json!({"at": {"tenant": TENANT_ACME, "subscription": 1}}),
-            ),
-        ),
+        app.request(Method::PUT, &update_vrp_path()).bearer(&token),
+        app.request(Method::POST, "/ui/update_vrp")
+            .session(&cookie)
+            .same_origin()
+            .header("accept", "application/json")
+            .json(&at),
     ];
-    for (what, request) in requests {
+    for request in requests {
         let started = Instant::now();
-        // Not `TestApp::send`: this 503 is what the test asks for.
-        let response = app.router.clone().oneshot(request).await.unwrap();
+        // Not `send`: this 503 is what the test asks for.
+        let response = request.send_unchecked().await;
         let elapsed = started.elapsed();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        assert_eq!(
-            status,
-            StatusCode::SERVICE_UNAVAILABLE,
-            "{what}: {}",
-            String::from_utf8_lossy(&bytes)
-        );
+        response.assert_problem(503, "timeout");
+        let what = &response.asked;
         assert!(
             elapsed < Duration::from_secs(10),
             "{what}: answered after {elapsed:?}"
         );
         assert_eq!(
-            header_text(&headers, "content-type"),
-            Some("application/problem+json"),
-            "{what}"
-        );
-        let problem: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        assert_eq!(problem["code"], "timeout", "{what}: {problem}");
-        assert_eq!(problem["status"], 503, "{what}: {problem}");
-        assert_eq!(
-            header_text(&headers, "x-content-type-options"),
+            response.header("x-content-type-options"),
             Some("nosniff"),
             "{what}"
         );
         // The server answers the next request at once.
-        let me = app.get(LOCAL_USER, &token).await;
-        assert_eq!(me.status, StatusCode::OK, "after {what}");
+        let answer = app.get(LOCAL_USER, &token).await;
+        answer.assert_status(StatusCode::OK);
     }
+}
+
+/// The newest audit row's path.
+async fn last_audited_path(app: &TestApp) -> String {
+    let query = "SELECT path FROM audit_log ORDER BY id DESC LIMIT 1";
+    sqlx::query_scalar(query)
+        .fetch_one(&app.db.read)
+        .await
+        .unwrap()
 }

@@ -7,10 +7,9 @@ use std::{
         Arc,
         atomic::{AtomicUsize, Ordering},
     },
-    time::{Duration, Instant},
+    time::Duration,
 };
 
-use crate::helpers::{enqueue_job, job_database};
 use async_trait::async_trait;
 use server::{
     domain::AppError,
@@ -18,6 +17,8 @@ use server::{
     store::Db,
 };
 use sqlx::SqliteConnection;
+
+use crate::helpers::jobs::{enqueue_job, eventually, job_database, job_row, transaction_row};
 
 fn settings() -> RunnerSettings {
     RunnerSettings {
@@ -31,24 +32,45 @@ fn settings() -> RunnerSettings {
     }
 }
 
-/// Waits for the job to leave `ready`; returns its state, attempts, lease and the
+/// Executes fine, but its outcome never records.
+struct NeverRecords(Arc<AtomicUsize>);
+
+#[async_trait]
+impl JobHandler for NeverRecords {
+    async fn execute(&self, _job: &Job) -> Outcome {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Outcome::Done { note: None }
+    }
+
+    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+        Err(AppError::Internal("the record always fails".into()))
+    }
+}
+
+/// Panics on every execution.
+struct Panics;
+
+#[async_trait]
+impl JobHandler for Panics {
+    async fn execute(&self, _job: &Job) -> Outcome {
+        panic!("a bug in a step");
+    }
+
+    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+        Ok(())
+    }
+}
+
+/// Waits for the job to leave `ready`; returns its state and lease, and the
 /// transaction's status and detail.
 async fn ended(db: &Db, id: i64) -> (String, Option<String>, String, Option<String>) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let row: (String, Option<String>, String, Option<String>) = sqlx::query_as(
-            "SELECT j.state, j.lease_owner, x.status, x.detail FROM jobs j JOIN transactions x ON x.id = j.id WHERE j.id = ?",
-        )
-        .bind(id)
-        .fetch_one(&db.read)
-        .await
-        .unwrap();
-        if row.0 != "ready" {
-            return row;
-        }
-        assert!(Instant::now() < deadline, "job {id} never ended: {row:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(&format!("job {id} to end"), || async {
+        job_row(db, id).await.0 != "ready"
+    })
+    .await;
+    let (state, _, _, lease, _) = job_row(db, id).await;
+    let (status, detail) = transaction_row(db, id).await;
+    (state, lease, status, detail)
 }
 
 #[tokio::test]
@@ -87,27 +109,7 @@ async fn a_stale_claim_cannot_move_a_job_another_claim_holds() {
             .unwrap()
     );
     tx.commit().await.unwrap();
-    let state: String = sqlx::query_scalar("SELECT status FROM transactions WHERE id = ?")
-        .bind(id)
-        .fetch_one(&db.read)
-        .await
-        .unwrap();
-    assert_eq!(state, "succeeded");
-}
-
-/// Executes fine, but its outcome never records.
-struct NeverRecords(Arc<AtomicUsize>);
-
-#[async_trait]
-impl JobHandler for NeverRecords {
-    async fn execute(&self, _job: &Job) -> Outcome {
-        self.0.fetch_add(1, Ordering::SeqCst);
-        Outcome::Done { note: None }
-    }
-
-    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
-        Err(AppError::Internal("the record always fails".into()))
-    }
+    assert_eq!(transaction_row(&db, id).await.0, "succeeded");
 }
 
 #[tokio::test]
@@ -125,20 +127,6 @@ async fn an_outcome_that_never_records_ends_the_job_failed() {
     );
     assert!(detail.unwrap().contains("internal error"));
     assert_eq!(runs.load(Ordering::SeqCst), 3, "tried max_attempts times");
-}
-
-/// Panics on every execution.
-struct Panics;
-
-#[async_trait]
-impl JobHandler for Panics {
-    async fn execute(&self, _job: &Job) -> Outcome {
-        panic!("a bug in a step");
-    }
-
-    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
-        Ok(())
-    }
 }
 
 #[tokio::test]

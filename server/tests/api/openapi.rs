@@ -1,16 +1,20 @@
 //! The OpenAPI document describes every route the server answers.
 
-use crate::helpers::TestApp;
 use axum::http::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{TestApp, binary::OPENAPI};
+
+/// The OpenAPI document, as the server serves it to anyone.
+async fn document() -> Value {
+    let app = TestApp::start().await;
+    let response = app.call(Method::GET, OPENAPI, None, None).await;
+    response.assert_status(StatusCode::OK).json()
+}
 
 #[tokio::test]
 async fn the_openapi_document_lists_every_endpoint() {
-    let app = TestApp::start().await;
-    let response = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await;
-    assert_eq!(response.status, StatusCode::OK);
-    let document = response.json();
+    let document = document().await;
     assert!(
         document["openapi"].as_str().unwrap().starts_with("3.1"),
         "{}",
@@ -74,11 +78,7 @@ async fn the_openapi_document_lists_every_endpoint() {
 async fn string_constraints_in_the_document_match_the_parsers() {
     use server::domain::types::{AdminUpn, DraasInstance, SearchText, Secret};
 
-    let app = TestApp::start().await;
-    let document = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await
-        .json();
+    let document = document().await;
     let field = |schema: &str, name: &str| {
         document["components"]["schemas"][schema]["properties"][name].clone()
     };
@@ -93,51 +93,22 @@ async fn string_constraints_in_the_document_match_the_parsers() {
     };
     let tenants = "/api/v01/draas/{draas_instance}/tenants";
     type Parser = fn(&str) -> bool;
+    let (resellers, subscriptions) = (
+        "/api/v01/draas/{draas_instance}/resellers",
+        format!("{tenants}/{{uuid}}/subscriptions"),
+    );
+    #[rustfmt::skip]
     let cases: Vec<(&str, serde_json::Value, Parser)> = vec![
-        (
-            "administrator msUsername",
-            field("MsTeamsAdminRequest", "msUsername"),
-            |v| AdminUpn::parse(v).is_ok(),
-        ),
-        (
-            "administrator msPassword",
-            field("MsTeamsAdminRequest", "msPassword"),
-            |v| Secret::parse("msPassword", v.into()).is_ok(),
-        ),
-        (
-            "administrator to remove",
-            field("MsTeamsAdminRemoval", "msUsername"),
-            |v| AdminUpn::parse(v).is_ok(),
-        ),
-        (
-            "application secret",
-            field("ApplicationRequest", "secret"),
-            |v| Secret::parse("secret", v.into()).is_ok(),
-        ),
-        ("reset secret", field("ResetSecretRequest", "secret"), |v| {
-            Secret::parse("secret", v.into()).is_ok()
-        }),
-        ("login username", field("LoginRequest", "username"), |v| {
-            !v.trim().is_empty()
-        }),
-        (
-            "draas_instance",
-            parameter(tenants, "draas_instance"),
-            |v| DraasInstance::parse(v).is_ok(),
-        ),
-        ("search", parameter(tenants, "search"), |v| {
-            SearchText::parse(v).is_ok()
-        }),
-        (
-            "search of the subscriptions",
-            parameter(&format!("{tenants}/{{uuid}}/subscriptions"), "search"),
-            |v| SearchText::parse(v).is_ok(),
-        ),
-        (
-            "search of the resellers",
-            parameter("/api/v01/draas/{draas_instance}/resellers", "search"),
-            |v| SearchText::parse(v).is_ok(),
-        ),
+        ("administrator msUsername", field("MsTeamsAdminRequest", "msUsername"), |v| AdminUpn::parse(v).is_ok()),
+        ("administrator msPassword", field("MsTeamsAdminRequest", "msPassword"), |v| Secret::parse("msPassword", v.into()).is_ok()),
+        ("administrator to remove", field("MsTeamsAdminRemoval", "msUsername"), |v| AdminUpn::parse(v).is_ok()),
+        ("application secret", field("ApplicationRequest", "secret"), |v| Secret::parse("secret", v.into()).is_ok()),
+        ("reset secret", field("ResetSecretRequest", "secret"), |v| Secret::parse("secret", v.into()).is_ok()),
+        ("login username", field("LoginRequest", "username"), |v| !v.trim().is_empty()),
+        ("draas_instance", parameter(tenants, "draas_instance"), |v| DraasInstance::parse(v).is_ok()),
+        ("search", parameter(tenants, "search"), |v| SearchText::parse(v).is_ok()),
+        ("search of the subscriptions", parameter(&subscriptions, "search"), |v| SearchText::parse(v).is_ok()),
+        ("search of the resellers", parameter(resellers, "search"), |v| SearchText::parse(v).is_ok()),
     ];
     let alphabet = [
         "a", "Z", "0", "@", ".", "-", "_", " ", "\t", "\n", "\u{85}", "\u{a0}", "\u{2028}",
@@ -190,11 +161,7 @@ async fn string_constraints_in_the_document_match_the_parsers() {
 async fn the_lists_document_their_query_and_answers() {
     use server::domain::listing::{Dir, ListQuery, NodeSort, SortKey, SubscriptionSort, TOKEN_LEN};
 
-    let app = TestApp::start().await;
-    let document = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await
-        .json();
+    let document = document().await;
     let base = "/api/v01/draas/{draas_instance}";
     let node_sorts: Vec<&str> = NodeSort::KEYS.iter().map(|(name, _)| *name).collect();
     let subscription_sorts: Vec<&str> = SubscriptionSort::KEYS
@@ -319,11 +286,7 @@ async fn the_lists_document_their_query_and_answers() {
 async fn the_status_values_and_the_admins_bodies_are_documented() {
     use app::api_types::MsTeamsTenantStatus;
 
-    let app = TestApp::start().await;
-    let document = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await
-        .json();
+    let document = document().await;
     let schemas = &document["components"]["schemas"];
     let status = &schemas["MsTeamsTenantStatus"];
     let mut documented: Vec<String> = match status["enum"].as_array() {
@@ -403,11 +366,7 @@ async fn the_status_values_and_the_admins_bodies_are_documented() {
 /// Every operation says where it comes from, and README's Fidelity table says the same.
 #[tokio::test]
 async fn every_operation_names_its_source_and_the_readme_table_agrees() {
-    let app = TestApp::start().await;
-    let document = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await
-        .json();
+    let document = document().await;
     let sources = [
         "vendor-msteams-page",
         "public-docs",
@@ -459,11 +418,7 @@ async fn every_operation_names_its_source_and_the_readme_table_agrees() {
 async fn every_field_marked_with_its_own_source_exists_and_carries_it() {
     use server::api::openapi::FIELD_PROVENANCE;
 
-    let app = TestApp::start().await;
-    let document = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await
-        .json();
+    let document = document().await;
     let schemas = &document["components"]["schemas"];
     for (schema, property, source) in FIELD_PROVENANCE {
         let field = &schemas[schema]["properties"][property];
@@ -520,11 +475,7 @@ async fn every_field_marked_with_its_own_source_exists_and_carries_it() {
 /// must come from the site's own pages.
 #[tokio::test]
 async fn the_session_cookie_is_an_alternative_to_the_bearer_token() {
-    let app = TestApp::start().await;
-    let document = app
-        .call(Method::GET, "/api/v01/openapi.json", None, None)
-        .await
-        .json();
+    let document = document().await;
     let scheme = &document["components"]["securitySchemes"]["session"];
     assert_eq!(
         (&scheme["type"], &scheme["in"], &scheme["name"]),

@@ -110,16 +110,16 @@ async fn a_second_server_on_the_same_database_refuses_to_start_and_the_first_kee
     );
 
     // The first one serves on as before.
-    let token = first.login("group.admin", "demo-group").await;
-    let (status, _) = first
+    let token = first.login("group.admin").await;
+    first
         .get("/api/v01/draas/demo/tenants?page=1&page_size=25", &token)
-        .await;
-    assert_eq!(status, 200);
+        .await
+        .assert_status(200);
 
     // A killed server's lock goes with it: the next one starts on the same file.
     drop(first);
     let next = place.launch(Some(KEY_A)).start().await;
-    next.login("group.admin", "demo-group").await;
+    next.login("group.admin").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -191,7 +191,7 @@ async fn stopped_during_step_5(
         .env("FUSION_JOB_LEASE_MS", "20000")
         .start()
         .await;
-    let token = server.login("alpha.admin", "demo-alpha").await;
+    let token = server.login("alpha.admin").await;
     let ms_tenant = server.store_integration(&token, "Process Test").await;
     let id = server.start_wizard(&token).await;
     server
@@ -231,7 +231,7 @@ async fn sigterm_mid_step_lets_the_step_finish_within_grace_and_exits_0() {
         .env("FUSION_TIME_SCALE", "0.1")
         .start()
         .await;
-    let token = server.login("alpha.admin", "demo-alpha").await;
+    let token = server.login("alpha.admin").await;
     server.assert_completed_once(&token, &ms_tenant, id).await;
 }
 
@@ -255,7 +255,7 @@ async fn sigterm_without_grace_gives_the_step_back_and_a_restart_completes_the_r
         .env("FUSION_JOB_LEASE_MS", "20000")
         .start()
         .await;
-    let token = server.login("alpha.admin", "demo-alpha").await;
+    let token = server.login("alpha.admin").await;
     let resumed = Instant::now();
     server.assert_completed_once(&token, &ms_tenant, id).await;
     // No lease to wait out (20 s here): step 5 ran again at once.
@@ -275,7 +275,7 @@ async fn sigterm_without_grace_gives_the_step_back_and_a_restart_completes_the_r
 async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing() {
     let place = Place::new();
     let server = place.launch(Some(KEY_A)).start().await;
-    let token = server.login("group.admin", "demo-group").await;
+    let token = server.login("group.admin").await;
     server.store_integration(&token, "Process Test").await;
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");
@@ -335,7 +335,7 @@ async fn rotating_the_key_re_seals_every_secret_and_a_wrong_key_changes_nothing(
 
     // The new key alone: the re-sealed secrets work (the wizard signs in with both).
     let server = place.launch(Some(KEY_B)).start().await;
-    let token = server.login("group.admin", "demo-group").await;
+    let token = server.login("group.admin").await;
     server.start_wizard(&token).await;
     let state = server.wizard_end(&token).await;
     assert_eq!(executed(&state), 6, "{state}");
@@ -373,7 +373,7 @@ async fn the_key_file_is_created_private_and_reused_and_a_legacy_key_moves_out_o
 
     // The restart reuses it: the secrets it sealed open (else the start would fail).
     let server = with_file().start().await;
-    let token = server.login("group.admin", "demo-group").await;
+    let token = server.login("group.admin").await;
     assert!(!token.is_empty());
     let (status, _, log) = server.terminate();
     assert_eq!(status.code(), Some(0), "{log}");

@@ -5,7 +5,6 @@
 //! what finishes within its grace and gives the rest back.
 
 use std::{
-    future::Future,
     sync::{
         Arc,
         atomic::{AtomicBool, AtomicUsize, Ordering},
@@ -13,10 +12,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::helpers::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, enqueue_job, job_database};
+use crate::helpers::{
+    GLOBEX_LAB, GLOBEX_TEAMS, TENANT_GLOBEX, TestApp, UMBRELLA_TEAMS,
+    jobs::{enqueue_job, eventually, job_database, job_row, transaction_row},
+    leptos_options,
+};
 use async_trait::async_trait;
 use axum::http::StatusCode;
-use leptos::prelude::LeptosOptions;
 use server::{
     config::Config,
     crypto::SecretBox,
@@ -29,19 +31,11 @@ use server::{
     state::AppState,
     store::Db,
 };
-use sqlx::SqliteConnection;
+use sqlx::SqliteConnection as Connection;
 use tokio::sync::Notify;
 
 // ---------------------------------------------------------------------------------------
 // The wizard, through the real router, with the runner under the test's control.
-
-/// Globex Teams (reseller Alpha) and Umbrella Teams (reseller Beta): not onboarded.
-const GLOBEX_SUB: i64 = 3;
-const GLOBEX: At = (TENANT_GLOBEX, GLOBEX_SUB);
-const UMBRELLA_SUB: i64 = 7;
-const UMBRELLA: At = (TENANT_UMBRELLA, UMBRELLA_SUB);
-/// Globex Teams Lab: onboarded in the demo data.
-const GLOBEX_LAB_SUB: i64 = 4;
 
 /// The real router and state on a temporary database with the demo data, the key that
 /// sealed its secrets, and no job runner: each test decides who claims jobs.
@@ -52,57 +46,46 @@ struct Harness {
     url: String,
 }
 
-fn options() -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("fusion-teams-onboarding")
-        .build()
-}
-
 impl Harness {
+    /// `start`, and a demo administrator signed in: its bearer token.
+    async fn signed_in(username: &str) -> (Self, String) {
+        let harness = Self::start().await;
+        let token = harness.app.login(username).await;
+        (harness, token)
+    }
+
     async fn start() -> Self {
         crate::helpers::logs();
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("fusion.db").display());
         let mut config = crate::helpers::config(url.clone());
         config.job_lease_ms = 300;
-        let db = Db::connect(&url).await.expect("database");
         let secrets = SecretBox::random();
-        let server = server::start_with(&config, options(), db.clone(), secrets.clone())
-            .await
-            .expect("start");
+        let server = Self::start_on(&url, &config, &secrets).await;
         // This process claims nothing until a test says so.
         server.runner.shutdown(Duration::ZERO).await;
-        let state = server.state;
         Harness {
-            app: TestApp {
-                router: server::web::router(state.clone()),
-                state,
-                db,
-                dir,
-                secrets: secrets.clone(),
-            },
+            app: TestApp::serving(server.state, dir, secrets.clone()),
             config,
             secrets,
             url,
         }
     }
 
+    async fn start_on(url: &str, config: &Config, secrets: &SecretBox) -> server::Server {
+        let db = Db::connect(url).await.expect("database");
+        server::start_with(config, leptos_options(), db, secrets.clone())
+            .await
+            .expect("start")
+    }
+
     /// A second start on the same database file, as a restarted process does: a new
     /// connection, the demo seed again, and a job runner (its reconciler first).
     async fn restart(&self) -> TestApp {
-        let db = Db::connect(&self.url).await.expect("database");
-        let server = server::start_with(&self.config, options(), db.clone(), self.secrets.clone())
-            .await
-            .expect("restart");
-        let state = server.state;
-        TestApp {
-            router: server::web::router(state.clone()),
-            state,
-            db,
-            // The files stay in the first harness's folder.
-            dir: tempfile::tempdir().expect("temp dir"),
-            secrets: self.secrets.clone(),
-        }
+        let server = Self::start_on(&self.url, &self.config, &self.secrets).await;
+        // The files stay in the first harness's folder.
+        let dir = tempfile::tempdir().expect("temp dir");
+        TestApp::serving(server.state, dir, self.secrets.clone())
     }
 
     /// The wizard's real steps, on `state`'s database and simulator.
@@ -127,6 +110,16 @@ impl Harness {
 /// How long the tests here give a wizard run.
 const RUN_LIMIT: Duration = Duration::from_secs(30);
 
+/// Waits for Globex Teams' run to end, failed at step 2; the problem.
+async fn failed_at_step_2(app: &TestApp, token: &str) -> serde_json::Value {
+    let failed = app
+        .wizard_ended_within(token, GLOBEX_TEAMS, RUN_LIMIT)
+        .await;
+    let problem = failed.assert_problem(400, "wizard_failed");
+    assert_eq!(problem["failedStep"], 2, "{problem}");
+    problem
+}
+
 /// How many calls of `operation` the simulated MS tenant's journal shows.
 async fn journal_count(app: &TestApp, token: &str, ms_tenant: &str, operation: &str) -> usize {
     app.sim_journal(token, ms_tenant)
@@ -146,35 +139,6 @@ async fn tenant_row(db: &Db, subscription: i64) -> (String, Option<i64>, Option<
     .fetch_one(&db.read)
     .await
     .unwrap()
-}
-
-/// A job row: state, cursor, attempts, lease owner, last error.
-async fn job_row(db: &Db, id: i64) -> (String, i64, i64, Option<String>, Option<String>) {
-    sqlx::query_as("SELECT state, cursor, attempts, lease_owner, last_error FROM jobs WHERE id = ?")
-        .bind(id)
-        .fetch_one(&db.read)
-        .await
-        .unwrap()
-}
-
-async fn transaction_row(db: &Db, id: i64) -> (String, Option<String>) {
-    sqlx::query_as("SELECT status, detail FROM transactions WHERE id = ?")
-        .bind(id)
-        .fetch_one(&db.read)
-        .await
-        .unwrap()
-}
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !check().await {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// The wizard's real steps, with one thing going wrong at step `at`.
@@ -204,18 +168,13 @@ impl JobHandler for Sabotaged {
         self.inner.execute(job).await
     }
 
-    async fn record(
-        &self,
-        tx: &mut SqliteConnection,
-        job: &Job,
-        outcome: &Outcome,
-    ) -> Result<(), AppError> {
+    async fn record(&self, tx: &mut Connection, job: &Job, done: &Outcome) -> Result<(), AppError> {
         if let Sabotage::CannotRecord = self.sabotage
             && job.cursor == self.at
         {
             return Err(AppError::Internal("the disk said no".into()));
         }
-        self.inner.record(tx, job, outcome).await
+        self.inner.record(tx, job, done).await
     }
 
     async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
@@ -241,7 +200,7 @@ async fn life_that_dies_at(harness: &Harness, crash_at: i64) {
     let state = runtime
         .spawn(async move {
             let db = Db::connect(&url).await.expect("database");
-            AppState::new(options(), db, secrets, &config)
+            AppState::new(leptos_options(), db, secrets, &config)
         })
         .await
         .unwrap();
@@ -286,11 +245,12 @@ async fn life_that_dies_at(harness: &Harness, crash_at: i64) {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can_resume() {
-    let harness = Harness::start().await;
+    let (harness, token) = Harness::signed_in("alpha.admin").await;
     let app = &harness.app;
-    let token = app.login("alpha.admin").await;
-    let ms_tenant = app.prepare_wizard(&token, GLOBEX, "Runner Test", &[]).await;
-    let id = app.start_wizard(&token, GLOBEX).await;
+    let ms_tenant = app
+        .prepare_wizard(&token, GLOBEX_TEAMS, "Runner Test", &[])
+        .await;
+    let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
 
     // Eight processes in a row die in step 2 (the first runs the preparation and steps
     // 0 and 1 before it): each claim counts as a try, though none records an outcome.
@@ -300,7 +260,7 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     let (state, cursor, attempts, lease, _) = job_row(&app.db, id).await;
     assert_eq!((state.as_str(), cursor, attempts), ("ready", 2, 8));
     assert!(lease.is_some(), "the last killed process left its lease");
-    assert_eq!(tenant_row(&app.db, GLOBEX_SUB).await.0, "onboarding");
+    assert_eq!(tenant_row(&app.db, GLOBEX_TEAMS.1).await.0, "onboarding");
 
     // The next process (the real runner) claims it a ninth time and gives up at once.
     let runner = harness
@@ -308,9 +268,7 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
         .state
         .job_runner(harness.secrets.clone(), &harness.config)
         .spawn();
-    let failed = app.wizard_ended_within(&token, GLOBEX, RUN_LIMIT).await;
-    let problem = failed.assert_problem(400, "wizard_failed");
-    assert_eq!(problem["failedStep"], 2, "{problem}");
+    let problem = failed_at_step_2(app, &token).await;
     assert_eq!(problem["running"], false, "{problem}");
     let detail = problem["detail"].as_str().unwrap().to_owned();
     assert!(
@@ -326,7 +284,7 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     assert_eq!(executed, [true, true, false, false, false, false]);
     let (state, _, attempts, lease, _) = job_row(&app.db, id).await;
     assert_eq!((state.as_str(), attempts, lease), ("failed", 9, None));
-    let (tenant_status, current_step, error, _) = tenant_row(&app.db, GLOBEX_SUB).await;
+    let (tenant_status, current_step, error, _) = tenant_row(&app.db, GLOBEX_TEAMS.1).await;
     assert_eq!(
         (tenant_status.as_str(), current_step, error.as_deref()),
         ("failed", Some(2), Some(detail.as_str()))
@@ -344,9 +302,11 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     );
 
     // Resume: the run starts again at step 2 and completes.
-    let second = app.start_wizard(&token, GLOBEX).await;
+    let second = app.start_wizard(&token, GLOBEX_TEAMS).await;
     assert!(second > id);
-    let done = app.wizard_ended_within(&token, GLOBEX, RUN_LIMIT).await;
+    let done = app
+        .wizard_ended_within(&token, GLOBEX_TEAMS, RUN_LIMIT)
+        .await;
     done.assert_status(StatusCode::OK);
     assert!(
         done.json()["wizardSteps"]
@@ -357,7 +317,7 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
         "{}",
         done.text()
     );
-    assert_eq!(tenant_row(&app.db, GLOBEX_SUB).await.0, "onboarded");
+    assert_eq!(tenant_row(&app.db, GLOBEX_TEAMS.1).await.0, "onboarded");
     // create_app.ps1's call and step 1's, once: steps before the failed one are not redone.
     assert_eq!(
         journal_count(app, &token, &ms_tenant, "POST /servicePrincipals").await,
@@ -365,19 +325,18 @@ async fn a_step_that_kills_its_process_every_time_is_given_up_and_the_tenant_can
     );
 
     // And the subscription is not stuck: it can be unlinked.
-    app.post_unlink(&token, GLOBEX)
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+    let answer = app.post_unlink(&token, GLOBEX_TEAMS).await;
+    answer.assert_status(StatusCode::NO_CONTENT);
     runner.shutdown(Duration::from_secs(1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboarding() {
-    let harness = Harness::start().await;
+    let (harness, token) = Harness::signed_in("alpha.admin").await;
     let app = &harness.app;
-    let token = app.login("alpha.admin").await;
-    app.prepare_wizard(&token, GLOBEX, "Runner Test", &[]).await;
-    let id = app.start_wizard(&token, GLOBEX).await;
+    app.prepare_wizard(&token, GLOBEX_TEAMS, "Runner Test", &[])
+        .await;
+    let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
     let settings = RunnerSettings {
         concurrency: 2,
         lease: Duration::from_secs(2),
@@ -396,49 +355,44 @@ async fn a_wizard_run_abandoned_by_the_runner_leaves_the_tenant_failed_not_onboa
         .handle(WIZARD_JOB, Arc::new(step_2_unrecordable))
         .spawn();
 
-    let failed = app.wizard_ended_within(&token, GLOBEX, RUN_LIMIT).await;
-    let problem = failed.assert_problem(400, "wizard_failed");
-    assert_eq!(problem["failedStep"], 2, "{problem}");
+    let problem = failed_at_step_2(app, &token).await;
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("Start the wizard again"), "{detail}");
     let (state, _, _, lease, _) = job_row(&app.db, id).await;
     assert_eq!((state.as_str(), lease), ("failed", None));
     assert_eq!(transaction_row(&app.db, id).await.0, "failed");
     // Not stuck: a new run is accepted (it fails again at the same step, of course).
-    let again = app.start_wizard(&token, GLOBEX).await;
+    let again = app.start_wizard(&token, GLOBEX_TEAMS).await;
     assert!(again > id);
     runner.shutdown(Duration::from_secs(1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_live_ones() {
-    let harness = Harness::start().await;
+    let (harness, alpha) = Harness::signed_in("alpha.admin").await;
     let app = &harness.app;
-    let alpha = app.login("alpha.admin").await;
     let beta = app.login("beta.admin").await;
 
     // Globex Teams: a run whose job ended failed without recording it on the tenant
     // (as the runner's `abandon` used to leave it).
-    app.prepare_wizard(&alpha, GLOBEX, "Runner Test", &[]).await;
-    let failed_job = app.start_wizard(&alpha, GLOBEX).await;
-    sqlx::query(
-        "UPDATE jobs SET state = 'failed', last_error = 'abandoned', lease_owner = NULL WHERE id = ?",
-    )
-    .bind(failed_job)
-    .execute(&app.db.write)
-    .await
-    .unwrap();
+    app.prepare_wizard(&alpha, GLOBEX_TEAMS, "Runner Test", &[])
+        .await;
+    let failed_job = app.start_wizard(&alpha, GLOBEX_TEAMS).await;
+    app.execute(&format!(
+        "UPDATE jobs SET state = 'failed', last_error = 'abandoned', lease_owner = NULL
+         WHERE id = {failed_job}"
+    ))
+    .await;
 
     // Umbrella Teams: a live run, not due for an hour.
-    app.prepare_wizard(&beta, UMBRELLA, "Runner Test", &[])
+    app.prepare_wizard(&beta, UMBRELLA_TEAMS, "Runner Test", &[])
         .await;
-    let live_job = app.start_wizard(&beta, UMBRELLA).await;
-    sqlx::query("UPDATE jobs SET run_at = ? WHERE id = ?")
-        .bind(epoch_ms() + 3_600_000)
-        .bind(live_job)
-        .execute(&app.db.write)
-        .await
-        .unwrap();
+    let live_job = app.start_wizard(&beta, UMBRELLA_TEAMS).await;
+    let in_an_hour = epoch_ms() + 3_600_000;
+    app.execute(&format!(
+        "UPDATE jobs SET run_at = {in_an_hour} WHERE id = {live_job}"
+    ))
+    .await;
 
     // Globex Teams Lab: onboarding, with a running transaction but no job at all.
     let mut tx = app.db.begin_write().await.unwrap();
@@ -447,7 +401,7 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
          VALUES (?, ?, 'running', datetime(), datetime()) RETURNING id",
     )
     .bind(WIZARD_JOB)
-    .bind(GLOBEX_LAB_SUB)
+    .bind(GLOBEX_LAB.1)
     .fetch_one(&mut *tx)
     .await
     .unwrap();
@@ -456,7 +410,7 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
          WHERE owner_subscription_id = ?",
     )
     .bind(missing_job)
-    .bind(GLOBEX_LAB_SUB)
+    .bind(GLOBEX_LAB.1)
     .execute(&mut *tx)
     .await
     .unwrap();
@@ -466,14 +420,14 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
     let restarted = harness.restart().await;
     let db = &restarted.db;
     eventually("the orphaned runs to be failed", || async {
-        tenant_row(db, GLOBEX_SUB).await.0 == "failed"
-            && tenant_row(db, GLOBEX_LAB_SUB).await.0 == "failed"
+        tenant_row(db, GLOBEX_TEAMS.1).await.0 == "failed"
+            && tenant_row(db, GLOBEX_LAB.1).await.0 == "failed"
     })
     .await;
 
     for (subscription, transaction, step) in [
-        (GLOBEX_SUB, failed_job, 0),
-        (GLOBEX_LAB_SUB, missing_job, 3),
+        (GLOBEX_TEAMS.1, failed_job, 0),
+        (GLOBEX_LAB.1, missing_job, 3),
     ] {
         let (status, current_step, error, run) = tenant_row(db, subscription).await;
         assert_eq!(
@@ -498,7 +452,7 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
     }
 
     // The live run is left alone.
-    let (status, _, error, run) = tenant_row(db, UMBRELLA_SUB).await;
+    let (status, _, error, run) = tenant_row(db, UMBRELLA_TEAMS.1).await;
     assert_eq!(
         (status.as_str(), error, run),
         ("onboarding", None, live_job)
@@ -509,19 +463,17 @@ async fn the_reconciler_at_start_fails_runs_left_without_a_live_job_and_spares_l
         transaction_row(db, live_job).await,
         ("running".into(), None)
     );
-    restarted
-        .post_wizard(&beta, UMBRELLA)
-        .await
-        .assert_problem(409, "wizard_running");
+    let refused = restarted.post_wizard(&beta, UMBRELLA_TEAMS).await;
+    refused.assert_problem(409, "wizard_running");
 
     // Neither failed subscription is stuck: one resumes and completes, the other unlinks.
-    restarted.start_wizard(&alpha, GLOBEX).await;
+    restarted.start_wizard(&alpha, GLOBEX_TEAMS).await;
     let done = restarted
-        .wizard_ended_within(&alpha, GLOBEX, RUN_LIMIT)
+        .wizard_ended_within(&alpha, GLOBEX_TEAMS, RUN_LIMIT)
         .await;
     done.assert_status(StatusCode::OK);
     restarted
-        .post_unlink(&alpha, (TENANT_GLOBEX, GLOBEX_LAB_SUB))
+        .post_unlink(&alpha, GLOBEX_LAB)
         .await
         .assert_status(StatusCode::NO_CONTENT);
 }
@@ -562,7 +514,7 @@ impl JobHandler for AsksToWait {
         }
     }
 
-    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+    async fn record(&self, _: &mut Connection, _: &Job, _: &Outcome) -> Result<(), AppError> {
         Ok(())
     }
 }
@@ -638,7 +590,7 @@ impl JobHandler for Step {
         Outcome::Done { note: None }
     }
 
-    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+    async fn record(&self, _: &mut Connection, _: &Job, _: &Outcome) -> Result<(), AppError> {
         self.recorded.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }

@@ -9,76 +9,40 @@
 
 use std::collections::BTreeSet;
 
-use crate::helpers::{
-    At, TENANT_ACME, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, TestResponse, sub_path,
-};
-use axum::{
-    body::Body,
-    http::{Method, Request, StatusCode, header},
-};
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-/// Alpha Telecom's demo simulated tenants (Contoso … Proseware).
-const ALPHA_SIM: [&str; 8] = [
-    "a1000000-0000-4000-8000-000000000001",
-    "a1000000-0000-4000-8000-000000000002",
-    "a1000000-0000-4000-8000-000000000003",
-    "a1000000-0000-4000-8000-000000000004",
-    "a1000000-0000-4000-8000-000000000005",
-    "a1000000-0000-4000-8000-000000000006",
-    "a1000000-0000-4000-8000-000000000007",
-    "a1000000-0000-4000-8000-000000000008",
-];
-/// Beta Voice's (Fourth Coffee … Blue Yonder Airlines).
-const BETA_SIM: [&str; 8] = [
-    "a2000000-0000-4000-8000-000000000001",
-    "a2000000-0000-4000-8000-000000000002",
-    "a2000000-0000-4000-8000-000000000003",
-    "a2000000-0000-4000-8000-000000000004",
-    "a2000000-0000-4000-8000-000000000005",
-    "a2000000-0000-4000-8000-000000000006",
-    "a2000000-0000-4000-8000-000000000007",
-    "a2000000-0000-4000-8000-000000000008",
-];
-/// The MS tenants of the onboarded demo subscriptions: no owner, claimed by Acme's #1
-/// and Globex's #4 (Alpha) and Initech's #5 (Beta). Each holds the three voice objects.
-const ACME_MS: &str = "27b418d0-b197-483d-a0b8-da90407a92c4";
-const GLOBEX_LAB_MS: &str = "5d2c7a1e-3f4b-4c8d-9e6f-0a1b2c3d4e5f";
-const INITECH_MS: &str = "8e9f0a1b-2c3d-4e5f-8a7b-6c5d4e3f2a1b";
+use crate::helpers::{
+    ACME_MS_TENANT, At, Failures, GLOBEX_LAB_MS_TENANT, GLOBEX_TEAMS, INITECH_EU,
+    INITECH_MS_TENANT, RESELLER_ALPHA, RESELLER_BETA, SIM_TENANTS, TENANT_ACME, TestApp,
+    UMBRELLA_TEAMS, application, sim_path, sim_tenants_of,
+};
 
-/// Umbrella Teams (#7): Beta Voice's msteams subscription, not onboarded.
-const UMBRELLA_SUB: i64 = 7;
-const UMBRELLA: At = (TENANT_UMBRELLA, UMBRELLA_SUB);
-/// Globex Teams (#3): Alpha Telecom's msteams subscription, not onboarded.
-const GLOBEX_SUB: i64 = 3;
-const GLOBEX: At = (TENANT_GLOBEX, GLOBEX_SUB);
-
-const SIM_TABLES: [&str; 10] = [
-    "sim_tenants",
-    "sim_faults",
-    "sim_applications",
-    "sim_application_secrets",
-    "sim_skus",
-    "sim_domains",
-    "sim_dns_records",
-    "sim_users",
-    "sim_voice_objects",
-    "sim_journal",
-];
+/// A secret a caller made up for an MS tenant it does not control.
+const GUESSED_SECRET: &str = "Beta~Guessed~Secret~Value~1234567890";
 
 /// Every row of every simulator table, to prove that a refused call changed nothing in
 /// the simulated Microsoft.
 async fn sim_snapshot(app: &TestApp) -> String {
-    app.dump_tables(&SIM_TABLES).await
+    app.dump_tables(&[
+        "sim_tenants",
+        "sim_faults",
+        "sim_applications",
+        "sim_application_secrets",
+        "sim_skus",
+        "sim_domains",
+        "sim_dns_records",
+        "sim_users",
+        "sim_voice_objects",
+        "sim_journal",
+    ])
+    .await
 }
 
-/// The ids `GET /sim/v1/tenants` lists for this caller.
-async fn listed(app: &TestApp, token: &str) -> BTreeSet<String> {
-    let response = app.get("/sim/v1/tenants", token).await;
-    response.assert_status(StatusCode::OK);
-    response
-        .json()
+/// The ids of a list of simulated tenants.
+fn ids_in(tenants: &Value) -> BTreeSet<String> {
+    tenants
         .as_array()
         .unwrap()
         .iter()
@@ -86,6 +50,13 @@ async fn listed(app: &TestApp, token: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The ids `GET /sim/v1/tenants` lists for this caller.
+async fn listed(app: &TestApp, token: &str) -> BTreeSet<String> {
+    let response = app.get(SIM_TENANTS, token).await;
+    ids_in(&response.assert_status(StatusCode::OK).json())
+}
+
+/// The ids of these groups of tenants.
 fn ids(groups: &[&[&str]]) -> BTreeSet<String> {
     groups
         .iter()
@@ -95,9 +66,7 @@ fn ids(groups: &[&[&str]]) -> BTreeSet<String> {
 
 /// `GET /sim/v1/tenants/{id}`'s status for this caller.
 async fn sim_status(app: &TestApp, token: &str, id: &str) -> StatusCode {
-    app.get(&format!("/sim/v1/tenants/{id}"), token)
-        .await
-        .status
+    app.get_sim_tenant(token, id).await.status
 }
 
 /// Starts the wizard and polls GET wizard until the run ends; returns that answer.
@@ -114,31 +83,12 @@ async fn named_by_globex_and_umbrella(
     name: &str,
 ) -> (String, String, String) {
     let shared = app.create_sim_tenant(group, name, &[]).await;
-    let (application, secret) = app.create_app(group, &shared).await;
-    app.store_integration(group, GLOBEX, &shared, &application, &secret)
-        .await;
-    app.store_integration(group, UMBRELLA, &shared, &application, &secret)
-        .await;
+    let (application, secret) = app.sim_create_app(group, &shared).await;
+    for at in [GLOBEX_TEAMS, UMBRELLA_TEAMS] {
+        app.store_integration(group, at, &shared, &application, &secret)
+            .await;
+    }
     (shared, application, secret)
-}
-
-/// A server function called as the site's own page calls it, with the session cookie.
-async fn server_fn(app: &TestApp, name: &str, token: &str, args: Value) -> TestResponse {
-    let body = args.to_string();
-    app.send(
-        Request::builder()
-            .method(Method::POST)
-            .uri(format!("/ui/{name}"))
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::ACCEPT, "application/json")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000")
-            .header(header::COOKIE, format!("fusion_session={token}"))
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
 }
 
 /// Who sees which simulated tenants: each reseller its own (and those its subscriptions
@@ -147,13 +97,18 @@ async fn server_fn(app: &TestApp, name: &str, token: &str, args: Value) -> TestR
 #[tokio::test]
 async fn each_caller_lists_the_simulated_tenants_of_its_tree() {
     let app = TestApp::start().await;
-    let every = ids(&[&ALPHA_SIM, &BETA_SIM, &[ACME_MS, GLOBEX_LAB_MS, INITECH_MS]]);
+    let alpha_sim = sim_tenants_of(RESELLER_ALPHA);
+    let beta_sim = sim_tenants_of(RESELLER_BETA);
+    let alpha_sim: Vec<&str> = alpha_sim.iter().map(String::as_str).collect();
+    let beta_sim: Vec<&str> = beta_sim.iter().map(String::as_str).collect();
+    let onboarded = [ACME_MS_TENANT, GLOBEX_LAB_MS_TENANT, INITECH_MS_TENANT];
+    let every = ids(&[&alpha_sim, &beta_sim, &onboarded]);
     let cases: &[(&str, Option<BTreeSet<String>>)] = &[
         (
             "alpha.admin",
-            Some(ids(&[&ALPHA_SIM, &[ACME_MS, GLOBEX_LAB_MS]])),
+            Some(ids(&[&alpha_sim, &[ACME_MS_TENANT, GLOBEX_LAB_MS_TENANT]])),
         ),
-        ("beta.admin", Some(ids(&[&BETA_SIM, &[INITECH_MS]]))),
+        ("beta.admin", Some(ids(&[&beta_sim, &[INITECH_MS_TENANT]]))),
         ("distributor.admin", Some(every.clone())),
         ("group.admin", Some(every)),
         // No simulator.manage role: refused outright.
@@ -162,27 +117,17 @@ async fn each_caller_lists_the_simulated_tenants_of_its_tree() {
     ];
     for (username, expected) in cases {
         let token = app.login(username).await;
-        let response = app.get("/sim/v1/tenants", &token).await;
-        match expected {
-            Some(expected) => {
-                assert_eq!(response.status, StatusCode::OK, "{username}");
-                assert_eq!(&listed(&app, &token).await, expected, "{username}");
-                let cookie = app.browser_login(username).await;
-                let ui = server_fn(&app, "sim_tenants", &cookie, json!({})).await;
-                assert_eq!(ui.status, StatusCode::OK, "{username}: {}", ui.text());
-                let ui_ids: BTreeSet<String> = ui
-                    .json()
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|t| t["msTenantId"].as_str().unwrap().to_owned())
-                    .collect();
-                assert_eq!(&ui_ids, expected, "{username} through /ui/sim_tenants");
-            }
-            None => {
-                response.assert_problem(403, "forbidden");
-            }
-        }
+        let response = app.get(SIM_TENANTS, &token).await;
+        let Some(expected) = expected else {
+            response.assert_problem(403, "forbidden");
+            continue;
+        };
+        let tenants = response.assert_status(StatusCode::OK).json();
+        assert_eq!(&ids_in(&tenants), expected, "{username}");
+        let cookie = app.browser_login(username).await;
+        let ui = app.server_fn("sim_tenants", Some(&cookie), json!({})).await;
+        let ui_ids = ids_in(&ui.assert_status(StatusCode::OK).json());
+        assert_eq!(&ui_ids, expected, "{username} through /ui/sim_tenants");
     }
 }
 
@@ -191,149 +136,139 @@ async fn each_caller_lists_the_simulated_tenants_of_its_tree() {
 /// and nothing changes in the simulated Microsoft.
 #[tokio::test]
 async fn a_reseller_cannot_reach_another_resellers_simulated_tenants() {
-    let app = TestApp::start().await;
     let unknown = "a9000000-0000-4000-8000-000000000009";
-    let cases: &[(&str, &[&str])] = &[
-        ("alpha.admin", &[BETA_SIM[0], BETA_SIM[2], INITECH_MS]),
-        ("beta.admin", &[ALPHA_SIM[0], ALPHA_SIM[6], ACME_MS]),
+    let app = TestApp::start().await;
+    let alpha_sim = sim_tenants_of(RESELLER_ALPHA);
+    let beta_sim = sim_tenants_of(RESELLER_BETA);
+    let cases = [
+        (
+            "alpha.admin",
+            [beta_sim[0].as_str(), &beta_sim[2], INITECH_MS_TENANT],
+            &alpha_sim[0],
+        ),
+        (
+            "beta.admin",
+            [alpha_sim[0].as_str(), &alpha_sim[6], ACME_MS_TENANT],
+            &beta_sim[0],
+        ),
     ];
-    for (username, foreign) in cases {
+    let attempts: [(&str, Method, &str, Option<Value>); 5] = [
+        ("read it", Method::GET, "", None),
+        (
+            "switch its faults off",
+            Method::PUT,
+            "/faults",
+            Some(json!({"faults": []})),
+        ),
+        (
+            "run create_app.ps1 in it",
+            Method::POST,
+            "/create_app",
+            None,
+        ),
+        ("read its journal", Method::GET, "/journal", None),
+        (
+            "delete its voice route",
+            Method::DELETE,
+            "/voice_objects/voice_route/Draas-VR",
+            None,
+        ),
+    ];
+    let mut failures = Failures::default();
+    for (username, foreign, own) in cases {
         let token = app.login(username).await;
-        for id in foreign.iter().copied().chain([unknown]) {
+        for id in foreign.into_iter().chain([unknown]) {
             let before = sim_snapshot(&app).await;
             let domain_before = app.snapshot().await;
-            let attempts: [(&str, Method, String, Option<Value>); 5] = [
-                (
-                    "read it",
-                    Method::GET,
-                    format!("/sim/v1/tenants/{id}"),
-                    None,
-                ),
-                (
-                    "switch its faults off",
-                    Method::PUT,
-                    format!("/sim/v1/tenants/{id}/faults"),
-                    Some(json!({"faults": []})),
-                ),
-                (
-                    "run create_app.ps1 in it",
-                    Method::POST,
-                    format!("/sim/v1/tenants/{id}/create_app"),
-                    None,
-                ),
-                (
-                    "read its journal",
-                    Method::GET,
-                    format!("/sim/v1/tenants/{id}/journal"),
-                    None,
-                ),
-                (
-                    "delete its voice route",
-                    Method::DELETE,
-                    format!("/sim/v1/tenants/{id}/voice_objects/voice_route/Draas-VR"),
-                    None,
-                ),
-            ];
-            for (what, method, path, body) in attempts {
-                let response = app.call(method, &path, Some(&token), body).await;
+            for (what, method, tail, body) in &attempts {
+                let path = sim_path(id, tail);
+                let response = app
+                    .call(method.clone(), &path, Some(&token), body.clone())
+                    .await;
                 let case = format!("{username} may not {what} of {id}");
-                assert_eq!(
-                    response.status,
-                    StatusCode::NOT_FOUND,
-                    "{case}: {}",
-                    response.text()
-                );
-                let problem = response.assert_problem(404, "not_found");
                 // The same answer as for a tenant that does not exist.
-                assert_eq!(
-                    problem["detail"],
-                    format!("No simulated MS tenant {id}"),
-                    "{case}"
-                );
+                if let Some(problem) =
+                    failures.check(&case, response.check_problem(404, "not_found"))
+                {
+                    let unknown_detail = format!("No simulated MS tenant {id}");
+                    let same = problem["detail"] == unknown_detail.as_str();
+                    failures.expect(&case, same, format!("another detail: {problem}"));
+                }
             }
-            assert_eq!(sim_snapshot(&app).await, before, "{username} on {id}");
-            assert_eq!(app.snapshot().await, domain_before, "{username} on {id}");
+            let unchanged =
+                sim_snapshot(&app).await == before && app.snapshot().await == domain_before;
+            failures.expect(
+                format!("{username} on {id}"),
+                unchanged,
+                "something changed",
+            );
         }
         // Its own tenants answer, as a control.
-        let own = if *username == "alpha.admin" {
-            ALPHA_SIM[0]
-        } else {
-            BETA_SIM[0]
-        };
         assert_eq!(
             sim_status(&app, &token, own).await,
             StatusCode::OK,
             "{username}"
         );
     }
+    failures.assert_none();
 }
 
 /// The UI's server functions apply the same scope as `/sim/v1`.
 #[tokio::test]
 async fn the_simulator_server_functions_apply_the_same_scope() {
     let app = TestApp::start().await;
+    let beta_sim = sim_tenants_of(RESELLER_BETA);
     let alpha = app.browser_login("alpha.admin").await;
     let before = sim_snapshot(&app).await;
     let calls: [(&str, Value); 4] = [
-        ("sim_tenant", json!({"id": BETA_SIM[0]})),
-        ("sim_journal", json!({"id": BETA_SIM[0]})),
-        ("sim_create_app", json!({"id": BETA_SIM[0]})),
-        ("sim_set_faults", json!({"id": BETA_SIM[1], "faults": []})),
+        ("sim_tenant", json!({"id": beta_sim[0]})),
+        ("sim_journal", json!({"id": beta_sim[0]})),
+        ("sim_create_app", json!({"id": beta_sim[0]})),
+        ("sim_set_faults", json!({"id": beta_sim[1], "faults": []})),
     ];
     for (name, args) in &calls {
-        let response = server_fn(&app, name, &alpha, args.clone()).await;
-        assert_eq!(
-            response.status,
-            StatusCode::NOT_FOUND,
-            "alpha.admin /ui/{name}: {}",
-            response.text()
-        );
+        let response = app.server_fn(name, Some(&alpha), args.clone()).await;
+        response.assert_status(StatusCode::NOT_FOUND);
         assert_eq!(response.json()["code"], "not_found", "/ui/{name}");
     }
     assert_eq!(sim_snapshot(&app).await, before);
 
     // Beta reaches the same tenants through the same functions.
     let beta = app.browser_login("beta.admin").await;
-    let read = server_fn(&app, "sim_tenant", &beta, json!({"id": BETA_SIM[0]})).await;
-    read.assert_status(StatusCode::OK);
-    assert_eq!(read.json()["msTenantId"], BETA_SIM[0]);
-    let minted = server_fn(&app, "sim_create_app", &beta, json!({"id": BETA_SIM[0]})).await;
-    minted.assert_status(StatusCode::OK);
-    assert_eq!(minted.json()["msTeamsTenantId"], BETA_SIM[0]);
+    let id = json!({"id": beta_sim[0]});
+    let read = app.server_fn("sim_tenant", Some(&beta), id.clone()).await;
+    let read = read.assert_status(StatusCode::OK).json();
+    assert_eq!(read["msTenantId"], beta_sim[0]);
+    let minted = app
+        .server_fn("sim_create_app", Some(&beta), id.clone())
+        .await;
+    let minted = minted.assert_status(StatusCode::OK).json();
+    assert_eq!(minted["msTeamsTenantId"], beta_sim[0]);
     // And Alpha still does not.
-    let hidden = server_fn(&app, "sim_tenant", &alpha, json!({"id": BETA_SIM[0]})).await;
-    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    let hidden = app.server_fn("sim_tenant", Some(&alpha), id).await;
+    hidden.assert_status(StatusCode::NOT_FOUND);
 }
 
 /// The distributor and the group reach both resellers' tenants.
 #[tokio::test]
 async fn the_distributor_and_the_group_reach_both_resellers_simulated_tenants() {
     let app = TestApp::start().await;
+    let ids = [
+        sim_tenants_of(RESELLER_ALPHA)[1].clone(),
+        sim_tenants_of(RESELLER_BETA)[1].clone(),
+    ];
     for username in ["distributor.admin", "group.admin"] {
         let token = app.login(username).await;
-        for id in [ALPHA_SIM[1], BETA_SIM[1]] {
+        for id in &ids {
             assert_eq!(
                 sim_status(&app, &token, id).await,
                 StatusCode::OK,
                 "{username} {id}"
             );
-            let faults = app
-                .put(
-                    &format!("/sim/v1/tenants/{id}/faults"),
-                    &token,
-                    json!({"faults": ["mfa_enabled"]}),
-                )
-                .await;
-            assert_eq!(
-                faults.status,
-                StatusCode::OK,
-                "{username} {id}: {}",
-                faults.text()
-            );
-            let journal = app
-                .get(&format!("/sim/v1/tenants/{id}/journal"), &token)
-                .await;
-            assert_eq!(journal.status, StatusCode::OK, "{username} {id}");
+            let answer = app.put_sim_faults(&token, id, &["mfa_enabled"]).await;
+            answer.assert_status(StatusCode::OK);
+            let answer = app.get(&sim_path(id, "/journal"), &token).await;
+            answer.assert_status(StatusCode::OK);
         }
     }
 }
@@ -342,8 +277,7 @@ async fn the_distributor_and_the_group_reach_both_resellers_simulated_tenants() 
 /// creator, the nodes above it and the group see it; the other reseller does not.
 #[tokio::test]
 async fn a_created_simulated_tenant_is_visible_to_its_creators_tree_only() {
-    let app = TestApp::start().await;
-    let alpha = app.login("alpha.admin").await;
+    let (app, alpha) = TestApp::signed_in("alpha.admin").await;
     let id = app.create_sim_tenant(&alpha, "Alpha Made", &[]).await;
     let cases = [
         ("alpha.admin", StatusCode::OK),
@@ -363,14 +297,9 @@ async fn a_created_simulated_tenant_is_visible_to_its_creators_tree_only() {
     // Beta cannot create it again under its own name either: it learns nothing new
     // (the id is the one it chose) but gets no access.
     let beta = app.login("beta.admin").await;
-    let again = app
-        .post(
-            "/sim/v1/tenants",
-            &beta,
-            json!({"msTenantId": id, "name": "Beta Copy"}),
-        )
-        .await;
-    again.assert_status(StatusCode::CONFLICT);
+    let copy = json!({"msTenantId": id, "name": "Beta Copy"});
+    let answer = app.post(SIM_TENANTS, &beta, copy).await;
+    answer.assert_status(StatusCode::CONFLICT);
     assert_eq!(sim_status(&app, &beta, &id).await, StatusCode::NOT_FOUND);
 }
 
@@ -378,8 +307,7 @@ async fn a_created_simulated_tenant_is_visible_to_its_creators_tree_only() {
 /// of is Beta's to see, whether the group made it or the wizard met it first.
 #[tokio::test]
 async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree() {
-    let app = TestApp::start().await;
-    let group = app.login("group.admin").await;
+    let (app, group) = TestApp::signed_in("group.admin").await;
     let beta = app.login("beta.admin").await;
     let alpha = app.login("alpha.admin").await;
 
@@ -399,8 +327,8 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
             "{what}: before the wizard"
         );
     }
-    let (application, secret) = app.create_app(&group, &group_made).await;
-    app.store_integration(&group, UMBRELLA, &group_made, &application, &secret)
+    let (application, secret) = app.sim_create_app(&group, &group_made).await;
+    app.store_integration(&group, UMBRELLA_TEAMS, &group_made, &application, &secret)
         .await;
     // Stored, not yet proven: still invisible.
     assert_eq!(
@@ -408,24 +336,18 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
         StatusCode::NOT_FOUND,
         "stored but not claimed"
     );
-    let done = run_wizard(&app, &group, UMBRELLA).await;
+    let done = run_wizard(&app, &group, UMBRELLA_TEAMS).await;
     assert_eq!(done["running"], false, "{done}");
     assert!(done.get("failedStep").is_none(), "{done}");
 
     // The other case on Initech Teams EU (#6, Beta's, linked to #5: unlink it first).
-    let initech_eu = (crate::helpers::TENANT_INITECH, 6);
-    app.post_unlink(&group, initech_eu)
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
-    app.store_integration(
-        &group,
-        initech_eu,
-        &on_the_fly,
-        &Uuid::new_v4().to_string(),
-        "Invented~Secret~For~A~Fresh~Tenant",
-    )
-    .await;
-    let done = run_wizard(&app, &group, initech_eu).await;
+    let answer = app.post_unlink(&group, INITECH_EU).await;
+    answer.assert_status(StatusCode::NO_CONTENT);
+    let invented = Uuid::new_v4().to_string();
+    let secret = "Invented~Secret~For~A~Fresh~Tenant";
+    app.store_integration(&group, INITECH_EU, &on_the_fly, &invented, secret)
+        .await;
+    let done = run_wizard(&app, &group, INITECH_EU).await;
     assert!(done.get("failedStep").is_none(), "{done}");
 
     for (what, id) in &cases {
@@ -434,10 +356,8 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
             StatusCode::OK,
             "{what}: claimed by a Beta subscription"
         );
-        assert!(
-            listed(&app, &beta).await.contains(id),
-            "{what}: Beta's list"
-        );
+        let seen = listed(&app, &beta).await.contains(id);
+        assert!(seen, "{what}: Beta's list");
         assert_eq!(
             sim_status(&app, &alpha, id).await,
             StatusCode::NOT_FOUND,
@@ -451,19 +371,15 @@ async fn a_tenant_claimed_by_a_wizard_becomes_visible_to_the_subscriptions_tree(
 #[tokio::test]
 async fn storing_another_trees_tenant_id_does_not_make_it_visible() {
     let app = TestApp::start().await;
+    let contoso = &sim_tenants_of(RESELLER_ALPHA)[0];
     let beta = app.login("beta.admin").await;
     let listed_before = listed(&app, &beta).await;
     let before = sim_snapshot(&app).await;
-    app.store_integration(
-        &beta,
-        UMBRELLA,
-        ALPHA_SIM[0],
-        &Uuid::new_v4().to_string(),
-        "Beta~Guessed~Secret~Value~1234567890",
-    )
-    .await;
+    let invented = Uuid::new_v4().to_string();
+    app.store_integration(&beta, UMBRELLA_TEAMS, contoso, &invented, GUESSED_SECRET)
+        .await;
     assert_eq!(
-        sim_status(&app, &beta, ALPHA_SIM[0]).await,
+        sim_status(&app, &beta, contoso).await,
         StatusCode::NOT_FOUND
     );
     assert_eq!(listed(&app, &beta).await, listed_before);
@@ -476,33 +392,28 @@ async fn storing_another_trees_tenant_id_does_not_make_it_visible() {
 #[tokio::test]
 async fn an_invented_application_id_fails_step_1_and_claims_nothing() {
     let app = TestApp::start().await;
+    let alpha_sim = sim_tenants_of(RESELLER_ALPHA);
     let alpha = app.login("alpha.admin").await;
     let beta = app.login("beta.admin").await;
     // Contoso: Alpha ran create_app.ps1 there. Fabrikam's MFA fault only matters at
     // step 5; take Tailspin instead, which nobody has touched (no application at all).
-    app.create_app(&alpha, ALPHA_SIM[0]).await;
+    app.sim_create_app(&alpha, &alpha_sim[0]).await;
     let cases = [
-        ("a tenant with an application", ALPHA_SIM[0]),
-        ("a tenant without any application", ALPHA_SIM[3]),
+        ("a tenant with an application", &alpha_sim[0]),
+        ("a tenant without any application", &alpha_sim[3]),
     ];
     for (what, target) in cases {
-        let apps_before = app
-            .get(&format!("/sim/v1/tenants/{target}"), &alpha)
-            .await
-            .json()["applications"]
-            .clone();
+        let applications = || async {
+            let tenant = app.get_sim_tenant(&alpha, target).await.json();
+            tenant["applications"].clone()
+        };
+        let apps_before = applications().await;
         let invented = Uuid::new_v4().to_string();
         // Start each case from a subscription without an integration.
-        let _ = app.post_unlink(&beta, UMBRELLA).await;
-        app.store_integration(
-            &beta,
-            UMBRELLA,
-            target,
-            &invented,
-            "Beta~Guessed~Secret~Value~1234567890",
-        )
-        .await;
-        let failed = run_wizard(&app, &beta, UMBRELLA).await;
+        let _ = app.post_unlink(&beta, UMBRELLA_TEAMS).await;
+        app.store_integration(&beta, UMBRELLA_TEAMS, target, &invented, GUESSED_SECRET)
+            .await;
+        let failed = run_wizard(&app, &beta, UMBRELLA_TEAMS).await;
         assert_eq!(failed["failedStep"], 1, "{what}: {failed}");
         let detail = failed["detail"].as_str().unwrap();
         assert!(detail.contains("AADSTS700016"), "{what}: {detail}");
@@ -515,19 +426,13 @@ async fn an_invented_application_id_fails_step_1_and_claims_nothing() {
         let claimed: Option<String> = sqlx::query_scalar(
             "SELECT claimed_ms_tenant_id FROM msteams_tenants WHERE owner_subscription_id = ?",
         )
-        .bind(UMBRELLA_SUB)
+        .bind(UMBRELLA_TEAMS.1)
         .fetch_one(&app.db.read)
         .await
         .unwrap();
         assert_eq!(claimed, None, "{what}");
         // The invented application was not registered in the tenant.
-        assert_eq!(
-            app.get(&format!("/sim/v1/tenants/{target}"), &alpha)
-                .await
-                .json()["applications"],
-            apps_before,
-            "{what}"
-        );
+        assert_eq!(applications().await, apps_before, "{what}");
     }
 }
 
@@ -537,18 +442,16 @@ async fn an_invented_application_id_fails_step_1_and_claims_nothing() {
 /// as namelessly.
 #[tokio::test]
 async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_namelessly() {
-    let app = TestApp::start().await;
-    let group = app.login("group.admin").await;
+    let (app, group) = TestApp::signed_in("group.admin").await;
     let alpha = app.login("alpha.admin").await;
     let beta = app.login("beta.admin").await;
-    let (shared, application, secret) =
-        named_by_globex_and_umbrella(&app, &group, "Shared Prize").await;
+    let (shared, app_id, secret) = named_by_globex_and_umbrella(&app, &group, "Shared Prize").await;
 
-    let first = run_wizard(&app, &group, GLOBEX).await;
+    let first = run_wizard(&app, &group, GLOBEX_TEAMS).await;
     assert!(first.get("failedStep").is_none(), "{first}");
     assert_eq!(sim_status(&app, &alpha, &shared).await, StatusCode::OK);
 
-    let (second_id, second) = app.run_wizard_to_end(&group, UMBRELLA).await;
+    let (second_id, second) = app.run_wizard_to_end(&group, UMBRELLA_TEAMS).await;
     let second = second.json();
     assert_eq!(second["failedStep"], 1, "{second}");
     assert_eq!(second["code"], "wizard_failed", "{second}");
@@ -557,10 +460,7 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
         detail.contains("already onboarded through another subscription"),
         "{detail}"
     );
-    let status = app
-        .get(&sub_path(UMBRELLA.0, UMBRELLA.1, "msteams/status"), &beta)
-        .await
-        .json();
+    let status = app.get_status(&beta, UMBRELLA_TEAMS).await.json();
     assert_eq!(status["status"], "wizard_1_error", "{status}");
     assert_eq!(
         sim_status(&app, &beta, &shared).await,
@@ -571,21 +471,18 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
     // Storing the claimed id again (Beta, on its subscription) and, once that
     // integration is gone, another tree's onboarded MS tenant: the same generic 400.
     let again = app
-        .post_application(&beta, UMBRELLA, &shared, &application, &secret)
-        .await;
-    app.post_unlink(&beta, UMBRELLA)
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
-    let before = app.snapshot().await;
-    let acme = app
-        .post_application(
+        .post_applications(
             &beta,
-            UMBRELLA,
-            ACME_MS,
-            &Uuid::new_v4().to_string(),
-            "Beta~Guessed~Secret~Value~1234567890",
+            UMBRELLA_TEAMS,
+            application(&shared, &app_id, &secret),
         )
         .await;
+    let answer = app.post_unlink(&beta, UMBRELLA_TEAMS).await;
+    answer.assert_status(StatusCode::NO_CONTENT);
+    let before = app.snapshot().await;
+    let invented = Uuid::new_v4().to_string();
+    let guessed = application(ACME_MS_TENANT, &invented, GUESSED_SECRET);
+    let acme = app.post_applications(&beta, UMBRELLA_TEAMS, guessed).await;
     assert_eq!(
         app.snapshot().await,
         before,
@@ -595,11 +492,8 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
         ("the shared tenant again", again),
         ("Acme's onboarded tenant", acme),
     ];
-    let transaction = app
-        .get(&format!("/api/v01/transactions/{second_id}"), &beta)
-        .await;
-    transaction.assert_status(StatusCode::OK);
-    let transaction = transaction.json();
+    let transaction = app.get_transaction(&beta, second_id).await;
+    let transaction = transaction.assert_status(StatusCode::OK).json();
     assert_eq!(transaction["status"], "failed", "{transaction}");
     let mut texts = vec![
         ("the wizard's failure".to_owned(), detail),
@@ -613,10 +507,8 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
     ];
     for (what, response) in &refusals {
         let problem = response.assert_problem(400, "ms_tenant_already_integrated");
-        texts.push((
-            (*what).to_owned(),
-            problem["detail"].as_str().unwrap().to_owned(),
-        ));
+        let detail = problem["detail"].as_str().unwrap().to_owned();
+        texts.push(((*what).to_owned(), detail));
     }
     for (what, text) in &texts {
         for secret_of_another_tree in [
@@ -640,12 +532,11 @@ async fn the_first_wizard_past_step_1_claims_the_tenant_and_the_other_fails_name
 /// step 1 with the same nameless reason, and nothing is left running.
 #[tokio::test]
 async fn two_wizards_racing_for_one_tenant_make_one_claim() {
-    let app = TestApp::start().await;
-    let group = app.login("group.admin").await;
+    let (app, group) = TestApp::signed_in("group.admin").await;
     let (shared, _, _) = named_by_globex_and_umbrella(&app, &group, "Raced For").await;
     let (first, second) = tokio::join!(
-        run_wizard(&app, &group, GLOBEX),
-        run_wizard(&app, &group, UMBRELLA)
+        run_wizard(&app, &group, GLOBEX_TEAMS),
+        run_wizard(&app, &group, UMBRELLA_TEAMS)
     );
     let outcomes = [("Globex", first), ("Umbrella", second)];
     let winners: Vec<&str> = outcomes
@@ -686,21 +577,13 @@ async fn two_wizards_racing_for_one_tenant_make_one_claim() {
 /// the simulated tenant behind it, as it sees the ones its own subscriptions claimed.
 #[tokio::test]
 async fn a_link_makes_the_linked_tenant_visible_to_the_linking_tree() {
-    let app = TestApp::start().await;
-    let group = app.login("group.admin").await;
+    let (app, group) = TestApp::signed_in("group.admin").await;
     let beta = app.login("beta.admin").await;
     // Acme's onboarded MS tenant is Alpha's; Beta does not see it.
-    let acme_tenant = "27b418d0-b197-483d-a0b8-da90407a92c4";
-    let path = format!("/sim/v1/tenants/{acme_tenant}");
-    assert_eq!(app.get(&path, &beta).await.status.as_u16(), 404);
+    let acme = ACME_MS_TENANT;
+    assert_eq!(sim_status(&app, &beta, acme).await, StatusCode::NOT_FOUND);
     // A group admin links Beta's Umbrella Teams (#7) to Acme Teams (#1).
-    let linked = app
-        .post(
-            &crate::helpers::sub_path(TENANT_UMBRELLA, 7, "msteams/link"),
-            &group,
-            serde_json::json!({"subscriptionId": 1}),
-        )
-        .await;
-    linked.assert_status(StatusCode::NO_CONTENT);
-    assert_eq!(app.get(&path, &beta).await.status.as_u16(), 200);
+    let answer = app.post_link(&group, UMBRELLA_TEAMS, 1).await;
+    answer.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(sim_status(&app, &beta, acme).await, StatusCode::OK);
 }

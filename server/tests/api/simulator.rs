@@ -1,27 +1,26 @@
 //! The simulator's control API: simulated tenants, faults, create_app and the journal.
 
-use crate::helpers::{TENANT_GLOBEX, TestApp, sub_path};
 use axum::http::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
+
+use crate::helpers::{
+    ACME_MS_TENANT, CONTOSO, GLOBEX_TEAMS, SIM_TENANTS, TestApp, application, sim_path,
+};
+
+/// `POST /sim/v1/tenants` with this body (must be 201): the tenant.
+async fn created(app: &TestApp, token: &str, body: Value) -> Value {
+    app.post(SIM_TENANTS, token, body)
+        .await
+        .assert_status(StatusCode::CREATED)
+        .json()
+}
 
 #[tokio::test]
 async fn a_created_tenant_holds_its_licenses_faults_and_initial_domain() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
-    let created = app
-        .post(
-            "/sim/v1/tenants",
-            &token,
-            json!({"name": "Contoso Ltd.", "licenses": {"STANDARDPACK": 2, "ENTERPRISEPACK": 0}, "faults": ["mfa_enabled"]}),
-        )
-        .await;
-    assert_eq!(
-        created.status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&created.bytes)
-    );
-    let tenant = created.json();
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
+    let licenses = json!({"STANDARDPACK": 2, "ENTERPRISEPACK": 0});
+    let body = json!({"name": "Contoso Ltd.", "licenses": licenses, "faults": ["mfa_enabled"]});
+    let tenant = created(&app, &token, body).await;
     assert_eq!(tenant["initialDomain"], "contosoltd.onmicrosoft.com");
     assert_eq!(tenant["faults"], json!(["mfa_enabled"]));
     assert_eq!(
@@ -32,174 +31,102 @@ async fn a_created_tenant_holds_its_licenses_faults_and_initial_domain() {
         ])
     );
     let id = tenant["msTenantId"].as_str().unwrap();
-    let read = app.get(&format!("/sim/v1/tenants/{id}"), &token).await;
-    assert_eq!(read.status, StatusCode::OK);
-    assert_eq!(read.json(), tenant);
-    let list = app.get("/sim/v1/tenants", &token).await.json();
-    assert!(
-        list.as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["msTenantId"] == id),
-        "{list}"
-    );
+    let read = app.get_sim_tenant(&token, id).await;
+    assert_eq!(read.assert_status(StatusCode::OK).json(), tenant);
+    let list = app.get(SIM_TENANTS, &token).await.json();
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|t| t["msTenantId"] == id);
+    assert!(listed, "{list}");
 }
 
 #[tokio::test]
 async fn a_tenant_id_can_be_chosen_once() {
-    let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
+    let (app, token) = TestApp::signed_in("group.admin").await;
     let body = json!({"msTenantId": "0F6E2A4C-1B3D-4E5F-9A8B-7C6D5E4F3A2B", "name": "Fabrikam"});
-    let created = app
-        .post("/sim/v1/tenants", &token, body.clone())
-        .await
-        .json();
-    assert_eq!(
-        created["msTenantId"],
-        "0f6e2a4c-1b3d-4e5f-9a8b-7c6d5e4f3a2b"
-    );
-    assert_eq!(created["licenses"][0]["skuPartNumber"], "ENTERPRISEPREMIUM");
-    app.post("/sim/v1/tenants", &token, body)
-        .await
-        .assert_problem(409, "sim_tenant_exists");
+    let tenant = app.post(SIM_TENANTS, &token, body.clone()).await.json();
+    assert_eq!(tenant["msTenantId"], "0f6e2a4c-1b3d-4e5f-9a8b-7c6d5e4f3a2b");
+    assert_eq!(tenant["licenses"][0]["skuPartNumber"], "ENTERPRISEPREMIUM");
+    let refused = app.post(SIM_TENANTS, &token, body).await;
+    refused.assert_problem(409, "sim_tenant_exists");
 }
 
 #[tokio::test]
 async fn bad_tenant_input_is_refused_and_nothing_is_written() {
-    let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
-    let before = app.get("/sim/v1/tenants", &token).await.json();
-    app.post("/sim/v1/tenants", &token, json!({"name": "  "}))
-        .await
-        .assert_problem(400, "validation_failed");
-    app.post(
-        "/sim/v1/tenants",
-        &token,
-        json!({"name": "X", "faults": ["meteor_strike"]}),
-    )
-    .await
-    .assert_problem(400, "invalid_body");
-    app.post(
-        "/sim/v1/tenants",
-        &token,
-        json!({"name": "X", "licenses": {"E9": 1}}),
-    )
-    .await
-    .assert_problem(400, "invalid_body");
-    app.post(
-        "/sim/v1/tenants",
-        &token,
-        json!({"name": "X", "msTenantId": "nope"}),
-    )
-    .await
-    .assert_problem(400, "validation_failed");
-    assert_eq!(app.get("/sim/v1/tenants", &token).await.json(), before);
-    app.get("/sim/v1/tenants/not-a-guid", &token)
+    let (app, token) = TestApp::signed_in("group.admin").await;
+    let before = app.get(SIM_TENANTS, &token).await.json();
+    let refused = [
+        (json!({"name": "  "}), "validation_failed"),
+        (
+            json!({"name": "X", "faults": ["meteor_strike"]}),
+            "invalid_body",
+        ),
+        (json!({"name": "X", "licenses": {"E9": 1}}), "invalid_body"),
+        (
+            json!({"name": "X", "msTenantId": "nope"}),
+            "validation_failed",
+        ),
+    ];
+    for (body, code) in refused {
+        let response = app.post(SIM_TENANTS, &token, body).await;
+        response.assert_problem(400, code);
+    }
+    assert_eq!(app.get(SIM_TENANTS, &token).await.json(), before);
+    app.get_sim_tenant(&token, "not-a-guid")
         .await
         .assert_problem(400, "invalid_path_parameter");
-    app.get(
-        "/sim/v1/tenants/0f6e2a4c-1b3d-4e5f-9a8b-7c6d5e4f3a2b",
-        &token,
-    )
-    .await
-    .assert_problem(404, "not_found");
+    app.get_sim_tenant(&token, "0f6e2a4c-1b3d-4e5f-9a8b-7c6d5e4f3a2b")
+        .await
+        .assert_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn faults_are_switched_on_and_off() {
-    let app = TestApp::start().await;
-    let token = app.login("beta.admin").await;
-    let id = app
-        .post("/sim/v1/tenants", &token, json!({"name": "Tailspin"}))
-        .await
-        .json()["msTenantId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let path = format!("/sim/v1/tenants/{id}/faults");
-    let on = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&token),
-            Some(json!({"faults": ["no_free_license", "graph_throttling"]})),
-        )
-        .await;
-    assert_eq!(on.status, StatusCode::OK);
+    let (app, token) = TestApp::signed_in("beta.admin").await;
+    let id = created(&app, &token, json!({"name": "Tailspin"})).await;
+    let id = id["msTenantId"].as_str().unwrap();
+    let faults = ["no_free_license", "graph_throttling"];
+    let on = app.put_sim_faults(&token, id, &faults).await;
     assert_eq!(
-        on.json()["faults"],
-        json!(["no_free_license", "graph_throttling"])
+        on.assert_status(StatusCode::OK).json()["faults"],
+        json!(faults)
     );
-    let off = app
-        .call(
-            Method::PUT,
-            &path,
-            Some(&token),
-            Some(json!({"faults": []})),
-        )
-        .await;
+    let off = app.put_sim_faults(&token, id, &[]).await;
     assert_eq!(off.json()["faults"], json!([]));
 }
 
 #[tokio::test]
 async fn running_create_app_mints_credentials_that_msteams_applications_accepts() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
-    let id = app
-        .post("/sim/v1/tenants", &token, json!({"name": "Globex MS"}))
-        .await
-        .json()["msTenantId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let first = app
-        .call(
-            Method::POST,
-            &format!("/sim/v1/tenants/{id}/create_app"),
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(first.status, StatusCode::OK);
-    let minted = first.json();
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
+    let id = created(&app, &token, json!({"name": "Globex MS"})).await;
+    let id = id["msTenantId"].as_str().unwrap().to_owned();
+    let first = app.post_sim_create_app(&token, &id).await;
+    let minted = first.assert_status(StatusCode::OK).json();
     assert_eq!(minted["msTeamsTenantId"], id.as_str());
     let secret = minted["secret"].as_str().unwrap();
     assert_eq!(secret.len(), 40);
 
     // Running the script again reuses the application and adds a second secret.
-    let second = app
-        .call(
-            Method::POST,
-            &format!("/sim/v1/tenants/{id}/create_app"),
-            Some(&token),
-            None,
-        )
-        .await
-        .json();
+    let second = app.post_sim_create_app(&token, &id).await.json();
     assert_eq!(second["applicationId"], minted["applicationId"]);
     assert_ne!(second["secret"], minted["secret"]);
-    let detail = app.get(&format!("/sim/v1/tenants/{id}"), &token).await;
+    let detail = app.get_sim_tenant(&token, &id).await;
     let applications = &detail.json()["applications"];
     assert_eq!(applications.as_array().unwrap().len(), 1);
     assert_eq!(applications[0]["secrets"].as_array().unwrap().len(), 2);
     assert!(
-        !String::from_utf8_lossy(&detail.bytes).contains(secret),
+        !detail.text().contains(secret),
         "the simulator never shows a secret again"
     );
 
-    let stored = app
-        .post(
-            &sub_path(TENANT_GLOBEX, 3, "msteams/applications"),
-            &token,
-            json!({"msTeamsTenantId": minted["msTeamsTenantId"], "applicationId": minted["applicationId"], "secret": secret}),
-        )
-        .await;
-    assert_eq!(stored.status, StatusCode::NO_CONTENT);
+    let application_id = minted["applicationId"].as_str().unwrap();
+    let body = application(&id, application_id, secret);
+    let answer = app.post_applications(&token, GLOBEX_TEAMS, body).await;
+    answer.assert_status(StatusCode::NO_CONTENT);
 
-    let journal = app
-        .get(&format!("/sim/v1/tenants/{id}/journal"), &token)
-        .await
-        .json();
+    let journal = app.get(&sim_path(&id, "/journal"), &token).await.json();
     let operations: Vec<&str> = journal
         .as_array()
         .unwrap()
@@ -217,14 +144,10 @@ async fn running_create_app_mints_credentials_that_msteams_applications_accepts(
             "POST /applications",
         ]
     );
-    let limited = app
-        .get(&format!("/sim/v1/tenants/{id}/journal?limit=2"), &token)
-        .await
-        .json();
-    assert_eq!(limited.as_array().unwrap().len(), 2);
-    app.get(&format!("/sim/v1/tenants/{id}/journal?limit=0"), &token)
-        .await
-        .assert_problem(400, "invalid_query_parameter");
+    let limited = app.get(&sim_path(&id, "/journal?limit=2"), &token).await;
+    assert_eq!(limited.json().as_array().unwrap().len(), 2);
+    let refused = app.get(&sim_path(&id, "/journal?limit=0"), &token).await;
+    refused.assert_problem(400, "invalid_query_parameter");
 }
 
 #[tokio::test]
@@ -232,37 +155,27 @@ async fn only_administrators_with_the_simulator_role_may_use_it() {
     let app = TestApp::start().await;
     for username in ["acme.admin", "readonly"] {
         let token = app.login(username).await;
-        app.get("/sim/v1/tenants", &token)
-            .await
-            .assert_problem(403, "forbidden");
-        app.post("/sim/v1/tenants", &token, json!({"name": "Nope"}))
-            .await
-            .assert_problem(403, "forbidden");
+        let refused = app.get(SIM_TENANTS, &token).await;
+        refused.assert_problem(403, "forbidden");
+        let refused = app.post(SIM_TENANTS, &token, json!({"name": "Nope"})).await;
+        refused.assert_problem(403, "forbidden");
     }
-    app.call(Method::GET, "/sim/v1/tenants", None, None)
-        .await
-        .assert_problem(401, "unauthenticated");
+    let refused = app.call(Method::GET, SIM_TENANTS, None, None).await;
+    refused.assert_problem(401, "unauthenticated");
     let token = app.login("distributor.admin").await;
-    assert_eq!(
-        app.get("/sim/v1/tenants", &token).await.status,
-        StatusCode::OK
-    );
-    app.get("/sim/v1/nothing", &token)
-        .await
-        .assert_problem(404, "not_found");
+    let answer = app.get(SIM_TENANTS, &token).await;
+    answer.assert_status(StatusCode::OK);
+    let refused = app.get("/sim/v1/nothing", &token).await;
+    refused.assert_problem(404, "not_found");
 }
 
 #[tokio::test]
 async fn the_demo_has_a_healthy_simulated_tenant_and_one_per_fault() {
-    let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
-    let list = app.get("/sim/v1/tenants", &token).await.json();
+    let (app, token) = TestApp::signed_in("group.admin").await;
+    let list = app.get(SIM_TENANTS, &token).await.json();
     let tenants = list.as_array().unwrap();
-    assert!(
-        tenants
-            .iter()
-            .any(|t| t["name"] == "Contoso" && t["faults"] == json!([]))
-    );
+    let healthy = |t: &&Value| t["name"] == "Contoso" && t["faults"] == json!([]);
+    assert!(tenants.iter().any(|t| healthy(&t)));
     for fault in [
         "mfa_enabled",
         "no_free_license",
@@ -278,38 +191,20 @@ async fn the_demo_has_a_healthy_simulated_tenant_and_one_per_fault() {
         );
     }
     // The MS tenants of the onboarded demo subscriptions exist in the simulator too.
-    let acme = app
-        .get(
-            "/sim/v1/tenants/27b418d0-b197-483d-a0b8-da90407a92c4",
-            &token,
-        )
-        .await;
-    assert_eq!(acme.status, StatusCode::OK);
+    let answer = app.get_sim_tenant(&token, ACME_MS_TENANT).await;
+    answer.assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn tenants_with_the_same_name_get_distinct_initial_domains() {
-    let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
+    let (app, token) = TestApp::signed_in("group.admin").await;
     let mut domains = Vec::new();
     for id in [
         "a1000000-0000-4000-8000-0000000000f1",
         "a1000000-0000-4000-8000-0000000000f2",
     ] {
-        let created = app
-            .post(
-                "/sim/v1/tenants",
-                &token,
-                json!({"msTenantId": id, "name": "Contoso"}),
-            )
-            .await;
-        assert_eq!(
-            created.status,
-            StatusCode::CREATED,
-            "{}",
-            String::from_utf8_lossy(&created.bytes)
-        );
-        domains.push(created.json()["initialDomain"].as_str().unwrap().to_owned());
+        let tenant = created(&app, &token, json!({"msTenantId": id, "name": "Contoso"})).await;
+        domains.push(tenant["initialDomain"].as_str().unwrap().to_owned());
     }
     assert_eq!(
         domains,
@@ -319,18 +214,17 @@ async fn tenants_with_the_same_name_get_distinct_initial_domains() {
 
 #[tokio::test]
 async fn malformed_simulator_paths_get_problems() {
-    let app = TestApp::start().await;
-    let token = app.login("group.admin").await;
-    app.get("/sim/v1/tenants/%FF", &token)
-        .await
-        .assert_problem(400, "invalid_path_parameter");
-    app.get("/sim/v1/", &token)
-        .await
-        .assert_problem(404, "not_found");
-    app.get(
-        "/sim/v1/tenants/a1000000-0000-4000-8000-000000000001/journal?limit=%FF",
-        &token,
-    )
-    .await
-    .assert_problem(400, "invalid_query_parameter");
+    let (app, token) = TestApp::signed_in("group.admin").await;
+    let cases = [
+        (sim_path("%FF", ""), 400, "invalid_path_parameter"),
+        ("/sim/v1/".to_owned(), 404, "not_found"),
+        (
+            sim_path(CONTOSO, "/journal?limit=%FF"),
+            400,
+            "invalid_query_parameter",
+        ),
+    ];
+    for (path, status, code) in cases {
+        app.get(&path, &token).await.assert_problem(status, code);
+    }
 }

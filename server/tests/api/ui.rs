@@ -2,34 +2,10 @@
 //! authenticates, the same domain rules apply as on the REST API, and every mutating
 //! call lands in the audit log.
 
-use crate::helpers::{TENANT_ACME, TENANT_GLOBEX, TestApp, TestResponse};
-use axum::{
-    body::Body,
-    http::{Method, Request, header},
-};
+use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-async fn server_fn(app: &TestApp, name: &str, token: Option<&str>, args: Value) -> TestResponse {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri(format!("/ui/{name}"))
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::ACCEPT, "application/json")
-        // What the browser sends from the site's own page.
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://127.0.0.1:3000");
-    if let Some(token) = token {
-        request = request.header(header::COOKIE, format!("fusion_session={token}"));
-    }
-    let body = args.to_string();
-    app.send(
-        request
-            .header(header::CONTENT_LENGTH, body.len())
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await
-}
+use crate::helpers::{ACME_ADMIN, GLOBEX_TEAMS, TENANT_ACME, TENANT_GLOBEX, TestApp};
 
 async fn audit_rows(app: &TestApp) -> Vec<(Option<String>, String, i64)> {
     sqlx::query_as(
@@ -43,16 +19,12 @@ async fn audit_rows(app: &TestApp) -> Vec<(Option<String>, String, i64)> {
 
 #[tokio::test]
 async fn a_server_function_acts_for_the_cookie_session_and_is_audited() {
-    let app = TestApp::start().await;
-    let token = app.browser_login("alpha.admin").await;
+    let (app, token) = TestApp::browser_signed_in("alpha.admin").await;
     let at = json!({"tenant": TENANT_ACME, "subscription": 1});
-    let response = server_fn(&app, "update_vrp", Some(&token), json!({"at": at})).await;
-    assert!(
-        response.status.is_success(),
-        "{}",
-        String::from_utf8_lossy(&response.bytes)
-    );
-    let status = response.json();
+    let response = app
+        .server_fn("update_vrp", Some(&token), json!({"at": at}))
+        .await;
+    let status = response.assert_status(StatusCode::OK).json();
     assert_eq!(status["vr"]["Draas-VR"]["status"], "already_exists");
     assert_eq!(
         audit_rows(&app).await,
@@ -70,23 +42,24 @@ async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audite
     let before = app.snapshot().await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 4});
 
-    let anonymous = server_fn(&app, "unlink", None, json!({"at": at})).await;
-    assert_eq!(anonymous.status.as_u16(), 401);
+    let anonymous = app.server_fn("unlink", None, json!({"at": at})).await;
+    anonymous.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(anonymous.json()["code"], "unauthenticated");
 
     let readonly = app.browser_login("readonly").await;
-    let refused = server_fn(&app, "unlink", Some(&readonly), json!({"at": at})).await;
-    assert_eq!(refused.status.as_u16(), 403);
-    let error = refused.json();
+    let refused = app
+        .server_fn("unlink", Some(&readonly), json!({"at": at}))
+        .await;
+    let error = refused.assert_status(StatusCode::FORBIDDEN).json();
     assert_eq!(error["code"], "forbidden");
-    assert!(
-        error["detail"].as_str().unwrap().contains("msteams.unlink"),
-        "{error}"
-    );
+    let detail = error["detail"].as_str().unwrap();
+    assert!(detail.contains("msteams.unlink"), "{error}");
 
     // Beta's admin cannot reach Alpha's subscription: it does not exist for it.
     let beta = app.browser_login("beta.admin").await;
-    let hidden = server_fn(&app, "unlink", Some(&beta), json!({"at": at})).await;
+    let hidden = app
+        .server_fn("unlink", Some(&beta), json!({"at": at}))
+        .await;
     assert_eq!(hidden.json()["code"], "not_found");
 
     assert_eq!(app.snapshot().await, before);
@@ -106,8 +79,7 @@ async fn without_a_session_or_the_role_nothing_changes_and_the_refusal_is_audite
 /// origin at all) is refused before it runs, like the REST API's cookie calls.
 #[tokio::test]
 async fn a_cross_site_server_function_call_is_refused() {
-    let app = TestApp::start().await;
-    let token = app.browser_login("alpha.admin").await;
+    let (app, token) = TestApp::browser_signed_in("alpha.admin").await;
     let before = app.snapshot().await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 4});
     let cases: &[(&str, &[(&str, &str)])] = &[
@@ -124,49 +96,30 @@ async fn a_cross_site_server_function_call_is_refused() {
         ("no origin at all", &[]),
     ];
     for (why, headers) in cases {
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri("/ui/unlink")
-            .header(header::CONTENT_TYPE, "application/json")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::COOKIE, format!("fusion_session={token}"));
-        for (name, value) in *headers {
-            request = request.header(*name, *value);
-        }
-        let response = app
-            .send(
-                request
-                    .body(Body::from(json!({"at": at}).to_string()))
-                    .unwrap(),
-            )
-            .await;
+        let call = app.request(Method::POST, "/ui/unlink").host();
+        let call = call.session(&token).headers(headers);
+        let response = call.json(&json!({"at": at})).send().await;
         response.assert_problem(403, "cross_site_request");
         assert_eq!(app.snapshot().await, before, "{why}");
     }
     // The same call from the site's own page goes through.
-    let allowed = server_fn(&app, "unlink", Some(&token), json!({"at": at})).await;
-    assert!(
-        allowed.status.is_success(),
-        "{}",
-        String::from_utf8_lossy(&allowed.bytes)
-    );
+    let allowed = app
+        .server_fn("unlink", Some(&token), json!({"at": at}))
+        .await;
+    allowed.assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_forms_parse_input_as_the_rest_api_does() {
-    let app = TestApp::start().await;
-    let token = app.browser_login("alpha.admin").await;
+    let (app, token) = TestApp::browser_signed_in("alpha.admin").await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
     let before = app.snapshot().await;
-    let refused = server_fn(
-        &app,
-        "set_application",
+    let refused = app.server_fn("set_application",
         Some(&token),
         json!({"at": at, "body": {"msTeamsTenantId": "not-a-guid", "applicationId": "also-not", "secret": "s3cret"}}),
     )
     .await;
-    assert_eq!(refused.status.as_u16(), 400);
-    let error = refused.json();
+    let error = refused.assert_status(StatusCode::BAD_REQUEST).json();
     assert_eq!(error["status"], 400, "{error}");
     assert_eq!(error["code"], "validation_failed", "{error}");
     assert!(
@@ -184,11 +137,10 @@ async fn the_forms_parse_input_as_the_rest_api_does() {
 /// changing the password and removing follow the same rules, and each call is audited.
 #[tokio::test]
 async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
-    let app = TestApp::start().await;
-    let cookie = app.browser_login("alpha.admin").await;
+    let (app, cookie) = TestApp::browser_signed_in("alpha.admin").await;
     let token = app.login("alpha.admin").await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
-    let call = |name: &'static str, args: Value| server_fn(&app, name, Some(&cookie), args);
+    let call = |name: &'static str, args: Value| app.server_fn(name, Some(&cookie), args);
 
     // Nothing stored: a password alone is refused, as on the REST API.
     let refused = call(
@@ -196,7 +148,7 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
         json!({"at": at, "body": {"msPassword": "S0me-Password"}}),
     )
     .await;
-    assert_eq!(refused.status.as_u16(), 400);
+    refused.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(refused.json()["code"], "no_administrator");
 
     let stored = call(
@@ -204,15 +156,9 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
         json!({"at": at, "body": {"msUsername": "Admin@Globex.onmicrosoft.com", "msPassword": "S0me-Password"}}),
     )
     .await;
-    assert!(stored.status.is_success(), "{}", stored.text());
+    stored.assert_status(StatusCode::OK);
     let page = call("subscription", json!({"at": at})).await.json();
-    let rest = app
-        .get(
-            &crate::helpers::sub_path(TENANT_GLOBEX, 3, "msteams/admins"),
-            &token,
-        )
-        .await
-        .json();
+    let rest = app.admins_of(&token, GLOBEX_TEAMS).await;
     assert_eq!(rest["msUsername"], "admin@globex.onmicrosoft.com");
     assert_eq!(page["administrator"], rest, "{page}");
     assert_eq!(page["status"]["status"], "not_initiated", "{page}");
@@ -226,7 +172,7 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
         json!({"at": at, "body": {"msPassword": "Ch4nged-Password"}}),
     )
     .await;
-    assert!(changed.status.is_success(), "{}", changed.text());
+    changed.assert_status(StatusCode::OK);
 
     let mismatch = call(
         "remove_administrator",
@@ -235,7 +181,7 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
     .await;
     assert_eq!(mismatch.json()["code"], "administrator_mismatch");
     let removed = call("remove_administrator", json!({"at": at, "body": rest})).await;
-    assert!(removed.status.is_success(), "{}", removed.text());
+    removed.assert_status(StatusCode::OK);
     let page = call("subscription", json!({"at": at})).await.json();
     assert_eq!(page["status"], Value::Null, "nothing is left: {page}");
     assert_eq!(
@@ -264,28 +210,28 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
     // A read-only user sees the account on the page but may not change it.
     let readonly = app.browser_login("readonly").await;
     let acme = json!({"tenant": TENANT_ACME, "subscription": 1});
-    let page = server_fn(&app, "subscription", Some(&readonly), json!({"at": acme}))
+    let page = app
+        .server_fn("subscription", Some(&readonly), json!({"at": acme}))
         .await
         .json();
     assert_eq!(
         page["administrator"],
-        json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"})
+        json!({"id": 1, "msUsername": ACME_ADMIN})
     );
-    let refused = server_fn(
-        &app,
-        "remove_administrator",
-        Some(&readonly),
-        json!({"at": acme, "body": page["administrator"]}),
-    )
-    .await;
-    assert_eq!(refused.status.as_u16(), 403);
+    let refused = app
+        .server_fn(
+            "remove_administrator",
+            Some(&readonly),
+            json!({"at": acme, "body": page["administrator"]}),
+        )
+        .await;
+    refused.assert_status(StatusCode::FORBIDDEN);
 }
 
 /// Arguments a server function cannot parse are the client's mistake: 400, never 500.
 #[tokio::test]
 async fn malformed_server_function_arguments_are_a_400() {
-    let app = TestApp::start().await;
-    let token = app.browser_login("alpha.admin").await;
+    let (app, token) = TestApp::browser_signed_in("alpha.admin").await;
     for (why, args) in [
         ("no arguments", json!({})),
         (
@@ -294,13 +240,8 @@ async fn malformed_server_function_arguments_are_a_400() {
         ),
         ("not an object", json!([1, 2, 3])),
     ] {
-        let response = server_fn(&app, "unlink", Some(&token), args).await;
-        assert_eq!(
-            response.status.as_u16(),
-            400,
-            "{why}: {}",
-            String::from_utf8_lossy(&response.bytes)
-        );
+        let response = app.server_fn("unlink", Some(&token), args).await;
+        response.assert_status(StatusCode::BAD_REQUEST);
         assert_eq!(response.json()["code"], "invalid_body", "{why}");
     }
 }
@@ -308,13 +249,10 @@ async fn malformed_server_function_arguments_are_a_400() {
 /// The server functions take no larger bodies than the REST API (64 KiB).
 #[tokio::test]
 async fn a_server_function_body_over_64_kib_is_413() {
-    let app = TestApp::start().await;
-    let token = app.browser_login("alpha.admin").await;
+    let (app, token) = TestApp::browser_signed_in("alpha.admin").await;
     let at = json!({"tenant": TENANT_GLOBEX, "subscription": 3});
     let padding = "x".repeat(70 * 1024);
-    let response = server_fn(
-        &app,
-        "set_application",
+    let response = app.server_fn("set_application",
         Some(&token),
         json!({"at": at, "body": {"msTeamsTenantId": padding, "applicationId": "a", "secret": "s"}}),
     )
@@ -328,9 +266,9 @@ async fn a_server_function_body_over_64_kib_is_413() {
 async fn a_huge_malformed_argument_is_a_short_400() {
     let app = TestApp::start().await;
     let huge = "A".repeat(20_000);
-    let response = server_fn(&app, "unlink", None, json!({ "at": huge })).await;
-    assert_eq!(response.status.as_u16(), 400);
-    let detail = response.json()["detail"].as_str().unwrap().to_owned();
+    let response = app.server_fn("unlink", None, json!({ "at": huge })).await;
+    let refused = response.assert_status(StatusCode::BAD_REQUEST).json();
+    let detail = refused["detail"].as_str().unwrap().to_owned();
     assert!(detail.chars().count() < 300, "{} characters", detail.len());
 }
 
@@ -342,19 +280,10 @@ async fn the_sign_in_form_is_throttled_per_client_address() {
     let app = TestApp::start_configured(|config| config.trust_forwarded_for = true).await;
     let sign_in = |username: String, password: &'static str, address: &'static str| {
         // The sign-in form posts URL-encoded fields, with or without JavaScript.
-        let request = Request::builder()
-            .method(Method::POST)
-            .uri("/ui/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000")
-            .header("x-forwarded-for", address)
-            .body(Body::from(format!(
-                "username={username}&password={password}"
-            )))
-            .unwrap();
-        app.send(request)
+        let call = app.request(Method::POST, "/ui/login").same_origin();
+        let call = call.header("x-forwarded-for", address);
+        call.form(format!("username={username}&password={password}"))
+            .send()
     };
     let mut statuses = Vec::new();
     for n in 0..31 {
@@ -364,5 +293,5 @@ async fn the_sign_in_form_is_throttled_per_client_address() {
     assert!(statuses[..30].iter().all(|s| *s == 401), "{statuses:?}");
     assert_eq!(statuses[30], 429, "{statuses:?}");
     let elsewhere = sign_in("alpha.admin".into(), "demo-alpha", "10.0.0.2").await;
-    assert!(elsewhere.status.is_success(), "{}", elsewhere.status);
+    elsewhere.assert_status(StatusCode::OK);
 }

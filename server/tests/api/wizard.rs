@@ -1,21 +1,12 @@
 //! The onboarding wizard over HTTP: start, poll, the six steps against the simulated
 //! Microsoft, each fault and its resume, concurrent starts, and the lifecycle rules.
 
-use crate::helpers::{At, TENANT_GLOBEX, TENANT_UMBRELLA, TestApp, sub_path};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-/// Globex Teams: an msteams subscription of reseller Alpha, not onboarded.
-const SUB: i64 = 3;
-const GLOBEX_TEAMS: At = (TENANT_GLOBEX, SUB);
-
-async fn sim_tenant(app: &TestApp, token: &str, ms_tenant: &str) -> Value {
-    let response = app
-        .get(&format!("/sim/v1/tenants/{ms_tenant}"), token)
-        .await;
-    assert_eq!(response.status, StatusCode::OK);
-    response.json()
-}
+use crate::helpers::{
+    ACME_TEAMS, Failures, GLOBEX_TEAMS, Says, TestApp, UMBRELLA_TEAMS, outcome_of,
+};
 
 fn count(journal: &[Value], operation: &str, outcome: &str) -> usize {
     journal
@@ -37,8 +28,7 @@ fn assert_all_executed(state: &Value) {
 
 #[tokio::test]
 async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     let ms_tenant = app
         .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
         .await;
@@ -65,7 +55,8 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     }
 
     // Microsoft's side holds exactly one of each object.
-    let sim = sim_tenant(&app, &token, &ms_tenant).await;
+    let sim = app.get_sim_tenant(&token, &ms_tenant).await;
+    let sim = sim.assert_status(StatusCode::OK).json();
     let domain = "globex-3.draas.demo";
     assert_eq!(sim["domains"], json!([{"name": domain, "verified": true}]));
     let records: Vec<(String, String)> = sim["dnsRecords"]
@@ -145,34 +136,20 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
     assert!(assigned < removed);
 
     // Fusion's side: onboarded with its domain, the transaction succeeded.
-    let status = app
-        .get(&sub_path(TENANT_GLOBEX, SUB, "msteams/status"), &token)
-        .await
-        .json();
+    let status = app.get_status(&token, GLOBEX_TEAMS).await.json();
     assert_eq!(status["status"], "onboarded");
     assert_eq!(status["domain"], json!({"name": domain, "verified": true}));
-    let transaction = app
-        .get(&format!("/api/v01/transactions/{id}"), &token)
-        .await;
-    assert_eq!(transaction.status, StatusCode::OK);
-    let transaction = transaction.json();
+    let transaction = app.get_transaction(&token, id).await;
+    let transaction = transaction.assert_status(StatusCode::OK).json();
     assert_eq!(transaction["status"], "succeeded");
     assert_eq!(transaction["kind"], "msteams.wizard");
-    assert_eq!(transaction["subscriptionId"], SUB);
+    assert_eq!(transaction["subscriptionId"], GLOBEX_TEAMS.1);
 
     // Onboarded: a new start is refused, update_vrp finds everything in place.
     app.post_wizard(&token, GLOBEX_TEAMS)
         .await
         .assert_problem(400, "already_onboarded");
-    let vrp = app
-        .call(
-            Method::PUT,
-            &sub_path(TENANT_GLOBEX, SUB, "msteams/update_vrp"),
-            Some(&token),
-            None,
-        )
-        .await
-        .json();
+    let vrp = app.put_update_vrp(&token, GLOBEX_TEAMS).await.json();
     assert_eq!(vrp["status"]["vr"]["Draas-VR"]["status"], "already_exists");
     assert_eq!(
         vrp["status"]["pstn"]["DRaaS-PSTN-Usage"]["status"],
@@ -186,9 +163,8 @@ async fn the_happy_path_runs_six_steps_once_and_leaves_one_of_everything() {
 
 /// Runs a wizard into `fault`, checks the failure names `step`, switches the fault off
 /// and resumes; the steps before `step` are not redone.
-async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+async fn fails_then_resumes(fault: &'static str, step: u8, words: &'static str) {
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     let ms_tenant = app
         .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[fault])
         .await;
@@ -206,32 +182,19 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
         let executed = s["step"].as_u64().unwrap() < u64::from(step);
         assert_eq!(s["executed"], executed, "{fault}: {problem}");
     }
-    let transaction = app
-        .get(&format!("/api/v01/transactions/{first}"), &token)
-        .await
-        .json();
+    let transaction = app.get_transaction(&token, first).await.json();
     assert_eq!(transaction["status"], "failed");
     assert_eq!(transaction["detail"], detail);
-    let status = app
-        .get(&sub_path(TENANT_GLOBEX, SUB, "msteams/status"), &token)
-        .await
-        .json();
+    let status = app.get_status(&token, GLOBEX_TEAMS).await.json();
     assert_eq!(status["status"], format!("wizard_{step}_error"));
 
     let before = app.sim_journal(&token, &ms_tenant).await.len();
-    let cleared = app
-        .put(
-            &format!("/sim/v1/tenants/{ms_tenant}/faults"),
-            &token,
-            json!({"faults": []}),
-        )
-        .await;
-    assert_eq!(cleared.status, StatusCode::OK);
+    let answer = app.put_sim_faults(&token, &ms_tenant, &[]).await;
+    answer.assert_status(StatusCode::OK);
     let second = app.start_wizard(&token, GLOBEX_TEAMS).await;
     assert!(second > first);
     let done = app.wizard_ended(&token, GLOBEX_TEAMS).await;
-    assert_eq!(done.status, StatusCode::OK, "{fault}: {}", done.text());
-    assert_all_executed(&done.json());
+    assert_all_executed(&done.assert_status(StatusCode::OK).json());
 
     // The resumed run began at the failed step: nothing before it ran again.
     let resumed = &app.sim_journal(&token, &ms_tenant).await[before..];
@@ -253,44 +216,46 @@ async fn fails_then_resumes(fault: &str, step: u8, words: &str) {
     );
 }
 
-#[tokio::test]
-async fn an_expired_secret_fails_step_1_and_resumes() {
-    fails_then_resumes("secret_expired", 1, "AADSTS7000222").await;
+/// alpha.admin runs Globex Teams' wizard to its end on a simulated MS tenant with this
+/// fault: the app, the token, the MS tenant, and the run's last answer.
+async fn run_with_fault(fault: &str) -> (TestApp, String, String, crate::helpers::TestResponse) {
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
+    let faults = [fault];
+    let ms_tenant = app
+        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &faults)
+        .await;
+    let (_, done) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
+    (app, token, ms_tenant, done)
 }
 
-#[tokio::test]
-async fn a_wrong_secret_fails_step_1_and_resumes() {
-    fails_then_resumes("secret_wrong", 1, "AADSTS7000215").await;
-}
+/// Each fault the wizard meets, the step it fails, and words of its message.
+#[rustfmt::skip]
+static FAULTS: &[(&str, u8, &str)] = &[
+    ("secret_expired", 1, "AADSTS7000222"),
+    ("secret_wrong", 1, "AADSTS7000215"),
+    ("txt_never_propagates", 2, "has not propagated after 6 checks"),
+    ("no_free_license", 4, "no free E1 (STANDARDPACK)"),
+    ("mfa_enabled", 5, "multi-factor authentication"),
+];
 
+/// An expired or wrong secret fails step 1, a TXT record that never propagates step 2,
+/// no free license step 4, MFA on the administrator account step 5; each run resumes
+/// at its failed step once the fault is gone. Each on a database of its own.
 #[tokio::test]
-async fn a_txt_record_that_never_propagates_fails_step_2_and_resumes() {
-    fails_then_resumes(
-        "txt_never_propagates",
-        2,
-        "has not propagated after 6 checks",
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn no_free_license_fails_step_4_and_resumes() {
-    fails_then_resumes("no_free_license", 4, "no free E1 (STANDARDPACK)").await;
-}
-
-#[tokio::test]
-async fn mfa_on_the_admin_account_fails_step_5_and_resumes() {
-    fails_then_resumes("mfa_enabled", 5, "multi-factor authentication").await;
+async fn each_fault_fails_its_step_and_the_run_resumes_there() {
+    let mut failures = Failures::default();
+    for &(fault, step, words) in FAULTS {
+        failures.check(
+            fault,
+            outcome_of(fails_then_resumes(fault, step, words)).await,
+        );
+    }
+    failures.assert_none();
 }
 
 #[tokio::test]
 async fn throttled_graph_calls_are_retried_after_retry_after() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
-    let ms_tenant = app
-        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &["graph_throttling"])
-        .await;
-    let (_, done) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
+    let (app, token, ms_tenant, done) = run_with_fault("graph_throttling").await;
     done.assert_status(StatusCode::OK);
     assert_all_executed(&done.json());
 
@@ -331,12 +296,7 @@ async fn throttled_graph_calls_are_retried_after_retry_after() {
 
 #[tokio::test]
 async fn replication_lag_is_retried_until_the_user_is_found() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
-    let ms_tenant = app
-        .prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &["replication_lag"])
-        .await;
-    let (_, done) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
+    let (app, token, ms_tenant, done) = run_with_fault("replication_lag").await;
     done.assert_status(StatusCode::OK);
     let journal = app.sim_journal(&token, &ms_tenant).await;
     assert_eq!(
@@ -352,8 +312,7 @@ async fn replication_lag_is_retried_until_the_user_is_found() {
 
 #[tokio::test]
 async fn two_concurrent_starts_make_one_run_and_one_409() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     app.prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
         .await;
     let (a, b) = tokio::join!(
@@ -375,10 +334,8 @@ async fn two_concurrent_starts_make_one_run_and_one_409() {
             .await
             .unwrap();
     assert_eq!(runs, 1);
-    assert_eq!(
-        app.wizard_ended(&token, GLOBEX_TEAMS).await.status,
-        StatusCode::OK
-    );
+    let answer = app.wizard_ended(&token, GLOBEX_TEAMS).await;
+    answer.assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -390,59 +347,35 @@ async fn the_preparation_phase_answers_404_and_a_running_wizard_blocks_unlink() 
         .await;
     let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
     let preparing = app.get_wizard(&token, GLOBEX_TEAMS).await;
-    let problem = preparing.assert_problem(404, "not_found");
-    assert!(
-        problem["detail"]
-            .as_str()
-            .unwrap()
-            .contains("preparation phase"),
-        "{problem}"
-    );
-    let transaction = app
-        .get(&format!("/api/v01/transactions/{id}"), &token)
-        .await
-        .json();
+    preparing.assert_refusal(404, "not_found", Says::Contains("preparation phase"));
+    let transaction = app.get_transaction(&token, id).await.json();
     assert_eq!(transaction["status"], "running");
-    app.post_wizard(&token, GLOBEX_TEAMS)
-        .await
-        .assert_problem(409, "wizard_running");
+    let refused = app.post_wizard(&token, GLOBEX_TEAMS).await;
+    refused.assert_problem(409, "wizard_running");
     let before = app.snapshot().await;
-    app.call(
-        Method::POST,
-        &sub_path(TENANT_GLOBEX, SUB, "msteams/unlink"),
-        Some(&token),
-        None,
-    )
-    .await
-    .assert_problem(400, "wizard_running");
+    let refused = app.post_unlink(&token, GLOBEX_TEAMS).await;
+    refused.assert_problem(400, "wizard_running");
     assert_eq!(app.snapshot().await, before);
 }
 
 #[tokio::test]
 async fn a_start_needs_the_application_and_the_administrator() {
-    let app = TestApp::start().await;
-    let token = app.login("beta.admin").await;
-    let path = sub_path(TENANT_UMBRELLA, 7, "msteams/wizard");
+    let (app, token) = TestApp::signed_in("beta.admin").await;
     let before = app.snapshot().await;
-    let refused = app.call(Method::POST, &path, Some(&token), None).await;
+    let refused = app.post_wizard(&token, UMBRELLA_TEAMS).await;
     let problem = refused.assert_problem(400, "wizard_needs_credentials");
     let detail = problem["detail"].as_str().unwrap();
     assert!(detail.contains("msteams/applications") && detail.contains("msteams/admins"));
     assert_eq!(app.snapshot().await, before);
-    app.get(&path, &token)
+    app.get_wizard(&token, UMBRELLA_TEAMS)
         .await
         .assert_problem(404, "not_found");
 
     // With only the administrator stored, the message names what is still missing.
-    let admin = app
-        .post(
-            &sub_path(TENANT_UMBRELLA, 7, "msteams/admins"),
-            &token,
-            json!({"msUsername": "admin@umbrella.example", "msPassword": "x-Passw0rd"}),
-        )
-        .await;
-    assert_eq!(admin.status, StatusCode::NO_CONTENT);
-    let refused = app.call(Method::POST, &path, Some(&token), None).await;
+    let admin = json!({"msUsername": "admin@umbrella.example", "msPassword": "x-Passw0rd"});
+    let answer = app.post_admins(&token, UMBRELLA_TEAMS, admin).await;
+    answer.assert_status(StatusCode::NO_CONTENT);
+    let refused = app.post_wizard(&token, UMBRELLA_TEAMS).await;
     let detail = refused.assert_problem(400, "wizard_needs_credentials")["detail"]
         .as_str()
         .unwrap()
@@ -452,52 +385,34 @@ async fn a_start_needs_the_application_and_the_administrator() {
 
 #[tokio::test]
 async fn roles_and_the_tree_of_authority_guard_the_wizard_and_its_transaction() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
     app.prepare_wizard(&token, GLOBEX_TEAMS, "Wizard Test", &[])
         .await;
     let readonly = app.login("readonly").await;
-    let path = sub_path(TENANT_GLOBEX, SUB, "msteams/wizard");
-    app.call(Method::POST, &path, Some(&readonly), None)
-        .await
-        .assert_problem(403, "forbidden");
-    let id = app.start_wizard(&token, GLOBEX_TEAMS).await;
-    app.wizard_ended(&token, GLOBEX_TEAMS).await;
+    let refused = app.post_wizard(&readonly, GLOBEX_TEAMS).await;
+    refused.assert_problem(403, "forbidden");
+    let (id, _) = app.run_wizard_to_end(&token, GLOBEX_TEAMS).await;
     // Read-only may watch it; another reseller's admin cannot see it at all.
-    assert_eq!(app.get(&path, &readonly).await.status, StatusCode::OK);
+    let answer = app.get_wizard(&readonly, GLOBEX_TEAMS).await;
+    answer.assert_status(StatusCode::OK);
     let beta = app.login("beta.admin").await;
-    app.get(&path, &beta).await.assert_problem(404, "not_found");
-    app.get(&format!("/api/v01/transactions/{id}"), &beta)
-        .await
-        .assert_problem(404, "not_found");
-    app.get("/api/v01/transactions/999999999", &token)
-        .await
-        .assert_problem(404, "not_found");
-    app.get("/api/v01/transactions/abc", &token)
-        .await
-        .assert_problem(400, "invalid_path_parameter");
+    let refused = app.get_wizard(&beta, GLOBEX_TEAMS).await;
+    refused.assert_problem(404, "not_found");
+    let refused = app.get_transaction(&beta, id).await;
+    refused.assert_problem(404, "not_found");
+    let refused = app.get_transaction(&token, 999_999_999).await;
+    refused.assert_problem(404, "not_found");
+    let refused = app.get("/api/v01/transactions/abc", &token).await;
+    refused.assert_problem(400, "invalid_path_parameter");
 }
 
 #[tokio::test]
 async fn a_tenant_onboarded_before_the_wizard_shows_six_executed_steps() {
-    let app = TestApp::start().await;
-    let token = app.login("alpha.admin").await;
-    let response = app
-        .get(
-            &sub_path(crate::helpers::TENANT_ACME, 1, "msteams/wizard"),
-            &token,
-        )
-        .await;
-    response.assert_status(StatusCode::OK);
-    let state = response.json();
+    let (app, token) = TestApp::signed_in("alpha.admin").await;
+    let response = app.get_wizard(&token, ACME_TEAMS).await;
+    let state = response.assert_status(StatusCode::OK).json();
     assert_eq!(state["running"], false);
     assert_all_executed(&state);
-    app.call(
-        Method::POST,
-        &sub_path(crate::helpers::TENANT_ACME, 1, "msteams/wizard"),
-        Some(&token),
-        None,
-    )
-    .await
-    .assert_problem(400, "already_onboarded");
+    let refused = app.post_wizard(&token, ACME_TEAMS).await;
+    refused.assert_problem(400, "already_onboarded");
 }

@@ -29,6 +29,20 @@ use tempfile::TempDir;
 pub const LOGIN: &str = "/api/v01/auth/login";
 pub const OPENAPI: &str = "/api/v01/openapi.json";
 
+/// `POST /api/v01/auth/login`.
+pub fn login_body(username: &str, password: &str) -> Value {
+    json!({"username": username, "password": password})
+}
+
+/// A demo administrator's password.
+pub fn demo_password(username: &str) -> &'static str {
+    server::seed::DEMO_LOGINS
+        .iter()
+        .find(|login| login.username == username)
+        .unwrap_or_else(|| panic!("{username} is no demo login"))
+        .password
+}
+
 /// The key the server seals secrets with unless a test says otherwise: a throw-away
 /// one, so that nothing ever lands in a key file of the real home folder.
 const THROW_AWAY_KEY: &str = "a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7a7";
@@ -245,41 +259,39 @@ impl Server {
         http::send(self.address(), from, "GET", OPENAPI, &[], None).await
     }
 
-    /// A call with a bearer token and a JSON body: the status and the body as JSON.
+    /// A call with a bearer token and a JSON body.
     pub async fn call(
         &self,
         method: &str,
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> (u16, Value) {
-        http::request(self.port, method, path, token, body)
+    ) -> Answer {
+        http::call(self.port, method, path, token, body.as_ref())
             .await
             .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
     }
 
-    /// A GET with a bearer token: the status and the body as JSON.
-    pub async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+    /// A GET with a bearer token.
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
         self.call("GET", path, Some(token), None).await
     }
 
-    /// Signs in; panics unless it works. The bearer token.
-    pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self
-            .call(
-                "POST",
-                LOGIN,
-                None,
-                Some(json!({"username": username, "password": password})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        body["access_token"].as_str().unwrap().to_owned()
+    /// Signs a demo administrator in; panics unless it works. The bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        let body = login_body(username, demo_password(username));
+        self.call("POST", LOGIN, None, Some(body))
+            .await
+            .assert_status(200)
+            .json()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// A sign-in from the loopback address `from`: the answer, whatever it is.
     pub async fn login_from(&self, from: Ipv4Addr, username: &str, password: &str) -> Answer {
-        let body = json!({"username": username, "password": password}).to_string();
+        let body = login_body(username, password).to_string();
         http::send(self.address(), from, "POST", LOGIN, &[], Some(&body))
             .await
             .unwrap_or_else(|error| panic!("login {username} from {from}: {error}"))
@@ -405,24 +417,34 @@ pub async fn open_database(database: &Path) -> sqlx::SqlitePool {
 }
 
 /// A real user's sign-in from `from` that, answered 503 `busy`, tries again after its
-/// Retry-After (at most five tries): the last answer, the tries and the time in all.
+/// Retry-After (at most five tries): the last answer, the tries and the time in all. (The
+/// login storm bench's; the tests say how many tries.)
+#[cfg(not(test))]
 pub async fn sign_in_retrying(
     to: SocketAddr,
     from: Ipv4Addr,
     username: &str,
     password: &str,
 ) -> (std::io::Result<Answer>, usize, Duration) {
-    let body = json!({"username": username, "password": password}).to_string();
+    sign_in_trying(to, from, username, password, 5).await
+}
+
+/// As `sign_in_retrying`, with at most `most` tries.
+pub async fn sign_in_trying(
+    to: SocketAddr,
+    from: Ipv4Addr,
+    username: &str,
+    password: &str,
+    most: usize,
+) -> (std::io::Result<Answer>, usize, Duration) {
+    let body = login_body(username, password).to_string();
     let asked = Instant::now();
     let mut tries = 0;
     loop {
         tries += 1;
         let answer = http::send(to, from, "POST", LOGIN, &[], Some(&body)).await;
         let retry_after = match &answer {
-            Ok(answer) if answer.status == 503 && tries < 5 => answer
-                .header("retry-after")
-                .and_then(|value| value.parse().ok())
-                .unwrap_or_else(|| panic!("503 without Retry-After: {answer:?}")),
+            Ok(answer) if answer.status == 503 && tries < most => answer.retry_after(),
             _ => return (answer, tries, asked.elapsed()),
         };
         tokio::time::sleep(Duration::from_secs(retry_after)).await;
@@ -501,9 +523,8 @@ pub fn mb(bytes: u64) -> f64 {
 // data), over the socket.
 
 pub fn globex_teams(tail: &str) -> String {
-    format!(
-        "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000002/subscriptions/3/{tail}"
-    )
+    let globex = server::seed::TENANT_GLOBEX;
+    format!("/api/v01/draas/demo/tenants/{globex}/subscriptions/3/{tail}")
 }
 
 /// How many of the wizard's steps `state` shows executed.
@@ -517,7 +538,7 @@ impl Server {
     /// A simulated MS tenant called `name` with credentials minted by create_app.ps1,
     /// stored on Globex Teams with an administrator: ready for the wizard. Its id.
     pub async fn store_integration(&self, token: &str, name: &str) -> String {
-        let (status, tenant) = self
+        let created = self
             .call(
                 "POST",
                 "/sim/v1/tenants",
@@ -525,49 +546,41 @@ impl Server {
                 Some(json!({"name": name})),
             )
             .await;
-        assert_eq!(status, 201, "{tenant}");
-        let ms_tenant = tenant["msTenantId"].as_str().unwrap().to_owned();
-        let (status, minted) = self
-            .call(
-                "POST",
-                &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
-                Some(token),
-                Some(json!({})),
-            )
+        let ms_tenant = created.assert_status(201).json()["msTenantId"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let create_app = format!("/sim/v1/tenants/{ms_tenant}/create_app");
+        let minted = self
+            .call("POST", &create_app, Some(token), Some(json!({})))
             .await;
-        assert_eq!(status, 200, "{minted}");
-        let (status, body) = self
-            .call(
-                "POST",
-                &globex_teams("msteams/applications"),
-                Some(token),
-                Some(json!({"msTeamsTenantId": ms_tenant, "applicationId": minted["applicationId"], "secret": minted["secret"]})),
-            )
-            .await;
-        assert_eq!(status, 204, "{body}");
-        let (status, body) = self
-            .call(
-                "POST",
-                &globex_teams("msteams/admins"),
-                Some(token),
-                Some(json!({"msUsername": "teams.admin@binarytest.onmicrosoft.com", "msPassword": "Adm1n-Passw0rd"})),
-            )
-            .await;
-        assert_eq!(status, 204, "{body}");
+        let minted = minted.assert_status(200).json();
+        let application = json!({"msTeamsTenantId": ms_tenant, "applicationId": minted["applicationId"], "secret": minted["secret"]});
+        let admin = json!({"msUsername": "teams.admin@binarytest.onmicrosoft.com", "msPassword": "Adm1n-Passw0rd"});
+        for (tail, body) in [
+            ("msteams/applications", application),
+            ("msteams/admins", admin),
+        ] {
+            self.call("POST", &globex_teams(tail), Some(token), Some(body))
+                .await
+                .assert_status(204);
+        }
         ms_tenant
     }
 
     /// Starts Globex Teams' wizard (must be 200); the run's transaction id.
     pub async fn start_wizard(&self, token: &str) -> i64 {
-        let (status, started) = self
-            .call("POST", &globex_teams("msteams/wizard"), Some(token), None)
-            .await;
-        assert_eq!(status, 200, "{started}");
-        started["id"].as_i64().unwrap()
+        self.call("POST", &globex_teams("msteams/wizard"), Some(token), None)
+            .await
+            .assert_status(200)
+            .json()["id"]
+            .as_i64()
+            .unwrap()
     }
 
     /// Polls GET wizard every `every` until `over(status, state)` (which asserts what it
-    /// must of each answer); the last state. `what` says what did not happen in 60 s.
+    /// must of each answer, beyond the 200 or 404 every answer is); the last state.
+    /// `what` says what did not happen in 60 s.
     pub async fn poll_wizard(
         &self,
         token: &str,
@@ -577,7 +590,9 @@ impl Server {
     ) -> Value {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let (status, state) = self.get(&globex_teams("msteams/wizard"), token).await;
+            let answer = self.get(&globex_teams("msteams/wizard"), token).await;
+            let (status, state) = (answer.status, answer.json());
+            assert!(status == 200 || status == 404, "{status}: {state}");
             if over(status, &state) {
                 return state;
             }
@@ -589,57 +604,46 @@ impl Server {
     /// Watches the running wizard closely until `reached(state)`; the run must not end
     /// first.
     pub async fn wizard_reaches(&self, token: &str, reached: impl Fn(&Value) -> bool) {
-        self.poll_wizard(
-            token,
-            Duration::from_millis(5),
-            "the run did not progress",
-            |status, state| {
-                assert!(status == 200 || status == 404, "{status}: {state}");
-                assert!(state["running"] != false, "the run ended too soon: {state}");
-                reached(state)
-            },
-        )
+        let every = Duration::from_millis(5);
+        self.poll_wizard(token, every, "the run did not progress", |_, state| {
+            assert!(state["running"] != false, "the run ended too soon: {state}");
+            reached(state)
+        })
         .await;
     }
 
     /// Polls GET wizard until the run is over, its preparation phase (404) waited out;
     /// the final state (200).
     pub async fn wizard_end(&self, token: &str) -> Value {
-        self.poll_wizard(
-            token,
-            Duration::from_millis(50),
-            "the run did not complete",
-            |status, state| {
-                assert!(status == 200 || status == 404, "{status}: {state}");
-                status == 200 && state["running"] == false
-            },
-        )
+        let every = Duration::from_millis(50);
+        self.poll_wizard(token, every, "the run did not complete", |status, state| {
+            status == 200 && state["running"] == false
+        })
         .await
     }
 
-    /// The run `id` succeeded once: all six steps, its transaction, and one of each
-    /// object at Microsoft. The simulated MS tenant, for more checks.
-    pub async fn assert_completed_once(&self, token: &str, ms_tenant: &str, id: i64) -> Value {
+    /// The run `id` succeeded once: all six steps, its transaction, one of each object at
+    /// Microsoft, and no license left consumed.
+    pub async fn assert_completed_once(&self, token: &str, ms_tenant: &str, id: i64) {
         let state = self.wizard_end(token).await;
         assert_eq!(executed(&state), 6, "{state}");
-        let (_, transaction) = self
+        let transaction = self
             .get(&format!("/api/v01/transactions/{id}"), token)
             .await;
-        assert_eq!(transaction["status"], "succeeded", "{transaction}");
-        let (_, sim) = self
+        assert_eq!(transaction.json()["status"], "succeeded", "{transaction:?}");
+        let sim = self
             .get(&format!("/sim/v1/tenants/{ms_tenant}"), token)
-            .await;
+            .await
+            .json();
         assert_eq!(sim["domains"].as_array().unwrap().len(), 1, "{sim}");
         assert_eq!(sim["dnsRecords"].as_array().unwrap().len(), 4, "{sim}");
         assert_eq!(sim["users"].as_array().unwrap().len(), 1, "{sim}");
         assert_eq!(sim["users"][0]["licenses"], json!([]), "{sim}");
+        let licenses = sim["licenses"].as_array().unwrap();
+        assert!(licenses.iter().all(|l| l["consumedUnits"] == 0), "{sim}");
         assert_eq!(sim["voiceObjects"].as_array().unwrap().len(), 3, "{sim}");
-        let (_, journal) = self
-            .get(
-                &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
-                token,
-            )
-            .await;
+        let journal = format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000");
+        let journal = self.get(&journal, token).await.json();
         for operation in [
             "POST /domains",
             "POST /users",
@@ -654,6 +658,5 @@ impl Server {
                 .count();
             assert_eq!(created, 1, "{operation} created once: {journal}");
         }
-        sim
     }
 }

@@ -20,9 +20,11 @@ use tokio::{
 
 pub const LOCALHOST: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 1);
 
-/// A whole answer: its status, its headers (names in lower case) and its body.
+/// A whole answer: its status, its headers (names in lower case) and its body, and the
+/// request it answers ("METHOD path", for failure messages).
 #[derive(Debug)]
 pub struct Answer {
+    pub asked: String,
     pub status: u16,
     pub headers: HashMap<String, String>,
     pub body: String,
@@ -38,17 +40,89 @@ impl Answer {
         self.headers.get(name).map(String::as_str)
     }
 
-    /// A problem+json answer with this status and code.
+    /// The seconds its Retry-After header says; panics without one.
     #[track_caller]
-    pub fn assert_problem(&self, status: u16, code: &str) {
-        assert_eq!(self.status, status, "{self:?}");
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/problem+json"),
-            "{self:?}"
-        );
-        assert_eq!(self.json()["code"], code, "{self:?}");
+    pub fn retry_after(&self) -> u64 {
+        let seconds = self
+            .header("retry-after")
+            .and_then(|value| value.parse().ok());
+        seconds.unwrap_or_else(|| panic!("no Retry-After: {self:?}"))
     }
+
+    /// Asserts this status, naming the request and showing the body otherwise.
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        if let Err(failure) = check_status(&self.asked, self.status, &self.body, status) {
+            panic!("{failure}");
+        }
+        self
+    }
+
+    /// Asserts a problem+json answer with this status and code; the problem.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> Value {
+        let content_type = self.header("content-type");
+        match check_problem(
+            &self.asked,
+            self.status,
+            content_type,
+            &self.body,
+            status,
+            code,
+        ) {
+            Ok(problem) => problem,
+            Err(failure) => panic!("{failure}"),
+        }
+    }
+}
+
+/// Whether the answer to `asked` ("METHOD path") has the `expected` status; if not, what
+/// was asked and answered.
+pub fn check_status(asked: &str, status: u16, body: &str, expected: u16) -> Result<(), String> {
+    if status == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{asked}: expected {expected}, answered {status}: {body}"
+        ))
+    }
+}
+
+/// Whether the answer to `asked` is a problem+json (RFC 9457) with this status and code
+/// and every member a problem carries: `status`, `title`, `type`, a `detail`, and the same
+/// message in `error`, where vendor-style clients read it. The problem, or what is wrong.
+pub fn check_problem(
+    asked: &str,
+    status: u16,
+    content_type: Option<&str>,
+    body: &str,
+    expected: u16,
+    code: &str,
+) -> Result<Value, String> {
+    check_status(asked, status, body, expected)?;
+    let wrong = |what: &str| Err(format!("{asked}: {what}: {body}"));
+    if content_type != Some("application/problem+json") {
+        return wrong(&format!("not problem+json but {content_type:?}"));
+    }
+    let Ok(problem) = serde_json::from_str::<Value>(body) else {
+        return wrong("not JSON");
+    };
+    if problem["code"] != code {
+        return wrong(&format!("not the code {code:?}"));
+    }
+    if problem["status"] != expected {
+        return wrong("another status in the body");
+    }
+    if !problem["detail"].as_str().is_some_and(|d| !d.is_empty()) {
+        return wrong("no detail");
+    }
+    if !(problem["title"].is_string() && problem["type"].is_string()) {
+        return wrong("no title or type");
+    }
+    if problem["error"] != problem["detail"] {
+        return wrong("error is not the detail");
+    }
+    Ok(problem)
 }
 
 /// A TCP connection to `to` from the loopback address `from`.
@@ -89,10 +163,33 @@ pub async fn send(
     stream.write_all(body.as_bytes()).await?;
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await?;
-    parse_answer(&raw)
+    let mut answer = parse_answer(&raw)?;
+    answer.asked = format!("{method} {path}");
+    Ok(answer)
 }
 
-/// `send` from 127.0.0.1 to 127.0.0.1:`port`: the status and the body as text.
+/// `send` from 127.0.0.1 to 127.0.0.1:`port` with a bearer token and a JSON body.
+pub async fn call(
+    port: u16,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<&Value>,
+) -> std::io::Result<Answer> {
+    let to = SocketAddr::from(([127, 0, 0, 1], port));
+    let authorization = token.map(|token| format!("Bearer {token}"));
+    let headers: Vec<(&str, &str)> = authorization
+        .as_deref()
+        .map(|value| ("Authorization", value))
+        .into_iter()
+        .collect();
+    let body = body.map(Value::to_string);
+    send(to, LOCALHOST, method, path, &headers, body.as_deref()).await
+}
+
+/// `send` from 127.0.0.1 to 127.0.0.1:`port`: the status and the body as text (the page
+/// bench's form; the tests assert on the whole `Answer`).
+#[cfg(not(test))]
 pub async fn exchange(
     port: u16,
     method: &str,
@@ -105,7 +202,8 @@ pub async fn exchange(
     Ok((answer.status, answer.body))
 }
 
-/// `exchange` with a bearer token and a JSON body; the body parsed as JSON (or null).
+/// `call`: the status and the body parsed as JSON, or null (the wizard bench's form).
+#[cfg(not(test))]
 pub async fn request(
     port: u16,
     method: &str,
@@ -113,15 +211,8 @@ pub async fn request(
     token: Option<&str>,
     body: Option<Value>,
 ) -> std::io::Result<(u16, Value)> {
-    let authorization = token.map(|token| format!("Bearer {token}"));
-    let headers: Vec<(&str, &str)> = authorization
-        .as_deref()
-        .map(|value| ("Authorization", value))
-        .into_iter()
-        .collect();
-    let body = body.map(|b| b.to_string());
-    let (status, text) = exchange(port, method, path, &headers, body.as_deref()).await?;
-    Ok((status, serde_json::from_str(&text).unwrap_or(Value::Null)))
+    let answer = call(port, method, path, token, body.as_ref()).await?;
+    Ok((answer.status, answer.json()))
 }
 
 /// An answer as it came off the wire; an error unless it is whole.
@@ -145,6 +236,7 @@ pub fn parse_answer(raw: &[u8]) -> std::io::Result<Answer> {
         return Err(std::io::Error::other(format!("truncated answer: {text:?}")));
     }
     Ok(Answer {
+        asked: String::new(),
         status,
         headers,
         body: body.to_owned(),
@@ -152,9 +244,10 @@ pub fn parse_answer(raw: &[u8]) -> std::io::Result<Answer> {
 }
 
 /// What a client saw: how long until the server closed the connection, and what it
-/// sent before.
+/// sent before; and the request line it sent, for failure messages.
 #[derive(Debug)]
 pub struct Cutoff {
+    pub asked: String,
     pub after: Duration,
     pub received: String,
 }
@@ -163,8 +256,23 @@ impl Cutoff {
     /// What was received, as a whole answer.
     #[track_caller]
     pub fn answer(&self) -> Answer {
-        parse_answer(self.received.as_bytes()).unwrap_or_else(|error| panic!("{error}: {self:?}"))
+        match parse_answer(self.received.as_bytes()) {
+            Ok(answer) => Answer {
+                asked: self.asked.clone(),
+                ..answer
+            },
+            Err(error) => panic!("{error}: {self:?}"),
+        }
     }
+}
+
+/// The request line at the start of `request` ("METHOD path").
+pub fn request_line(request: &[u8]) -> String {
+    let text = String::from_utf8_lossy(request);
+    let line = text.lines().next().unwrap_or_default();
+    line.rsplit_once(' ')
+        .map_or(line, |(asked, _)| asked)
+        .to_owned()
 }
 
 /// Sends `head` from 127.0.0.1, then `drip` every `every` (or nothing more when it is
@@ -178,6 +286,7 @@ pub async fn send_slowly(
     limit: Duration,
 ) -> Cutoff {
     let started = Instant::now();
+    let asked = request_line(head.as_ref());
     let mut stream = connect(to, LOCALHOST).await.unwrap();
     stream.write_all(head.as_ref()).await.unwrap();
     let (reader, mut writer) = stream.into_split();
@@ -194,7 +303,7 @@ pub async fn send_slowly(
         }
     };
     tokio::select! {
-        received = read_until_closed(reader) => Cutoff { after: started.elapsed(), received },
+        received = read_until_closed(reader) => Cutoff { asked, after: started.elapsed(), received },
         () = writing => unreachable!(),
         () = tokio::time::sleep(limit) => panic!("still connected after {limit:?}"),
     }

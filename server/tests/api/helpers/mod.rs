@@ -1,33 +1,38 @@
-//! Starts the real router on a temporary SQLite file with the demo data, and speaks
-//! HTTP to it in-process. Shared by every integration test module.
+//! What every test module shares: the real router started on a temporary SQLite file
+//! with the demo data and spoken to in-process (`TestApp`), the real binary (`binary`,
+//! with its raw HTTP client `binary::http`), the demo's names and the bodies the API
+//! takes (`fixtures`), the MS Teams journey through the API (`journey`), and the job
+//! runner on a database of its own (`jobs`).
+//!
+//! Every assertion on an answer names the request and shows the body when it fails, and
+//! a table of cases is checked case by case before the test fails (`Failures`), so one
+//! run shows every failing case. (`in_process.rs` is no module here: only the benches in
+//! `server/examples` include it.)
 
 pub mod binary;
+pub mod fixtures;
+pub mod jobs;
+mod journey;
 
-use std::time::{Duration, Instant};
+use std::{fmt::Display, future::Future};
 
 use axum::{
     Router,
     body::Body,
-    http::{HeaderMap, Method, Request, StatusCode, header},
+    http::{HeaderMap, Method, Request, StatusCode, request},
 };
 use http_body_util::BodyExt;
 use leptos::prelude::LeptosOptions;
 use serde_json::Value;
 use server::{
-    auth::password,
-    config::Config,
-    crypto::SecretBox,
-    seed::{self, DEMO_LOGINS},
-    state::AppState,
-    store::{Db, accounts},
+    auth::password, config::Config, crypto::SecretBox, state::AppState, store::Db, store::accounts,
 };
 use tempfile::TempDir;
 use tower::ServiceExt;
 
-#[allow(unused_imports)]
-pub use app::api_types::AdminLevel;
-#[allow(unused_imports)]
-pub use server::seed::{TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA};
+pub use app::api_types::{AdminLevel, Role};
+pub use fixtures::*;
+pub use journey::WIZARD_LIMIT;
 
 pub struct TestApp {
     pub router: Router,
@@ -38,52 +43,7 @@ pub struct TestApp {
     pub secrets: SecretBox,
 }
 
-pub struct TestResponse {
-    pub status: StatusCode,
-    pub headers: HeaderMap,
-    pub bytes: Vec<u8>,
-}
-
-impl TestResponse {
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.bytes)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.bytes)))
-    }
-
-    pub fn content_type(&self) -> &str {
-        self.headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    }
-
-    /// Asserts a problem+json body with this status and code, and returns it.
-    #[track_caller]
-    pub fn assert_problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(
-            self.status.as_u16(),
-            status,
-            "body: {}",
-            String::from_utf8_lossy(&self.bytes)
-        );
-        assert_eq!(self.content_type(), "application/problem+json");
-        let problem = self.json();
-        assert_eq!(problem["status"], status);
-        assert_eq!(problem["code"], code, "problem: {problem}");
-        assert!(
-            problem["detail"].as_str().is_some_and(|d| !d.is_empty()),
-            "problem: {problem}"
-        );
-        assert!(
-            problem["title"].is_string() && problem["type"].is_string(),
-            "problem: {problem}"
-        );
-        // Vendor-style clients read the message from `error`.
-        assert_eq!(problem["error"], problem["detail"], "problem: {problem}");
-        problem
-    }
-}
-
+/// The test configuration on this database.
 pub fn config(database_url: String) -> Config {
     let mut config = Config::for_database(database_url);
     // Demo data even when a test gives a public URL (which turns it off by default).
@@ -91,6 +51,13 @@ pub fn config(database_url: String) -> Config {
     // Simulated Microsoft at a hundredth of real time: a wizard takes about a second.
     config.time_scale = 0.01;
     config
+}
+
+/// The Leptos options the server is built with.
+pub fn leptos_options() -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("fusion-teams-onboarding")
+        .build()
 }
 
 /// The server's log in each test's output (shown when a test fails). The subscriber is
@@ -108,6 +75,21 @@ impl TestApp {
         Self::start_configured(|_| {}).await
     }
 
+    /// `start`, and a demo administrator signed in through the sign-in form: its session
+    /// cookie's value.
+    pub async fn browser_signed_in(username: &str) -> (Self, String) {
+        let app = Self::start().await;
+        let cookie = app.browser_login(username).await;
+        (app, cookie)
+    }
+
+    /// `start`, and a demo administrator signed in through the API: its bearer token.
+    pub async fn signed_in(username: &str) -> (Self, String) {
+        let app = Self::start().await;
+        let token = app.login(username).await;
+        (app, token)
+    }
+
     /// As `start`, with the test configuration changed by `adjust` (e.g. the time scale).
     pub async fn start_configured(adjust: impl FnOnce(&mut Config)) -> Self {
         logs();
@@ -116,101 +98,36 @@ impl TestApp {
         let mut config = config(url.clone());
         adjust(&mut config);
         let db = Db::connect(&url).await.expect("database");
-        let options = LeptosOptions::builder()
-            .output_name("fusion-teams-onboarding")
-            .build();
         let secrets = SecretBox::random();
-        let state = server::start_with(&config, options, db.clone(), secrets.clone())
+        let server = server::start_with(&config, leptos_options(), db.clone(), secrets.clone())
             .await
-            .expect("start")
-            .state;
+            .expect("start");
+        TestApp::serving(server.state, dir, secrets)
+    }
+
+    /// The router over `state`, whose database lies in `dir`.
+    pub fn serving(state: AppState, dir: TempDir, secrets: SecretBox) -> Self {
         TestApp {
             router: server::web::router(state.clone()),
+            db: state.db.clone(),
             state,
-            db,
             dir,
             secrets,
         }
     }
 
-    pub async fn login(&self, username: &str) -> String {
-        let password = DEMO_LOGINS
-            .iter()
-            .find(|l| l.username == username)
-            .expect("demo login")
-            .password;
-        self.login_with(username, password).await
-    }
+    // ---- requests ------------------------------------------------------------------
 
-    /// Signs in through the API with any username and password; panics unless it works.
-    pub async fn login_with(&self, username: &str, password: &str) -> String {
-        let response = self
-            .call(
-                Method::POST,
-                "/api/v01/auth/login",
-                None,
-                Some(serde_json::json!({"username": username, "password": password})),
-            )
-            .await;
-        assert_eq!(response.status, StatusCode::OK, "login {username}");
-        response.json()["access_token"]
-            .as_str()
-            .expect("an access token")
-            .to_owned()
-    }
-
-    /// Signs in through the sign-in form, as a browser does; the session cookie's value.
-    pub async fn browser_login(&self, username: &str) -> String {
-        let password = DEMO_LOGINS
-            .iter()
-            .find(|l| l.username == username)
-            .expect("demo login")
-            .password;
-        let response = self.sign_in_form(username, password, &[]).await;
-        assert!(
-            response.status.is_success() || response.status.is_redirection(),
-            "sign-in form for {username}: {}",
-            response.status
-        );
-        let cookie = response
-            .headers
-            .get(header::SET_COOKIE)
-            .and_then(|value| value.to_str().ok())
-            .expect("a session cookie");
-        cookie
-            .split(';')
-            .next()
-            .and_then(|pair| pair.split_once('='))
-            .map(|(_, value)| value.to_owned())
-            .expect("name=value")
-    }
-
-    /// Posts the sign-in form from this site's page, with `extra` headers.
-    pub async fn sign_in_form(
-        &self,
-        username: &str,
-        password: &str,
-        extra: &[(&str, &str)],
-    ) -> TestResponse {
-        let mut request = Request::builder()
-            .method(Method::POST)
-            .uri("/ui/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "application/json")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::ORIGIN, "http://127.0.0.1:3000");
-        for (name, value) in extra {
-            request = request.header(*name, *value);
+    /// A request to build (`bearer`, `session`, `header`, `json`…) and `send`.
+    pub fn request(&self, method: Method, path: &str) -> Call<'_> {
+        Call {
+            app: self,
+            request: Request::builder().method(method).uri(path),
+            body: Body::empty(),
         }
-        let body = format!(
-            "username={}&password={}",
-            app::backend::query_value(username),
-            app::backend::query_value(password)
-        );
-        self.send(request.body(Body::from(body)).expect("request"))
-            .await
     }
 
+    /// A call with an optional bearer token and an optional JSON body.
     pub async fn call(
         &self,
         method: Method,
@@ -218,17 +135,13 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> TestResponse {
-        let mut request = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        let call = self.request(method, path).token(token);
+        match body {
+            Some(body) => call.json(&body),
+            None => call,
         }
-        let request = match body {
-            Some(body) => request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(Body::from(body.to_string())),
-            None => request.body(Body::empty()),
-        };
-        self.send(request.expect("request")).await
+        .send()
+        .await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> TestResponse {
@@ -239,27 +152,147 @@ impl TestApp {
         self.call(Method::POST, path, Some(token), Some(body)).await
     }
 
+    /// A GET that must answer 200: its JSON.
+    pub async fn get_ok(&self, path: &str, token: &str) -> Value {
+        let response = self.get(path, token).await;
+        response.assert_status(StatusCode::OK).json()
+    }
+
     pub async fn put(&self, path: &str, token: &str, body: Value) -> TestResponse {
         self.call(Method::PUT, path, Some(token), Some(body)).await
     }
 
-    /// A request with a raw body and an optional Content-Type, as a careless client sends it.
-    pub async fn call_raw(
-        &self,
-        method: Method,
-        path: &str,
-        token: &str,
-        content_type: Option<&str>,
-        body: impl Into<Body>,
-    ) -> TestResponse {
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header(header::AUTHORIZATION, format!("Bearer {token}"));
-        if let Some(content_type) = content_type {
-            request = request.header(header::CONTENT_TYPE, content_type);
+    /// Sends `request` through the router; the answer, which must not be a 5xx.
+    async fn send(&self, request: Request<Body>) -> TestResponse {
+        let response = self.send_unchecked(request).await;
+        // No test asks for a server error this way: a 5xx is a bug.
+        assert!(
+            !response.status.is_server_error(),
+            "{}: the server answered {}: a request must never produce a 5xx",
+            response.asked,
+            response.status
+        );
+        response
+    }
+
+    async fn send_unchecked(&self, request: Request<Body>) -> TestResponse {
+        let asked = format!("{} {}", request.method(), request.uri());
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .to_vec();
+        TestResponse {
+            asked,
+            status,
+            headers,
+            bytes,
         }
-        self.send(request.body(body.into()).expect("request")).await
+    }
+
+    // ---- signing in ----------------------------------------------------------------
+
+    /// Signs a demo administrator in through the API; its bearer token.
+    pub async fn login(&self, username: &str) -> String {
+        self.login_with(username, demo_password(username)).await
+    }
+
+    /// Signs in through the API with any username and password; panics unless it works.
+    pub async fn login_with(&self, username: &str, password: &str) -> String {
+        let signed_in = self.post_login(username, password, &[]).await;
+        let tokens = signed_in.assert_status(StatusCode::OK).json();
+        tokens["access_token"].as_str().expect("a token").to_owned()
+    }
+
+    /// `POST /api/v01/auth/login` with `extra` headers: the answer, whatever it is.
+    pub async fn post_login(
+        &self,
+        username: &str,
+        password: &str,
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        self.request(Method::POST, LOGIN)
+            .headers(extra)
+            .json(&login_body(username, password))
+            .send()
+            .await
+    }
+
+    /// Answers a second-factor challenge (`POST /api/v01/auth/{endpoint}`, `2fa` or
+    /// `2fa_totp`) from the device with this user agent.
+    pub async fn post_second_factor(
+        &self,
+        endpoint: &str,
+        payload: &str,
+        code: &str,
+        trust: bool,
+        user_agent: &str,
+    ) -> TestResponse {
+        let body = serde_json::json!({"code": code, "trust": trust, "2fa_payload": payload});
+        self.request(Method::POST, &format!("/api/v01/auth/{endpoint}"))
+            .header("user-agent", user_agent)
+            .json(&body)
+            .send()
+            .await
+    }
+
+    /// Signs a demo administrator in through the sign-in form, as a browser does; the
+    /// session cookie's value.
+    pub async fn browser_login(&self, username: &str) -> String {
+        let response = self
+            .sign_in_form(username, demo_password(username), &[])
+            .await;
+        assert!(
+            response.status.is_success() || response.status.is_redirection(),
+            "sign-in form for {username}: {}",
+            response.status
+        );
+        response.session_cookie().expect("a session cookie")
+    }
+
+    /// Posts the sign-in form from this site's page, with `extra` headers.
+    pub async fn sign_in_form(
+        &self,
+        username: &str,
+        password: &str,
+        extra: &[(&str, &str)],
+    ) -> TestResponse {
+        let body = format!(
+            "username={}&password={}",
+            app::backend::query_value(username),
+            app::backend::query_value(password)
+        );
+        self.request(Method::POST, "/ui/login")
+            .same_origin()
+            .headers(extra)
+            .form(body)
+            .send()
+            .await
+    }
+
+    /// A server function called from this site's page, with the session cookie `session`
+    /// (or none).
+    pub async fn server_fn(&self, name: &str, session: Option<&str>, args: Value) -> TestResponse {
+        let call = self.request(Method::POST, &format!("/ui/{name}"));
+        match session {
+            Some(session) => call.session(session),
+            None => call,
+        }
+        .same_origin()
+        .header("accept", "application/json")
+        .json(&args)
+        .send()
+        .await
     }
 
     /// Creates an administrator whose own profile holds exactly `roles`, at `level` on
@@ -269,7 +302,7 @@ impl TestApp {
         username: &str,
         level: AdminLevel,
         node: uuid::Uuid,
-        roles: &[&str],
+        roles: &[Role],
     ) -> String {
         let profile = format!("test-{username}");
         accounts::upsert_profile(&self.db, &profile, "made by a test", roles)
@@ -293,33 +326,7 @@ impl TestApp {
         self.login_with(username, &password).await
     }
 
-    pub async fn send(&self, request: Request<Body>) -> TestResponse {
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
-            .await
-            .expect("router answers");
-        let status = response.status();
-        // No test asks for a server error: a 5xx is always a bug.
-        assert!(
-            !status.is_server_error(),
-            "the server answered {status}: a request must never produce a 5xx"
-        );
-        let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .expect("body")
-            .to_bytes()
-            .to_vec();
-        TestResponse {
-            status,
-            headers,
-            bytes,
-        }
-    }
+    // ---- the database --------------------------------------------------------------
 
     /// Every row of every domain table (not the audit log or sessions), to prove that a
     /// refused request wrote nothing.
@@ -338,62 +345,7 @@ impl TestApp {
         ])
         .await
     }
-}
 
-/// The raw bytes of the SQLite file and its write-ahead log, to prove a plaintext
-/// never reaches the disk.
-pub fn database_bytes(app: &TestApp) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    for name in ["fusion.db", "fusion.db-wal"] {
-        if let Ok(file) = std::fs::read(app.dir.path().join(name)) {
-            bytes.extend(file);
-        }
-    }
-    bytes
-}
-
-pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
-}
-
-/// `/api/v01/draas/demo/tenants/{tenant}/subscriptions/{subscription}/{tail}`.
-pub fn sub_path(tenant: uuid::Uuid, subscription: i64, tail: &str) -> String {
-    format!(
-        "/api/v01/draas/{}/tenants/{tenant}/subscriptions/{subscription}/{tail}",
-        seed::DEMO_INSTANCE
-    )
-}
-
-impl TestResponse {
-    /// The body as text, for failure messages.
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.bytes).into_owned()
-    }
-
-    /// Asserts this status, showing the body otherwise.
-    #[track_caller]
-    pub fn assert_status(&self, status: StatusCode) -> &Self {
-        assert_eq!(self.status, status, "{}", self.text());
-        self
-    }
-}
-
-// ---------------------------------------------------------------------------------------
-// The MS Teams journey through the API: a simulated MS tenant, credentials minted in it,
-// stored on a subscription, and the wizard run to its end.
-
-/// A subscription as its paths name it: its tenant, and its number.
-pub type At = (uuid::Uuid, i64);
-
-/// The administrator every journey stores; the simulated Teams accepts any.
-pub const TEAMS_ADMIN: &str = "teams.admin@journey.onmicrosoft.com";
-
-/// How long a wizard run may take before a test gives up on it.
-pub const WIZARD_LIMIT: Duration = Duration::from_secs(60);
-
-impl TestApp {
     /// Every row of these tables, to prove that a refused request changed nothing there.
     pub async fn dump_tables(&self, tables: &[&str]) -> String {
         let mut dump = String::new();
@@ -419,200 +371,315 @@ impl TestApp {
         dump
     }
 
-    /// `POST /sim/v1/tenants` (must be 201): a simulated MS tenant with these faults; its id.
-    pub async fn create_sim_tenant(&self, token: &str, name: &str, faults: &[&str]) -> String {
-        let created = self
-            .post(
-                "/sim/v1/tenants",
-                token,
-                serde_json::json!({"name": name, "faults": faults}),
+    /// How many rows `query` (a `SELECT COUNT(*) …`, each `?` bound to one of `binds`)
+    /// counts.
+    pub async fn count(&self, query: &str, binds: &[i64]) -> i64 {
+        binds
+            .iter()
+            .fold(
+                sqlx::query_scalar(sqlx::AssertSqlSafe(query.to_owned())),
+                |query, bind| query.bind(*bind),
             )
-            .await;
-        created.assert_status(StatusCode::CREATED);
-        created.json()["msTenantId"].as_str().unwrap().to_owned()
-    }
-
-    /// `POST /sim/v1/tenants/{id}/create_app` (must be 200): the application id and the
-    /// secret create_app.ps1 minted there.
-    pub async fn create_app(&self, token: &str, ms_tenant: &str) -> (String, String) {
-        let minted = self
-            .post(
-                &format!("/sim/v1/tenants/{ms_tenant}/create_app"),
-                token,
-                serde_json::json!({}),
-            )
-            .await;
-        minted.assert_status(StatusCode::OK);
-        let minted = minted.json();
-        (
-            minted["applicationId"].as_str().unwrap().to_owned(),
-            minted["secret"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    /// `GET /sim/v1/tenants/{id}/journal?limit=1000` (must be 200), oldest first.
-    pub async fn sim_journal(&self, token: &str, ms_tenant: &str) -> Vec<Value> {
-        let response = self
-            .get(
-                &format!("/sim/v1/tenants/{ms_tenant}/journal?limit=1000"),
-                token,
-            )
-            .await;
-        response.assert_status(StatusCode::OK);
-        let mut entries = response.json().as_array().cloned().expect("a list");
-        entries.reverse();
-        entries
-    }
-
-    /// `POST …/msteams/applications`: the answer, whatever it is.
-    pub async fn post_application(
-        &self,
-        token: &str,
-        (tenant, subscription): At,
-        ms_tenant: &str,
-        application: &str,
-        secret: &str,
-    ) -> TestResponse {
-        self.post(
-            &sub_path(tenant, subscription, "msteams/applications"),
-            token,
-            serde_json::json!({"msTeamsTenantId": ms_tenant, "applicationId": application, "secret": secret}),
-        )
-        .await
-    }
-
-    /// Stores the application integration and `TEAMS_ADMIN` (both must be 204): ready
-    /// for the wizard.
-    pub async fn store_integration(
-        &self,
-        token: &str,
-        at: At,
-        ms_tenant: &str,
-        application: &str,
-        secret: &str,
-    ) {
-        self.post_application(token, at, ms_tenant, application, secret)
+            .fetch_one(&self.db.read)
             .await
-            .assert_status(StatusCode::NO_CONTENT);
-        self.post(
-            &sub_path(at.0, at.1, "msteams/admins"),
-            token,
-            serde_json::json!({"msUsername": TEAMS_ADMIN, "msPassword": "Adm1n-Passw0rd"}),
-        )
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+            .unwrap_or_else(|e| panic!("{query}: {e}"))
     }
 
-    /// A simulated MS tenant with these faults and credentials minted by create_app.ps1,
-    /// stored on the subscription: ready for the wizard. The MS tenant id.
-    pub async fn prepare_wizard(&self, token: &str, at: At, name: &str, faults: &[&str]) -> String {
-        let ms_tenant = self.create_sim_tenant(token, name, faults).await;
-        let (application, secret) = self.create_app(token, &ms_tenant).await;
-        self.store_integration(token, at, &ms_tenant, &application, &secret)
-            .await;
-        ms_tenant
-    }
-
-    /// A body-less POST to `…/subscriptions/{at}/{tail}`: the answer, whatever it is.
-    pub async fn post_to(
-        &self,
-        token: &str,
-        (tenant, subscription): At,
-        tail: &str,
-    ) -> TestResponse {
-        self.call(
-            Method::POST,
-            &sub_path(tenant, subscription, tail),
-            Some(token),
-            None,
-        )
-        .await
-    }
-
-    /// `POST …/msteams/wizard`: the answer, whatever it is.
-    pub async fn post_wizard(&self, token: &str, at: At) -> TestResponse {
-        self.post_to(token, at, "msteams/wizard").await
-    }
-
-    /// Starts the wizard (must be 200); the run's transaction id.
-    pub async fn start_wizard(&self, token: &str, at: At) -> i64 {
-        let response = self.post_wizard(token, at).await;
-        response.assert_status(StatusCode::OK);
-        response.json()["id"].as_i64().expect("transaction id")
-    }
-
-    /// `GET …/msteams/wizard`.
-    pub async fn get_wizard(&self, token: &str, (tenant, subscription): At) -> TestResponse {
-        self.get(&sub_path(tenant, subscription, "msteams/wizard"), token)
+    /// Runs a statement that changes the database behind the API's back.
+    pub async fn execute(&self, statement: &str) {
+        sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+            .execute(&self.db.write)
             .await
+            .unwrap_or_else(|e| panic!("{statement}: {e}"));
     }
 
-    /// Polls GET wizard until the run has ended (200 not running, or 400), for at most
-    /// `limit`; that answer.
-    pub async fn wizard_ended_within(&self, token: &str, at: At, limit: Duration) -> TestResponse {
-        let deadline = Instant::now() + limit;
-        loop {
-            let response = self.get_wizard(token, at).await;
-            let done = match response.status {
-                StatusCode::OK => response.json()["running"] == false,
-                StatusCode::BAD_REQUEST => true,
-                StatusCode::NOT_FOUND => false,
-                other => panic!("GET wizard answered {other}: {}", response.text()),
-            };
-            if done {
-                return response;
+    /// The raw bytes of the SQLite file and its write-ahead log, to prove a plaintext
+    /// never reaches the disk.
+    pub fn database_bytes(&self) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for name in ["fusion.db", "fusion.db-wal"] {
+            if let Ok(file) = std::fs::read(self.dir.path().join(name)) {
+                bytes.extend(file);
             }
-            assert!(
-                Instant::now() < deadline,
-                "the wizard of subscription {} did not end: {}",
-                at.1,
-                response.text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        bytes
+    }
+}
+
+/// A request being built by `TestApp::request`; `send` sends it.
+#[must_use]
+pub struct Call<'a> {
+    app: &'a TestApp,
+    request: request::Builder,
+    body: Body,
+}
+
+impl Call<'_> {
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.request = self.request.header(name, value);
+        self
+    }
+
+    pub fn headers(self, extra: &[(&str, &str)]) -> Self {
+        extra
+            .iter()
+            .fold(self, |call, (name, value)| call.header(name, value))
+    }
+
+    pub fn bearer(self, token: &str) -> Self {
+        self.header("authorization", &format!("Bearer {token}"))
+    }
+
+    /// The bearer token, if there is one.
+    pub fn token(self, token: Option<&str>) -> Self {
+        match token {
+            Some(token) => self.bearer(token),
+            None => self,
         }
     }
 
-    /// Polls GET wizard until the run has ended (200 not running, or 400); that answer.
-    pub async fn wizard_ended(&self, token: &str, at: At) -> TestResponse {
-        self.wizard_ended_within(token, at, WIZARD_LIMIT).await
+    /// The browser's session cookie.
+    pub fn session(self, value: &str) -> Self {
+        self.header("cookie", &format!("fusion_session={value}"))
     }
 
-    /// Starts the wizard and polls it to the end: the run's id and its last answer.
-    pub async fn run_wizard_to_end(&self, token: &str, at: At) -> (i64, TestResponse) {
-        let id = self.start_wizard(token, at).await;
-        (id, self.wizard_ended(token, at).await)
+    /// This site's host, as a browser names it.
+    pub fn host(self) -> Self {
+        self.header("host", HOST)
     }
 
-    /// `POST …/msteams/unlink`: the answer, whatever it is.
-    pub async fn post_unlink(&self, token: &str, at: At) -> TestResponse {
-        self.post_to(token, at, "msteams/unlink").await
+    /// Sent from this site's own page: its host and origin.
+    pub fn same_origin(self) -> Self {
+        self.host().header("origin", THIS_ORIGIN)
+    }
+
+    /// A JSON body.
+    pub fn json(self, body: &Value) -> Self {
+        self.raw(Some("application/json"), body.to_string())
+    }
+
+    /// A form, as the sign-in form posts it, answered in JSON.
+    pub fn form(self, body: String) -> Self {
+        self.header("accept", "application/json")
+            .raw(Some("application/x-www-form-urlencoded"), body)
+    }
+
+    /// A body as it is, with this Content-Type (or none), as a careless client sends it.
+    pub fn raw(mut self, content_type: Option<&str>, body: impl Into<Body>) -> Self {
+        if let Some(content_type) = content_type {
+            self = self.header("content-type", content_type);
+        }
+        self.body = body.into();
+        self
+    }
+
+    /// The answer, which must not be a 5xx.
+    pub async fn send(self) -> TestResponse {
+        let request = self.request.body(self.body).expect("request");
+        self.app.send(request).await
+    }
+
+    /// The answer, a 5xx included: for the one test that asks for a server's 503.
+    pub async fn send_unchecked(self) -> TestResponse {
+        let request = self.request.body(self.body).expect("request");
+        self.app.send_unchecked(request).await
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// The job runner on its own.
-
-/// A database on a temporary file with nothing seeded, for the runner's own tests.
-pub async fn job_database() -> (Db, TempDir) {
-    logs();
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("jobs.db").display());
-    (Db::connect(&url).await.unwrap(), dir)
+/// An answer of the in-process server, and the request it answers ("METHOD path").
+pub struct TestResponse {
+    pub asked: String,
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
 }
 
-/// A job of `kind` due now, with its running transaction; its id.
-pub async fn enqueue_job(db: &Db, kind: &str) -> i64 {
-    let mut tx = db.begin_write().await.unwrap();
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO transactions (kind, status, created_at, updated_at) VALUES (?, 'running', datetime(), datetime()) RETURNING id",
-    )
-    .bind(kind)
-    .fetch_one(&mut *tx)
-    .await
-    .unwrap();
-    server::jobs::store::enqueue(&mut tx, id, kind, 0, Duration::ZERO)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    id
+impl TestResponse {
+    /// The body as text.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    /// The body as JSON.
+    #[track_caller]
+    pub fn json(&self) -> Value {
+        match serde_json::from_slice(&self.bytes) {
+            Ok(json) => json,
+            Err(e) => panic!("{}: not JSON ({e}): {}", self.asked, self.text()),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or("")
+    }
+
+    /// The value of the session cookie a `Set-Cookie` header of this answer stores.
+    pub fn session_cookie(&self) -> Option<String> {
+        let cookie = self.header("set-cookie")?;
+        let (_, value) = cookie.split(';').next()?.split_once('=')?;
+        Some(value.to_owned())
+    }
+
+    /// Whether this is the status: the answer, or what was asked and answered.
+    pub fn check_status(&self, status: StatusCode) -> Result<&Self, String> {
+        binary::http::check_status(
+            &self.asked,
+            self.status.as_u16(),
+            &self.text(),
+            status.as_u16(),
+        )
+        .map(|()| self)
+    }
+
+    /// Whether this is a problem+json answer with this status and code: the problem, or
+    /// what is wrong with the answer.
+    pub fn check_problem(&self, status: u16, code: &str) -> Result<Value, String> {
+        binary::http::check_problem(
+            &self.asked,
+            self.status.as_u16(),
+            self.header("content-type"),
+            &self.text(),
+            status,
+            code,
+        )
+    }
+
+    /// Asserts a 204 with no body at all.
+    #[track_caller]
+    pub fn assert_no_content(&self) {
+        self.assert_status(StatusCode::NO_CONTENT);
+        assert!(self.bytes.is_empty(), "{}: a body with a 204", self.asked);
+    }
+
+    /// As `check_problem`, with a detail that `says` what it must.
+    pub fn check_refusal(&self, status: u16, code: &str, says: Says) -> Result<Value, String> {
+        let problem = self.check_problem(status, code)?;
+        let detail = problem["detail"].as_str().unwrap_or_default();
+        let said = match says {
+            Says::Anything => true,
+            Says::Contains(words) => detail.contains(words),
+            Says::StartsWith(words) => detail.starts_with(words),
+        };
+        if said {
+            Ok(problem)
+        } else {
+            Err(format!(
+                "{}: the detail does not say {says:?}: {problem}",
+                self.asked
+            ))
+        }
+    }
+
+    /// Asserts this status, naming the request and showing the body otherwise.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) -> &Self {
+        match self.check_status(status) {
+            Ok(response) => response,
+            Err(failure) => panic!("{failure}"),
+        }
+    }
+
+    /// Asserts a problem+json body with this status and code whose detail `says` what it
+    /// must, and returns it.
+    #[track_caller]
+    pub fn assert_refusal(&self, status: u16, code: &str, says: Says) -> Value {
+        match self.check_refusal(status, code, says) {
+            Ok(problem) => problem,
+            Err(failure) => panic!("{failure}"),
+        }
+    }
+
+    /// Asserts a problem+json body with this status and code, and returns it.
+    #[track_caller]
+    pub fn assert_problem(&self, status: u16, code: &str) -> Value {
+        match self.check_problem(status, code) {
+            Ok(problem) => problem,
+            Err(failure) => panic!("{failure}"),
+        }
+    }
+}
+
+/// A JSON body in a table of cases, made when its row is sent.
+pub type JsonBody = fn() -> Value;
+
+/// What a refusal's detail must say.
+#[derive(Clone, Copy, Debug)]
+pub enum Says {
+    Anything,
+    Contains(&'static str),
+    StartsWith(&'static str),
+}
+
+/// The failed cases of a table. Each case is checked and a failure recorded under the
+/// case's name (a failed answer names its request too); `assert_none` then fails the
+/// test listing every one, so that one run shows all that fail.
+#[derive(Default)]
+pub struct Failures(Vec<String>);
+
+impl Failures {
+    /// Records `outcome` of `case`; the value when it passed.
+    pub fn check<T>(&mut self, case: impl Display, outcome: Result<T, String>) -> Option<T> {
+        outcome.map_err(|failure| self.record(case, failure)).ok()
+    }
+
+    /// Records a failure of `case` unless `holds`, saying what was wrong.
+    pub fn expect(&mut self, case: impl Display, holds: bool, wrong: impl Display) {
+        if !holds {
+            self.record(case, wrong);
+        }
+    }
+
+    fn record(&mut self, case: impl Display, failure: impl Display) {
+        let case = case.to_string();
+        let failure = failure.to_string();
+        self.0
+            .push(if case.is_empty() || failure.starts_with(&case) {
+                failure
+            } else {
+                format!("{case}: {failure}")
+            });
+    }
+
+    #[track_caller]
+    pub fn assert_none(self) {
+        assert!(
+            self.0.is_empty(),
+            "{} case(s) failed:\n{}",
+            self.0.len(),
+            self.0.join("\n")
+        );
+    }
+}
+
+/// Runs a case that asserts by panicking on a task of its own: its panic's message as a
+/// failure, so that a table's later cases still run.
+pub async fn outcome_of(case: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+    tokio::spawn(case).await.map_err(|failed| {
+        let panic = failed.into_panic();
+        let message = panic.downcast_ref::<String>().cloned();
+        let message = message.or_else(|| panic.downcast_ref::<&str>().map(|m| m.to_string()));
+        message.unwrap_or_else(|| "panicked".to_owned())
+    })
+}
+
+/// The six-digit code in a message of the simulated outbox.
+pub fn code_in(mail: &Value) -> String {
+    mail["body"]
+        .as_str()
+        .unwrap()
+        .split_whitespace()
+        .map(|word| word.trim_end_matches('.'))
+        .find(|word| word.len() == 6 && word.bytes().all(|b| b.is_ascii_digit()))
+        .expect("a six-digit code")
+        .to_owned()
+}
+
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
 }
