@@ -7,7 +7,8 @@ use serde_json::json;
 use server::{auth::totp, seed::DEMO_TOTP_SECRET};
 
 use crate::helpers::{
-    ACME_TEAMS, LOCAL_USER, LOGIN, OUTBOX, Says, TestApp, TestResponse, code_in, sub_path,
+    ACME_TEAMS, LOCAL_USER, LOGIN, OUTBOX, Says, TestApp, TestResponse, code_in, demo_password,
+    sub_path,
 };
 
 /// A device signing in: the app, and the user agent by which the platform tells devices
@@ -33,6 +34,12 @@ impl Device<'_> {
         self.login("alpha.totp", "demo-alpha-totp").await
     }
 
+    /// alpha.mail signs in and is e-mailed a code: the challenge's payload, and the code.
+    async fn mail_challenge(self) -> (String, String) {
+        let payload = payload_of(self.mail_login().await);
+        (payload, emailed_code(self.0).await)
+    }
+
     /// Answers the challenge `payload` at `endpoint` (`2fa`: an e-mailed code, `2fa_totp`)
     /// with `code`, asking to trust the device or not.
     async fn answer(self, endpoint: &str, payload: &str, code: &str, trust: bool) -> TestResponse {
@@ -40,6 +47,19 @@ impl Device<'_> {
         app.post_second_factor(endpoint, payload, code, trust, user_agent)
             .await
     }
+}
+
+/// Signs a demo administrator in from a script (a device never asked for a second
+/// factor): the token pair.
+async fn token_pair(app: &TestApp, username: &str) -> serde_json::Value {
+    let script = Device(app, "script");
+    let tokens = script.login(username, demo_password(username)).await;
+    tokens.assert_status(StatusCode::OK).json()
+}
+
+/// A code other than `code`.
+fn wrong_code(code: &str) -> &'static str {
+    if code == "000000" { "111111" } else { "000000" }
 }
 
 /// The code in the newest message of the simulated outbox (to alpha.mail), read as a
@@ -64,7 +84,7 @@ fn totp_now(offset_steps: i64) -> String {
 async fn login_returns_an_access_and_a_refresh_token_and_the_current_user_is_read_apart() {
     let app = TestApp::start().await;
     let response = Device(&app, "curl/8")
-        .login("alpha.admin", "demo-alpha")
+        .login("alpha.admin", demo_password("alpha.admin"))
         .await;
     response.assert_status(StatusCode::OK);
     let body = response.json();
@@ -132,10 +152,7 @@ async fn a_read_only_profile_lists_every_role_with_only_the_reads_allowed() {
 #[tokio::test]
 async fn the_refresh_token_gets_a_new_access_token_and_the_old_one_ends() {
     let app = TestApp::start().await;
-    let tokens = Device(&app, "script")
-        .login("beta.admin", "demo-beta")
-        .await
-        .json();
+    let tokens = token_pair(&app, "beta.admin").await;
     let (access, refresh) = (
         tokens["access_token"].as_str().unwrap().to_owned(),
         tokens["refresh_token"].as_str().unwrap().to_owned(),
@@ -235,10 +252,7 @@ async fn no_token_bad_token_and_logged_out_token_are_401() {
 #[tokio::test]
 async fn sessions_are_stored_hashed() {
     let app = TestApp::start().await;
-    let tokens = Device(&app, "script")
-        .login("group.admin", "demo-group")
-        .await
-        .json();
+    let tokens = token_pair(&app, "group.admin").await;
     let stored: Vec<(Vec<u8>, Vec<u8>)> =
         sqlx::query_as("SELECT access_hash, refresh_hash FROM sessions")
             .fetch_all(&app.db.read)
@@ -313,8 +327,7 @@ async fn an_untrusted_device_gets_an_emailed_code_and_trusting_it_skips_the_code
 async fn without_trust_the_device_is_asked_again() {
     let app = TestApp::start().await;
     let safari = Device(&app, "Safari");
-    let payload = payload_of(safari.mail_login().await);
-    let code = emailed_code(&app).await;
+    let (payload, code) = safari.mail_challenge().await;
     let signed = safari.answer("2fa", &payload, &code, false).await;
     signed.assert_status(StatusCode::OK);
     let again = safari.mail_login().await.json();
@@ -325,10 +338,8 @@ async fn without_trust_the_device_is_asked_again() {
 async fn wrong_codes_are_refused_and_a_challenge_takes_only_a_few() {
     let app = TestApp::start().await;
     let edge = Device(&app, "Edge");
-    let edge2 = Device(&app, "Edge2");
-    let payload = payload_of(edge.mail_login().await);
-    let code = emailed_code(&app).await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (payload, code) = edge.mail_challenge().await;
+    let wrong = wrong_code(&code);
     let cases: &[(&str, u16, &str)] = &[
         ("12345", 400, "validation_failed"),
         ("abcdef", 400, "validation_failed"),
@@ -346,6 +357,7 @@ async fn wrong_codes_are_refused_and_a_challenge_takes_only_a_few() {
     let after = edge.answer("2fa", &payload, &code, false).await;
     after.assert_problem(401, "unauthenticated");
     // An e-mail challenge is not answered with a TOTP code, nor an unknown payload at all.
+    let edge2 = Device(&app, "Edge2");
     let fresh = payload_of(edge2.mail_login().await);
     edge2
         .answer("2fa_totp", &fresh, "123456", false)
@@ -355,20 +367,6 @@ async fn wrong_codes_are_refused_and_a_challenge_takes_only_a_few() {
         .answer("2fa", "no-such-payload", "123456", false)
         .await
         .assert_problem(401, "unauthenticated");
-}
-
-#[tokio::test]
-async fn an_expired_code_is_refused() {
-    let app = TestApp::start().await;
-    let opera = Device(&app, "Opera");
-    let payload = payload_of(opera.mail_login().await);
-    let code = emailed_code(&app).await;
-    sqlx::query("UPDATE two_factor_challenges SET expires_at = '2000-01-01T00:00:00Z'")
-        .execute(&app.db.write)
-        .await
-        .unwrap();
-    let refused = opera.answer("2fa", &payload, &code, false).await;
-    refused.assert_refusal(401, "unauthenticated", Says::Contains("expired"));
 }
 
 #[tokio::test]
@@ -432,6 +430,19 @@ async fn the_sign_in_form_asks_for_the_code_then_sets_the_session_cookie() {
 }
 
 #[tokio::test]
+async fn an_expired_code_is_refused() {
+    let app = TestApp::start().await;
+    let opera = Device(&app, "Opera");
+    let (payload, code) = opera.mail_challenge().await;
+    sqlx::query("UPDATE two_factor_challenges SET expires_at = '2000-01-01T00:00:00Z'")
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+    let refused = opera.answer("2fa", &payload, &code, false).await;
+    refused.assert_refusal(401, "unauthenticated", Says::Contains("expired"));
+}
+
+#[tokio::test]
 async fn wrong_codes_over_several_sign_ins_are_throttled_like_passwords() {
     let app = TestApp::start().await;
     let mut statuses = Vec::new();
@@ -474,10 +485,7 @@ fn payload_of(response: TestResponse) -> String {
 #[tokio::test]
 async fn a_rest_session_and_a_browser_session_do_not_stand_in_for_each_other() {
     let app = TestApp::start().await;
-    let tokens = Device(&app, "script")
-        .login("beta.admin", "demo-beta")
-        .await
-        .json();
+    let tokens = token_pair(&app, "beta.admin").await;
     // A REST session's tokens in the cookie are no browser session (another tool
     // holding a refresh token cannot make it a cookie that never needs refreshing).
     for name in ["refresh_token", "access_token"] {
@@ -508,10 +516,7 @@ async fn bring_refresh_near_its_end(app: &TestApp) {
 #[tokio::test]
 async fn near_its_end_the_refresh_token_gets_a_successor_within_the_same_session() {
     let app = TestApp::start().await;
-    let tokens = Device(&app, "script")
-        .login("beta.admin", "demo-beta")
-        .await
-        .json();
+    let tokens = token_pair(&app, "beta.admin").await;
     let first = tokens["refresh_token"].as_str().unwrap().to_owned();
     let refresh = |token: String| {
         let app = &app;
@@ -600,10 +605,8 @@ async fn a_code_answers_only_its_own_challenge_and_only_from_the_device_that_sig
     let app = TestApp::start().await;
     let w3m = Device(&app, "W3m");
     let other = Device(&app, "Other/1");
-    let first = payload_of(w3m.mail_login().await);
-    let first_code = emailed_code(&app).await;
-    let second = payload_of(w3m.mail_login().await);
-    let second_code = emailed_code(&app).await;
+    let (first, first_code) = w3m.mail_challenge().await;
+    let (second, second_code) = w3m.mail_challenge().await;
     if first_code != second_code {
         let refused = w3m.answer("2fa", &second, &first_code, false).await;
         refused.assert_problem(401, "unauthenticated");
@@ -621,10 +624,9 @@ async fn a_code_answers_only_its_own_challenge_and_only_from_the_device_that_sig
 async fn trust_comes_only_with_the_right_code_and_ends_in_time() {
     let app = TestApp::start().await;
     let lynx = Device(&app, "Lynx");
-    let payload = payload_of(lynx.mail_login().await);
-    let code = emailed_code(&app).await;
-    let wrong = if code == "000000" { "111111" } else { "000000" };
-    let refused = lynx.answer("2fa", &payload, wrong, true).await;
+    let (payload, code) = lynx.mail_challenge().await;
+    // A wrong code asking for trust gets neither a session nor trust.
+    let refused = lynx.answer("2fa", &payload, wrong_code(&code), true).await;
     refused.assert_problem(401, "unauthenticated");
     assert_eq!(count(&app, "trusted_devices").await, 0);
     let signed = lynx.answer("2fa", &payload, &code, true).await;
@@ -642,8 +644,7 @@ async fn trust_comes_only_with_the_right_code_and_ends_in_time() {
 async fn a_user_keeps_only_the_newest_open_challenges() {
     let app = TestApp::start().await;
     let cap = Device(&app, "Cap");
-    let first = payload_of(cap.mail_login().await);
-    let first_code = emailed_code(&app).await;
+    let (first, first_code) = cap.mail_challenge().await;
     for _ in 0..10 {
         payload_of(cap.mail_login().await);
     }
@@ -657,8 +658,7 @@ async fn ended_sessions_challenges_and_trust_are_forgotten() {
     let app = TestApp::start().await;
     let dillo = Device(&app, "Dillo");
     app.login("beta.admin").await;
-    let payload = payload_of(dillo.mail_login().await);
-    let code = emailed_code(&app).await;
+    let (payload, code) = dillo.mail_challenge().await;
     payload_of(dillo.mail_login().await);
     let signed = dillo.answer("2fa", &payload, &code, true).await;
     signed.assert_status(StatusCode::OK);

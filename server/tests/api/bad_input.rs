@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::helpers::{
     ACME_ADMIN, ACME_APPLICATION, ACME_TEAMS, ADMIN_PASSWORD, Failures, GLOBEX_TEAMS, JsonBody,
     NEW_APPLICATION, NEW_MS_TENANT, NEW_SECRET, Says, TENANT_ACME, TENANTS, TestApp, TestResponse,
-    Url, application, application_body, link_body, list_path,
+    Url, application, application_body, link_body, list_path, sub_path,
 };
 
 /// The endpoints with a body, where the tables send theirs.
@@ -572,7 +572,7 @@ async fn the_largest_page_size_and_page_are_accepted() {
 
 #[tokio::test]
 async fn an_unknown_api_path_is_a_404_problem() {
-    let sub = "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1";
+    let sub = sub_path(ACME_TEAMS, "");
     let paths = [
         "/api/v01".to_owned(),
         "/api/v01/".into(),
@@ -580,7 +580,7 @@ async fn an_unknown_api_path_is_a_404_problem() {
         "/api/v01/draas/demo".into(),
         "/api/v01/draas/demo/tenants/".into(),
         "/api/v01/draas/demo/owners".into(),
-        "/api/v01/draas/demo/tenants/40000000-0000-4000-8000-000000000001/owner".into(),
+        format!("{TENANTS}/{TENANT_ACME}/owner"),
         format!("{sub}/msteams/nope"),
         format!("{sub}/msteams/status/extra"),
     ];
@@ -645,7 +645,7 @@ async fn an_error_never_answers_html_or_plain_text() {
 async fn no_input_produces_a_server_error() {
     let (app, token) = TestApp::signed_in("group.admin").await;
     let tenants = [
-        "40000000-0000-4000-8000-000000000001".to_owned(),
+        TENANT_ACME.to_string(),
         "%7B40000000-0000-4000-8000-000000000001%7D".to_owned(),
         "40000000-0000-4000-8000-0000000000FF".to_owned(),
         "%FF%FE".to_owned(),

@@ -562,9 +562,7 @@ async fn posting_only_a_password_without_a_stored_account_is_refused() {
     // 3 has nothing; after storing its application it has a tenant but still no account.
     for stored_application in [false, true] {
         if stored_application {
-            app.post_applications(&token, GLOBEX_TEAMS, application_body())
-                .await
-                .assert_status(StatusCode::NO_CONTENT);
+            app.store_new_application(&token, GLOBEX_TEAMS).await;
         }
         let before = app.snapshot().await;
         let refused = app.post_admins(&token, GLOBEX_TEAMS, password_only()).await;
@@ -884,9 +882,7 @@ async fn sources_list_the_onboarded_subscriptions_of_the_callers_tree_except_the
 #[tokio::test]
 async fn sources_leave_out_subscriptions_that_are_not_onboarded_yet() {
     let (app, token) = TestApp::signed_in("alpha.admin").await;
-    app.post_applications(&token, GLOBEX_TEAMS, application_body())
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+    app.store_new_application(&token, GLOBEX_TEAMS).await;
     assert_eq!(
         app.source_ids(&token, ACME_SIP_TRUNK).await,
         vec![1, 4],
@@ -938,9 +934,7 @@ async fn linking_through_a_linked_subscription_reaches_the_owning_tenant() {
 #[tokio::test]
 async fn linking_to_a_pending_integration_is_refused() {
     let (app, token) = TestApp::signed_in("group.admin").await;
-    app.post_applications(&token, GLOBEX_TEAMS, application_body())
-        .await
-        .assert_status(StatusCode::NO_CONTENT);
+    app.store_new_application(&token, GLOBEX_TEAMS).await;
     let before = app.snapshot().await;
     let refused = app.post_link(&token, UMBRELLA_TEAMS, 3).await;
     refused.assert_problem(400, "invalid_link_source");

@@ -13,8 +13,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::{
-    ADMIN_PASSWORD, DISTRIBUTOR, Failures, GROUP, JsonBody, RESELLER_ALPHA, RESELLER_BETA,
-    TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TENANTS, TestApp,
+    ACME_MS_TENANT, ADMIN_PASSWORD, DISTRIBUTOR, Failures, GROUP, JsonBody, RESELLER_ALPHA,
+    RESELLER_BETA, TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH, TENANT_UMBRELLA, TENANTS, TestApp,
     application_body, link_body, list_path, reset_secret_body,
 };
 
@@ -755,7 +755,7 @@ async fn the_subscription_list_shows_each_subscriptions_ms_teams_state() {
     assert_eq!(envelope(&page), (2, 1, 1, false));
     let acme = json!([
         {"id": 1, "name": "Acme Teams", "licenseType": "msteams", "directRoutingUsers": 2,
-         "msTeams": {"state": "onboarded", "msTenantId": "27b418d0-b197-483d-a0b8-da90407a92c4", "domain": "acme.draas.demo"}},
+         "msTeams": {"state": "onboarded", "msTenantId": ACME_MS_TENANT, "domain": "acme.draas.demo"}},
         {"id": 2, "name": "Acme SIP Trunk", "licenseType": "sip-trunks", "directRoutingUsers": 0,
          "msTeams": {"state": "not_onboarded"}},
     ]);

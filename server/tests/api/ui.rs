@@ -5,7 +5,9 @@
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{ACME_ADMIN, GLOBEX_TEAMS, TENANT_ACME, TENANT_GLOBEX, TestApp};
+use crate::helpers::{
+    ACME_ADMIN, ADMIN_PASSWORD, GLOBEX_TEAMS, TENANT_ACME, TENANT_GLOBEX, TestApp,
+};
 
 async fn audit_rows(app: &TestApp) -> Vec<(Option<String>, String, i64)> {
     sqlx::query_as(
@@ -145,7 +147,7 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
     // Nothing stored: a password alone is refused, as on the REST API.
     let refused = call(
         "store_administrator",
-        json!({"at": at, "body": {"msPassword": "S0me-Password"}}),
+        json!({"at": at, "body": {"msPassword": ADMIN_PASSWORD}}),
     )
     .await;
     refused.assert_status(StatusCode::BAD_REQUEST);
@@ -153,7 +155,7 @@ async fn the_administrator_form_follows_the_rules_of_msteams_admins() {
 
     let stored = call(
         "store_administrator",
-        json!({"at": at, "body": {"msUsername": "Admin@Globex.onmicrosoft.com", "msPassword": "S0me-Password"}}),
+        json!({"at": at, "body": {"msUsername": "Admin@Globex.onmicrosoft.com", "msPassword": ADMIN_PASSWORD}}),
     )
     .await;
     stored.assert_status(StatusCode::OK);

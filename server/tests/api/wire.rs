@@ -17,9 +17,11 @@ use crate::helpers::binary::{
     http::{
         self, Answer, Cutoff, LOCALHOST, closed_within, connect, read_until_closed, send_slowly,
     },
+    login_body,
 };
-use serde_json::json;
 use tokio::io::AsyncWriteExt;
+
+use crate::helpers::{CONTOSO, TENANT_ACME};
 
 const UI_LOGIN: &str = "/ui/login";
 /// The API's body limit (`api::BODY_LIMIT`).
@@ -90,7 +92,7 @@ fn padded_login(path: &str, username: &str, password: &str, length: usize) -> St
         let padding = "x".repeat(length.saturating_sub(body.len()));
         return body + &padding;
     }
-    let body = json!({"username": username, "password": password}).to_string();
+    let body = login_body(username, password).to_string();
     let padding = " ".repeat(length.saturating_sub(body.len()));
     format!("{}{padding}}}", &body[..body.len() - 1])
 }
@@ -284,8 +286,8 @@ async fn page_renders_cut_short_by_the_client_leave_no_panic() {
     let pages = [
         "/",
         "/?q=glob",
-        "/tenants/40000000-0000-4000-8000-000000000001/subscriptions/1",
-        "/simulator?tenant=a1000000-0000-4000-8000-000000000001",
+        &format!("/tenants/{TENANT_ACME}/subscriptions/1"),
+        &format!("/simulator?tenant={CONTOSO}"),
     ];
     for round in 0..10u64 {
         for page in pages {

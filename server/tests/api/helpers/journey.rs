@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::{
     At, NEW_APPLICATION, NEW_MS_TENANT, NEW_SECRET, SIM_TENANTS, TestApp, TestResponse,
-    application, link_body, sim_path, sub_path, transaction_path,
+    application, application_body, link_body, sim_path, sub_path, transaction_path,
 };
 
 /// The administrator every journey stores; the simulated Teams accepts any.
@@ -58,6 +58,13 @@ impl TestApp {
     pub async fn post_applications(&self, token: &str, at: At, body: Value) -> TestResponse {
         self.post(&sub_path(at, "msteams/applications"), token, body)
             .await
+    }
+
+    /// `POST msteams/applications` of the new integration (must be 204): an integration
+    /// the wizard has not proven yet.
+    pub async fn store_new_application(&self, token: &str, at: At) {
+        let stored = self.post_applications(token, at, application_body()).await;
+        stored.assert_status(StatusCode::NO_CONTENT);
     }
 
     pub async fn get_admins(&self, token: &str, at: At) -> TestResponse {
