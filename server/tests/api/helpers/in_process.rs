@@ -3,7 +3,7 @@
 //! (`serve::serve`: header deadline, connection caps), except that one client address
 //! may hold any number of connections, as behind a reverse proxy: every bench client is
 //! 127.0.0.1 (a bench may set `max_connections_per_address` to measure the cap).
-#![allow(dead_code)] // Each user (tests, benches) takes what it needs.
+#![allow(dead_code)] // Only the benches include it; each takes what it needs.
 
 use leptos::prelude::LeptosOptions;
 use server::{
