@@ -1,16 +1,15 @@
 //! What the UI needs from the server, declared here so that `app` never depends on
 //! `server`: the error the server functions return, the views they exchange, and (on
-//! the server) the `Backend` trait the server implements over its domain services and
-//! provides through Leptos context.
+//! the server) what a call carries and the `Backend` port the server implements over its
+//! domain services and provides through Leptos context (its methods are declared with
+//! the server functions, in `server_fns`).
 
 use std::fmt;
 
 use leptos::{prelude::*, server_fn::codec::JsonEncoding};
 use serde::{Deserialize, Serialize};
 
-use crate::api_types::{
-    MsTeamsAdmin, MsTeamsStatus, Subscription, Tenant, WizardFailure, WizardState,
-};
+use crate::api_types::{MsTeamsAdmin, MsTeamsStatus, Subscription, Tenant};
 
 /// A refusal as the UI shows it: the problem's status, code and detail.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,8 +125,8 @@ pub struct TenantWithSubscriptions {
     pub subscriptions: Vec<Subscription>,
 }
 
-/// A page of tenants with their subscriptions, from the same lists as the REST API's
-/// (`GET …/tenants`, then each tenant's `GET …/subscriptions`). An empty list (the API's
+/// A page of tenants with their subscriptions, as the REST API's lists find them
+/// (`GET …/tenants`, and each tenant's `GET …/subscriptions`). An empty list (the API's
 /// 404 "No tenant found") is an overview without tenants.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Overview {
@@ -150,14 +149,6 @@ pub struct SubscriptionPage {
     pub administrator: Option<MsTeamsAdmin>,
 }
 
-/// `GET wizard` in one type: not started (404), active or done (200), failed (400).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum WizardView {
-    NotStarted(String),
-    Active(WizardState),
-    Failed(WizardFailure),
-}
-
 /// Where a sign-in through the form stands: done, or waiting for the second factor (the
 /// page then asks for the code, with the challenge in its address).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,15 +167,8 @@ pub use server_side::*;
 mod server_side {
     use std::sync::Arc;
 
-    use async_trait::async_trait;
-
-    use super::{Overview, SubRef, SubscriptionPage, UiError, WizardView};
-    use crate::api_types::{
-        ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
-        MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
-        SimMail, SimTenantDetail, SimTenantSummary, TwoFactorChallenge, TwoFactorOption,
-        VoiceRoutingStatus,
-    };
+    use crate::api_types::TwoFactorChallenge;
+    pub use crate::server_fns::Backend;
 
     /// The session token from the `fusion_session` cookie, if any.
     pub type Session = Option<String>;
@@ -253,97 +237,11 @@ mod server_side {
         SecondFactor(TwoFactorChallenge),
     }
 
-    /// The server's side of every server function. Each method authenticates the
-    /// session, then calls the same domain service as the REST route.
-    #[async_trait]
-    pub trait Backend: Send + Sync + 'static {
-        async fn login(
-            &self,
-            username: String,
-            password: String,
-            browser: Browser,
-        ) -> Result<SignInResult, UiError>;
-        async fn second_factor(
-            &self,
-            option: TwoFactorOption,
-            payload: String,
-            code: String,
-            trust: bool,
-            browser: Browser,
-        ) -> Result<SignedIn, UiError>;
-        async fn logout(&self, session: Session) -> Result<(), UiError>;
-        async fn me(&self, session: Session) -> Result<CurrentUser, UiError>;
-        async fn overview(
-            &self,
-            session: Session,
-            page: u32,
-            search: String,
-        ) -> Result<Overview, UiError>;
-        async fn subscription(
-            &self,
-            session: Session,
-            at: SubRef,
-        ) -> Result<SubscriptionPage, UiError>;
-        async fn wizard(&self, session: Session, at: SubRef) -> Result<WizardView, UiError>;
-        async fn start_wizard(&self, session: Session, at: SubRef) -> Result<i64, UiError>;
-        async fn create_app(&self, session: Session, at: SubRef) -> Result<FileDownload, UiError>;
-        async fn set_application(
-            &self,
-            session: Session,
-            at: SubRef,
-            body: ApplicationRequest,
-        ) -> Result<(), UiError>;
-        /// `POST msteams/admins`: store or replace the account, or change its password.
-        async fn store_administrator(
-            &self,
-            session: Session,
-            at: SubRef,
-            body: MsTeamsAdminRequest,
-        ) -> Result<(), UiError>;
-        /// `DELETE msteams/admins`.
-        async fn remove_administrator(
-            &self,
-            session: Session,
-            at: SubRef,
-            body: MsTeamsAdminRemoval,
-        ) -> Result<(), UiError>;
-        async fn reset_secret(
-            &self,
-            session: Session,
-            at: SubRef,
-            body: ResetSecretRequest,
-        ) -> Result<(), UiError>;
-        async fn update_vrp(
-            &self,
-            session: Session,
-            at: SubRef,
-        ) -> Result<VoiceRoutingStatus, UiError>;
-        async fn sources(&self, session: Session, at: SubRef) -> Result<Vec<LinkSource>, UiError>;
-        async fn link(&self, session: Session, at: SubRef, source: i64) -> Result<(), UiError>;
-        async fn unlink(&self, session: Session, at: SubRef) -> Result<(), UiError>;
-        async fn sim_tenants(&self, session: Session) -> Result<Vec<SimTenantSummary>, UiError>;
-        async fn sim_tenant(
-            &self,
-            session: Session,
-            id: String,
-        ) -> Result<SimTenantDetail, UiError>;
-        async fn sim_set_faults(
-            &self,
-            session: Session,
-            id: String,
-            faults: Vec<SimFault>,
-        ) -> Result<(), UiError>;
-        async fn sim_create_app(
-            &self,
-            session: Session,
-            id: String,
-        ) -> Result<MintedCredentials, UiError>;
-        async fn sim_journal(
-            &self,
-            session: Session,
-            id: String,
-        ) -> Result<Vec<SimJournalEntry>, UiError>;
-        async fn sim_outbox(&self, session: Session) -> Result<Vec<SimMail>, UiError>;
+    /// A server function's call as the `Backend` receives it: the session cookie's token,
+    /// and the operation (its endpoint under `/ui/`), which an audited call records.
+    pub struct UiCall {
+        pub session: Session,
+        pub operation: &'static str,
     }
 
     /// How the backend travels in Leptos context.

@@ -6,7 +6,8 @@
 //!
 //! `api_types` holds the serde DTOs of the REST API; they compile for the server (ssr)
 //! and for the browser (hydrate). This crate never depends on `server`: what the UI needs
-//! from the server is declared in `backend` and provided through Leptos context.
+//! from the server is declared in `backend` and `server_fns` (each operation once) and
+//! provided through Leptos context.
 
 #![recursion_limit = "256"]
 
@@ -77,8 +78,7 @@ pub fn App() -> impl IntoView {
 /// "Interactive" once the wasm runs: tests wait for it before clicking.
 #[island]
 fn HydrationStatus() -> impl IntoView {
-    let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    let hydrated = components::hydrated();
     view! {
         <span class="status" data-testid="hydration-status">
             {move || if hydrated.get() { "Interactive" } else { "Loading…" }}

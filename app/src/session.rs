@@ -9,7 +9,7 @@
 use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::{
-    api_types::CurrentUser,
+    api_types::{CurrentUser, Role},
     server_fns::{Logout, me},
 };
 
@@ -29,7 +29,7 @@ pub fn use_session() -> SessionContext {
 }
 
 /// Whether the user holds `role`.
-pub fn has_role(user: &CurrentUser, role: &str) -> bool {
+pub fn has_role(user: &CurrentUser, role: Role) -> bool {
     user.may(role)
 }
 
@@ -49,7 +49,7 @@ pub fn Header() -> impl IntoView {
                         let user = user.await;
                         let simulator = user
                             .as_ref()
-                            .is_some_and(|u| has_role(u, "simulator.manage"));
+                            .is_some_and(|u| has_role(u, Role::SimulatorManage));
                         view! {
                             {simulator.then(|| view! { <a href="/simulator">"Simulator"</a> })}
                             <a href="/api/v01/docs/" rel="external">

@@ -155,7 +155,7 @@ async fn add_subscriptions(db: &Db, count: usize) {
             id,
             seed::TENANT_GLOBEX,
             &format!("Bench Teams {index}"),
-            "msteams",
+            app::api_types::LicenseType::Msteams,
         )
         .await
         .expect("subscription");

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use app::api_types::{AdminLevel, SimFault, SkuPart};
+use app::api_types::{AdminLevel, LicenseType, SimFault, SkuPart};
 use uuid::{Uuid, uuid};
 
 use crate::{
@@ -14,7 +14,11 @@ use crate::{
         voice_routing::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
     },
     simulator::SimulatorControl,
-    store::{Db, accounts, directory, msteams, wizard},
+    store::{
+        Db, accounts, directory,
+        msteams::{self, TenantState},
+        wizard,
+    },
 };
 
 pub const DEMO_INSTANCE: &str = "demo";
@@ -207,7 +211,7 @@ async fn seed_second_factor(
     match admin.second_factor {
         DemoSecondFactor::None => Ok(()),
         DemoSecondFactor::Email(address) => {
-            accounts::set_two_factor(db, admin.username, "email", Some(address), None).await
+            Ok(accounts::set_two_factor(db, admin.username, "email", Some(address), None).await?)
         }
         DemoSecondFactor::Totp(secret) => {
             let user = accounts::find_credentials(db, admin.username)
@@ -218,7 +222,7 @@ async fn seed_second_factor(
                 SecretSlot::TotpSecret { user },
                 &Secret::parse("secret", secret.to_owned())?,
             )?;
-            accounts::set_two_factor(db, admin.username, "totp", None, Some(&sealed)).await
+            Ok(accounts::set_two_factor(db, admin.username, "totp", None, Some(&sealed)).await?)
         }
     }
 }
@@ -276,13 +280,13 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         directory::insert_node(&mut tx, id, 1, "tenant", name, billing_id, Some(reseller)).await?;
     }
     for (id, tenant, name, license) in [
-        (1, TENANT_ACME, "Acme Teams", "msteams"),
-        (2, TENANT_ACME, "Acme SIP Trunk", "sip-trunks"),
-        (3, TENANT_GLOBEX, "Globex Teams", "msteams"),
-        (4, TENANT_GLOBEX, "Globex Teams Lab", "msteams"),
-        (5, TENANT_INITECH, "Initech Teams", "msteams"),
-        (6, TENANT_INITECH, "Initech Teams EU", "msteams"),
-        (7, TENANT_UMBRELLA, "Umbrella Teams", "msteams"),
+        (1, TENANT_ACME, "Acme Teams", LicenseType::Msteams),
+        (2, TENANT_ACME, "Acme SIP Trunk", LicenseType::SipTrunks),
+        (3, TENANT_GLOBEX, "Globex Teams", LicenseType::Msteams),
+        (4, TENANT_GLOBEX, "Globex Teams Lab", LicenseType::Msteams),
+        (5, TENANT_INITECH, "Initech Teams", LicenseType::Msteams),
+        (6, TENANT_INITECH, "Initech Teams EU", LicenseType::Msteams),
+        (7, TENANT_UMBRELLA, "Umbrella Teams", LicenseType::Msteams),
     ] {
         directory::insert_subscription(&mut tx, id, tenant, name, license).await?;
     }
@@ -299,7 +303,14 @@ async fn seed_hierarchy(db: &Db, secrets: &SecretBox) -> Result<(), AppError> {
         let tenant = msteams::ensure_owned_tenant(&mut tx, *subscription).await?;
         msteams::set_ms_tenant_id(&mut tx, tenant.id, *ms_tenant_id).await?;
         msteams::claim_ms_tenant_id(&mut tx, tenant.id).await?;
-        msteams::set_state(&mut tx, tenant.id, "onboarded", Some(domain), None).await?;
+        msteams::set_state(
+            &mut tx,
+            tenant.id,
+            TenantState::Onboarded,
+            Some(domain),
+            None,
+        )
+        .await?;
         wizard::create_executed_steps(&mut tx, tenant.id).await?;
         let secret = Secret::parse("secret", format!("demo~{index}Q8xSeededSecretNotReal"))?;
         let application_id =
@@ -463,7 +474,7 @@ pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError
     for tenant in SIMULATED_TENANTS {
         let created = simulator
             .ensure_tenant(
-                MsTenantId(tenant.id),
+                MsTenantId::from(tenant.id),
                 tenant.name,
                 &licenses,
                 tenant.faults,
@@ -471,18 +482,20 @@ pub async fn seed_simulator(simulator: &SimulatorControl) -> Result<(), AppError
             )
             .await?;
         if !created {
-            simulator.adopt(MsTenantId(tenant.id), tenant.owner).await?;
+            simulator
+                .adopt(MsTenantId::from(tenant.id), tenant.owner)
+                .await?;
         }
     }
     for (_, id, domain) in ONBOARDED {
         let name = domain.split('.').next().unwrap_or("tenant");
         if simulator
-            .ensure_tenant(MsTenantId(*id), name, &licenses, &[], None)
+            .ensure_tenant(MsTenantId::from(*id), name, &licenses, &[], None)
             .await?
         {
             simulator
                 .seed_voice_objects(
-                    MsTenantId(*id),
+                    MsTenantId::from(*id),
                     &[
                         ("pstn_usage", PSTN_USAGE),
                         ("voice_route", VOICE_ROUTE),

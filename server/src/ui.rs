@@ -11,10 +11,11 @@ use app::{
         ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
         MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
         SimMail, SimTenantDetail, SimTenantSummary, TwoFactorOption, VoiceRoutingStatus,
+        WizardView,
     },
     backend::{
         Backend, Browser, ClientAddress, Overview, Session, SignInResult, SignedIn, SubRef,
-        SubscriptionPage, TenantWithSubscriptions, UiError, WizardView,
+        SubscriptionPage, UiCall, UiError,
     },
 };
 use async_trait::async_trait;
@@ -24,13 +25,11 @@ use crate::{
     domain::{
         AppError, Caller,
         accounts::{Device, SecondFactorAnswer, Session as AccountSession, SignIn, current_user},
-        listing::{ListQuery, MAX_PAGE_SIZE, NodeSort, SubscriptionSort},
         onboarding::{AdministratorChange, AdministratorRemoval, ApplicationInput},
         types::{
             ApplicationId, DraasInstance, MsTenantId, SearchText, Secret, SubscriptionId,
             SubscriptionPath, TenantUuid,
         },
-        wizard::WizardReport,
     },
     state::AppState,
     store::{
@@ -71,7 +70,7 @@ impl UiBackend {
     fn path(caller: &Caller, at: SubRef) -> Result<SubscriptionPath, AppError> {
         Ok(SubscriptionPath {
             instance: DraasInstance::parse(&caller.instance_slug)?,
-            tenant: TenantUuid(at.tenant),
+            tenant: TenantUuid::from(at.tenant),
             subscription: SubscriptionId::from_body(at.subscription)?,
         })
     }
@@ -89,24 +88,52 @@ impl UiBackend {
     }
 
     /// A mutating call: authenticate, `work`, and record who did what with which outcome.
-    async fn act<T, F, Fut>(
-        &self,
-        session: Session,
-        operation: &str,
-        target: Target,
-        work: F,
-    ) -> Result<T, UiError>
+    async fn act<T, F, Fut>(&self, call: UiCall, target: Target, work: F) -> Result<T, UiError>
     where
         F: FnOnce(Caller) -> Fut,
         Fut: Future<Output = Result<T, AppError>>,
     {
-        let (username, result) = match self.caller(session).await {
+        let (username, result) = match self.caller(call.session).await {
             Ok(caller) => (Some(caller.username.clone()), work(caller).await),
             Err(error) => (None, Err(error)),
         };
-        self.audit(username.as_deref(), operation, target, &result)
+        self.audit(username.as_deref(), call.operation, target, &result)
             .await;
         result.map_err(ui)
+    }
+
+    /// A mutating call on the subscription `at`, with its `input` parsed: authenticate,
+    /// then refuse bad input, then an invalid path, then `work`; audited.
+    async fn act_on<I, T, F, Fut>(
+        &self,
+        call: UiCall,
+        at: SubRef,
+        input: Result<I, AppError>,
+        work: F,
+    ) -> Result<T, UiError>
+    where
+        F: FnOnce(Caller, SubscriptionPath, I) -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        self.act(call, Target::Subscription(at), |caller| async move {
+            let input = input?;
+            let path = Self::path(&caller, at)?;
+            work(caller, path, input).await
+        })
+        .await
+    }
+
+    /// A reading call on the subscription `at`.
+    async fn read_on<T, F, Fut>(&self, call: UiCall, at: SubRef, work: F) -> Result<T, UiError>
+    where
+        F: FnOnce(Caller, SubscriptionPath) -> Fut,
+        Fut: Future<Output = Result<T, AppError>>,
+    {
+        self.read(call.session, |caller| async move {
+            let path = Self::path(&caller, at)?;
+            work(caller, path).await
+        })
+        .await
     }
 
     /// Records a mutating UI call of a signed-in caller as the REST API's audit middleware
@@ -159,8 +186,8 @@ fn signed_in_with(session: AccountSession) -> SignedIn {
 }
 
 fn ui(error: AppError) -> UiError {
-    if let AppError::Internal(message) = &error {
-        tracing::error!(%message, "UI call failed");
+    if error.is_internal() {
+        tracing::error!(%error, "UI call failed");
     }
     let problem = error.to_problem();
     UiError {
@@ -235,68 +262,42 @@ impl Backend for UiBackend {
         result.map(drop).map_err(ui)
     }
 
-    async fn me(&self, session: Session) -> Result<CurrentUser, UiError> {
-        self.read(session, |caller| async move { Ok(current_user(&caller)) })
-            .await
+    async fn me(&self, call: UiCall) -> Result<Option<CurrentUser>, UiError> {
+        if call.session.is_none() {
+            return Ok(None);
+        }
+        let user = self
+            .read(
+                call.session,
+                |caller| async move { Ok(current_user(&caller)) },
+            )
+            .await;
+        match user {
+            Ok(user) => Ok(Some(user)),
+            Err(error) if error.unauthenticated() => Ok(None),
+            Err(error) => Err(error),
+        }
     }
 
-    async fn overview(
+    async fn tenant_overview(
         &self,
-        session: Session,
+        call: UiCall,
         page: u32,
         search: String,
     ) -> Result<Overview, UiError> {
-        self.read(session, |caller| async move {
+        self.read(call.session, |caller| async move {
             let instance = DraasInstance::parse(&caller.instance_slug)?;
-            let directory = &self.state.directory;
-            let query = ListQuery::<NodeSort>::page(page, PAGE_SIZE, SearchText::parse(&search)?);
-            // The lists answer 404 when they find nothing: here that is an empty page.
-            let tenants = match directory.tenants(&caller, &instance, &query).await {
-                Ok(tenants) => tenants,
-                Err(AppError::NotFound(_)) => {
-                    return Ok(Overview {
-                        results: 0,
-                        pages: 0,
-                        page: page.max(1),
-                        tenants: Vec::new(),
-                    });
-                }
-                Err(error) => return Err(error),
-            };
-            // Every subscription of a tenant fits one page.
-            let all = ListQuery::<SubscriptionSort>::page(1, MAX_PAGE_SIZE, SearchText::default());
-            let mut rows = Vec::with_capacity(tenants.tenants.len());
-            for tenant in tenants.tenants {
-                let subscriptions = match directory
-                    .subscriptions(&caller, &instance, TenantUuid(tenant.uuid), &all)
-                    .await
-                {
-                    Ok(list) => list.subscriptions,
-                    Err(AppError::NotFound(_)) => Vec::new(),
-                    Err(error) => return Err(error),
-                };
-                rows.push(TenantWithSubscriptions {
-                    tenant,
-                    subscriptions,
-                });
-            }
-            Ok(Overview {
-                results: tenants.results,
-                pages: tenants.pages,
-                page: tenants.page,
-                tenants: rows,
-            })
+            let search = SearchText::parse(&search)?;
+            self.state
+                .directory
+                .overview(&caller, &instance, page, PAGE_SIZE, search)
+                .await
         })
         .await
     }
 
-    async fn subscription(
-        &self,
-        session: Session,
-        at: SubRef,
-    ) -> Result<SubscriptionPage, UiError> {
-        self.read(session, |caller| async move {
-            let path = Self::path(&caller, at)?;
+    async fn subscription(&self, call: UiCall, at: SubRef) -> Result<SubscriptionPage, UiError> {
+        self.read_on(call, at, |caller, path| async move {
             let (tenant_name, subscription) = self
                 .state
                 .directory
@@ -322,171 +323,125 @@ impl Backend for UiBackend {
         .await
     }
 
-    async fn wizard(&self, session: Session, at: SubRef) -> Result<WizardView, UiError> {
-        self.read(session, |caller| async move {
-            let path = Self::path(&caller, at)?;
-            Ok(match self.state.wizard.state(&caller, &path).await? {
-                WizardReport::NotStarted(detail) => WizardView::NotStarted(detail),
-                WizardReport::Active(state) => WizardView::Active(state),
-                WizardReport::Failed(failure) => WizardView::Failed(failure),
-            })
+    async fn wizard(&self, call: UiCall, at: SubRef) -> Result<WizardView, UiError> {
+        self.read_on(call, at, |caller, path| async move {
+            self.state.wizard.state(&caller, &path).await
         })
         .await
     }
 
-    async fn start_wizard(&self, session: Session, at: SubRef) -> Result<i64, UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "start_wizard", target, |caller| async move {
-            let path = Self::path(&caller, at)?;
+    async fn start_wizard(&self, call: UiCall, at: SubRef) -> Result<i64, UiError> {
+        self.act_on(call, at, Ok(()), |caller, path, ()| async move {
             self.state.wizard.start(&caller, &path).await
         })
         .await
     }
 
-    async fn create_app(&self, session: Session, at: SubRef) -> Result<FileDownload, UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "create_app", target, |caller| async move {
-            let path = Self::path(&caller, at)?;
-            self.state
-                .onboarding
-                .create_app_script(&caller, &path)
-                .await
+    async fn create_app(&self, call: UiCall, at: SubRef) -> Result<FileDownload, UiError> {
+        self.act_on(call, at, Ok(()), |caller, path, ()| async move {
+            let onboarding = &self.state.onboarding;
+            onboarding.create_app_script(&caller, &path).await
         })
         .await
     }
 
     async fn set_application(
         &self,
-        session: Session,
+        call: UiCall,
         at: SubRef,
         body: ApplicationRequest,
     ) -> Result<(), UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "set_application", target, |caller| async move {
-            let input = ApplicationInput::parse(body)?;
-            let path = Self::path(&caller, at)?;
-            self.state
-                .onboarding
-                .set_application(&caller, &path, input)
-                .await
+        let input = ApplicationInput::parse(body);
+        self.act_on(call, at, input, |caller, path, input| async move {
+            let onboarding = &self.state.onboarding;
+            onboarding.set_application(&caller, &path, input).await
         })
         .await
     }
 
     async fn store_administrator(
         &self,
-        session: Session,
+        call: UiCall,
         at: SubRef,
         body: MsTeamsAdminRequest,
     ) -> Result<(), UiError> {
-        let target = Target::Subscription(at);
-        self.act(
-            session,
-            "store_administrator",
-            target,
-            |caller| async move {
-                let change = AdministratorChange::parse(body)?;
-                let path = Self::path(&caller, at)?;
-                self.state
-                    .onboarding
-                    .store_administrator(&caller, &path, change)
-                    .await
-            },
-        )
+        let change = AdministratorChange::parse(body);
+        self.act_on(call, at, change, |caller, path, change| async move {
+            let onboarding = &self.state.onboarding;
+            onboarding.store_administrator(&caller, &path, change).await
+        })
         .await
     }
 
     async fn remove_administrator(
         &self,
-        session: Session,
+        call: UiCall,
         at: SubRef,
         body: MsTeamsAdminRemoval,
     ) -> Result<(), UiError> {
-        let target = Target::Subscription(at);
-        self.act(
-            session,
-            "remove_administrator",
-            target,
-            |caller| async move {
-                let removal = AdministratorRemoval::parse(body)?;
-                let path = Self::path(&caller, at)?;
-                self.state
-                    .onboarding
-                    .remove_administrator(&caller, &path, removal)
-                    .await
-            },
-        )
-        .await
-    }
-
-    async fn reset_secret(
-        &self,
-        session: Session,
-        at: SubRef,
-        body: ResetSecretRequest,
-    ) -> Result<(), UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "reset_secret", target, |caller| async move {
-            let application_id = ApplicationId::parse(&body.application_id)?;
-            let secret = Secret::parse("secret", body.secret)?;
-            let path = Self::path(&caller, at)?;
-            self.state
-                .onboarding
-                .reset_secret(&caller, &path, application_id, secret)
+        let removal = AdministratorRemoval::parse(body);
+        self.act_on(call, at, removal, |caller, path, removal| async move {
+            let onboarding = &self.state.onboarding;
+            onboarding
+                .remove_administrator(&caller, &path, removal)
                 .await
         })
         .await
     }
 
-    async fn update_vrp(
+    async fn reset_secret(
         &self,
-        session: Session,
+        call: UiCall,
         at: SubRef,
-    ) -> Result<VoiceRoutingStatus, UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "update_vrp", target, |caller| async move {
-            let path = Self::path(&caller, at)?;
+        body: ResetSecretRequest,
+    ) -> Result<(), UiError> {
+        let input = ApplicationId::parse(&body.application_id)
+            .and_then(|id| Ok((id, Secret::parse("secret", body.secret)?)));
+        self.act_on(call, at, input, |caller, path, (id, secret)| async move {
+            let onboarding = &self.state.onboarding;
+            onboarding.reset_secret(&caller, &path, id, secret).await
+        })
+        .await
+    }
+
+    async fn update_vrp(&self, call: UiCall, at: SubRef) -> Result<VoiceRoutingStatus, UiError> {
+        self.act_on(call, at, Ok(()), |caller, path, ()| async move {
             self.state.onboarding.update_vrp(&caller, &path).await
         })
         .await
     }
 
-    async fn sources(&self, session: Session, at: SubRef) -> Result<Vec<LinkSource>, UiError> {
-        self.read(session, |caller| async move {
-            let path = Self::path(&caller, at)?;
+    async fn sources(&self, call: UiCall, at: SubRef) -> Result<Vec<LinkSource>, UiError> {
+        self.read_on(call, at, |caller, path| async move {
             self.state.onboarding.sources(&caller, &path).await
         })
         .await
     }
 
-    async fn link(&self, session: Session, at: SubRef, source: i64) -> Result<(), UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "link", target, |caller| async move {
-            let source = SubscriptionId::from_body(source)?;
-            let path = Self::path(&caller, at)?;
+    async fn link(&self, call: UiCall, at: SubRef, source: i64) -> Result<(), UiError> {
+        let source = SubscriptionId::from_body(source);
+        self.act_on(call, at, source, |caller, path, source| async move {
             self.state.onboarding.link(&caller, &path, source).await
         })
         .await
     }
 
-    async fn unlink(&self, session: Session, at: SubRef) -> Result<(), UiError> {
-        let target = Target::Subscription(at);
-        self.act(session, "unlink", target, |caller| async move {
-            let path = Self::path(&caller, at)?;
+    async fn unlink(&self, call: UiCall, at: SubRef) -> Result<(), UiError> {
+        self.act_on(call, at, Ok(()), |caller, path, ()| async move {
             self.state.onboarding.unlink(&caller, &path).await
         })
         .await
     }
 
-    async fn sim_tenants(&self, session: Session) -> Result<Vec<SimTenantSummary>, UiError> {
-        self.read(session, |caller| async move {
+    async fn sim_tenants(&self, call: UiCall) -> Result<Vec<SimTenantSummary>, UiError> {
+        self.read(call.session, |caller| async move {
             self.state.simulator.tenants(&caller).await
         })
         .await
     }
 
-    async fn sim_tenant(&self, session: Session, id: String) -> Result<SimTenantDetail, UiError> {
-        self.read(session, |caller| async move {
+    async fn sim_tenant(&self, call: UiCall, id: String) -> Result<SimTenantDetail, UiError> {
+        self.read(call.session, |caller| async move {
             let id = MsTenantId::parse(&id)?;
             self.state.simulator.tenant(&caller, id).await
         })
@@ -495,55 +450,39 @@ impl Backend for UiBackend {
 
     async fn sim_set_faults(
         &self,
-        session: Session,
+        call: UiCall,
         id: String,
         faults: Vec<SimFault>,
     ) -> Result<(), UiError> {
         let id = MsTenantId::parse(&id).map_err(ui)?;
-        self.act(
-            session,
-            "sim_set_faults",
-            Target::Simulated(id),
-            |caller| async move {
-                self.state
-                    .simulator
-                    .set_faults(&caller, id, &faults)
-                    .await?;
-                Ok(())
-            },
-        )
+        self.act(call, Target::Simulated(id), |caller| async move {
+            self.state
+                .simulator
+                .set_faults(&caller, id, &faults)
+                .await?;
+            Ok(())
+        })
         .await
     }
 
-    async fn sim_create_app(
-        &self,
-        session: Session,
-        id: String,
-    ) -> Result<MintedCredentials, UiError> {
+    async fn sim_create_app(&self, call: UiCall, id: String) -> Result<MintedCredentials, UiError> {
         let id = MsTenantId::parse(&id).map_err(ui)?;
-        self.act(
-            session,
-            "sim_create_app",
-            Target::Simulated(id),
-            |caller| async move { self.state.simulator.run_create_app(&caller, id).await },
-        )
+        self.act(call, Target::Simulated(id), |caller| async move {
+            self.state.simulator.run_create_app(&caller, id).await
+        })
         .await
     }
 
-    async fn sim_journal(
-        &self,
-        session: Session,
-        id: String,
-    ) -> Result<Vec<SimJournalEntry>, UiError> {
-        self.read(session, |caller| async move {
+    async fn sim_journal(&self, call: UiCall, id: String) -> Result<Vec<SimJournalEntry>, UiError> {
+        self.read(call.session, |caller| async move {
             let id = MsTenantId::parse(&id)?;
             self.state.simulator.journal(&caller, id, 200).await
         })
         .await
     }
 
-    async fn sim_outbox(&self, session: Session) -> Result<Vec<SimMail>, UiError> {
-        self.read(session, |caller| async move {
+    async fn sim_outbox(&self, call: UiCall) -> Result<Vec<SimMail>, UiError> {
+        self.read(call.session, |caller| async move {
             self.state.simulator.outbox(&caller, 20).await
         })
         .await

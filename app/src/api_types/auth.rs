@@ -202,10 +202,10 @@ pub struct ApiRule {
 
 impl CurrentUser {
     /// Whether the administrator's profile grants `role`.
-    pub fn may(&self, role: &str) -> bool {
+    pub fn may(&self, role: crate::api_types::Role) -> bool {
         self.profile
             .api_rules
             .iter()
-            .any(|rule| rule.allowed && rule.name == role)
+            .any(|rule| rule.allowed && rule.name == role.as_str())
     }
 }

@@ -100,6 +100,24 @@ pub enum OwnerType {
     Reseller,
 }
 
+/// A subscription's license type (the platform's enum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "ssr", sqlx(rename_all = "kebab-case"))]
+pub enum LicenseType {
+    /// `msteams`: MS Teams direct routing.
+    Msteams,
+    /// `sip-trunks`.
+    SipTrunks,
+}
+
+impl std::fmt::Display for LicenseType {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.serialize(formatter)
+    }
+}
+
 /// A subscription of a tenant. `id`, `name` and `licenseType` are the platform's
 /// (the name of the license type field is not confirmed by a public source);
 /// `directRoutingUsers` and `msTeams` are extensions of this mock.
@@ -110,8 +128,7 @@ pub struct Subscription {
     /// The subscription's index.
     pub id: i64,
     pub name: String,
-    /// `msteams` or `sip-trunks`.
-    pub license_type: String,
+    pub license_type: LicenseType,
     /// Extension: how many of the subscription's Fusion users have direct routing enabled
     /// (an unlink is refused while any has).
     pub direct_routing_users: u32,
@@ -120,14 +137,28 @@ pub struct Subscription {
     pub ms_teams: MsTeamsState,
 }
 
+/// Where a subscription stands with MS Teams (extension).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OnboardingState {
+    /// No MS Teams tenant, own or linked.
+    NotOnboarded,
+    /// The integration is stored; the wizard has not run.
+    Pending,
+    Onboarding,
+    Onboarded,
+    Failed,
+    /// The subscription shares the MS Teams tenant of another one.
+    Linked,
+}
+
 /// Extension: where a subscription stands in MS Teams onboarding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MsTeamsState {
-    /// `not_onboarded`, `pending` (integration stored, wizard not run), `onboarding`,
-    /// `onboarded`, `failed` or `linked`.
-    pub state: String,
+    pub state: OnboardingState,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ms_tenant_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -176,7 +176,7 @@ pub struct SimApplication {
 /// A secret of an application: its expiry only, never the value nor any of its
 /// characters (Azure AD would show a three-character hint; the simulator keeps none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct SimSecret {
     pub expires_at: chrono::DateTime<chrono::Utc>,
@@ -192,7 +192,7 @@ pub struct SimLicense {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct SimDomain {
     pub name: String,
@@ -200,7 +200,7 @@ pub struct SimDomain {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct SimDnsRecord {
     pub domain: String,
@@ -218,7 +218,7 @@ pub struct SimUser {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct SimVoiceObject {
     /// `pstn_usage`, `voice_route` or `voice_routing_policy`.
@@ -239,7 +239,7 @@ pub struct MintedCredentials {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct SimJournalEntry {
     pub id: i64,

@@ -70,6 +70,18 @@ pub struct WizardFailure {
     pub failed_step: Option<u8>,
 }
 
+/// `GET …/msteams/wizard` in one type, as the domain reports it and the UI shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub enum WizardView {
+    /// No run yet, or one still in its preparation phase (the REST API's 404, with this
+    /// detail).
+    NotStarted(String),
+    /// Running, or done (200).
+    Active(WizardState),
+    /// Ended with an error (400: a problem that also carries the steps).
+    Failed(WizardFailure),
+}
+
 /// `GET …/msteams/wizard`'s 400: the run failed (with its steps), or the request itself
 /// was malformed (a plain problem).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,6 +92,17 @@ pub enum WizardRefusal {
     Malformed(crate::api_types::Problem),
 }
 
+/// Where an asynchronous task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::Type))]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "ssr", sqlx(rename_all = "lowercase"))]
+pub enum TransactionStatus {
+    Running,
+    Succeeded,
+    Failed,
+}
+
 /// `GET /api/v01/transactions/{id}` (extension): an asynchronous task.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -88,8 +111,7 @@ pub struct TransactionInfo {
     pub id: i64,
     /// `msteams.wizard`.
     pub kind: String,
-    /// `running`, `succeeded` or `failed`.
-    pub status: String,
+    pub status: TransactionStatus,
     pub subscription_id: i64,
     pub tenant_uuid: String,
     /// The error of a failed task, or the last transient fault of a running one.
@@ -111,8 +133,25 @@ pub struct VoiceRoutingStatus {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct VoiceRoutingItem {
     pub detail: String,
-    /// `created`, `already_exists`, `updated` or `error`.
-    pub status: String,
+    pub status: VoiceRoutingOutcome,
+}
+
+/// What applying one voice routing object did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VoiceRoutingOutcome {
+    Created,
+    AlreadyExists,
+    /// Named by the vendor page; never produced here (an existing object is kept).
+    Updated,
+    Error,
+}
+
+impl std::fmt::Display for VoiceRoutingOutcome {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.serialize(formatter)
+    }
 }
 
 /// `PUT …/msteams/update_vrp`.

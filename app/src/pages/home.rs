@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api_types::{MsTeamsState, Subscription},
+    api_types::{MsTeamsState, OnboardingState, Subscription},
     backend::{Overview, TenantWithSubscriptions},
     components::{ErrorNote, Loading},
     server_fns::tenant_overview,
@@ -173,7 +173,7 @@ fn tenant_rows(entry: TenantWithSubscriptions) -> impl IntoView {
                 <tr data-testid=format!("subscription-{}", subscription.id)>
                     {first}
                     <td><a href=href>{subscription_label(&subscription)}</a></td>
-                    <td>{subscription.license_type.clone()}</td>
+                    <td>{subscription.license_type.to_string()}</td>
                     <td><MsTeamsBadge state=subscription.ms_teams.clone() /></td>
                 </tr>
             }
@@ -189,25 +189,25 @@ fn subscription_label(subscription: &Subscription) -> String {
 /// One line for where a subscription stands with MS Teams.
 #[component]
 pub fn MsTeamsBadge(state: MsTeamsState) -> impl IntoView {
-    let (class, text) = match state.state.as_str() {
-        "onboarded" => (
+    let (class, text) = match state.state {
+        OnboardingState::Onboarded => (
             "badge ok",
             format!("Onboarded · {}", state.domain.unwrap_or_default()),
         ),
-        "onboarding" => (
+        OnboardingState::Onboarding => (
             "badge running",
             format!("Onboarding · step {} of 6", state.step.map_or(1, |s| s + 1)),
         ),
-        "failed" => (
+        OnboardingState::Failed => (
             "badge failed",
             format!("Failed at step {}", state.step.unwrap_or_default()),
         ),
-        "linked" => (
+        OnboardingState::Linked => (
             "badge linked",
             format!("Linked to #{}", state.linked_to.unwrap_or_default()),
         ),
-        "pending" => ("badge", "Credentials stored".to_owned()),
-        _ => ("badge muted", "Not onboarded".to_owned()),
+        OnboardingState::Pending => ("badge", "Credentials stored".to_owned()),
+        OnboardingState::NotOnboarded => ("badge muted", "Not onboarded".to_owned()),
     };
     view! { <span class=class data-testid="msteams-state">{text}</span> }
 }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api_types::{SimFault, SimTenantDetail},
+    api_types::{Role, SimFault, SimTenantDetail},
     components::{ErrorNote, Loading},
     server_fns::{
         sim_create_app, sim_journal, sim_outbox, sim_set_faults, sim_tenant, sim_tenants,
@@ -20,10 +20,10 @@ pub fn SimulatorPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || { let user = user.clone(); Suspend::new(async move {
                 match user.await {
-                    Some(user) if has_role(&user, "simulator.manage") => view! { <Console /> }.into_any(),
+                    Some(user) if has_role(&user, Role::SimulatorManage) => view! { <Console /> }.into_any(),
                     Some(_) => view! {
                         <section class="card"><h1>"Simulator"</h1>
-                        <p class="error" role="alert">"Your profile does not grant simulator.manage."</p></section>
+                        <p class="error" role="alert">{format!("Your profile does not grant {}.", Role::SimulatorManage)}</p></section>
                     }.into_any(),
                     None => view! {
                         <section class="card"><h1>"Simulator"</h1><p><a href="/login">"Sign in"</a> " first."</p></section>

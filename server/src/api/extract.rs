@@ -7,13 +7,14 @@ use app::backend::SessionCookie;
 use axum::{
     extract::{FromRequest, FromRequestParts, Query, Request, rejection::JsonRejection},
     http::{HeaderMap, StatusCode, header, request::Parts},
+    response::Response,
 };
 use serde::{
     Deserialize, Deserializer,
     de::{DeserializeOwned, MapAccess, Visitor, value::MapAccessDeserializer},
 };
 
-use super::audit::AuditActor;
+use super::{audit::AuditActor, problem};
 use crate::{
     domain::{
         AppError, Caller,
@@ -28,9 +29,9 @@ use crate::{
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = AppError;
+    type Rejection = Response;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         match axum::Json::<Object<T>>::from_request(req, state).await {
             Ok(axum::Json(Object(value))) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),
@@ -64,20 +65,27 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Object<T> {
     }
 }
 
-fn json_rejection(rejection: JsonRejection) -> AppError {
+/// A body that cannot be read as `T`: 413 and 415 are HTTP's own refusals (the domain
+/// never meets them), 400 a malformed body.
+fn json_rejection(rejection: JsonRejection) -> Response {
     // The edges read every body (at most `BODY_LIMIT`, within a deadline) before a
     // handler runs; this is axum's own limit, should a route run without them.
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return AppError::PayloadTooLarge(format!(
-            "The body is larger than {} bytes",
-            super::BODY_LIMIT
-        ));
+        return problem::response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            &format!("The body is larger than {} bytes", super::BODY_LIMIT),
+        );
     }
-    match rejection {
-        JsonRejection::MissingJsonContentType(_) => AppError::UnsupportedMediaType(
-            "The body must be JSON, sent with Content-Type: application/json".into(),
-        ),
-        JsonRejection::JsonSyntaxError(error) => AppError::invalid(
+    let (code, detail) = match rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            return problem::response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "The body must be JSON, sent with Content-Type: application/json",
+            );
+        }
+        JsonRejection::JsonSyntaxError(error) => (
             "malformed_json",
             format!(
                 "The body is not valid JSON: {}",
@@ -85,10 +93,11 @@ fn json_rejection(rejection: JsonRejection) -> AppError {
             ),
         ),
         JsonRejection::JsonDataError(error) => {
-            AppError::invalid("invalid_body", body_error_text(&error.body_text()))
+            ("invalid_body", body_error_text(&error.body_text()))
         }
-        other => AppError::invalid("invalid_body", clip_to(&other.body_text(), 200)),
-    }
+        other => ("invalid_body", clip_to(&other.body_text(), 200)),
+    };
+    problem::response(StatusCode::BAD_REQUEST, code, &detail)
 }
 
 /// serde's message without axum's prefix, e.g. "missing field `secret` at line 1 column 20".

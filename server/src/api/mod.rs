@@ -12,7 +12,7 @@ pub mod problem;
 pub mod responses;
 mod wizard;
 
-use axum::{Router, extract::DefaultBodyLimit, middleware, routing::any};
+use axum::{Router, extract::DefaultBodyLimit, http::StatusCode, middleware, routing::any};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -33,7 +33,11 @@ fn with_json_edges(
     router
         .fallback(move || async move { AppError::NotFound(not_found.into()) })
         .method_not_allowed_fallback(|| async {
-            AppError::MethodNotAllowed("This endpoint does not accept that HTTP method".into())
+            problem::response(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "This endpoint does not accept that HTTP method",
+            )
         })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(

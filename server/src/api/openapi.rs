@@ -47,7 +47,7 @@ use super::{problem::CONTENT_TYPE, responses::problem};
             A tenant or subscription outside your tree of authority answers 404, like an unknown one.",
         version = "v01"
     ),
-    components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, LinkSource,
+    components(schemas(Problem, AdminLevel, NodeRef, MsTeamsState, OnboardingState, LinkSource,
         MsTeamsTenantStatus, MsTeamsMode, DomainStatus, PowershellIntegration, GraphIntegration)),
     tags(
         (name = "auth", description = "Sign in and out as the platform does it: login and the token pair (public docs, APIO docs), refresh (APIO docs), the second factor, logout by GET and the current user (the vendor's portal client); logout by POST is ours"),

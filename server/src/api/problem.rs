@@ -18,12 +18,9 @@ impl AppError {
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Invalid { .. } => StatusCode::BAD_REQUEST,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
-            AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
-            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Internal(_) | AppError::Database(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -33,19 +30,18 @@ impl AppError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::Invalid { code, .. } | AppError::Conflict { code, .. } => code,
-            AppError::MethodNotAllowed(_) => "method_not_allowed",
-            AppError::PayloadTooLarge(_) => "payload_too_large",
-            AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Unavailable { .. } => "busy",
-            AppError::Internal(_) => "internal_error",
+            AppError::Internal(_) | AppError::Database(_) => "internal_error",
         }
     }
 
     pub fn to_problem(&self) -> Problem {
         let status = self.status();
         let detail = match self {
-            AppError::Internal(_) => "Uncatched error on server side".to_owned(),
+            AppError::Internal(_) | AppError::Database(_) => {
+                "Uncatched error on server side".to_owned()
+            }
             other => other.to_string(),
         };
         Problem::new(
@@ -87,12 +83,30 @@ fn problem_response(status: StatusCode, problem: &Problem) -> Response {
     response
 }
 
+/// What went wrong behind a 500, with its sources, carried to the edge's log
+/// (`web::edges`), which writes it once with the request; it is never sent.
+#[derive(Clone, Debug)]
+pub struct Fault(pub std::sync::Arc<str>);
+
+impl Fault {
+    fn of(error: &AppError) -> Self {
+        let mut text = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            text.push_str(": ");
+            text.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        Fault(text.into())
+    }
+}
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        if let AppError::Internal(message) = &self {
-            tracing::error!(%message, "request failed");
-        }
         let mut response = problem_response(self.status(), &self.to_problem());
+        if self.is_internal() {
+            response.extensions_mut().insert(Fault::of(&self));
+        }
         let headers = response.headers_mut();
         if matches!(self, AppError::Unauthenticated(_)) {
             headers.insert(

@@ -1,6 +1,8 @@
 //! `POST/GET …/msteams/wizard` and `GET /api/v01/transactions/{id}` (extension).
 
-use app::api_types::{Problem, TransactionInfo, TransactionRef, WizardRefusal, WizardState};
+use app::api_types::{
+    Problem, TransactionInfo, TransactionRef, WizardRefusal, WizardState, WizardView,
+};
 use axum::{
     Json,
     extract::State,
@@ -16,10 +18,7 @@ use super::{
     problem::CONTENT_TYPE,
     responses::{Forbidden, SubscriptionRefusals},
 };
-use crate::{
-    domain::{AppError, wizard::WizardReport},
-    state::AppState,
-};
+use crate::{domain::AppError, state::AppState};
 
 /// The wizard, below a subscription's path (`api::SUBSCRIPTION`).
 pub fn subscription_router() -> OpenApiRouter<AppState> {
@@ -69,9 +68,9 @@ pub async fn state(
     ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Response, AppError> {
     Ok(match state.wizard.state(&caller, &path).await? {
-        WizardReport::NotStarted(detail) => return Err(AppError::NotFound(detail)),
-        WizardReport::Active(steps) => Json(steps).into_response(),
-        WizardReport::Failed(body) => {
+        WizardView::NotStarted(detail) => return Err(AppError::NotFound(detail)),
+        WizardView::Active(steps) => Json(steps).into_response(),
+        WizardView::Failed(body) => {
             let mut response = (StatusCode::BAD_REQUEST, Json(body)).into_response();
             response
                 .headers_mut()

@@ -6,14 +6,14 @@
 use std::{net::IpAddr, sync::Arc};
 
 use app::api_types::{
-    ApiRule, CurrentUser, NodeRef, ProfileRules, RefreshedTokens, TwoFactorChallenge,
+    ApiRule, CurrentUser, NodeRef, ProfileRules, RefreshedTokens, Role, TwoFactorChallenge,
     TwoFactorOption,
 };
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-use super::{AppError, Caller, roles};
+use super::{AppError, Caller};
 use crate::{
     auth::{
         password::{PasswordChecks, Standing},
@@ -135,6 +135,7 @@ impl Accounts {
     /// core's worth of password checks at once (503 `busy` when the attempt's queue is
     /// full; a fresh attempt turned away so is not counted). A user with a second factor
     /// signing in from a device not trusted gets a challenge instead of a session.
+    #[tracing::instrument(skip_all)]
     pub async fn login(
         &self,
         username: &str,
@@ -175,7 +176,7 @@ impl Accounts {
             Ok(credentials) => credentials,
             Err(error) => {
                 self.throttle.unchecked(attempt);
-                return Err(error);
+                return Err(error.into());
             }
         };
         let phc = credentials.as_ref().map(|c| c.password_hash.clone());
@@ -259,6 +260,7 @@ impl Accounts {
     /// session (and, with `trust`, the device needs no second factor for a while).
     /// Wrong codes are throttled like passwords (per user, network and pair), and a
     /// challenge takes only a few.
+    #[tracing::instrument(skip_all)]
     pub async fn second_factor(
         &self,
         answer: SecondFactorAnswer<'_>,
@@ -345,7 +347,7 @@ impl Accounts {
             .ok_or_else(|| AppError::Internal(format!("user {user_id}'s TOTP secret")))?;
         let now_step = totp::step_of(Utc::now().timestamp());
         match totp::matching_step(&secret, code, now_step, last_step) {
-            Some(step) => two_factor::use_totp_step(tx, user_id, step).await,
+            Some(step) => Ok(two_factor::use_totp_step(tx, user_id, step).await?),
             None => Ok(false),
         }
     }
@@ -384,6 +386,7 @@ impl Accounts {
     /// goes on getting access tokens until its own end (a client that keeps its first
     /// refresh token, as the vendor's portal does, goes on working), but never another
     /// successor: a session holds two refresh tokens at most.
+    #[tracing::instrument(skip_all)]
     pub async fn refresh(&self, refresh_token: &str) -> Result<RefreshedTokens, AppError> {
         let used = token::digest(refresh_token);
         // A renewal that loses a race with another (which replaced the token) tries
@@ -438,6 +441,7 @@ impl Accounts {
 
     /// Ends the session any of whose tokens this is; returns whose it was (nothing
     /// when it is unknown).
+    #[tracing::instrument(skip_all)]
     pub async fn logout(&self, token: &str) -> Result<Option<String>, AppError> {
         let token_hash = token::digest(token);
         let owner = accounts::session_owner(&self.db, &token_hash).await?;
@@ -524,9 +528,9 @@ fn code_digest(payload: &str, code: &str) -> Vec<u8> {
 /// The signed-in administrator as `GET /api/v01/system/users/local` shows it: every
 /// role this server knows, with whether the profile grants it.
 pub fn current_user(caller: &Caller) -> CurrentUser {
-    let known: std::collections::BTreeSet<&str> = roles::ALL
+    let known: std::collections::BTreeSet<&str> = Role::ALL
         .iter()
-        .copied()
+        .map(|role| role.as_str())
         .chain(caller.roles.iter().map(String::as_str))
         .collect();
     let api_rules = known

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use app::api_types::AdminLevel;
+use app::api_types::{AdminLevel, Role};
 use uuid::Uuid;
 
 use super::AppError;
@@ -24,8 +24,8 @@ pub struct Caller {
 
 impl Caller {
     /// 403 unless the caller's profile grants `role`.
-    pub fn require(&self, role: &str) -> Result<(), AppError> {
-        if self.roles.contains(role) {
+    pub fn require(&self, role: Role) -> Result<(), AppError> {
+        if self.roles.contains(role.as_str()) {
             Ok(())
         } else {
             Err(AppError::Forbidden(format!(

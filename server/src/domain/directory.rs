@@ -1,20 +1,23 @@
 //! What an administrator may see: the groups, distributors, resellers, tenants and
 //! subscriptions in its tree of authority, as the platform's lists show them.
 
-use app::api_types::{
-    DistributorList, GroupList, MsTeamsState, Owner, OwnerType, Partner, ResellerList,
-    Subscription, SubscriptionList, Tenant, TenantList,
+use app::{
+    api_types::{
+        DistributorList, GroupList, LicenseType, MsTeamsState, OnboardingState, Owner, OwnerType,
+        Partner, ResellerList, Role, Subscription, SubscriptionList, Tenant, TenantList,
+    },
+    backend::{Overview, TenantWithSubscriptions},
 };
 
 use super::{
     AppError, Caller,
-    listing::{Continuations, ListQuery, NodeSort, PageInfo, SubscriptionSort},
-    roles,
-    types::{DraasInstance, SubscriptionPath, TenantUuid},
+    listing::{Continuations, ListQuery, MAX_PAGE_SIZE, NodeSort, PageInfo, SubscriptionSort},
+    types::{DraasInstance, SearchText, SubscriptionPath, TenantUuid},
 };
 use crate::store::{
     Db,
     directory::{self, NodeFilter, NodeRow, SubscriptionRecord, SubscriptionRow},
+    msteams::TenantState,
 };
 
 #[derive(Clone, Debug)]
@@ -75,7 +78,7 @@ impl Directory {
         instance: &DraasInstance,
         query: &ListQuery<NodeSort>,
     ) -> Result<GroupList, AppError> {
-        caller.require(roles::GROUPS_LIST)?;
+        caller.require(Role::GroupsList)?;
         let found = self.nodes(caller, instance, Level::Group, query).await?;
         Ok(GroupList {
             results: found.info.results,
@@ -94,7 +97,7 @@ impl Directory {
         instance: &DraasInstance,
         query: &ListQuery<NodeSort>,
     ) -> Result<DistributorList, AppError> {
-        caller.require(roles::DISTRIBUTORS_LIST)?;
+        caller.require(Role::DistributorsList)?;
         let found = self
             .nodes(caller, instance, Level::Distributor, query)
             .await?;
@@ -115,7 +118,7 @@ impl Directory {
         instance: &DraasInstance,
         query: &ListQuery<NodeSort>,
     ) -> Result<ResellerList, AppError> {
-        caller.require(roles::RESELLERS_LIST)?;
+        caller.require(Role::ResellersList)?;
         let found = self.nodes(caller, instance, Level::Reseller, query).await?;
         Ok(ResellerList {
             results: found.info.results,
@@ -133,7 +136,7 @@ impl Directory {
         instance: &DraasInstance,
         query: &ListQuery<NodeSort>,
     ) -> Result<TenantList, AppError> {
-        caller.require(roles::TENANTS_LIST)?;
+        caller.require(Role::TenantsList)?;
         let found = self.nodes(caller, instance, Level::Tenant, query).await?;
         Ok(TenantList {
             results: found.info.results,
@@ -144,6 +147,58 @@ impl Directory {
         })
     }
 
+    /// The home page: page `page` of the tenants `GET …/tenants` lists for `search` (the
+    /// caller's tree of authority, by name), each with its subscriptions as
+    /// `GET …/tenants/{uuid}/subscriptions` shows them (at most a page of the largest
+    /// size), read in one query. Where the lists answer 404, the overview is empty.
+    pub async fn overview(
+        &self,
+        caller: &Caller,
+        instance: &DraasInstance,
+        page: u32,
+        page_size: u32,
+        search: SearchText,
+    ) -> Result<Overview, AppError> {
+        caller.require(Role::TenantsList)?;
+        self.instance_id(caller, instance)?;
+        let query = ListQuery::<NodeSort>::page(page, page_size, search);
+        let scope = format!("{}/{}", instance.as_str(), Level::Tenant.plural());
+        let window = self.tokens.window(&scope, &query)?;
+        let filter = NodeFilter {
+            kind: Level::Tenant.kind(),
+            root: caller.node_id,
+            include_root: true,
+            search: query.search.as_str(),
+        };
+        let (rows, total) = directory::tenants_with_subscriptions(
+            &self.db,
+            &filter,
+            query.sort,
+            query.dir,
+            window,
+            MAX_PAGE_SIZE,
+        )
+        .await?;
+        if rows.is_empty() {
+            return Ok(Overview {
+                results: 0,
+                pages: 0,
+                page: page.max(1),
+                tenants: Vec::new(),
+            });
+        }
+        caller.require(Role::SubscriptionsList)?;
+        let info = self
+            .tokens
+            .page_info(&scope, &query, window, rows.len(), count(total));
+        Ok(Overview {
+            results: info.results,
+            pages: info.pages,
+            page: info.page,
+            tenants: rows.into_iter().map(tenant_with_subscriptions).collect(),
+        })
+    }
+
     /// `GET …/tenants/{uuid}`: one tenant of the caller's tree; 404 for any other.
     pub async fn tenant(
         &self,
@@ -151,9 +206,9 @@ impl Directory {
         instance: &DraasInstance,
         uuid: TenantUuid,
     ) -> Result<Tenant, AppError> {
-        caller.require(roles::TENANT_READ)?;
+        caller.require(Role::TenantRead)?;
         let instance_id = self.instance_id(caller, instance)?;
-        directory::node_in_tree(&self.db, instance_id, caller.node_id, uuid.0, "tenant")
+        directory::node_in_tree(&self.db, instance_id, caller.node_id, uuid.uuid(), "tenant")
             .await?
             .map(tenant)
             .ok_or_else(|| tenant_not_found(uuid))
@@ -168,16 +223,20 @@ impl Directory {
         tenant: TenantUuid,
         query: &ListQuery<SubscriptionSort>,
     ) -> Result<SubscriptionList, AppError> {
-        caller.require(roles::SUBSCRIPTIONS_LIST)?;
+        caller.require(Role::SubscriptionsList)?;
         let instance_id = self.instance_id(caller, instance)?;
-        directory::tenant_in_tree(&self.db, instance_id, tenant.0, caller.node_id)
+        directory::tenant_in_tree(&self.db, instance_id, tenant.uuid(), caller.node_id)
             .await?
             .ok_or_else(|| tenant_not_found(tenant))?;
-        let scope = format!("{}/tenants/{}/subscriptions", instance.as_str(), tenant.0);
+        let scope = format!(
+            "{}/tenants/{}/subscriptions",
+            instance.as_str(),
+            tenant.uuid()
+        );
         let window = self.tokens.window(&scope, query)?;
         let (rows, total) = directory::list_subscriptions(
             &self.db,
-            tenant.0,
+            tenant.uuid(),
             query.search.as_str(),
             query.sort,
             query.dir,
@@ -264,8 +323,8 @@ impl Directory {
         directory::subscription_in_tree(
             &self.db,
             instance_id,
-            path.tenant.0,
-            path.subscription.0,
+            path.tenant.uuid(),
+            path.subscription.get(),
             caller.node_id,
         )
         .await?
@@ -279,7 +338,7 @@ impl Directory {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<(String, Subscription), AppError> {
-        caller.require(roles::SUBSCRIPTION_READ)?;
+        caller.require(Role::SubscriptionRead)?;
         let record = self.subscription(caller, path).await?;
         let row = directory::subscription_row(&self.db, record.id)
             .await?
@@ -294,7 +353,7 @@ impl Directory {
         path: &SubscriptionPath,
     ) -> Result<SubscriptionRecord, AppError> {
         let subscription = self.subscription(caller, path).await?;
-        if subscription.license_type != "msteams" {
+        if subscription.license_type != LicenseType::Msteams {
             return Err(AppError::invalid(
                 "wrong_license_type",
                 format!(
@@ -320,7 +379,10 @@ impl Directory {
 }
 
 fn tenant_not_found(tenant: TenantUuid) -> AppError {
-    AppError::NotFound(format!("No tenant {} in your tree of authority", tenant.0))
+    AppError::NotFound(format!(
+        "No tenant {} in your tree of authority",
+        tenant.uuid()
+    ))
 }
 
 fn count(total: i64) -> u64 {
@@ -351,6 +413,15 @@ fn tenant(row: NodeRow) -> Tenant {
     }
 }
 
+fn tenant_with_subscriptions(
+    (row, subscriptions): (NodeRow, Vec<SubscriptionRow>),
+) -> TenantWithSubscriptions {
+    TenantWithSubscriptions {
+        tenant: tenant(row),
+        subscriptions: subscriptions.into_iter().map(subscription_item).collect(),
+    }
+}
+
 fn partner(row: NodeRow) -> Partner {
     Partner {
         owner: owner(&row),
@@ -367,7 +438,7 @@ fn subscription_item(row: SubscriptionRow) -> Subscription {
         license_type: row.license_type,
         direct_routing_users: u32::try_from(row.direct_routing_users).unwrap_or(u32::MAX),
         ms_teams: ms_teams_state(
-            row.own_status.as_deref(),
+            row.own_status,
             row.own_ms_tenant_id.or(row.linked_ms_tenant_id),
             row.own_domain.or(row.linked_domain),
             row.own_step,
@@ -378,23 +449,25 @@ fn subscription_item(row: SubscriptionRow) -> Subscription {
 
 /// One word for where a subscription stands, from its own MS Teams tenant or its link.
 pub fn ms_teams_state(
-    own_status: Option<&str>,
+    own_status: Option<TenantState>,
     ms_tenant_id: Option<String>,
     domain: Option<String>,
     step: Option<i64>,
     linked_to: Option<i64>,
 ) -> MsTeamsState {
     let state = match (own_status, linked_to) {
-        (Some(status), _) => status,
-        (None, Some(_)) => "linked",
-        (None, None) => "not_onboarded",
+        (Some(status), _) => OnboardingState::from(status),
+        (None, Some(_)) => OnboardingState::Linked,
+        (None, None) => OnboardingState::NotOnboarded,
     };
     let step = match state {
-        "onboarding" | "failed" => step.and_then(|s| u8::try_from(s).ok()),
+        OnboardingState::Onboarding | OnboardingState::Failed => {
+            step.and_then(|s| u8::try_from(s).ok())
+        }
         _ => None,
     };
     MsTeamsState {
-        state: state.to_owned(),
+        state,
         ms_tenant_id,
         domain,
         step,

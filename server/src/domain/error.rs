@@ -17,11 +17,6 @@ pub enum AppError {
     /// The request conflicts with work in progress (409).
     #[error("{detail}")]
     Conflict { code: &'static str, detail: String },
-    /// The path exists, but not for this HTTP method (405).
-    #[error("{0}")]
-    MethodNotAllowed(String),
-    #[error("{0}")]
-    PayloadTooLarge(String),
     /// Too many attempts (429): the caller may try again after `retry_after`.
     #[error("{detail}")]
     TooManyRequests {
@@ -34,11 +29,12 @@ pub enum AppError {
         detail: String,
         retry_after: std::time::Duration,
     },
-    #[error("{0}")]
-    UnsupportedMediaType(String),
     /// A fault of ours; the detail is logged, never sent.
     #[error("internal error: {0}")]
     Internal(String),
+    /// The database failed (a fault of ours, as `Internal`), with its source kept.
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
 }
 
 impl AppError {
@@ -49,16 +45,15 @@ impl AppError {
         }
     }
 
+    /// A fault of ours (500): logged with its source, never shown.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, AppError::Internal(_) | AppError::Database(_))
+    }
+
     pub fn subscription_not_found() -> Self {
         AppError::NotFound(
             "No MS Teams tenant found or the path tenant / subscription doesn't exist".into(),
         )
-    }
-}
-
-impl From<sqlx::Error> for AppError {
-    fn from(error: sqlx::Error) -> Self {
-        AppError::Internal(format!("database: {error}"))
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use app::api_types::{
     ApplicationRequest, DomainStatus, FileDownload, GraphIntegration, LinkSource, MsTeamsAdmin,
     MsTeamsAdminRemoval, MsTeamsAdminRequest, MsTeamsMode, MsTeamsStatus, MsTeamsTenantStatus,
-    PowershellIntegration, VoiceRoutingStatus,
+    PowershellIntegration, Role, VoiceRoutingStatus,
 };
 use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::SqliteConnection;
@@ -15,7 +15,6 @@ use sqlx::SqliteConnection;
 use super::{
     AppError, Caller, create_app,
     directory::Directory,
-    roles,
     types::{AdminUpn, ApplicationId, MsTenantId, Secret, SubscriptionId, SubscriptionPath},
     voice_routing,
 };
@@ -25,7 +24,7 @@ use crate::{
     store::{
         Db,
         directory::{self as directory_store, SubscriptionRecord},
-        msteams::{self, MsTeamsTenantRow},
+        msteams::{self, MsTeamsTenantRow, TenantState},
         wizard as wizard_store,
     },
 };
@@ -121,17 +120,18 @@ impl Onboarding {
     }
 
     /// Re-applies the voice routing objects in the MS Teams tenant, synchronously.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn update_vrp(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<VoiceRoutingStatus, AppError> {
-        caller.require(roles::UPDATE_VRP)?;
+        caller.require(Role::UpdateVrp)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
         let tenant = msteams::effective_tenant(&mut conn, subscription.id)
             .await?
-            .filter(|tenant| tenant.status == "onboarded")
+            .filter(|tenant| tenant.status == TenantState::Onboarded)
             .ok_or_else(|| {
                 AppError::invalid(
                     "not_onboarded",
@@ -156,7 +156,7 @@ impl Onboarding {
             })?;
         drop(conn);
         let login = AdminLogin {
-            ms_tenant_id: ms_tenant_id.0,
+            ms_tenant_id: ms_tenant_id.uuid(),
             username,
             password: self.secrets.open(
                 SecretSlot::AdministratorPassword {
@@ -170,13 +170,14 @@ impl Onboarding {
             .map_err(refusal)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn set_application(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
         input: ApplicationInput,
     ) -> Result<(), AppError> {
-        caller.require(roles::APPLICATIONS_CREATE)?;
+        caller.require(Role::ApplicationsCreate)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
@@ -221,7 +222,7 @@ impl Onboarding {
         // Storing an integration claims nothing (step 1 of the wizard does, once the secret
         // proves control); an id another subscription has claimed is refused without
         // saying which, since it may lie outside the caller's tree.
-        if let Some(other) = msteams::tenant_claiming(&mut tx, ms_tenant_id.0).await?
+        if let Some(other) = msteams::tenant_claiming(&mut tx, ms_tenant_id.uuid()).await?
             && other.owner_subscription_id != subscription.id
         {
             return Err(AppError::invalid(
@@ -239,8 +240,9 @@ impl Onboarding {
             },
             &input.secret,
         )?;
-        msteams::set_ms_tenant_id(&mut tx, tenant.id, ms_tenant_id.0).await?;
-        msteams::upsert_application(&mut tx, tenant.id, input.application_id.0, &sealed).await?;
+        msteams::set_ms_tenant_id(&mut tx, tenant.id, ms_tenant_id.uuid()).await?;
+        msteams::upsert_application(&mut tx, tenant.id, input.application_id.uuid(), &sealed)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -248,12 +250,13 @@ impl Onboarding {
     /// `GET …/msteams/admins`: the administrator account of the MS Teams tenant the
     /// subscription uses (its own, or the one it is linked to). Its `id` is that tenant's
     /// row id: a tenant holds one account.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn administrator(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<MsTeamsAdmin, AppError> {
-        caller.require(roles::ADMINISTRATOR_READ)?;
+        caller.require(Role::AdministratorRead)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
         let Some(tenant) = msteams::effective_tenant(&mut conn, subscription.id).await? else {
@@ -272,19 +275,20 @@ impl Onboarding {
     /// `POST …/msteams/admins`: stores or replaces the account, or changes the stored
     /// account's password (400 when none is stored). Refused while the wizard runs, as
     /// removing the account is: the running steps sign in with it.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn store_administrator(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
         change: AdministratorChange,
     ) -> Result<(), AppError> {
-        caller.require(roles::ADMINISTRATOR_UPDATE)?;
+        caller.require(Role::AdministratorUpdate)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
         if msteams::owned_tenant(&mut tx, subscription.id)
             .await?
-            .is_some_and(|tenant| tenant.status == "onboarding")
+            .is_some_and(|tenant| tenant.status == TenantState::Onboarding)
         {
             return Err(AppError::invalid(
                 "wizard_running",
@@ -325,13 +329,14 @@ impl Onboarding {
     /// as `GET` gave it (400 otherwise). Refused while the wizard runs. When nothing else
     /// was stored and no wizard ever ran, the MS Teams tenant goes too, so the
     /// subscription is as it was before the account was stored.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn remove_administrator(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
         removal: AdministratorRemoval,
     ) -> Result<(), AppError> {
-        caller.require(roles::ADMINISTRATOR_UPDATE)?;
+        caller.require(Role::AdministratorUpdate)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
@@ -352,20 +357,23 @@ impl Onboarding {
                 ),
             ));
         }
-        if tenant.status == "onboarding" {
+        if tenant.status == TenantState::Onboarding {
             return Err(AppError::invalid(
                 "wizard_running",
                 "The onboarding wizard is running for this subscription and needs the administrator; wait for it to end",
             ));
         }
         msteams::delete_administrator(&mut tx, tenant.id).await?;
-        if tenant.status == "pending" && msteams::application(&mut tx, tenant.id).await?.is_none() {
+        if tenant.status == TenantState::Pending
+            && msteams::application(&mut tx, tenant.id).await?.is_none()
+        {
             msteams::delete_tenant(&mut tx, tenant.id).await?;
         }
         tx.commit().await?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn reset_secret(
         &self,
         caller: &Caller,
@@ -373,7 +381,7 @@ impl Onboarding {
         application_id: ApplicationId,
         secret: Secret,
     ) -> Result<(), AppError> {
-        caller.require(roles::SECRET_RESET)?;
+        caller.require(Role::SecretReset)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
@@ -406,17 +414,18 @@ impl Onboarding {
             },
             &secret,
         )?;
-        msteams::upsert_application(&mut tx, tenant.id, application_id.0, &sealed).await?;
+        msteams::upsert_application(&mut tx, tenant.id, application_id.uuid(), &sealed).await?;
         tx.commit().await?;
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn create_app_script(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<FileDownload, AppError> {
-        caller.require(roles::DOWNLOAD_CREATE_APP)?;
+        caller.require(Role::DownloadCreateApp)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let settings = directory_store::group_settings_of_tenant(
             &self.db,
@@ -438,12 +447,13 @@ impl Onboarding {
 
     /// `GET …/msteams/status`: the MS Teams tenant the subscription uses, with its
     /// status as the vendor's client reads it (`tenant_status`).
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn status(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<MsTeamsStatus, AppError> {
-        caller.require(roles::STATUS_READ)?;
+        caller.require(Role::StatusRead)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
         let tenant = msteams::effective_tenant(&mut conn, subscription.id)
@@ -466,7 +476,7 @@ impl Onboarding {
             .collect();
         drop(conn);
         let status = tenant_status(
-            &tenant.status,
+            tenant.status,
             linked_to.is_some(),
             tenant.current_step,
             executed.iter().copied().max(),
@@ -504,12 +514,13 @@ impl Onboarding {
         })
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn sources(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<Vec<LinkSource>, AppError> {
-        caller.require(roles::SOURCE_LIST)?;
+        caller.require(Role::SourceList)?;
         caller.require_above_tenant()?;
         let subscription = self.directory.subscription(caller, path).await?;
         let rows = msteams::onboarded_sources(&self.db, caller.node_id, subscription.id).await?;
@@ -523,28 +534,29 @@ impl Onboarding {
             .collect())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn link(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
         source: SubscriptionId,
     ) -> Result<(), AppError> {
-        caller.require(roles::LINK)?;
+        caller.require(Role::Link)?;
         caller.require_above_tenant()?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
-        if source.0 == subscription.id {
+        if source.get() == subscription.id {
             return Err(AppError::invalid(
                 "invalid_link_source",
                 "A subscription cannot be linked to itself",
             ));
         }
         let sources = msteams::onboarded_sources(&self.db, caller.node_id, subscription.id).await?;
-        if !sources.iter().any(|s| s.id == source.0) {
+        if !sources.iter().any(|s| s.id == source.get()) {
             return Err(AppError::invalid(
                 "invalid_link_source",
                 format!(
                     "Subscription {} is not a subscription with an onboarded MS Teams tenant in your tree of authority; see msteams/sources",
-                    source.0
+                    source.get()
                 ),
             ));
         }
@@ -561,13 +573,13 @@ impl Onboarding {
                 ),
             ));
         }
-        let target = msteams::effective_tenant(&mut tx, source.0)
+        let target = msteams::effective_tenant(&mut tx, source.get())
             .await?
-            .filter(|tenant| tenant.status == "onboarded")
+            .filter(|tenant| tenant.status == TenantState::Onboarded)
             .ok_or_else(|| {
                 AppError::invalid(
                     "invalid_link_source",
-                    format!("Subscription {} is no longer onboarded", source.0),
+                    format!("Subscription {} is no longer onboarded", source.get()),
                 )
             })?;
         msteams::insert_link(&mut tx, subscription.id, target.id).await?;
@@ -575,8 +587,9 @@ impl Onboarding {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn unlink(&self, caller: &Caller, path: &SubscriptionPath) -> Result<(), AppError> {
-        caller.require(roles::UNLINK)?;
+        caller.require(Role::Unlink)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         let direct_routing_users =
@@ -608,7 +621,7 @@ impl Onboarding {
                     )
                 })?;
             refuse_if_shared(&mut tx, &tenant).await?;
-            if tenant.status == "onboarding" {
+            if tenant.status == TenantState::Onboarding {
                 return Err(AppError::invalid(
                     "wizard_running",
                     "The onboarding wizard is running for this subscription; wait for it to end",
@@ -644,7 +657,7 @@ pub(super) async fn refuse_if_linked(
 /// client never reads a `wizard_<step>_ok` naming a step that has not run; a running
 /// wizard is `wizard_<last executed step>_ok`; a failed one `wizard_<failed step>_error`.
 fn tenant_status(
-    stored: &str,
+    stored: TenantState,
     linked: bool,
     current_step: Option<i64>,
     last_executed: Option<u8>,
@@ -654,21 +667,20 @@ fn tenant_status(
     }
     let unknown = || {
         AppError::Internal(format!(
-            "{stored} MS Teams tenant at step {current_step:?}, last executed {last_executed:?}"
+            "{stored:?} MS Teams tenant at step {current_step:?}, last executed {last_executed:?}"
         ))
     };
     match stored {
-        "pending" => Ok(MsTeamsTenantStatus::NotInitiated),
-        "onboarding" => match last_executed {
+        TenantState::Pending => Ok(MsTeamsTenantStatus::NotInitiated),
+        TenantState::Onboarding => match last_executed {
             None => Ok(MsTeamsTenantStatus::NotInitiated),
             Some(step) => MsTeamsTenantStatus::wizard_ok(step).ok_or_else(unknown),
         },
-        "failed" => u8::try_from(current_step.unwrap_or(0))
+        TenantState::Failed => u8::try_from(current_step.unwrap_or(0))
             .ok()
             .and_then(MsTeamsTenantStatus::wizard_error)
             .ok_or_else(unknown),
-        "onboarded" => Ok(MsTeamsTenantStatus::Onboarded),
-        _ => Err(unknown()),
+        TenantState::Onboarded => Ok(MsTeamsTenantStatus::Onboarded),
     }
 }
 
@@ -710,31 +722,73 @@ mod tests {
     use app::api_types::MsTeamsTenantStatus as S;
 
     use super::tenant_status;
+    use crate::store::msteams::TenantState;
 
     #[test]
     fn the_stored_state_maps_to_the_vendor_clients_status_values() {
         // (stored status, linked, current step, last executed step, expected)
         let cases = [
-            ("pending", false, None, None, S::NotInitiated),
-            ("onboarding", false, Some(0), None, S::NotInitiated),
-            ("onboarding", false, Some(1), Some(0), S::Wizard0Ok),
-            ("onboarding", false, Some(3), Some(2), S::Wizard2Ok),
-            ("onboarding", false, Some(5), Some(4), S::Wizard4Ok),
-            ("failed", false, Some(0), None, S::Wizard0Error),
-            ("failed", false, Some(4), Some(3), S::Wizard4Error),
-            ("onboarded", false, None, Some(5), S::Onboarded),
-            ("onboarded", true, None, Some(5), S::AlreadyLinked),
-            ("onboarding", true, Some(2), Some(1), S::AlreadyLinked),
+            (TenantState::Pending, false, None, None, S::NotInitiated),
+            (
+                TenantState::Onboarding,
+                false,
+                Some(0),
+                None,
+                S::NotInitiated,
+            ),
+            (
+                TenantState::Onboarding,
+                false,
+                Some(1),
+                Some(0),
+                S::Wizard0Ok,
+            ),
+            (
+                TenantState::Onboarding,
+                false,
+                Some(3),
+                Some(2),
+                S::Wizard2Ok,
+            ),
+            (
+                TenantState::Onboarding,
+                false,
+                Some(5),
+                Some(4),
+                S::Wizard4Ok,
+            ),
+            (TenantState::Failed, false, Some(0), None, S::Wizard0Error),
+            (
+                TenantState::Failed,
+                false,
+                Some(4),
+                Some(3),
+                S::Wizard4Error,
+            ),
+            (TenantState::Onboarded, false, None, Some(5), S::Onboarded),
+            (
+                TenantState::Onboarded,
+                true,
+                None,
+                Some(5),
+                S::AlreadyLinked,
+            ),
+            (
+                TenantState::Onboarding,
+                true,
+                Some(2),
+                Some(1),
+                S::AlreadyLinked,
+            ),
         ];
         for (stored, linked, current, executed, expected) in cases {
             assert_eq!(
                 tenant_status(stored, linked, current, executed).unwrap(),
                 expected,
-                "{stored} linked={linked} current={current:?} executed={executed:?}"
+                "{stored:?} linked={linked} current={current:?} executed={executed:?}"
             );
         }
-        assert!(tenant_status("failed", false, Some(6), None).is_err());
-        assert!(tenant_status("unknown", false, None, None).is_err());
+        assert!(tenant_status(TenantState::Failed, false, Some(6), None).is_err());
     }
 
     #[test]

@@ -39,9 +39,20 @@ impl DraasInstance {
 
 /// A tenant's UUID from a path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TenantUuid(pub Uuid);
+pub struct TenantUuid(Uuid);
+
+impl From<Uuid> for TenantUuid {
+    /// Any UUID names a tenant (whether one exists is the directory's question).
+    fn from(uuid: Uuid) -> Self {
+        TenantUuid(uuid)
+    }
+}
 
 impl TenantUuid {
+    pub fn uuid(self) -> Uuid {
+        self.0
+    }
+
     pub fn parse(value: &str) -> Result<Self, AppError> {
         parse_guid(value).map(TenantUuid).ok_or_else(|| {
             AppError::invalid(PATH, format!("tenant uuid '{}' is not a UUID", clip(value)))
@@ -51,9 +62,13 @@ impl TenantUuid {
 
 /// A subscription's integer index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SubscriptionId(pub i64);
+pub struct SubscriptionId(i64);
 
 impl SubscriptionId {
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
     pub fn parse(value: &str) -> Result<Self, AppError> {
         match value.parse::<i64>() {
             Ok(id) if id > 0 && !value.starts_with('+') => Ok(SubscriptionId(id)),
@@ -87,11 +102,35 @@ pub struct SubscriptionPath {
     pub subscription: SubscriptionId,
 }
 
+impl fmt::Display for SubscriptionPath {
+    /// `demo/tenants/<uuid>/subscriptions/<id>`, for logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/tenants/{}/subscriptions/{}",
+            self.instance.as_str(),
+            self.tenant.0,
+            self.subscription.0
+        )
+    }
+}
+
 /// The Azure AD (Entra) tenant id of an MS Teams tenant: a GUID, kept lowercase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MsTenantId(pub Uuid);
+pub struct MsTenantId(Uuid);
+
+impl From<Uuid> for MsTenantId {
+    /// Any UUID is a valid Azure AD tenant id.
+    fn from(uuid: Uuid) -> Self {
+        MsTenantId(uuid)
+    }
+}
 
 impl MsTenantId {
+    pub fn uuid(self) -> Uuid {
+        self.0
+    }
+
     pub fn parse(value: &str) -> Result<Self, AppError> {
         parse_guid(value).map(MsTenantId).ok_or_else(|| {
             AppError::invalid(
@@ -110,9 +149,13 @@ impl fmt::Display for MsTenantId {
 
 /// The application (client) id of an Azure AD app registration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ApplicationId(pub Uuid);
+pub struct ApplicationId(Uuid);
 
 impl ApplicationId {
+    pub fn uuid(self) -> Uuid {
+        self.0
+    }
+
     pub fn parse(value: &str) -> Result<Self, AppError> {
         parse_guid(value).map(ApplicationId).ok_or_else(|| {
             AppError::invalid(

@@ -1,7 +1,7 @@
 //! The Teams voice routing objects the platform needs (PSTN usage, voice route, voice
 //! routing policy), applied check-then-create. The wizard's step 5 and update_vrp share it.
 
-use app::api_types::{VoiceRoutingItem, VoiceRoutingStatus};
+use app::api_types::{VoiceRoutingItem, VoiceRoutingOutcome, VoiceRoutingStatus};
 
 use crate::microsoft::{AdminLogin, Applied, MicrosoftError, TeamsVoice};
 
@@ -41,7 +41,7 @@ pub fn errors(status: &VoiceRoutingStatus) -> Vec<String> {
     [&status.pstn, &status.vr, &status.vrp]
         .into_iter()
         .flatten()
-        .filter(|(_, item)| item.status == "error")
+        .filter(|(_, item)| item.status == VoiceRoutingOutcome::Error)
         .map(|(name, item)| format!("{name}: {}", item.detail))
         .collect()
 }
@@ -49,13 +49,10 @@ pub fn errors(status: &VoiceRoutingStatus) -> Vec<String> {
 /// One line of the Voice Routing Status.
 fn item(result: Result<Applied, MicrosoftError>) -> Result<VoiceRoutingItem, MicrosoftError> {
     let (status, detail) = match result {
-        Ok(Applied::Created(detail)) => ("created", detail),
-        Ok(Applied::AlreadyExists(detail)) => ("already_exists", detail),
+        Ok(Applied::Created(detail)) => (VoiceRoutingOutcome::Created, detail),
+        Ok(Applied::AlreadyExists(detail)) => (VoiceRoutingOutcome::AlreadyExists, detail),
         Err(error @ MicrosoftError::Internal(_)) => return Err(error),
-        Err(error) => ("error", error.message().to_owned()),
+        Err(error) => (VoiceRoutingOutcome::Error, error.message().to_owned()),
     };
-    Ok(VoiceRoutingItem {
-        detail,
-        status: status.to_owned(),
-    })
+    Ok(VoiceRoutingItem { detail, status })
 }

@@ -4,19 +4,21 @@
 
 use std::time::Duration;
 
-use app::api_types::{TransactionInfo, VoiceRoutingStatus, WizardFailure, WizardState, WizardStep};
+use app::api_types::{
+    Role, TransactionInfo, VoiceRoutingStatus, WizardFailure, WizardState, WizardStep, WizardView,
+};
 
 use super::{
     AppError, Caller,
     directory::Directory,
     onboarding::refuse_if_linked,
-    roles,
     types::{DraasInstance, SubscriptionId, SubscriptionPath, TenantUuid},
 };
 use crate::{
     jobs::{self, JobSignal},
     store::{
-        Db, msteams,
+        Db,
+        msteams::{self, TenantState},
         wizard::{self as wizard_store, StepRow},
     },
 };
@@ -29,16 +31,6 @@ pub const PREPARATION: i64 = -1;
 
 /// The six steps, numbered 0–5.
 pub use app::api_types::WIZARD_STEP_TEXTS as STEP_TEXTS;
-
-/// What `GET wizard` reports: a run in progress or done, or a failed one.
-#[derive(Debug)]
-pub enum WizardReport {
-    /// No run yet, or still in the preparation phase (the REST API's 404).
-    NotStarted(String),
-    Active(WizardState),
-    /// The 400 body: a problem that also carries the steps and the failed step.
-    Failed(WizardFailure),
-}
 
 #[derive(Clone, Debug)]
 pub struct Wizard {
@@ -61,8 +53,9 @@ impl Wizard {
 
     /// Starts the wizard, or resumes a failed run at its failed step. Returns the
     /// transaction id.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn start(&self, caller: &Caller, path: &SubscriptionPath) -> Result<i64, AppError> {
-        caller.require(roles::WIZARD_START)?;
+        caller.require(Role::WizardStart)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         // One writer connection: concurrent starts queue here, so exactly one sees
         // the tenant idle and the others see it onboarding (409).
@@ -95,8 +88,8 @@ impl Wizard {
                 ),
             ));
         };
-        match tenant.status.as_str() {
-            "onboarding" => {
+        match tenant.status {
+            TenantState::Onboarding => {
                 let (run, _) = wizard_store::run_of(&mut tx, tenant.id).await?;
                 return Err(AppError::Conflict {
                     code: "wizard_running",
@@ -107,7 +100,7 @@ impl Wizard {
                     ),
                 });
             }
-            "onboarded" => {
+            TenantState::Onboarded => {
                 return Err(AppError::invalid(
                     "already_onboarded",
                     format!(
@@ -133,22 +126,29 @@ impl Wizard {
                 .await?;
         jobs::enqueue(&mut tx, id, WIZARD_JOB, cursor, delay).await?;
         wizard_store::set_run(&mut tx, tenant.id, id).await?;
-        wizard_store::set_progress(&mut tx, tenant.id, "onboarding", Some(cursor.max(0)), None)
-            .await?;
+        wizard_store::set_progress(
+            &mut tx,
+            tenant.id,
+            TenantState::Onboarding,
+            Some(cursor.max(0)),
+            None,
+        )
+        .await?;
         tx.commit().await?;
         self.signal.wake();
         Ok(id)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
     pub async fn state(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
-    ) -> Result<WizardReport, AppError> {
-        caller.require(roles::WIZARD_READ)?;
+    ) -> Result<WizardView, AppError> {
+        caller.require(Role::WizardRead)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let not_started = WizardReport::NotStarted(format!(
+        let not_started = WizardView::NotStarted(format!(
             "The MS Teams tenant of subscription {} has not been initialized yet: no wizard has started, or it is in its preparation phase",
             subscription.id
         ));
@@ -160,14 +160,14 @@ impl Wizard {
             return Ok(not_started);
         }
         let state = WizardState {
-            running: tenant.status == "onboarding",
+            running: tenant.status == TenantState::Onboarding,
             wizard_steps: rows.iter().map(step).collect::<Result<_, _>>()?,
         };
-        if tenant.status == "failed" {
+        if tenant.status == TenantState::Failed {
             let (_, error) = wizard_store::run_of(&mut conn, tenant.id).await?;
             let error = error.unwrap_or_else(|| "The wizard has ended with an error".into());
             let problem = AppError::invalid("wizard_failed", error).to_problem();
-            return Ok(WizardReport::Failed(WizardFailure {
+            return Ok(WizardView::Failed(WizardFailure {
                 problem_type: problem.problem_type,
                 title: problem.title,
                 status: problem.status,
@@ -179,12 +179,13 @@ impl Wizard {
                 failed_step: tenant.current_step.and_then(|s| u8::try_from(s).ok()),
             }));
         }
-        Ok(WizardReport::Active(state))
+        Ok(WizardView::Active(state))
     }
 
     /// Any asynchronous task, for a caller who may read its subscription's wizard.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, transaction = id))]
     pub async fn transaction(&self, caller: &Caller, id: i64) -> Result<TransactionInfo, AppError> {
-        caller.require(roles::WIZARD_READ)?;
+        caller.require(Role::WizardRead)?;
         let not_found = || AppError::NotFound(format!("No transaction {id}"));
         let row = wizard_store::transaction(&self.db, id)
             .await?
@@ -196,7 +197,7 @@ impl Wizard {
         let path = SubscriptionPath {
             instance: DraasInstance::parse(&caller.instance_slug)?,
             tenant: TenantUuid::parse(tenant)?,
-            subscription: SubscriptionId(subscription),
+            subscription: SubscriptionId::from_body(subscription)?,
         };
         // Outside the caller's tree of authority it does not exist, as for any path.
         self.directory

@@ -5,6 +5,7 @@
 
 use std::{sync::Arc, time::Duration};
 
+use app::api_types::TransactionStatus;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use sqlx::SqliteConnection;
@@ -19,7 +20,8 @@ use crate::{
     jobs::{Job, JobHandler, Outcome},
     microsoft::{AdminLogin, AppCredentials, DnsZone, Graph, MicrosoftError, TeamsVoice},
     store::{
-        Db, msteams,
+        Db,
+        msteams::{self, TenantState},
         wizard::{self as wizard_store, WizardTarget},
     },
 };
@@ -316,14 +318,21 @@ impl JobHandler for WizardSteps {
                     wizard_store::set_domain(tx, tenant, domain).await?;
                 }
                 wizard_store::mark_started(tx, tenant, *cursor).await?;
-                wizard_store::set_progress(tx, tenant, "onboarding", Some(*cursor), None).await?;
+                wizard_store::set_progress(
+                    tx,
+                    tenant,
+                    TenantState::Onboarding,
+                    Some(*cursor),
+                    None,
+                )
+                .await?;
             }
             Outcome::Done { note } => {
                 wizard_store::mark_executed(tx, tenant, job.cursor).await?;
                 if let Some(status) = note {
                     wizard_store::set_voice_routing_status(tx, tenant, status).await?;
                 }
-                wizard_store::set_progress(tx, tenant, "onboarded", None, None).await?;
+                wizard_store::set_progress(tx, tenant, TenantState::Onboarded, None, None).await?;
             }
             Outcome::Fail { error, note } => {
                 if job.cursor == PREPARATION {
@@ -335,7 +344,7 @@ impl JobHandler for WizardSteps {
                 wizard_store::set_progress(
                     tx,
                     tenant,
-                    "failed",
+                    TenantState::Failed,
                     Some(job.cursor.max(0)),
                     Some(error),
                 )
@@ -343,6 +352,13 @@ impl JobHandler for WizardSteps {
             }
             Outcome::Wait { .. } | Outcome::Retry { .. } => {}
         }
+        let (status, detail) = match outcome {
+            Outcome::Advance { .. } | Outcome::Wait { .. } => (TransactionStatus::Running, None),
+            Outcome::Retry { error, .. } => (TransactionStatus::Running, Some(error.as_str())),
+            Outcome::Done { .. } => (TransactionStatus::Succeeded, None),
+            Outcome::Fail { error, .. } => (TransactionStatus::Failed, Some(error.as_str())),
+        };
+        wizard_store::set_transaction(tx, job.id, status, detail).await?;
         Ok(())
     }
 
@@ -353,6 +369,7 @@ impl JobHandler for WizardSteps {
              Start the wizard again to resume at this step",
         )
         .await
+        .map_err(AppError::from)
     }
 }
 

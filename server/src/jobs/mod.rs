@@ -17,6 +17,16 @@ pub use store::{enqueue, epoch_ms};
 
 use crate::{domain::AppError, store::Db};
 
+/// Where a job stands, as `jobs.state` stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum JobState {
+    /// Due at `run_at` (or leased and running).
+    Ready,
+    Done,
+    Failed,
+}
+
 /// A claimed job, as its handler sees it.
 #[derive(Debug, Clone)]
 pub struct Job {

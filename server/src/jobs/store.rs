@@ -4,11 +4,8 @@ use std::time::Duration;
 
 use sqlx::{Row, SqliteConnection, sqlite::SqliteRow};
 
-use super::{Job, Outcome};
-use crate::{
-    domain::AppError,
-    store::{Db, now},
-};
+use super::{Job, JobState, Outcome};
+use crate::store::{Db, now};
 
 /// Milliseconds since the Unix epoch: how `run_at` and `lease_until` are kept.
 pub fn epoch_ms() -> i64 {
@@ -27,12 +24,13 @@ pub async fn enqueue(
     kind: &str,
     cursor: i64,
     delay: Duration,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO jobs (id, kind, state, cursor, run_at, created_at, updated_at) VALUES (?, ?, 'ready', ?, ?, ?, ?)",
+        "INSERT INTO jobs (id, kind, state, cursor, run_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(id)
     .bind(kind)
+    .bind(JobState::Ready)
     .bind(cursor)
     .bind(after(delay))
     .bind(now())
@@ -53,12 +51,12 @@ pub async fn claim(
     limit: usize,
     lease: Duration,
     in_hand: &[i64],
-) -> Result<Vec<Job>, AppError> {
+) -> Result<Vec<Job>, sqlx::Error> {
     let now = epoch_ms();
     let rows = sqlx::query(
         "UPDATE jobs SET lease_owner = ?1 || '/' || lower(hex(randomblob(8))), lease_until = ?2,
                 attempts = attempts + 1
-         WHERE id IN (SELECT id FROM jobs WHERE state = 'ready' AND run_at <= ?3
+         WHERE id IN (SELECT id FROM jobs WHERE state = ?6 AND run_at <= ?3
                         AND (lease_until IS NULL OR lease_until < ?3)
                         AND id NOT IN (SELECT value FROM json_each(?5))
                       ORDER BY run_at LIMIT ?4)
@@ -69,13 +67,14 @@ pub async fn claim(
     .bind(now)
     .bind(i64::try_from(limit).unwrap_or(i64::MAX))
     .bind(json(in_hand)?)
+    .bind(JobState::Ready)
     .fetch_all(&db.write)
     .await?;
     Ok(rows.iter().map(job).collect())
 }
 
-fn json<T: serde::Serialize>(values: &[T]) -> Result<String, AppError> {
-    serde_json::to_string(values).map_err(|e| AppError::Internal(e.to_string()))
+fn json<T: serde::Serialize>(values: &[T]) -> Result<String, sqlx::Error> {
+    serde_json::to_string(values).map_err(|error| sqlx::Error::Encode(Box::new(error)))
 }
 
 fn job(row: &SqliteRow) -> Job {
@@ -90,12 +89,13 @@ fn job(row: &SqliteRow) -> Job {
 }
 
 /// When the next job falls due (or a lease runs out), in ms since the epoch.
-pub async fn next_due(db: &Db) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar(
-        "SELECT MIN(MAX(run_at, COALESCE(lease_until, 0))) FROM jobs WHERE state = 'ready'",
+pub async fn next_due(db: &Db) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT MIN(MAX(run_at, COALESCE(lease_until, 0))) FROM jobs WHERE state = ?",
     )
+    .bind(JobState::Ready)
     .fetch_one(&db.read)
-    .await?)
+    .await
 }
 
 /// Extends the leases held by `tokens` (each claim's own token). Returns the tokens
@@ -104,31 +104,33 @@ pub async fn heartbeat(
     db: &Db,
     tokens: &[String],
     lease: Duration,
-) -> Result<Vec<String>, AppError> {
+) -> Result<Vec<String>, sqlx::Error> {
     if tokens.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_scalar(
-        "UPDATE jobs SET lease_until = ? WHERE state = 'ready'
+    sqlx::query_scalar(
+        "UPDATE jobs SET lease_until = ? WHERE state = ?
          AND lease_owner IN (SELECT value FROM json_each(?)) RETURNING lease_owner",
     )
     .bind(after(lease))
+    .bind(JobState::Ready)
     .bind(json(tokens)?)
     .fetch_all(&db.write)
-    .await?)
+    .await
 }
 
 /// Gives back jobs this process holds but will not finish (it is shutting down): they
 /// are due again at once for the next process, and the interrupted try does not count.
-pub async fn release_unfinished(db: &Db, tokens: &[String]) -> Result<u64, AppError> {
+pub async fn release_unfinished(db: &Db, tokens: &[String]) -> Result<u64, sqlx::Error> {
     if tokens.is_empty() {
         return Ok(0);
     }
     Ok(sqlx::query(
         "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, attempts = MAX(attempts - 1, 0), updated_at = ?
-         WHERE state = 'ready' AND lease_owner IN (SELECT value FROM json_each(?))",
+         WHERE state = ? AND lease_owner IN (SELECT value FROM json_each(?))",
     )
     .bind(now())
+    .bind(JobState::Ready)
     .bind(json(tokens)?)
     .execute(&db.write)
     .await?
@@ -144,24 +146,36 @@ pub async fn settle(
     outcome: &Outcome,
     backoff: Duration,
     backoff_max: Duration,
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     let (state, cursor, memo, attempts, run_at, error) = match outcome {
         Outcome::Advance {
             cursor,
             after: delay,
             ..
-        } => ("ready", *cursor, None, 0, after(*delay), None),
+        } => (JobState::Ready, *cursor, None, 0, after(*delay), None),
         // A wait is progress: the tries count again from zero.
-        Outcome::Wait { after: delay, memo } => {
-            ("ready", job.cursor, memo.clone(), 0, after(*delay), None)
-        }
-        Outcome::Done { .. } => ("done", job.cursor, None, job.attempts, epoch_ms(), None),
+        Outcome::Wait { after: delay, memo } => (
+            JobState::Ready,
+            job.cursor,
+            memo.clone(),
+            0,
+            after(*delay),
+            None,
+        ),
+        Outcome::Done { .. } => (
+            JobState::Done,
+            job.cursor,
+            None,
+            job.attempts,
+            epoch_ms(),
+            None,
+        ),
         // The try was counted when it was claimed.
         Outcome::Retry {
             error,
             after: delay,
         } => (
-            "ready",
+            JobState::Ready,
             job.cursor,
             job.memo.clone(),
             job.attempts,
@@ -169,7 +183,7 @@ pub async fn settle(
             Some(error.clone()),
         ),
         Outcome::Fail { error, .. } => (
-            "failed",
+            JobState::Failed,
             job.cursor,
             job.memo.clone(),
             job.attempts,
@@ -177,7 +191,7 @@ pub async fn settle(
             Some(error.clone()),
         ),
     };
-    let moved = sqlx::query(
+    Ok(sqlx::query(
         "UPDATE jobs SET state = ?, cursor = ?, memo = ?, attempts = ?, run_at = ?, last_error = ?,
                 lease_owner = NULL, lease_until = NULL, updated_at = ?
          WHERE id = ? AND lease_owner = ?",
@@ -191,30 +205,15 @@ pub async fn settle(
     .bind(now())
     .bind(job.id)
     .bind(&job.lease)
-    .execute(&mut *conn)
+    .execute(conn)
     .await?
     .rows_affected()
-        == 1;
-    if moved {
-        let status = match state {
-            "done" => "succeeded",
-            "failed" => "failed",
-            _ => "running",
-        };
-        sqlx::query("UPDATE transactions SET status = ?, detail = ?, updated_at = ? WHERE id = ?")
-            .bind(status)
-            .bind(&error)
-            .bind(now())
-            .bind(job.id)
-            .execute(conn)
-            .await?;
-    }
-    Ok(moved)
+        == 1)
 }
 
 /// Gives a job back after its outcome could not be recorded: it is tried again later
 /// (the failed try was counted at its claim).
-pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result<(), AppError> {
+pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE jobs SET lease_owner = NULL, lease_until = NULL, run_at = ?,
                 last_error = ?, updated_at = ?
@@ -230,30 +229,19 @@ pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result
     Ok(())
 }
 
-/// Ends a job whose outcome cannot be recorded at all: the job and its transaction fail.
-pub async fn abandon(db: &Db, job: &Job, error: &str) -> Result<(), AppError> {
-    let mut tx = db.begin_write().await?;
-    let moved = sqlx::query(
-        "UPDATE jobs SET state = 'failed', lease_owner = NULL, lease_until = NULL, last_error = ?, updated_at = ?
+/// Ends a job whose outcome cannot be recorded at all: it fails with `error`, and its
+/// handler's `reconcile` repairs what the job left behind.
+pub async fn abandon(db: &Db, job: &Job, error: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = ?, lease_owner = NULL, lease_until = NULL, last_error = ?, updated_at = ?
          WHERE id = ? AND lease_owner = ?",
     )
+    .bind(JobState::Failed)
     .bind(error)
     .bind(now())
     .bind(job.id)
     .bind(&job.lease)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if moved == 1 {
-        sqlx::query(
-            "UPDATE transactions SET status = 'failed', detail = ?, updated_at = ? WHERE id = ?",
-        )
-        .bind(error)
-        .bind(now())
-        .bind(job.id)
-        .execute(&mut *tx)
-        .await?;
-    }
-    tx.commit().await?;
+    .execute(&db.write)
+    .await?;
     Ok(())
 }

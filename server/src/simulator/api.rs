@@ -132,19 +132,7 @@ pub async fn journal(
     ApiPath(tenant): ApiPath<SimTenantSegments>,
     QueryParams(query): QueryParams,
 ) -> Result<Json<Vec<SimJournalEntry>>, AppError> {
-    let limit = match query.get("limit") {
-        None => 200,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=1000).contains(n))
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "invalid_query_parameter",
-                    "limit must be an integer from 1 to 1000",
-                )
-            })?,
-    };
+    let limit = limit(query.get("limit"), 200, 1000)?;
     Ok(Json(state.simulator.journal(&caller, tenant, limit).await?))
 }
 
@@ -186,18 +174,23 @@ pub async fn outbox(
     Authenticated(caller): Authenticated,
     QueryParams(query): QueryParams,
 ) -> Result<Json<Vec<SimMail>>, AppError> {
-    let limit = match query.get("limit") {
-        None => 20,
-        Some(raw) => raw
-            .parse::<u32>()
-            .ok()
-            .filter(|n| (1..=200).contains(n))
-            .ok_or_else(|| {
-                AppError::invalid(
-                    "invalid_query_parameter",
-                    "limit must be an integer from 1 to 200",
-                )
-            })?,
-    };
+    let limit = limit(query.get("limit"), 20, 200)?;
     Ok(Json(state.simulator.outbox(&caller, limit).await?))
+}
+
+/// The `limit` query parameter: `default` when absent, else an integer from 1 to `max`
+/// (400 otherwise).
+fn limit(raw: Option<&String>, default: u32, max: u32) -> Result<u32, AppError> {
+    let Some(raw) = raw else {
+        return Ok(default);
+    };
+    raw.parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            AppError::invalid(
+                "invalid_query_parameter",
+                format!("limit must be an integer from 1 to {max}"),
+            )
+        })
 }

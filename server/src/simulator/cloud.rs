@@ -9,10 +9,10 @@ use uuid::Uuid;
 
 use super::{
     SimulatorControl,
-    store::{self, JournalLine},
+    store::{self, JournalLine, TenantRows},
 };
 use crate::{
-    domain::{AppError, types::MsTenantId},
+    domain::types::MsTenantId,
     microsoft::{Applied, MicrosoftError},
     store::Db,
 };
@@ -90,19 +90,20 @@ impl SimulatedMicrosoft {
         }
         self.control
             .ensure_tenant(
-                MsTenantId(tenant),
+                MsTenantId::from(tenant),
                 "tenant",
                 &store::default_licenses(),
                 &[],
                 None,
             )
             .await
-            .map_err(app_internal)?;
+            .map_err(internal)?;
         let mut tx = self.db.begin_write().await.map_err(internal)?;
         let tenant = tenant.to_string();
-        let faults = store::faults(&mut tx, &tenant)
+        let faults = TenantRows::new(&mut tx, &tenant)
+            .faults()
             .await
-            .map_err(app_internal)?;
+            .map_err(internal)?;
         Ok(Call {
             tx,
             tenant,
@@ -115,6 +116,11 @@ impl SimulatedMicrosoft {
 }
 
 impl Call {
+    /// The call's tenant's rows, in the call's transaction.
+    pub fn rows(&mut self) -> TenantRows<'_> {
+        TenantRows::new(&mut self.tx, &self.tenant)
+    }
+
     pub fn has(&self, fault: SimFault) -> bool {
         self.faults.contains(&fault)
     }
@@ -126,21 +132,18 @@ impl Call {
         status: u16,
         detail: Option<&str>,
     ) -> Result<(), MicrosoftError> {
-        let latency_ms = u32::try_from(self.started.elapsed().as_millis()).unwrap_or(u32::MAX);
-        store::journal(
-            &mut self.tx,
-            &self.tenant,
-            JournalLine {
-                operation: self.operation,
-                target: &self.target,
-                outcome,
-                status,
-                latency_ms,
-                detail,
-            },
-        )
-        .await
-        .map_err(app_internal)?;
+        let line = JournalLine {
+            operation: self.operation,
+            target: &self.target,
+            outcome,
+            status,
+            latency_ms: elapsed_ms(self.started),
+            detail,
+        };
+        TenantRows::new(&mut self.tx, &self.tenant)
+            .journal(line)
+            .await
+            .map_err(internal)?;
         self.tx.commit().await.map_err(internal)
     }
 
@@ -173,10 +176,11 @@ impl Call {
     }
 }
 
-pub(super) fn internal(error: sqlx::Error) -> MicrosoftError {
-    app_internal(AppError::from(error))
+/// Milliseconds since `started`, as the journal keeps a call's latency.
+pub(super) fn elapsed_ms(started: Instant) -> u32 {
+    u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX)
 }
 
-pub(super) fn app_internal(error: AppError) -> MicrosoftError {
+pub(super) fn internal(error: impl std::fmt::Display) -> MicrosoftError {
     MicrosoftError::Internal(format!("simulator storage: {error}"))
 }

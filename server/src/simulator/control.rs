@@ -5,18 +5,22 @@
 use std::{collections::BTreeMap, time::Instant};
 
 use app::api_types::{
-    AdminLevel, MintedCredentials, NewSimTenant, SimFault, SimJournalEntry, SimMail,
+    AdminLevel, MintedCredentials, NewSimTenant, Role, SimFault, SimJournalEntry, SimMail,
     SimTenantDetail, SimTenantSummary, SkuPart,
 };
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{Months, Utc};
+use chrono::{DateTime, Months, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use sqlx::SqliteConnection;
 use uuid::Uuid;
 
-use super::store::{self, JournalLine, SimScope};
+use super::{
+    cloud::elapsed_ms,
+    store::{self, JournalLine, SimScope, TenantRows},
+};
 use crate::{
-    domain::{AppError, Caller, roles, types::MsTenantId},
+    domain::{AppError, Caller, types::MsTenantId},
     store::Db,
 };
 
@@ -39,7 +43,7 @@ impl SimulatorControl {
         caller: &Caller,
         input: NewSimTenant,
     ) -> Result<SimTenantDetail, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
+        caller.require(Role::SimulatorManage)?;
         // At most 64 characters as sent (as the OpenAPI document says), not blank.
         let name = input.name.trim();
         if name.is_empty() || input.name.chars().count() > 64 {
@@ -49,7 +53,7 @@ impl SimulatorControl {
             ));
         }
         let id = match input.ms_tenant_id.as_deref() {
-            Some(raw) => MsTenantId::parse(raw)?.0,
+            Some(raw) => MsTenantId::parse(raw)?.uuid(),
             None => Uuid::new_v4(),
         }
         .to_string();
@@ -86,11 +90,14 @@ impl SimulatorControl {
     ) -> Result<bool, AppError> {
         let id = id.to_string();
         // Nearly always it exists: a read spares the single writer.
-        if store::tenant_exists(&mut *self.db.read.acquire().await?, &id).await? {
+        if TenantRows::new(&mut *self.db.read.acquire().await?, &id)
+            .exists()
+            .await?
+        {
             return Ok(false);
         }
         let mut tx = self.db.begin_write().await?;
-        if store::tenant_exists(&mut tx, &id).await? {
+        if TenantRows::new(&mut tx, &id).exists().await? {
             return Ok(false);
         }
         let label = domain_label(name);
@@ -100,19 +107,20 @@ impl SimulatorControl {
             suffix += 1;
             domain = format!("{label}{suffix}.onmicrosoft.com");
         }
-        store::insert_tenant(&mut tx, &id, name, &domain, owner).await?;
+        let mut rows = TenantRows::new(&mut tx, &id);
+        rows.insert(name, &domain, owner).await?;
         for (sku, units) in licenses {
-            store::set_license(&mut tx, &id, *sku, *units).await?;
+            rows.set_license(*sku, *units).await?;
         }
-        store::replace_faults(&mut tx, &id, faults).await?;
+        rows.replace_faults(faults).await?;
         tx.commit().await?;
         Ok(true)
     }
 
     /// The simulated tenants the caller may see (see `scope`).
     pub async fn tenants(&self, caller: &Caller) -> Result<Vec<SimTenantSummary>, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
-        store::summaries(&self.db, scope(caller), None).await
+        caller.require(Role::SimulatorManage)?;
+        Ok(store::summaries(&self.db, scope(caller), None).await?)
     }
 
     pub async fn tenant(
@@ -120,7 +128,6 @@ impl SimulatorControl {
         caller: &Caller,
         id: MsTenantId,
     ) -> Result<SimTenantDetail, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
         let tenant = self.visible(caller, id).await?;
         self.detail(tenant).await
     }
@@ -131,10 +138,9 @@ impl SimulatorControl {
         id: MsTenantId,
         faults: &[SimFault],
     ) -> Result<SimTenantSummary, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
         let id = self.visible(caller, id).await?.ms_tenant_id;
         let mut tx = self.db.begin_write().await?;
-        store::replace_faults(&mut tx, &id, faults).await?;
+        TenantRows::new(&mut tx, &id).replace_faults(faults).await?;
         tx.commit().await?;
         self.summary(scope(caller), &id).await
     }
@@ -146,44 +152,12 @@ impl SimulatorControl {
         caller: &Caller,
         id: MsTenantId,
     ) -> Result<MintedCredentials, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
         let tenant = self.visible(caller, id).await?.ms_tenant_id;
         let started = Instant::now();
         let mut tx = self.db.begin_write().await?;
-        let app_id = match store::application_by_name(&mut tx, &tenant, DEFAULT_APP_NAME).await? {
-            Some(app_id) => {
-                journal(
-                    &mut tx,
-                    &tenant,
-                    started,
-                    "GET /applications",
-                    &app_id,
-                    "ok",
-                    200,
-                )
-                .await?;
-                app_id
-            }
-            None => {
-                let app_id = Uuid::new_v4().to_string();
-                store::insert_application(&mut tx, &tenant, &app_id, DEFAULT_APP_NAME).await?;
-                store::mark_service_principal(&mut tx, &app_id).await?;
-                for operation in [
-                    "POST /applications",
-                    "POST /servicePrincipals",
-                    "POST /servicePrincipals/{id}/appRoleAssignments",
-                ] {
-                    journal(
-                        &mut tx, &tenant, started, operation, &app_id, "created", 201,
-                    )
-                    .await?;
-                }
-                app_id
-            }
-        };
+        let app_id = register_application(&mut tx, &tenant, started).await?;
         let secret = mint_secret();
-        let expires_at = Utc::now() + Months::new(SECRET_LIFETIME_MONTHS);
-        store::insert_secret(&mut tx, &app_id, &secret_hash(&secret), expires_at).await?;
+        let expires_at = add_secret(&mut tx, &app_id, &secret).await?;
         journal(
             &mut tx,
             &tenant,
@@ -208,7 +182,7 @@ impl SimulatorControl {
     /// peer on the same node, or another DRaaS instance, never shows — else a peer who
     /// knew a password could read the second factor's code).
     pub async fn outbox(&self, caller: &Caller, limit: u32) -> Result<Vec<SimMail>, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
+        caller.require(Role::SimulatorManage)?;
         let mails = crate::store::two_factor::outbox(
             &self.db,
             caller.user_id,
@@ -230,7 +204,7 @@ impl SimulatorControl {
 
     /// Gives a tenant without an owner this one (demo seed on an older database).
     pub async fn adopt(&self, id: MsTenantId, owner: Uuid) -> Result<(), AppError> {
-        store::adopt_tenant(&self.db, &id.to_string(), owner).await
+        Ok(store::adopt_tenant(&self.db, &id.to_string(), owner).await?)
     }
 
     /// Voice objects an onboarded demo tenant already holds (seeding; no journal).
@@ -241,8 +215,9 @@ impl SimulatorControl {
     ) -> Result<(), AppError> {
         let tenant = id.to_string();
         let mut tx = self.db.begin_write().await?;
+        let mut rows = TenantRows::new(&mut tx, &tenant);
         for (kind, identity) in objects {
-            store::insert_voice_object(&mut tx, &tenant, kind, identity).await?;
+            rows.insert_voice_object(kind, identity).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -256,10 +231,12 @@ impl SimulatorControl {
         kind: &str,
         identity: &str,
     ) -> Result<(), AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
         let tenant = self.visible(caller, id).await?.ms_tenant_id;
         let mut tx = self.db.begin_write().await?;
-        if !store::delete_voice_object(&mut tx, &tenant, kind, identity).await? {
+        let deleted = TenantRows::new(&mut tx, &tenant)
+            .delete_voice_object(kind, identity)
+            .await?;
+        if !deleted {
             return Err(AppError::NotFound(format!(
                 "No {kind} {identity} in simulated tenant {tenant}"
             )));
@@ -274,14 +251,14 @@ impl SimulatorControl {
         id: MsTenantId,
         limit: u32,
     ) -> Result<Vec<SimJournalEntry>, AppError> {
-        caller.require(roles::SIMULATOR_MANAGE)?;
         let tenant = self.visible(caller, id).await?.ms_tenant_id;
-        store::journal_entries(&self.db, &tenant, i64::from(limit.clamp(1, 1000))).await
+        Ok(store::journal_entries(&self.db, &tenant, i64::from(limit.clamp(1, 1000))).await?)
     }
 
-    /// The tenant, if the caller may see it; else 404, as for a tenant that does not
-    /// exist (nothing tells the two apart).
+    /// The tenant, if the caller may manage the simulator (else 403) and see the tenant;
+    /// else 404, as for a tenant that does not exist (nothing tells the two apart).
     async fn visible(&self, caller: &Caller, id: MsTenantId) -> Result<SimTenantSummary, AppError> {
+        caller.require(Role::SimulatorManage)?;
         self.summary(scope(caller), &id.to_string()).await
     }
 
@@ -306,29 +283,75 @@ impl SimulatorControl {
     }
 }
 
+/// The application create_app.ps1 registers in the tenant: the one it registered
+/// before, or a new one with its service principal and consent, each call journaled.
+async fn register_application(
+    conn: &mut SqliteConnection,
+    tenant: &str,
+    started: Instant,
+) -> Result<String, sqlx::Error> {
+    let existing = TenantRows::new(conn, tenant)
+        .application_by_name(DEFAULT_APP_NAME)
+        .await?;
+    if let Some(app_id) = existing {
+        journal(
+            conn,
+            tenant,
+            started,
+            "GET /applications",
+            &app_id,
+            "ok",
+            200,
+        )
+        .await?;
+        return Ok(app_id);
+    }
+    let app_id = Uuid::new_v4().to_string();
+    TenantRows::new(conn, tenant)
+        .insert_application(&app_id, DEFAULT_APP_NAME)
+        .await?;
+    store::mark_service_principal(conn, &app_id).await?;
+    for operation in [
+        "POST /applications",
+        "POST /servicePrincipals",
+        "POST /servicePrincipals/{id}/appRoleAssignments",
+    ] {
+        journal(conn, tenant, started, operation, &app_id, "created", 201).await?;
+    }
+    Ok(app_id)
+}
+
+/// Gives the application this secret for `SECRET_LIFETIME_MONTHS` (only its hash is
+/// kept, as Azure AD keeps no readable secret); returns when it expires.
+pub(super) async fn add_secret(
+    conn: &mut SqliteConnection,
+    app_id: &str,
+    secret: &str,
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    let expires_at = Utc::now() + Months::new(SECRET_LIFETIME_MONTHS);
+    store::insert_secret(conn, app_id, &secret_hash(secret), expires_at).await?;
+    Ok(expires_at)
+}
+
+/// Journals one of create_app.ps1's calls, timed from the script's start.
 async fn journal(
-    conn: &mut sqlx::SqliteConnection,
+    conn: &mut SqliteConnection,
     tenant: &str,
     started: Instant,
     operation: &str,
     target: &str,
     outcome: &str,
     status: u16,
-) -> Result<(), AppError> {
-    let latency_ms = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
-    store::journal(
-        conn,
-        tenant,
-        JournalLine {
-            operation,
-            target,
-            outcome,
-            status,
-            latency_ms,
-            detail: None,
-        },
-    )
-    .await
+) -> Result<(), sqlx::Error> {
+    let line = JournalLine {
+        operation,
+        target,
+        outcome,
+        status,
+        latency_ms: elapsed_ms(started),
+        detail: None,
+    };
+    TenantRows::new(conn, tenant).journal(line).await
 }
 
 /// Group admins see every simulated tenant; others those of their tree.

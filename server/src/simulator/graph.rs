@@ -6,21 +6,17 @@ use std::time::Duration;
 
 use app::api_types::{SimFault, SkuPart};
 use async_trait::async_trait;
-use chrono::{DateTime, Months, Utc};
+use chrono::Utc;
 use rand::Rng;
-use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{
     SimulatedMicrosoft,
     cloud::{Call, internal},
-    control::{DEFAULT_APP_NAME, SECRET_LIFETIME_MONTHS, secret_hash},
+    control::{DEFAULT_APP_NAME, add_secret, secret_hash},
     store,
 };
-use crate::{
-    microsoft::{AppCredentials, Applied, DnsRecord, DnsZone, Graph, MicrosoftError},
-    store::now,
-};
+use crate::microsoft::{AppCredentials, Applied, DnsRecord, DnsZone, Graph, MicrosoftError};
 
 const GRAPH_LATENCY: Duration = Duration::from_millis(400);
 const DNS_LATENCY: Duration = Duration::from_millis(200);
@@ -43,32 +39,52 @@ impl SimulatedMicrosoft {
         if let Err(refusal) = sign_in(&mut call, app).await {
             return Err(call.refuse("unauthorized", 401, refusal).await);
         }
-        if call.has(SimFault::GraphThrottling) {
-            let calls: i64 = sqlx::query_scalar(
-                "UPDATE sim_tenants SET graph_calls = graph_calls + 1 WHERE id = ? RETURNING graph_calls",
-            )
-            .bind(&call.tenant)
-            .fetch_one(&mut *call.tx)
-            .await
-            .map_err(internal)?;
-            // One call in four is refused, the first one included: a caller that honours
-            // Retry-After and makes at most a few calls per try always gets through.
-            if calls % 4 == 1 {
-                let wait = self.settings.scaled(RETRY_AFTER);
-                let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-                let message = format!(
-                    "429 TooManyRequests: application request limit reached. Retry-After: {} s (scaled: {wait_ms} ms)",
-                    RETRY_AFTER.as_secs()
-                );
-                let error = MicrosoftError::Transient {
-                    message,
-                    retry_after_ms: Some(wait_ms),
-                };
-                return Err(call.refuse("throttled", 429, error).await);
-            }
+        if call.has(SimFault::GraphThrottling) && throttles(&mut call).await? {
+            let error = self.too_many_requests();
+            return Err(call.refuse("throttled", 429, error).await);
         }
         Ok(call)
     }
+
+    /// Graph's 429, asking to wait `RETRY_AFTER` (scaled).
+    fn too_many_requests(&self) -> MicrosoftError {
+        let wait = self.settings.scaled(RETRY_AFTER);
+        let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
+        MicrosoftError::Transient {
+            message: format!(
+                "429 TooManyRequests: application request limit reached. Retry-After: {} s (scaled: {wait_ms} ms)",
+                RETRY_AFTER.as_secs()
+            ),
+            retry_after_ms: Some(wait_ms),
+        }
+    }
+
+    /// Whether Microsoft sees the domain's verification TXT record at this check: it
+    /// must be published, and then takes `propagation_rounds` checks to show (never,
+    /// under the fault).
+    async fn propagated(
+        &self,
+        call: &mut Call,
+        domain: &str,
+        check: &store::VerifyCheck,
+    ) -> Result<bool, MicrosoftError> {
+        let published = call
+            .rows()
+            .txt_published(domain, &check.verification_code)
+            .await
+            .map_err(internal)?;
+        Ok(published
+            && !call.has(SimFault::TxtNeverPropagates)
+            && check.verify_checks > i64::from(self.settings.propagation_rounds))
+    }
+}
+
+/// Counts the call against the tenant's throttling fault; returns whether it is refused.
+async fn throttles(call: &mut Call) -> Result<bool, MicrosoftError> {
+    let calls = call.rows().count_graph_call().await.map_err(internal)?;
+    // One call in four is refused, the first one included: a caller that honours
+    // Retry-After and makes at most a few calls per try always gets through.
+    Ok(calls % 4 == 1)
 }
 
 /// The client-credentials sign-in: the secret must be one the application holds and
@@ -77,87 +93,82 @@ impl SimulatedMicrosoft {
 /// an unknown application id fails, as in Azure AD.
 async fn sign_in(call: &mut Call, app: &AppCredentials) -> Result<(), MicrosoftError> {
     let app_id = app.application_id.to_string();
-    let expired = || {
-        MicrosoftError::Permanent(format!(
-            "AADSTS7000222: The provided client secret keys for app '{app_id}' are expired. Run create_app.ps1 again \
-             (or add a secret in the Azure portal), store the new secret with msteams/reset_secret, then start the wizard again"
-        ))
-    };
-    let wrong = || {
-        MicrosoftError::Permanent(format!(
-            "AADSTS7000215: Invalid client secret provided for app '{app_id}'. Store the secret value (not its id) \
-             with msteams/reset_secret, then start the wizard again"
-        ))
-    };
     if call.has(SimFault::SecretExpired) {
-        return Err(expired());
+        return Err(secret_expired(&app_id));
     }
     if call.has(SimFault::SecretWrong) {
-        return Err(wrong());
+        return Err(secret_wrong(&app_id));
     }
-    let owner: Option<String> =
-        sqlx::query_scalar("SELECT tenant_id FROM sim_applications WHERE app_id = ?")
-            .bind(&app_id)
-            .fetch_optional(&mut *call.tx)
-            .await
-            .map_err(internal)?;
-    let hash = secret_hash(app.secret.expose());
-    let directory = call.tenant.clone();
-    let not_found = || {
-        MicrosoftError::Permanent(format!(
-            "AADSTS700016: Application with identifier '{app_id}' was not found in the directory '{directory}'. \
-             Check the application id and the MS Teams tenant id of the integration"
-        ))
-    };
+    let owner = store::application_tenant(&mut call.tx, &app_id)
+        .await
+        .map_err(internal)?;
     match owner {
         // Only a tenant made on the fly (no owner) that nobody has registered an
         // application in adopts an unknown application. A tenant created for a tree
         // (seeded, or through the simulator's API) gets its applications from
         // create_app.ps1 only: otherwise an id invented by another tree would pass the
         // sign-in, claim the tenant at step 1 and put it in that tree's reach.
-        None if !adopts_unknown_applications(call).await? => Err(not_found()),
-        None => {
-            store::insert_application(&mut call.tx, &call.tenant, &app_id, DEFAULT_APP_NAME)
-                .await
-                .map_err(super::cloud::app_internal)?;
-            let expires_at = Utc::now() + Months::new(SECRET_LIFETIME_MONTHS);
-            store::insert_secret(&mut call.tx, &app_id, &hash, expires_at)
-                .await
-                .map_err(super::cloud::app_internal)?;
-            Ok(())
-        }
-        Some(owner) if owner != call.tenant => Err(not_found()),
-        Some(_) => {
-            let expiry: Option<DateTime<Utc>> = sqlx::query_scalar(
-                "SELECT MAX(expires_at) FROM sim_application_secrets WHERE app_id = ? AND secret_hash = ?",
-            )
-            .bind(&app_id)
-            .bind(&hash)
-            .fetch_one(&mut *call.tx)
+        None if !call
+            .rows()
+            .adopts_unknown_applications()
             .await
-            .map_err(internal)?;
-            match expiry {
-                None => Err(wrong()),
-                Some(expiry) if expiry <= Utc::now() => Err(expired()),
-                Some(_) => Ok(()),
-            }
+            .map_err(internal)? =>
+        {
+            Err(unknown_application(&app_id, &call.tenant))
         }
+        None => adopt_application(call, &app_id, app.secret.expose()).await,
+        Some(owner) if owner != call.tenant => Err(unknown_application(&app_id, &call.tenant)),
+        Some(_) => check_secret(call, &app_id, app.secret.expose()).await,
     }
 }
 
-/// Whether the call's tenant was made on the fly (it has no owner) and holds no
-/// application yet.
-async fn adopts_unknown_applications(call: &mut Call) -> Result<bool, MicrosoftError> {
-    let adopts: Option<bool> = sqlx::query_scalar(
-        "SELECT t.owner_node_id IS NULL
-                AND NOT EXISTS (SELECT 1 FROM sim_applications a WHERE a.tenant_id = t.id)
-         FROM sim_tenants t WHERE t.id = ?",
-    )
-    .bind(&call.tenant)
-    .fetch_optional(&mut *call.tx)
-    .await
-    .map_err(internal)?;
-    Ok(adopts.unwrap_or(false))
+/// Registers an application the tenant has never seen, holding this secret.
+async fn adopt_application(
+    call: &mut Call,
+    app_id: &str,
+    secret: &str,
+) -> Result<(), MicrosoftError> {
+    call.rows()
+        .insert_application(app_id, DEFAULT_APP_NAME)
+        .await
+        .map_err(internal)?;
+    add_secret(&mut call.tx, app_id, secret)
+        .await
+        .map_err(internal)?;
+    Ok(())
+}
+
+/// The secret must be one of the application's, not expired.
+async fn check_secret(call: &mut Call, app_id: &str, secret: &str) -> Result<(), MicrosoftError> {
+    let expiry = store::secret_expiry(&mut call.tx, app_id, &secret_hash(secret))
+        .await
+        .map_err(internal)?;
+    match expiry {
+        None => Err(secret_wrong(app_id)),
+        Some(expiry) if expiry <= Utc::now() => Err(secret_expired(app_id)),
+        Some(_) => Ok(()),
+    }
+}
+
+fn secret_expired(app_id: &str) -> MicrosoftError {
+    MicrosoftError::Permanent(format!(
+        "AADSTS7000222: The provided client secret keys for app '{app_id}' are expired. Run create_app.ps1 again \
+         (or add a secret in the Azure portal), store the new secret with msteams/reset_secret, then start the wizard again"
+    ))
+}
+
+fn secret_wrong(app_id: &str) -> MicrosoftError {
+    MicrosoftError::Permanent(format!(
+        "AADSTS7000215: Invalid client secret provided for app '{app_id}'. Store the secret value (not its id) \
+         with msteams/reset_secret, then start the wizard again"
+    ))
+}
+
+fn unknown_application(app_id: &str, directory: &str) -> MicrosoftError {
+    MicrosoftError::Permanent(format!(
+        "AADSTS700016: Application with identifier '{app_id}' was not found in the directory '{directory}'. \
+         Check the application id and the MS Teams tenant id of the integration"
+    ))
 }
 
 #[async_trait]
@@ -170,16 +181,11 @@ impl Graph for SimulatedMicrosoft {
         let mut call = self
             .graph_call(app, "POST /servicePrincipals", &target)
             .await?;
-        let changed = sqlx::query(
-            "UPDATE sim_applications SET service_principal = 1 WHERE app_id = ? AND service_principal = 0",
-        )
-        .bind(&target)
-        .execute(&mut *call.tx)
-        .await
-        .map_err(internal)?
-        .rows_affected();
+        let created = store::mark_service_principal(&mut call.tx, &target)
+            .await
+            .map_err(internal)?;
         call.applied(
-            changed == 1,
+            created,
             format!("Service principal created for application {target}"),
             format!("Service principal of application {target} already exists"),
             409,
@@ -194,27 +200,17 @@ impl Graph for SimulatedMicrosoft {
     ) -> Result<DnsRecord, MicrosoftError> {
         let mut call = self.graph_call(app, "POST /domains", domain).await?;
         let code = format!("MS=ms{:08}", rand::thread_rng().gen_range(0..100_000_000));
-        let created = sqlx::query(
-            "INSERT INTO sim_domains (tenant_id, name, verification_code, created_at) VALUES (?, ?, ?, ?)
-             ON CONFLICT(tenant_id, name) DO NOTHING",
-        )
-        .bind(&call.tenant)
-        .bind(domain)
-        .bind(&code)
-        .bind(now())
-        .execute(&mut *call.tx)
-        .await
-        .map_err(internal)?
-        .rows_affected()
-            == 1;
-        let code: String = sqlx::query_scalar(
-            "SELECT verification_code FROM sim_domains WHERE tenant_id = ? AND name = ?",
-        )
-        .bind(&call.tenant)
-        .bind(domain)
-        .fetch_one(&mut *call.tx)
-        .await
-        .map_err(internal)?;
+        let created = call
+            .rows()
+            .insert_domain(domain, &code)
+            .await
+            .map_err(internal)?;
+        // An existing domain keeps the code it was given first.
+        let code = call
+            .rows()
+            .verification_code(domain)
+            .await
+            .map_err(internal)?;
         let outcome = if created { "created" } else { "already_exists" };
         call.finish(outcome, if created { 201 } else { 200 }, None)
             .await?;
@@ -233,46 +229,34 @@ impl Graph for SimulatedMicrosoft {
         let mut call = self
             .graph_call(app, "POST /domains/{id}/verify", domain)
             .await?;
-        let row = sqlx::query(
-            "UPDATE sim_domains SET verify_checks = verify_checks + 1 WHERE tenant_id = ? AND name = ?
-             RETURNING verified, verify_checks, verification_code",
-        )
-        .bind(&call.tenant)
-        .bind(domain)
-        .fetch_optional(&mut *call.tx)
-        .await
-        .map_err(internal)?;
-        let Some(row) = row else {
+        let check = call
+            .rows()
+            .count_verify_check(domain)
+            .await
+            .map_err(internal)?;
+        let Some(check) = check else {
             let error = MicrosoftError::Permanent(format!(
                 "Domain {domain} is not added to tenant {}",
                 call.tenant
             ));
             return Err(call.refuse("not_found", 404, error).await);
         };
-        if row.get::<bool, _>("verified") {
-            call.finish("verified", 200, None).await?;
-            return Ok(true);
-        }
-        let code: String = row.get("verification_code");
-        let checks: i64 = row.get("verify_checks");
-        let published = published(&mut call.tx, &call.tenant, domain, &code).await?;
-        let propagated = published
-            && !call.has(SimFault::TxtNeverPropagates)
-            && checks > i64::from(self.settings.propagation_rounds);
-        if propagated {
-            sqlx::query("UPDATE sim_domains SET verified = 1 WHERE tenant_id = ? AND name = ?")
-                .bind(&call.tenant)
-                .bind(domain)
-                .execute(&mut *call.tx)
+        if !check.verified {
+            if !self.propagated(&mut call, domain, &check).await? {
+                let detail = format!(
+                    "TXT record {} not found on {domain} yet (check {})",
+                    check.verification_code, check.verify_checks
+                );
+                call.finish("not_propagated", 400, Some(&detail)).await?;
+                return Ok(false);
+            }
+            call.rows()
+                .mark_domain_verified(domain)
                 .await
                 .map_err(internal)?;
-            call.finish("verified", 200, None).await?;
-            Ok(true)
-        } else {
-            let detail = format!("TXT record {code} not found on {domain} yet (check {checks})");
-            call.finish("not_propagated", 400, Some(&detail)).await?;
-            Ok(false)
         }
+        call.finish("verified", 200, None).await?;
+        Ok(true)
     }
 
     async fn email_records(
@@ -283,13 +267,11 @@ impl Graph for SimulatedMicrosoft {
         let mut call = self
             .graph_call(app, "GET /domains/{id}/serviceConfigurationRecords", domain)
             .await?;
-        let verified: Option<bool> =
-            sqlx::query_scalar("SELECT verified FROM sim_domains WHERE tenant_id = ? AND name = ?")
-                .bind(&call.tenant)
-                .bind(domain)
-                .fetch_optional(&mut *call.tx)
-                .await
-                .map_err(internal)?;
+        let verified = call
+            .rows()
+            .domain_verified(domain)
+            .await
+            .map_err(internal)?;
         if verified != Some(true) {
             let error = MicrosoftError::Permanent(format!(
                 "Domain {domain} is not verified in tenant {}; verify it first",
@@ -298,24 +280,7 @@ impl Graph for SimulatedMicrosoft {
             return Err(call.refuse("unverified", 400, error).await);
         }
         call.finish("ok", 200, None).await?;
-        let label = domain.replace('.', "-");
-        Ok(vec![
-            DnsRecord {
-                record_type: "MX".into(),
-                name: domain.to_owned(),
-                value: format!("0 {label}.mail.protection.outlook.com"),
-            },
-            DnsRecord {
-                record_type: "TXT".into(),
-                name: domain.to_owned(),
-                value: "v=spf1 include:spf.protection.outlook.com -all".into(),
-            },
-            DnsRecord {
-                record_type: "CNAME".into(),
-                name: format!("autodiscover.{domain}"),
-                value: "autodiscover.outlook.com".into(),
-            },
-        ])
+        Ok(exchange_records(domain))
     }
 
     async fn ensure_user(
@@ -329,19 +294,11 @@ impl Graph for SimulatedMicrosoft {
         } else {
             0
         };
-        let created = sqlx::query(
-            "INSERT INTO sim_users (tenant_id, upn, created_at, lagging_reads) VALUES (?, ?, ?, ?)
-             ON CONFLICT(tenant_id, upn) DO NOTHING",
-        )
-        .bind(&call.tenant)
-        .bind(upn)
-        .bind(now())
-        .bind(lagging)
-        .execute(&mut *call.tx)
-        .await
-        .map_err(internal)?
-        .rows_affected()
-            == 1;
+        let created = call
+            .rows()
+            .insert_user(upn, lagging)
+            .await
+            .map_err(internal)?;
         call.applied(
             created,
             format!("User {upn} created"),
@@ -361,100 +318,38 @@ impl Graph for SimulatedMicrosoft {
         let mut call = self
             .graph_call(app, "POST /users/{id}/assignLicense", upn)
             .await?;
-        let user = sqlx::query(
-            "SELECT licenses, lagging_reads FROM sim_users WHERE tenant_id = ? AND upn = ?",
-        )
-        .bind(&call.tenant)
-        .bind(upn)
-        .fetch_optional(&mut *call.tx)
-        .await
-        .map_err(internal)?;
-        let lagging = user
-            .as_ref()
-            .is_none_or(|row| row.get::<i64, _>("lagging_reads") > 0);
-        if user.is_some() && lagging {
-            sqlx::query("UPDATE sim_users SET lagging_reads = lagging_reads - 1 WHERE tenant_id = ? AND upn = ?")
-                .bind(&call.tenant)
-                .bind(upn)
-                .execute(&mut *call.tx)
-                .await
-                .map_err(internal)?;
-        }
-        if lagging {
-            let error = MicrosoftError::Transient {
-                message: format!(
-                    "Request_ResourceNotFound: Resource '{upn}' does not exist or one of its queried reference-property \
-                     objects are not present (a just-created object has not replicated yet)"
-                ),
-                retry_after_ms: None,
-            };
-            return Err(call.refuse("not_found", 404, error).await);
-        }
-        let held: String = user.map(|row| row.get("licenses")).unwrap_or_default();
-        if let Some(sku) = held.split(',').find(|s| !s.is_empty()) {
-            let sku = sku.to_owned();
-            call.finish("already_assigned", 200, Some(&sku)).await?;
-            return Ok(sku);
-        }
-        let free = if call.has(SimFault::NoFreeLicense) {
-            None
-        } else {
-            free_sku(&mut call.tx, &call.tenant).await?
+        let Some(user) = replicated_user(&mut call, upn).await? else {
+            return Err(call.refuse("not_found", 404, not_replicated(upn)).await);
         };
-        let Some(sku) = free else {
-            let error = MicrosoftError::Permanent(format!(
-                "License assignment failed: no free E1 ({}), E3 ({}) or E5 ({}) license in tenant {}. \
-                 Free one up or buy one in the Microsoft 365 admin center, then start the wizard again",
-                SkuPart::E1.as_str(),
-                SkuPart::E3.as_str(),
-                SkuPart::E5.as_str(),
-                call.tenant
-            ));
+        if let Some(sku) = store::held_skus(&user.licenses).next() {
+            call.finish("already_assigned", 200, Some(sku)).await?;
+            return Ok(sku.to_owned());
+        }
+        let Some(sku) = free_sku(&mut call).await? else {
+            let error = no_free_license(&call.tenant);
             return Err(call.refuse("no_free_license", 400, error).await);
         };
-        sqlx::query("UPDATE sim_skus SET consumed_units = consumed_units + 1 WHERE tenant_id = ? AND sku_part = ?")
-            .bind(&call.tenant)
-            .bind(sku.as_str())
-            .execute(&mut *call.tx)
+        let sku = sku.as_str();
+        call.rows().use_units(sku, 1).await.map_err(internal)?;
+        call.rows()
+            .set_user_licenses(upn, sku)
             .await
             .map_err(internal)?;
-        sqlx::query("UPDATE sim_users SET licenses = ? WHERE tenant_id = ? AND upn = ?")
-            .bind(sku.as_str())
-            .bind(&call.tenant)
-            .bind(upn)
-            .execute(&mut *call.tx)
-            .await
-            .map_err(internal)?;
-        call.finish("assigned", 200, Some(sku.as_str())).await?;
-        Ok(sku.as_str().to_owned())
+        call.finish("assigned", 200, Some(sku)).await?;
+        Ok(sku.to_owned())
     }
 
     async fn remove_licenses(&self, app: &AppCredentials, upn: &str) -> Result<(), MicrosoftError> {
         let mut call = self
             .graph_call(app, "POST /users/{id}/assignLicense (remove)", upn)
             .await?;
-        let held: Option<String> =
-            sqlx::query_scalar("SELECT licenses FROM sim_users WHERE tenant_id = ? AND upn = ?")
-                .bind(&call.tenant)
-                .bind(upn)
-                .fetch_optional(&mut *call.tx)
-                .await
-                .map_err(internal)?;
-        let held = held.unwrap_or_default();
-        for sku in held.split(',').filter(|s| !s.is_empty()) {
-            sqlx::query(
-                "UPDATE sim_skus SET consumed_units = MAX(consumed_units - 1, 0) WHERE tenant_id = ? AND sku_part = ?",
-            )
-            .bind(&call.tenant)
-            .bind(sku)
-            .execute(&mut *call.tx)
-            .await
-            .map_err(internal)?;
+        let user = call.rows().user(upn).await.map_err(internal)?;
+        let held = user.map(|user| user.licenses).unwrap_or_default();
+        for sku in store::held_skus(&held) {
+            call.rows().use_units(sku, -1).await.map_err(internal)?;
         }
-        sqlx::query("UPDATE sim_users SET licenses = '' WHERE tenant_id = ? AND upn = ?")
-            .bind(&call.tenant)
-            .bind(upn)
-            .execute(&mut *call.tx)
+        call.rows()
+            .set_user_licenses(upn, "")
             .await
             .map_err(internal)?;
         let outcome = if held.is_empty() {
@@ -483,60 +378,82 @@ impl DnsZone for SimulatedMicrosoft {
         let mut call = self
             .begin(ms_tenant_id, operation, &record.name, DNS_LATENCY)
             .await?;
-        let created = sqlx::query(
-            "INSERT INTO sim_dns_records (tenant_id, domain, record_type, name, value, created_at) VALUES (?, ?, ?, ?, ?, ?)
-             ON CONFLICT(tenant_id, record_type, name, value) DO NOTHING",
-        )
-        .bind(&call.tenant)
-        .bind(domain)
-        .bind(&record.record_type)
-        .bind(&record.name)
-        .bind(&record.value)
-        .bind(now())
-        .execute(&mut *call.tx)
-        .await
-        .map_err(internal)?
-        .rows_affected()
-            == 1;
+        let created = call
+            .rows()
+            .insert_dns_record(domain, record)
+            .await
+            .map_err(internal)?;
         let message = format!("{} {} {}", record.record_type, record.name, record.value);
         call.applied(created, message.clone(), message, 200).await
     }
 }
 
-/// Whether the verification TXT record is in the zone.
-async fn published(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-    domain: &str,
-    code: &str,
-) -> Result<bool, MicrosoftError> {
-    Ok(sqlx::query(
-        "SELECT 1 FROM sim_dns_records WHERE tenant_id = ? AND record_type = 'TXT' AND name = ? AND value = ?",
-    )
-    .bind(tenant)
-    .bind(domain)
-    .bind(code)
-    .fetch_optional(conn)
-    .await
-    .map_err(internal)?
-    .is_some())
+/// Mail records Exchange Online asks a verified domain to publish.
+fn exchange_records(domain: &str) -> Vec<DnsRecord> {
+    let label = domain.replace('.', "-");
+    vec![
+        DnsRecord {
+            record_type: "MX".into(),
+            name: domain.to_owned(),
+            value: format!("0 {label}.mail.protection.outlook.com"),
+        },
+        DnsRecord {
+            record_type: "TXT".into(),
+            name: domain.to_owned(),
+            value: "v=spf1 include:spf.protection.outlook.com -all".into(),
+        },
+        DnsRecord {
+            record_type: "CNAME".into(),
+            name: format!("autodiscover.{domain}"),
+            value: "autodiscover.outlook.com".into(),
+        },
+    ]
 }
 
-/// The first of E1, E3, E5 with a unit to spare.
-async fn free_sku(
-    conn: &mut SqliteConnection,
-    tenant: &str,
-) -> Result<Option<SkuPart>, MicrosoftError> {
-    let rows = sqlx::query(
-        "SELECT sku_part FROM sim_skus WHERE tenant_id = ? AND prepaid_units > consumed_units",
-    )
-    .bind(tenant)
-    .fetch_all(conn)
-    .await
-    .map_err(internal)?;
-    let free: Vec<SkuPart> = rows
-        .iter()
-        .filter_map(|row| SkuPart::parse(row.get::<&str, _>("sku_part")))
-        .collect();
+/// The user, as a read after its creation finds it: none while it has not replicated
+/// (the replication-lag fault, each miss counted) or if it does not exist.
+async fn replicated_user(
+    call: &mut Call,
+    upn: &str,
+) -> Result<Option<store::UserState>, MicrosoftError> {
+    let user = call.rows().user(upn).await.map_err(internal)?;
+    match user {
+        Some(user) if user.lagging_reads > 0 => {
+            call.rows()
+                .count_lagging_read(upn)
+                .await
+                .map_err(internal)?;
+            Ok(None)
+        }
+        user => Ok(user),
+    }
+}
+
+fn not_replicated(upn: &str) -> MicrosoftError {
+    MicrosoftError::Transient {
+        message: format!(
+            "Request_ResourceNotFound: Resource '{upn}' does not exist or one of its queried reference-property \
+             objects are not present (a just-created object has not replicated yet)"
+        ),
+        retry_after_ms: None,
+    }
+}
+
+/// The first of E1, E3, E5 with a unit to spare (none under the fault).
+async fn free_sku(call: &mut Call) -> Result<Option<SkuPart>, MicrosoftError> {
+    if call.has(SimFault::NoFreeLicense) {
+        return Ok(None);
+    }
+    let free = call.rows().skus_with_free_units().await.map_err(internal)?;
     Ok(SkuPart::ALL.into_iter().find(|sku| free.contains(sku)))
+}
+
+fn no_free_license(tenant: &str) -> MicrosoftError {
+    MicrosoftError::Permanent(format!(
+        "License assignment failed: no free E1 ({}), E3 ({}) or E5 ({}) license in tenant {tenant}. \
+         Free one up or buy one in the Microsoft 365 admin center, then start the wizard again",
+        SkuPart::E1.as_str(),
+        SkuPart::E3.as_str(),
+        SkuPart::E5.as_str(),
+    ))
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use app::api_types::SimFault;
 use async_trait::async_trait;
 
-use super::{SimulatedMicrosoft, cloud::app_internal, store};
+use super::{SimulatedMicrosoft, cloud::internal};
 use crate::microsoft::{AdminLogin, Applied, MicrosoftError, TeamsVoice};
 
 /// Nominal latencies: a PowerShell sign-in is slow, a cmdlet less so.
@@ -27,9 +27,11 @@ impl SimulatedMicrosoft {
         let mut call = self
             .begin(login.ms_tenant_id, cmdlet, identity, CMDLET_LATENCY)
             .await?;
-        let created = store::insert_voice_object(&mut call.tx, &call.tenant, kind, identity)
+        let created = call
+            .rows()
+            .insert_voice_object(kind, identity)
             .await
-            .map_err(app_internal)?;
+            .map_err(internal)?;
         call.applied(created, created_message, exists_message, 409)
             .await
     }

@@ -2,13 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use app::api_types::AdminLevel;
+use app::api_types::{AdminLevel, Role};
 use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteExecutor};
 use uuid::Uuid;
 
+use super::decode_error;
 use super::{Db, now};
-use crate::domain::{AppError, Caller};
+use crate::domain::Caller;
 
 /// An administrator row with what signing in needs.
 pub struct AdminCredentials {
@@ -23,8 +24,8 @@ pub async fn upsert_profile(
     db: &Db,
     name: &str,
     description: &str,
-    roles: &[&str],
-) -> Result<(), AppError> {
+    roles: &[Role],
+) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     sqlx::query("INSERT INTO profiles (name, description) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET description = excluded.description")
         .bind(name)
@@ -38,7 +39,7 @@ pub async fn upsert_profile(
     for role in roles {
         sqlx::query("INSERT INTO profile_roles (profile, role) VALUES (?, ?)")
             .bind(name)
-            .bind(role)
+            .bind(role.as_str())
             .execute(&mut *tx)
             .await?;
     }
@@ -63,7 +64,7 @@ pub async fn set_two_factor(
     two_factor: &str,
     email: Option<&str>,
     sealed_totp_secret: Option<&[u8]>,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE admin_users SET two_factor = ?, email = ?, totp_secret = ?, totp_last_step = NULL WHERE username = ?",
     )
@@ -77,7 +78,7 @@ pub async fn set_two_factor(
 }
 
 /// Creates the administrator unless the username exists; returns whether it was created.
-pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<bool, AppError> {
+pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "INSERT INTO admin_users (username, display_name, level, node_id, profile, password_hash, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username) DO NOTHING",
@@ -94,7 +95,7 @@ pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<boo
     Ok(result.rows_affected() == 1)
 }
 
-pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, AppError> {
+pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, sqlx::Error> {
     let found = sqlx::query("SELECT 1 FROM admin_users WHERE username = ?")
         .bind(username)
         .fetch_optional(&db.read)
@@ -105,7 +106,7 @@ pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, AppError> {
 pub async fn find_credentials(
     db: &Db,
     username: &str,
-) -> Result<Option<AdminCredentials>, AppError> {
+) -> Result<Option<AdminCredentials>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, password_hash, two_factor, email FROM admin_users WHERE username = ?",
     )
@@ -156,7 +157,7 @@ pub async fn insert_session(
     user_id: i64,
     kind: SessionKind,
     tokens: SessionTokens<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     let mut tx = db.begin_write().await?;
     // Sign-in is a natural moment to forget this user's ended sessions.
     sqlx::query("DELETE FROM sessions WHERE user_id = ? AND refresh_expires_at <= ?")
@@ -191,7 +192,7 @@ pub async fn insert_session(
 }
 
 /// Ends the session that any of its tokens names.
-pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> {
+pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query(
         "DELETE FROM sessions WHERE access_hash = ?1 OR refresh_hash = ?1 OR previous_refresh_hash = ?1",
     )
@@ -202,14 +203,14 @@ pub async fn delete_session(db: &Db, token_hash: &[u8]) -> Result<(), AppError> 
 }
 
 /// The username of the session any of whose tokens this is, expired or not.
-pub async fn session_owner(db: &Db, token_hash: &[u8]) -> Result<Option<String>, AppError> {
-    Ok(sqlx::query_scalar(
+pub async fn session_owner(db: &Db, token_hash: &[u8]) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
         "SELECT u.username FROM sessions s JOIN admin_users u ON u.id = s.user_id
          WHERE s.access_hash = ?1 OR s.refresh_hash = ?1 OR s.previous_refresh_hash = ?1",
     )
     .bind(token_hash)
     .fetch_optional(&db.read)
-    .await?)
+    .await
 }
 
 /// A REST session found by a refresh token, while that is valid.
@@ -225,7 +226,7 @@ pub struct RefreshableSession {
 pub async fn api_session_by_refresh(
     db: &Db,
     refresh_hash: &[u8],
-) -> Result<Option<RefreshableSession>, AppError> {
+) -> Result<Option<RefreshableSession>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT id, user_id, refresh_hash = ?1 AS current,
                 CASE WHEN refresh_hash = ?1 THEN refresh_expires_at
@@ -255,7 +256,7 @@ pub async fn renew_access(
     used: &[u8],
     access_hash: &[u8],
     access_expires_at: DateTime<Utc>,
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2
          WHERE id = ?3 AND (refresh_hash = ?4 OR previous_refresh_hash = ?4)",
@@ -278,7 +279,7 @@ pub async fn renew_refresh(
     current: &[u8],
     access: (&[u8], DateTime<Utc>),
     refresh: (&[u8], DateTime<Utc>),
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     let result = sqlx::query(
         "UPDATE sessions SET access_hash = ?1, access_expires_at = ?2,
                 previous_refresh_hash = refresh_hash,
@@ -311,7 +312,7 @@ pub async fn caller_for_session(
     db: &Db,
     token_hash: &[u8],
     kind: TokenKind,
-) -> Result<Option<Caller>, AppError> {
+) -> Result<Option<Caller>, sqlx::Error> {
     let condition = match kind {
         TokenKind::Access => "s.access_hash = ? AND s.kind = 'api' AND s.access_expires_at > ?",
         TokenKind::Cookie => {
@@ -337,7 +338,7 @@ pub async fn caller_for_session(
 
 /// Forgets what has ended: sessions, second-factor challenges, devices' trust. Returns
 /// the rows removed.
-pub async fn purge_ended(db: &Db) -> Result<u64, AppError> {
+pub async fn purge_ended(db: &Db) -> Result<u64, sqlx::Error> {
     let mut tx = db.begin_write().await?;
     let mut removed = 0;
     for statement in [
@@ -356,7 +357,7 @@ pub async fn purge_ended(db: &Db) -> Result<u64, AppError> {
 }
 
 /// The caller with this user id (after a second factor, a refresh).
-pub async fn caller_for_user(db: &Db, user_id: i64) -> Result<Option<Caller>, AppError> {
+pub async fn caller_for_user(db: &Db, user_id: i64) -> Result<Option<Caller>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
                 i.id AS instance_id, i.slug
@@ -373,7 +374,7 @@ pub async fn caller_for_user(db: &Db, user_id: i64) -> Result<Option<Caller>, Ap
 }
 
 /// The caller for a username, without a session (seeding, tests).
-pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Caller>, AppError> {
+pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Caller>, sqlx::Error> {
     let row = sqlx::query(
         "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
                 i.id AS instance_id, i.slug
@@ -392,7 +393,7 @@ pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Calle
 async fn caller_from_row(
     executor: impl SqliteExecutor<'_>,
     row: sqlx::sqlite::SqliteRow,
-) -> Result<Caller, AppError> {
+) -> Result<Caller, sqlx::Error> {
     let profile: String = row.get("profile");
     let roles: Vec<String> = sqlx::query_scalar("SELECT role FROM profile_roles WHERE profile = ?")
         .bind(&profile)
@@ -405,9 +406,9 @@ async fn caller_from_row(
         username: row.get("username"),
         display_name: row.get("display_name"),
         level: AdminLevel::parse(&level)
-            .ok_or_else(|| AppError::Internal(format!("bad level {level}")))?,
+            .ok_or_else(|| decode_error(format!("bad level {level}")))?,
         node_id: Uuid::parse_str(&node_id)
-            .map_err(|_| AppError::Internal(format!("bad node id {node_id}")))?,
+            .map_err(|_| decode_error(format!("bad node id {node_id}")))?,
         node_name: row.get("node_name"),
         instance_id: row.get("instance_id"),
         instance_slug: row.get("slug"),

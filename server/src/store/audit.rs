@@ -1,7 +1,7 @@
 //! The audit log of mutating calls.
 
 use super::{Db, now};
-use crate::{domain::AppError, metrics::Metrics};
+use crate::metrics::Metrics;
 
 pub struct AuditEntry<'a> {
     pub username: Option<&'a str>,
@@ -10,7 +10,7 @@ pub struct AuditEntry<'a> {
     pub status: u16,
 }
 
-pub async fn record(db: &Db, entry: AuditEntry<'_>) -> Result<(), AppError> {
+pub async fn record(db: &Db, entry: AuditEntry<'_>) -> Result<(), sqlx::Error> {
     let outcome = match entry.status {
         200..=299 => "success",
         400..=499 => "refused",
@@ -33,7 +33,7 @@ pub async fn record(db: &Db, entry: AuditEntry<'_>) -> Result<(), AppError> {
 const TRIM_BATCH: i64 = 1000;
 
 /// Deletes rows older than `days` days, a batch at a time; returns how many.
-pub async fn trim(db: &Db, days: u32) -> Result<u64, AppError> {
+pub async fn trim(db: &Db, days: u32) -> Result<u64, sqlx::Error> {
     let cutoff = now() - chrono::Duration::days(i64::from(days));
     let mut deleted = 0;
     loop {

@@ -1,5 +1,6 @@
 //! DRaaS instances, the hierarchy of nodes, subscriptions and their Fusion users.
 
+use app::api_types::LicenseType;
 use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
@@ -14,7 +15,7 @@ use crate::domain::{
 pub struct SubscriptionRecord {
     pub id: i64,
     pub name: String,
-    pub license_type: String,
+    pub license_type: LicenseType,
     pub tenant_id: Uuid,
     pub tenant_name: String,
 }
@@ -46,9 +47,9 @@ pub struct NodeFilter<'a> {
 pub struct SubscriptionRow {
     pub id: i64,
     pub name: String,
-    pub license_type: String,
+    pub license_type: LicenseType,
     pub direct_routing_users: i64,
-    pub own_status: Option<String>,
+    pub own_status: Option<super::msteams::TenantState>,
     pub own_ms_tenant_id: Option<String>,
     pub own_domain: Option<String>,
     pub own_step: Option<i64>,
@@ -167,6 +168,22 @@ pub async fn node_in_tree(
 const NODE_COLUMNS: &str = "t.id, t.name, COALESCE(t.billing_id, '') AS billing_id,
     p.id AS parent_id, p.kind AS parent_kind, p.name AS parent_name";
 
+/// The nodes below the caller's a `NodeFilter` selects: `?1` root, `?2` kind, `?3`
+/// include root, `?4` search pattern.
+const NODE_FILTER: &str = "t.kind = ?2 AND (?3 OR t.id <> ?1)
+        AND (t.name LIKE ?4 ESCAPE '\\' OR COALESCE(t.billing_id, '') LIKE ?4 ESCAPE '\\')";
+
+/// The order of a list of nodes: the key, then the id.
+fn node_order(sort: NodeSort, dir: Dir) -> String {
+    let column = match sort {
+        NodeSort::Name => "t.name COLLATE NOCASE",
+        NodeSort::BillingId => "COALESCE(t.billing_id, '') COLLATE NOCASE",
+        NodeSort::Uuid => "t.id",
+    };
+    let dir = dir.sql();
+    format!("{column} {dir}, t.id {dir}")
+}
+
 /// A page of the nodes `filter` selects, in the order asked for, and their number.
 pub async fn list_nodes(
     db: &Db,
@@ -176,10 +193,8 @@ pub async fn list_nodes(
     window: Window,
 ) -> Result<(Vec<NodeRow>, i64), AppError> {
     let pattern = like_pattern(filter.search);
-    let condition = "t.kind = ?2 AND (?3 OR t.id <> ?1)
-        AND (t.name LIKE ?4 ESCAPE '\\' OR COALESCE(t.billing_id, '') LIKE ?4 ESCAPE '\\')";
     let total_sql = format!(
-        "{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {condition}"
+        "{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {NODE_FILTER}"
     );
     let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(total_sql))
         .bind(filter.root.to_string())
@@ -188,16 +203,11 @@ pub async fn list_nodes(
         .bind(&pattern)
         .fetch_one(&db.read)
         .await?;
-    let column = match sort {
-        NodeSort::Name => "t.name COLLATE NOCASE",
-        NodeSort::BillingId => "COALESCE(t.billing_id, '') COLLATE NOCASE",
-        NodeSort::Uuid => "t.id",
-    };
-    let dir = dir.sql();
     let page_sql = format!(
         "{DESCENDANTS} SELECT {NODE_COLUMNS}
          FROM nodes t JOIN down ON down.id = t.id LEFT JOIN nodes p ON p.id = t.parent_id
-         WHERE {condition} ORDER BY {column} {dir}, t.id {dir} LIMIT ?5 OFFSET ?6"
+         WHERE {NODE_FILTER} ORDER BY {} LIMIT ?5 OFFSET ?6",
+        node_order(sort, dir)
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(page_sql))
         .bind(filter.root.to_string())
@@ -245,8 +255,10 @@ fn offset(window: Window) -> i64 {
     i64::try_from(window.offset).unwrap_or(i64::MAX)
 }
 
-/// A subscription with its direct-routing users and MS Teams state (own or linked).
-const SUBSCRIPTION_ROWS: &str = "SELECT s.id, s.name, s.license_type,
+/// A subscription with its tenant, direct-routing users and MS Teams state (own or
+/// linked).
+const SUBSCRIPTION_ROWS: &str = "SELECT s.id AS subscription_id, s.name AS subscription_name,
+        s.license_type, s.tenant_id,
         (SELECT COUNT(*) FROM fusion_users f WHERE f.subscription_id = s.id AND f.direct_routing = 1) AS dr_users,
         own.status AS own_status, own.ms_tenant_id AS own_ms, own.domain AS own_domain, own.current_step AS own_step,
         lt.owner_subscription_id AS linked_to, lt.ms_tenant_id AS linked_ms, lt.domain AS linked_domain
@@ -307,8 +319,8 @@ pub async fn subscription_row(
 
 fn subscription_row_of(row: &sqlx::sqlite::SqliteRow) -> SubscriptionRow {
     SubscriptionRow {
-        id: row.get("id"),
-        name: row.get("name"),
+        id: row.get("subscription_id"),
+        name: row.get("subscription_name"),
         license_type: row.get("license_type"),
         direct_routing_users: row.get("dr_users"),
         own_status: row.get("own_status"),
@@ -319,6 +331,65 @@ fn subscription_row_of(row: &sqlx::sqlite::SqliteRow) -> SubscriptionRow {
         linked_ms_tenant_id: row.get("linked_ms"),
         linked_domain: row.get("linked_domain"),
     }
+}
+
+/// A page of the tenants `filter` selects (`kind` is `tenant`), in `list_nodes`' order,
+/// each with its first `per_tenant` subscriptions by id as `list_subscriptions` shows
+/// them; and the number of tenants the filter selects (0 when the page is empty). One
+/// query, so the page is one snapshot.
+pub async fn tenants_with_subscriptions(
+    db: &Db,
+    filter: &NodeFilter<'_>,
+    sort: NodeSort,
+    dir: Dir,
+    window: Window,
+    per_tenant: u32,
+) -> Result<(Vec<(NodeRow, Vec<SubscriptionRow>)>, i64), AppError> {
+    let sql = format!(
+        "{DESCENDANTS},
+         page AS (SELECT {NODE_COLUMNS}, COUNT(*) OVER () AS total,
+                         ROW_NUMBER() OVER (ORDER BY {}) AS position
+                  FROM nodes t JOIN down ON down.id = t.id LEFT JOIN nodes p ON p.id = t.parent_id
+                  WHERE {NODE_FILTER} ORDER BY position LIMIT ?5 OFFSET ?6),
+         listed AS (SELECT *, ROW_NUMBER() OVER (PARTITION BY tenant_id ORDER BY subscription_id) AS nth
+                    FROM ({SUBSCRIPTION_ROWS} WHERE s.tenant_id IN (SELECT id FROM page)))
+         SELECT page.*, listed.* FROM page
+         LEFT JOIN listed ON listed.tenant_id = page.id AND listed.nth <= ?7
+         ORDER BY page.position, listed.subscription_id",
+        node_order(sort, dir)
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(filter.root.to_string())
+        .bind(filter.kind)
+        .bind(filter.include_root)
+        .bind(like_pattern(filter.search))
+        .bind(i64::from(window.limit))
+        .bind(offset(window))
+        .bind(i64::from(per_tenant))
+        .fetch_all(&db.read)
+        .await?;
+    let total = rows.first().map_or(0, |row| row.get("total"));
+    Ok((group_by_tenant(&rows)?, total))
+}
+
+/// The rows of `tenants_with_subscriptions`, a tenant's rows together, as tenants with
+/// their subscriptions (a tenant without any has one row without a subscription).
+fn group_by_tenant(
+    rows: &[sqlx::sqlite::SqliteRow],
+) -> Result<Vec<(NodeRow, Vec<SubscriptionRow>)>, AppError> {
+    let mut tenants: Vec<(NodeRow, Vec<SubscriptionRow>)> = Vec::new();
+    for row in rows {
+        let id = parse_uuid(row.get("id"))?;
+        if tenants.last().is_none_or(|(tenant, _)| tenant.id != id) {
+            tenants.push((node_row_of(row)?, Vec::new()));
+        }
+        if row.get::<Option<i64>, _>("subscription_id").is_some()
+            && let Some((_, subscriptions)) = tenants.last_mut()
+        {
+            subscriptions.push(subscription_row_of(row));
+        }
+    }
+    Ok(tenants)
 }
 
 pub async fn group_settings_of_tenant(
@@ -415,7 +486,7 @@ pub async fn insert_subscription(
     id: i64,
     tenant: Uuid,
     name: &str,
-    license_type: &str,
+    license_type: LicenseType,
 ) -> Result<(), AppError> {
     sqlx::query("INSERT OR IGNORE INTO subscriptions (id, tenant_id, name, license_type, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(id)

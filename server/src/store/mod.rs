@@ -105,6 +105,12 @@ pub fn sqlite_file_path(database_url: &str) -> Option<PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
+/// A row that holds what no row should (it was written by hand, or a bug): reported as
+/// sqlx reports a column it cannot decode.
+pub fn decode_error(what: String) -> sqlx::Error {
+    sqlx::Error::Decode(what.into())
+}
+
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
 }

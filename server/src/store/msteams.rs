@@ -5,8 +5,32 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteConnection};
 use uuid::Uuid;
 
+use app::api_types::OnboardingState;
+
 use super::{Db, now};
-use crate::{crypto::SecretSlot, domain::AppError};
+use crate::crypto::SecretSlot;
+
+/// Where an MS Teams tenant's onboarding stands, as `msteams_tenants.status` stores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
+#[sqlx(rename_all = "lowercase")]
+pub enum TenantState {
+    /// The integration is stored; the wizard has not run.
+    Pending,
+    Onboarding,
+    Onboarded,
+    Failed,
+}
+
+impl From<TenantState> for OnboardingState {
+    fn from(state: TenantState) -> Self {
+        match state {
+            TenantState::Pending => OnboardingState::Pending,
+            TenantState::Onboarding => OnboardingState::Onboarding,
+            TenantState::Onboarded => OnboardingState::Onboarded,
+            TenantState::Failed => OnboardingState::Failed,
+        }
+    }
+}
 
 #[derive(Debug, Clone, FromRow)]
 pub struct MsTeamsTenantRow {
@@ -14,7 +38,7 @@ pub struct MsTeamsTenantRow {
     pub owner_subscription_id: i64,
     pub ms_tenant_id: Option<String>,
     pub mode: String,
-    pub status: String,
+    pub status: TenantState,
     pub domain: Option<String>,
     pub current_step: Option<i64>,
 }
@@ -46,34 +70,34 @@ const TENANT_COLUMNS: &str =
 pub async fn owned_tenant(
     conn: &mut SqliteConnection,
     subscription: i64,
-) -> Result<Option<MsTeamsTenantRow>, AppError> {
+) -> Result<Option<MsTeamsTenantRow>, sqlx::Error> {
     let sql =
         format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE owner_subscription_id = ?");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(subscription)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 /// The MS Teams tenant a subscription is linked to (owned by another subscription).
 pub async fn linked_tenant(
     conn: &mut SqliteConnection,
     subscription: i64,
-) -> Result<Option<MsTeamsTenantRow>, AppError> {
+) -> Result<Option<MsTeamsTenantRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE id = (SELECT msteams_tenant_id FROM msteams_links WHERE subscription_id = ?)"
     );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(subscription)
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 /// The MS Teams tenant a subscription uses: its own, or else the one it is linked to.
 pub async fn effective_tenant(
     conn: &mut SqliteConnection,
     subscription: i64,
-) -> Result<Option<MsTeamsTenantRow>, AppError> {
+) -> Result<Option<MsTeamsTenantRow>, sqlx::Error> {
     match owned_tenant(&mut *conn, subscription).await? {
         Some(tenant) => Ok(Some(tenant)),
         None => linked_tenant(conn, subscription).await,
@@ -85,44 +109,44 @@ pub async fn effective_tenant(
 pub async fn tenant_claiming(
     conn: &mut SqliteConnection,
     ms_tenant_id: Uuid,
-) -> Result<Option<MsTeamsTenantRow>, AppError> {
+) -> Result<Option<MsTeamsTenantRow>, sqlx::Error> {
     let sql =
         format!("SELECT {TENANT_COLUMNS} FROM msteams_tenants WHERE claimed_ms_tenant_id = ?");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(ms_tenant_id.to_string())
         .fetch_optional(conn)
-        .await?)
+        .await
 }
 
 pub async fn application(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<Option<ApplicationRow>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Option<ApplicationRow>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT application_id, secret_expires_at, updated_at FROM msteams_applications WHERE msteams_tenant_id = ?",
     )
     .bind(tenant_row)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 pub async fn administrator(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<Option<AdministratorRow>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Option<AdministratorRow>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT username, updated_at FROM msteams_administrators WHERE msteams_tenant_id = ?",
     )
     .bind(tenant_row)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 /// The subscription's own MS Teams tenant row, created (status `pending`) when missing.
 pub async fn ensure_owned_tenant(
     conn: &mut SqliteConnection,
     subscription: i64,
-) -> Result<MsTeamsTenantRow, AppError> {
+) -> Result<MsTeamsTenantRow, sqlx::Error> {
     sqlx::query(
         "INSERT INTO msteams_tenants (owner_subscription_id, created_at, updated_at) VALUES (?, ?, ?)
          ON CONFLICT(owner_subscription_id) DO NOTHING",
@@ -134,14 +158,14 @@ pub async fn ensure_owned_tenant(
     .await?;
     owned_tenant(conn, subscription)
         .await?
-        .ok_or_else(|| AppError::Internal("msteams tenant row vanished".into()))
+        .ok_or(sqlx::Error::RowNotFound)
 }
 
 pub async fn set_ms_tenant_id(
     conn: &mut SqliteConnection,
     tenant_row: i64,
     ms_tenant_id: Uuid,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE msteams_tenants SET ms_tenant_id = ?, updated_at = ? WHERE id = ?")
         .bind(ms_tenant_id.to_string())
         .bind(now())
@@ -156,7 +180,7 @@ pub async fn set_ms_tenant_id(
 pub async fn claim_ms_tenant_id(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     let claimed = sqlx::query(
         "UPDATE msteams_tenants SET claimed_ms_tenant_id = ms_tenant_id, updated_at = ?
          WHERE id = ? AND ms_tenant_id IS NOT NULL
@@ -173,10 +197,10 @@ pub async fn claim_ms_tenant_id(
 pub async fn set_state(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-    status: &str,
+    status: TenantState,
     domain: Option<&str>,
     current_step: Option<i64>,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE msteams_tenants SET status = ?, domain = ?, current_step = ?, updated_at = ? WHERE id = ?")
         .bind(status)
         .bind(domain)
@@ -193,7 +217,7 @@ pub async fn upsert_application(
     tenant_row: i64,
     application_id: Uuid,
     secret_ciphertext: &[u8],
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO msteams_applications (msteams_tenant_id, application_id, secret_ciphertext, secret_expires_at, updated_at)
          VALUES (?1, ?2, ?3, NULL, ?4)
@@ -214,7 +238,7 @@ pub async fn upsert_administrator(
     tenant_row: i64,
     username: &str,
     password_ciphertext: &[u8],
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO msteams_administrators (msteams_tenant_id, username, password_ciphertext, updated_at)
          VALUES (?1, ?2, ?3, ?4)
@@ -235,7 +259,7 @@ pub async fn set_administrator_password(
     conn: &mut SqliteConnection,
     tenant_row: i64,
     password_ciphertext: &[u8],
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     let updated = sqlx::query(
         "UPDATE msteams_administrators SET password_ciphertext = ?, updated_at = ? WHERE msteams_tenant_id = ?",
     )
@@ -250,7 +274,7 @@ pub async fn set_administrator_password(
 pub async fn delete_administrator(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM msteams_administrators WHERE msteams_tenant_id = ?")
         .bind(tenant_row)
         .execute(conn)
@@ -261,20 +285,18 @@ pub async fn delete_administrator(
 pub async fn linked_subscription_count(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<i64, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT COUNT(*) FROM msteams_links WHERE msteams_tenant_id = ?")
-            .bind(tenant_row)
-            .fetch_one(conn)
-            .await?,
-    )
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM msteams_links WHERE msteams_tenant_id = ?")
+        .bind(tenant_row)
+        .fetch_one(conn)
+        .await
 }
 
 pub async fn insert_link(
     conn: &mut SqliteConnection,
     subscription: i64,
     tenant_row: i64,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT INTO msteams_links (subscription_id, msteams_tenant_id, created_at) VALUES (?, ?, ?)")
         .bind(subscription)
         .bind(tenant_row)
@@ -284,7 +306,10 @@ pub async fn insert_link(
     Ok(())
 }
 
-pub async fn delete_link(conn: &mut SqliteConnection, subscription: i64) -> Result<(), AppError> {
+pub async fn delete_link(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM msteams_links WHERE subscription_id = ?")
         .bind(subscription)
         .execute(conn)
@@ -293,7 +318,10 @@ pub async fn delete_link(conn: &mut SqliteConnection, subscription: i64) -> Resu
 }
 
 /// Erases an MS Teams tenant with its credentials (they cascade).
-pub async fn delete_tenant(conn: &mut SqliteConnection, tenant_row: i64) -> Result<(), AppError> {
+pub async fn delete_tenant(
+    conn: &mut SqliteConnection,
+    tenant_row: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM msteams_tenants WHERE id = ?")
         .bind(tenant_row)
         .execute(conn)
@@ -306,8 +334,8 @@ pub async fn onboarded_sources(
     db: &Db,
     caller_node: Uuid,
     exclude_subscription: i64,
-) -> Result<Vec<SourceRow>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Vec<SourceRow>, sqlx::Error> {
+    sqlx::query_as(
         "WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)
          SELECT s.id, s.name, t.name AS tenant_name
          FROM subscriptions s
@@ -315,45 +343,46 @@ pub async fn onboarded_sources(
          LEFT JOIN msteams_tenants own ON own.owner_subscription_id = s.id
          LEFT JOIN msteams_links l ON l.subscription_id = s.id
          LEFT JOIN msteams_tenants lt ON lt.id = l.msteams_tenant_id
-         WHERE s.id <> ?2 AND COALESCE(own.status, lt.status) = 'onboarded'
+         WHERE s.id <> ?2 AND COALESCE(own.status, lt.status) = ?3
          ORDER BY s.id",
     )
     .bind(caller_node.to_string())
     .bind(exclude_subscription)
+    .bind(TenantState::Onboarded)
     .fetch_all(&db.read)
-    .await?)
+    .await
 }
 
 /// The administrator's username and sealed password, for signing in to Microsoft.
 pub async fn administrator_credentials(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT username, password_ciphertext FROM msteams_administrators WHERE msteams_tenant_id = ?",
     )
     .bind(tenant_row)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 /// The application id and sealed secret, for signing in to Graph.
 pub async fn application_credentials(
     conn: &mut SqliteConnection,
     tenant_row: i64,
-) -> Result<Option<(String, Vec<u8>)>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT application_id, secret_ciphertext FROM msteams_applications WHERE msteams_tenant_id = ?",
     )
     .bind(tenant_row)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 /// Every stored sealed secret with the row it belongs to, for re-sealing under a new key.
 pub async fn sealed_secrets(
     conn: &mut SqliteConnection,
-) -> Result<Vec<(SecretSlot, Vec<u8>)>, AppError> {
+) -> Result<Vec<(SecretSlot, Vec<u8>)>, sqlx::Error> {
     let rows: Vec<(String, i64, Vec<u8>)> = sqlx::query_as(
         "SELECT 'application', t.owner_subscription_id, a.secret_ciphertext
          FROM msteams_applications a JOIN msteams_tenants t ON t.id = a.msteams_tenant_id
@@ -383,7 +412,7 @@ pub async fn replace_sealed(
     conn: &mut SqliteConnection,
     slot: SecretSlot,
     sealed: &[u8],
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     let (sql, row) = match slot {
         SecretSlot::ApplicationSecret { subscription } => (
             "UPDATE msteams_applications SET secret_ciphertext = ?

@@ -5,12 +5,11 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, Row, SqliteConnection};
 
 use super::{Db, now};
-use crate::domain::AppError;
 
 /// Messages kept per recipient in the outbox; older ones go.
 const OUTBOX_PER_USER: i64 = 50;
 
-pub async fn device_trusted(db: &Db, user_id: i64, device: &[u8]) -> Result<bool, AppError> {
+pub async fn device_trusted(db: &Db, user_id: i64, device: &[u8]) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "SELECT 1 FROM trusted_devices WHERE user_id = ? AND device_hash = ? AND trusted_until > ?",
     )
@@ -31,7 +30,7 @@ pub async fn trust_device(
     user_id: i64,
     device: &[u8],
     until: DateTime<Utc>,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO trusted_devices (user_id, device_hash, trusted_until) VALUES (?1, ?2, ?3)
          ON CONFLICT(user_id, device_hash) DO UPDATE SET trusted_until = ?3",
@@ -84,7 +83,7 @@ pub struct NewChallenge<'a> {
 pub async fn insert_challenge(
     conn: &mut SqliteConnection,
     challenge: NewChallenge<'_>,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO two_factor_challenges (payload_hash, user_id, option, code_hash, device_hash, expires_at, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -114,21 +113,21 @@ pub async fn insert_challenge(
 pub async fn challenge(
     conn: &mut SqliteConnection,
     payload_hash: &[u8],
-) -> Result<Option<Challenge>, AppError> {
-    Ok(sqlx::query_as(
+) -> Result<Option<Challenge>, sqlx::Error> {
+    sqlx::query_as(
         "SELECT user_id, option, code_hash, device_hash, attempts, expires_at
          FROM two_factor_challenges WHERE payload_hash = ?",
     )
     .bind(payload_hash)
     .fetch_optional(conn)
-    .await?)
+    .await
 }
 
 /// Counts a wrong code; returns the attempts so far.
 pub async fn count_attempt(
     conn: &mut SqliteConnection,
     payload_hash: &[u8],
-) -> Result<i64, AppError> {
+) -> Result<i64, sqlx::Error> {
     Ok(sqlx::query_scalar(
         "UPDATE two_factor_challenges SET attempts = attempts + 1 WHERE payload_hash = ? RETURNING attempts",
     )
@@ -142,7 +141,7 @@ pub async fn count_attempt(
 pub async fn delete_challenge(
     conn: &mut SqliteConnection,
     payload_hash: &[u8],
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     Ok(
         sqlx::query("DELETE FROM two_factor_challenges WHERE payload_hash = ?")
             .bind(payload_hash)
@@ -157,7 +156,7 @@ pub async fn delete_challenge(
 pub async fn totp(
     conn: &mut SqliteConnection,
     user_id: i64,
-) -> Result<Option<(Vec<u8>, Option<i64>)>, AppError> {
+) -> Result<Option<(Vec<u8>, Option<i64>)>, sqlx::Error> {
     let row = sqlx::query("SELECT totp_secret, totp_last_step FROM admin_users WHERE id = ? AND totp_secret IS NOT NULL")
         .bind(user_id)
         .fetch_optional(conn)
@@ -171,7 +170,7 @@ pub async fn use_totp_step(
     conn: &mut SqliteConnection,
     user_id: i64,
     step: i64,
-) -> Result<bool, AppError> {
+) -> Result<bool, sqlx::Error> {
     Ok(sqlx::query(
         "UPDATE admin_users SET totp_last_step = ?1 WHERE id = ?2 AND (totp_last_step IS NULL OR totp_last_step < ?1)",
     )
@@ -200,7 +199,7 @@ pub async fn send_mail(
     recipient: &str,
     subject: &str,
     body: &str,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO mail_outbox (user_id, recipient, subject, body, created_at) VALUES (?, ?, ?, ?, ?)",
     )
@@ -225,8 +224,13 @@ pub async fn send_mail(
 /// The newest messages to the user `user_id` itself and to administrators whose node
 /// lies strictly below `node` (so neither peers on the same node nor another DRaaS
 /// instance's administrators show).
-pub async fn outbox(db: &Db, user_id: i64, node: &str, limit: i64) -> Result<Vec<Mail>, AppError> {
-    Ok(sqlx::query_as(
+pub async fn outbox(
+    db: &Db,
+    user_id: i64,
+    node: &str,
+    limit: i64,
+) -> Result<Vec<Mail>, sqlx::Error> {
+    sqlx::query_as(
         "WITH RECURSIVE below(id) AS (
              SELECT id FROM nodes WHERE parent_id = ?2
              UNION ALL SELECT n.id FROM nodes n JOIN below ON n.parent_id = below.id)
@@ -239,5 +243,5 @@ pub async fn outbox(db: &Db, user_id: i64, node: &str, limit: i64) -> Result<Vec
     .bind(node)
     .bind(limit)
     .fetch_all(&db.read)
-    .await?)
+    .await
 }

@@ -135,7 +135,11 @@ async fn log_server_errors(request: Request, next: Next) -> Response {
     let path = crate::api::audit::clip_path(request.uri().path());
     let response = next.run(request).await;
     if response.status().is_server_error() {
-        tracing::error!(status = response.status().as_u16(), %method, %path, "server error response");
+        let fault = response
+            .extensions()
+            .get::<problem::Fault>()
+            .map(|f| f.0.clone());
+        tracing::error!(status = response.status().as_u16(), %method, %path, fault = fault.as_deref(), "server error response");
     }
     response
 }

@@ -648,7 +648,6 @@ async fn a_lost_lease_cancels_the_running_step_and_the_stale_holder_settles_noth
         (state.as_str(), attempts, lease.as_deref(), error),
         ("ready", 2, Some(stolen.lease.as_str()), None)
     );
-    assert_eq!(transaction_row(&db, id).await.0, "running");
 
     // The new holder is the one that moves it on.
     let mut tx = db.begin_write().await.unwrap();
@@ -659,7 +658,7 @@ async fn a_lost_lease_cancels_the_running_step_and_the_stale_holder_settles_noth
             .unwrap()
     );
     tx.commit().await.unwrap();
-    assert_eq!(transaction_row(&db, id).await.0, "succeeded");
+    assert_eq!(job_row(&db, id).await.0, "done");
     runner.shutdown(Duration::ZERO).await;
 }
 
@@ -695,13 +694,13 @@ async fn shutdown_settles_steps_that_finish_within_grace_and_gives_back_the_rest
     assert_eq!(quick.recorded.load(Ordering::SeqCst), 1);
     assert!(!quick.cancelled.load(Ordering::SeqCst));
     assert_eq!(job_row(&db, quick_job).await.0, "done");
-    assert_eq!(transaction_row(&db, quick_job).await.0, "succeeded");
 
     // The stuck one was cancelled and given back: due at once, its try not counted.
-    assert!(
-        stuck.cancelled.load(Ordering::SeqCst),
-        "the step was aborted"
-    );
+    // (An abort takes effect when the runtime next drops the task, just after.)
+    eventually("the stuck step to be aborted", || async {
+        stuck.cancelled.load(Ordering::SeqCst)
+    })
+    .await;
     assert_eq!(stuck.recorded.load(Ordering::SeqCst), 0);
     let (state, _, attempts, lease, error) = job_row(&db, stuck_job).await;
     assert_eq!(
@@ -711,7 +710,6 @@ async fn shutdown_settles_steps_that_finish_within_grace_and_gives_back_the_rest
     let (run_at, _, lease_until) = schedule(&db, stuck_job).await;
     assert!(run_at <= epoch_ms(), "due at once");
     assert_eq!(lease_until, None);
-    assert_eq!(transaction_row(&db, stuck_job).await.0, "running");
 
     // The stopped runner claims nothing more.
     let later = enqueue_job(&db, "quick").await;

@@ -3,12 +3,13 @@
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use super::{reload_done, validate};
 use crate::{
     api_types::{ApplicationRequest, MsTeamsAdminRemoval, MsTeamsAdminRequest},
     backend::{SubRef, UiError},
-    components::{ErrorNote, TextField, save_file},
+    components::{ErrorNote, TextField, hydrated, save_file},
     server_fns::{
         create_app, remove_administrator, set_application, sim_create_app, store_administrator,
     },
@@ -54,20 +55,67 @@ pub fn Script(at: SubRef, reason: Option<String>) -> impl IntoView {
     }
 }
 
+/// What the credentials section shows and allows. An island's props travel in the page
+/// as JSON, so they are one serializable struct.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct IntegrationSection {
+    pub at: SubRef,
+    /// Whether an application integration is stored.
+    pub integrated: bool,
+    /// Why the user may not store the application, if it may not.
+    pub application_reason: Option<String>,
+    /// Why the user may not store or remove the administrator, if it may not.
+    pub administrator_reason: Option<String>,
+    /// For simulator users: the simulated tenants, as (id, label).
+    pub simulator_tenants: Option<Vec<(String, String)>>,
+    /// What is stored, in words.
+    pub stored_application: Option<String>,
+    pub stored_administrator: Option<String>,
+    /// The stored account as `DELETE msteams/admins` names it, when the caller may read it.
+    pub administrator: Option<MsTeamsAdminRemoval>,
+    /// The `?done=` key of the change just made.
+    pub done: Option<String>,
+}
+
 #[island]
-#[allow(clippy::too_many_arguments)] // An island's props are its arguments.
-pub fn Integration(
+pub fn Integration(section: IntegrationSection) -> impl IntoView {
+    let IntegrationSection {
+        at,
+        integrated,
+        application_reason,
+        administrator_reason,
+        simulator_tenants,
+        stored_application,
+        stored_administrator,
+        administrator,
+        done,
+    } = section;
+    // Until the island hydrates the forms stay disabled: a native submit would send
+    // the secret nowhere useful.
+    let hydrated = hydrated();
+    view! {
+        <section class="card" aria-labelledby="integration-title">
+            <h2 id="integration-title">"2. Store the credentials"</h2>
+            <div class="columns">
+                <ApplicationForm at integrated reason=application_reason simulator_tenants
+                    stored=stored_application done=done.clone() hydrated />
+                <AdministratorForm at reason=administrator_reason stored=stored_administrator
+                    administrator done hydrated />
+            </div>
+        </section>
+    }
+}
+
+/// The application integration (MS Graph): tenant id, application id and secret.
+#[component]
+fn ApplicationForm(
     at: SubRef,
     integrated: bool,
-    application_reason: Option<String>,
-    administrator_reason: Option<String>,
-    /// For simulator users: the simulated tenants, as (id, label).
+    reason: Option<String>,
     simulator_tenants: Option<Vec<(String, String)>>,
-    stored_application: Option<String>,
-    stored_administrator: Option<String>,
-    /// The stored account as `DELETE msteams/admins` names it, when the caller may read it.
-    administrator: Option<MsTeamsAdminRemoval>,
+    stored: Option<String>,
     done: Option<String>,
+    hydrated: ReadSignal<bool>,
 ) -> impl IntoView {
     let tenant = RwSignal::new(String::new());
     let application = RwSignal::new(String::new());
@@ -77,11 +125,11 @@ pub fn Integration(
         RwSignal::new(None),
         RwSignal::new(None),
     );
-    let save_app = Action::new(move |body: &ApplicationRequest| {
+    let save = Action::new(move |body: &ApplicationRequest| {
         let body = body.clone();
         async move { set_application(at, body).await }
     });
-    let submit_app = move |ev: leptos::ev::SubmitEvent| {
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (t, a, s) = (tenant.get(), application.get(), secret.get());
         tenant_error.set(validate::guid("MS Teams tenant id", &t, !integrated));
@@ -91,24 +139,53 @@ pub fn Integration(
             && application_error.get().is_none()
             && secret_error.get().is_none()
         {
-            save_app.dispatch(ApplicationRequest {
+            save.dispatch(ApplicationRequest {
                 ms_teams_tenant_id: (!t.trim().is_empty()).then(|| t.trim().to_owned()),
                 application_id: a.trim().to_owned(),
                 secret: s,
             });
         }
     };
+    let minting = simulator_tenants
+        .map(|options| view! { <SimulatorMint options tenant application secret /> });
+    view! {
+        <form on:submit=submit method="post" class="form" data-testid="application-form" novalidate>
+            <h3>"Application integration (MS Graph)"</h3>
+            {stored.map(|text| view! { <p class="muted">{text}</p> })}
+            {minting}
+            <TextField id="ms-tenant-id" label="MS Teams tenant id" value=tenant error=tenant_error
+                hint=if integrated { "Optional on an update; must match the integrated tenant" } else { "The Azure AD tenant id printed by the script" } />
+            <TextField id="application-id" label="Application id" value=application error=application_error />
+            <TextField id="application-secret" label="Secret" kind="password" value=secret error=secret_error autocomplete="new-password" />
+            <SaveButton label="Save the application" reason hydrated
+                sending=save.pending() />
+            <Outcome result=save.value() at key="application" done
+                saved="The application integration is stored" />
+        </form>
+    }
+}
 
+/// The MS Teams administrator (PowerShell): store, replace or change the password of
+/// the account, or remove it.
+#[component]
+fn AdministratorForm(
+    at: SubRef,
+    reason: Option<String>,
+    stored: Option<String>,
+    administrator: Option<MsTeamsAdminRemoval>,
+    done: Option<String>,
+    hydrated: ReadSignal<bool>,
+) -> impl IntoView {
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let (username_error, password_error) = (RwSignal::new(None), RwSignal::new(None));
-    let save_admin = Action::new(move |body: &MsTeamsAdminRequest| {
+    let save = Action::new(move |body: &MsTeamsAdminRequest| {
         let body = body.clone();
         async move { store_administrator(at, body).await }
     });
     // With an account stored, an empty username keeps it and changes only its password.
-    let has_administrator = stored_administrator.is_some();
-    let submit_admin = move |ev: leptos::ev::SubmitEvent| {
+    let has_administrator = stored.is_some();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let (u, p) = (username.get(), password.get());
         let keep_account = has_administrator && u.trim().is_empty();
@@ -119,103 +196,103 @@ pub fn Integration(
         });
         password_error.set(validate::required("Password", &p));
         if username_error.get().is_none() && password_error.get().is_none() {
-            save_admin.dispatch(MsTeamsAdminRequest {
+            save.dispatch(MsTeamsAdminRequest {
                 ms_username: (!keep_account).then(|| u.trim().to_owned()),
                 ms_password: p,
             });
         }
     };
+    view! {
+        <form on:submit=submit method="post" class="form" data-testid="administrator-form" novalidate>
+            <h3>"MS Teams administrator (PowerShell)"</h3>
+            {stored.map(|text| view! { <p class="muted">{text}</p> })}
+            <TextField id="admin-username" label="Username" value=username error=username_error
+                hint=if has_administrator {
+                    "Leave it empty to change only the password of the stored account"
+                } else {
+                    "An administrator account without multi-factor authentication"
+                } />
+            <TextField id="admin-password" label="Password" kind="password" value=password error=password_error autocomplete="new-password" />
+            <SaveButton label="Save the administrator" reason=reason.clone() hydrated
+                sending=save.pending() />
+            <Outcome result=save.value() at key="administrator" done=done.clone()
+                saved="The administrator credentials are stored" />
+            <RemoveAdministrator at administrator reason done hydrated />
+        </form>
+    }
+}
+
+/// Removing the stored administrator, behind a confirmation that names it.
+#[component]
+fn RemoveAdministrator(
+    at: SubRef,
+    administrator: Option<MsTeamsAdminRemoval>,
+    reason: Option<String>,
+    done: Option<String>,
+    hydrated: ReadSignal<bool>,
+) -> impl IntoView {
     let confirming = RwSignal::new(false);
-    let remove_admin = Action::new(move |body: &MsTeamsAdminRemoval| {
+    let remove = Action::new(move |body: &MsTeamsAdminRemoval| {
         let body = body.clone();
         async move { remove_administrator(at, body).await }
     });
     Effect::new(move |_| {
-        if remove_admin.value().get().is_some() {
+        if remove.value().get().is_some() {
             confirming.set(false);
         }
     });
-
-    // Until the island hydrates the forms stay disabled: a native submit would send
-    // the secret nowhere useful.
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    let app_blocked = application_reason.is_some();
-    let admin_blocked = administrator_reason.is_some();
-    let minting = simulator_tenants
-        .map(|options| view! { <SimulatorMint options tenant application secret /> });
+    let blocked = reason.is_some();
+    let controls = administrator.map(|stored| {
+        let question = format!(
+            "Remove the administrator {}? The wizard and voice routing updates need one.",
+            stored.ms_username,
+        );
+        view! {
+            <button type="button" class="danger" data-testid="remove-administrator"
+                disabled=move || blocked || !hydrated.get() || confirming.get()
+                title=reason
+                on:click=move |_| confirming.set(true)>
+                "Remove the administrator…"
+            </button>
+            {move || confirming.get().then(|| {
+                let removal = stored.clone();
+                view! {
+                    <div class="confirm" role="alertdialog" aria-labelledby="remove-administrator-question"
+                        data-testid="remove-administrator-confirm">
+                        <p id="remove-administrator-question">{question.clone()}</p>
+                        <button type="button" class="danger" disabled=move || remove.pending().get()
+                            on:click=move |_| { remove.dispatch(removal.clone()); }>
+                            "Yes, remove"
+                        </button>
+                        <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    </div>
+                }
+            })}
+        }
+    });
     view! {
-        <section class="card" aria-labelledby="integration-title">
-            <h2 id="integration-title">"2. Store the credentials"</h2>
-            <div class="columns">
-                <form on:submit=submit_app method="post" class="form" data-testid="application-form" novalidate>
-                    <h3>"Application integration (MS Graph)"</h3>
-                    {stored_application.map(|text| view! { <p class="muted">{text}</p> })}
-                    {minting}
-                    <TextField id="ms-tenant-id" label="MS Teams tenant id" value=tenant error=tenant_error
-                        hint=if integrated { "Optional on an update; must match the integrated tenant" } else { "The Azure AD tenant id printed by the script" } />
-                    <TextField id="application-id" label="Application id" value=application error=application_error />
-                    <TextField id="application-secret" label="Secret" kind="password" value=secret error=secret_error autocomplete="new-password" />
-                    <button type="submit" class="primary" disabled=move || app_blocked || !hydrated.get() || save_app.pending().get()
-                        title=application_reason.clone()>
-                        "Save the application"
-                    </button>
-                    {application_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
-                    <Outcome result=save_app.value() at key="application" done=done.clone()
-                        saved="The application integration is stored" />
-                </form>
-                <form on:submit=submit_admin method="post" class="form" data-testid="administrator-form" novalidate>
-                    <h3>"MS Teams administrator (PowerShell)"</h3>
-                    {stored_administrator.map(|text| view! { <p class="muted">{text}</p> })}
-                    <TextField id="admin-username" label="Username" value=username error=username_error
-                        hint=if has_administrator {
-                            "Leave it empty to change only the password of the stored account"
-                        } else {
-                            "An administrator account without multi-factor authentication"
-                        } />
-                    <TextField id="admin-password" label="Password" kind="password" value=password error=password_error autocomplete="new-password" />
-                    <button type="submit" class="primary" disabled=move || admin_blocked || !hydrated.get() || save_admin.pending().get()
-                        title=administrator_reason.clone()>
-                        "Save the administrator"
-                    </button>
-                    {administrator_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
-                    <Outcome result=save_admin.value() at key="administrator" done=done.clone()
-                        saved="The administrator credentials are stored" />
-                    {administrator.map(|stored| {
-                        let question = format!(
-                            "Remove the administrator {}? The wizard and voice routing updates need one.",
-                            stored.ms_username,
-                        );
-                        let removal = stored.clone();
-                        let reason = administrator_reason.clone();
-                        view! {
-                            <button type="button" class="danger" data-testid="remove-administrator"
-                                disabled=move || admin_blocked || !hydrated.get() || confirming.get()
-                                title=reason
-                                on:click=move |_| confirming.set(true)>
-                                "Remove the administrator…"
-                            </button>
-                            {move || confirming.get().then(|| {
-                                let removal = removal.clone();
-                                view! {
-                                    <div class="confirm" role="alertdialog" aria-labelledby="remove-administrator-question"
-                                        data-testid="remove-administrator-confirm">
-                                        <p id="remove-administrator-question">{question.clone()}</p>
-                                        <button type="button" class="danger" disabled=move || remove_admin.pending().get()
-                                            on:click=move |_| { remove_admin.dispatch(removal.clone()); }>
-                                            "Yes, remove"
-                                        </button>
-                                        <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                                    </div>
-                                }
-                            })}
-                        }
-                    })}
-                    <Outcome result=remove_admin.value() at key="administrator-removed" done
-                        saved="The administrator account is removed" />
-                </form>
-            </div>
-        </section>
+        {controls}
+        <Outcome result=remove.value() at key="administrator-removed" done
+            saved="The administrator account is removed" />
+    }
+}
+
+/// A credentials form's submit button: disabled, with the reason under it, when the user
+/// may not; and until the island hydrates, and while the change is sent.
+#[component]
+fn SaveButton(
+    label: &'static str,
+    reason: Option<String>,
+    hydrated: ReadSignal<bool>,
+    #[prop(into)] sending: Signal<bool>,
+) -> impl IntoView {
+    let blocked = reason.is_some();
+    view! {
+        <button type="submit" class="primary" disabled=move || blocked || !hydrated.get() || sending.get()
+            title=reason.clone()>
+            {label}
+        </button>
+        {reason.map(|reason| view! { <p class="muted">{reason}</p> })}
     }
 }
 

@@ -8,8 +8,8 @@ use leptos::prelude::*;
 
 use super::{reload_done, voice::VoiceRoutingTable};
 use crate::{
-    api_types::{WIZARD_STEP_TEXTS, WizardStep},
-    backend::{SubRef, UiError, WizardView},
+    api_types::{WIZARD_STEP_TEXTS, WizardStep, WizardView},
+    backend::{SubRef, UiError},
     components::{ErrorNote, Loading, go_to},
     server_fns::{start_wizard, wizard},
 };
@@ -167,6 +167,26 @@ fn placeholder_steps() -> Vec<WizardStep> {
         .collect()
 }
 
+/// How a step shows: its CSS class (and `data-state`) and its label.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StepShown {
+    Executed,
+    Failed,
+    Running,
+    Pending,
+}
+
+impl StepShown {
+    fn class_and_label(self) -> (&'static str, &'static str) {
+        match self {
+            StepShown::Executed => ("executed", "Done"),
+            StepShown::Failed => ("failed", "Failed"),
+            StepShown::Running => ("running", "Running"),
+            StepShown::Pending => ("pending", "Pending"),
+        }
+    }
+}
+
 #[component]
 fn Steps(
     steps: Vec<WizardStep>,
@@ -178,23 +198,18 @@ fn Steps(
     view! {
         <ol class="steps">
             {steps.into_iter().map(|step| {
-                let state = if step.executed {
-                    "executed"
+                let shown = if step.executed {
+                    StepShown::Executed
                 } else if failed == Some(step.step) {
-                    "failed"
+                    StepShown::Failed
                 } else if running && current == Some(step.step) {
-                    "running"
+                    StepShown::Running
                 } else {
-                    "pending"
+                    StepShown::Pending
                 };
-                let label = match state {
-                    "executed" => "Done",
-                    "failed" => "Failed",
-                    "running" => "Running",
-                    _ => "Pending",
-                };
+                let (state, label) = shown.class_and_label();
                 let started = step.started_at;
-                let elapsed = (state == "running").then_some(move || {
+                let elapsed = (shown == StepShown::Running).then_some(move || {
                     started.map(|at| {
                         let seconds = (now.get() - at).num_seconds().max(0);
                         format!(" · {seconds} s")
