@@ -325,7 +325,8 @@ impl Backend for UiBackend {
 
     async fn wizard(&self, call: UiCall, at: SubRef) -> Result<WizardView, UiError> {
         self.read_on(call, at, |caller, path| async move {
-            self.state.wizard.state(&caller, &path).await
+            let progress = self.state.wizard.state(&caller, &path).await;
+            progress.map(WizardView::from)
         })
         .await
     }
@@ -340,7 +341,8 @@ impl Backend for UiBackend {
     async fn create_app(&self, call: UiCall, at: SubRef) -> Result<FileDownload, UiError> {
         self.act_on(call, at, Ok(()), |caller, path, ()| async move {
             let onboarding = &self.state.onboarding;
-            onboarding.create_app_script(&caller, &path).await
+            let script = onboarding.create_app_script(&caller, &path).await;
+            script.map(FileDownload::from)
         })
         .await
     }

@@ -283,25 +283,12 @@ impl MsTeamsTenantStatus {
     pub fn is_error(self) -> bool {
         Self::ERROR.contains(&self)
     }
+}
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            MsTeamsTenantStatus::NotInitiated => "not_initiated",
-            MsTeamsTenantStatus::Wizard0Ok => "wizard_0_ok",
-            MsTeamsTenantStatus::Wizard1Ok => "wizard_1_ok",
-            MsTeamsTenantStatus::Wizard2Ok => "wizard_2_ok",
-            MsTeamsTenantStatus::Wizard3Ok => "wizard_3_ok",
-            MsTeamsTenantStatus::Wizard4Ok => "wizard_4_ok",
-            MsTeamsTenantStatus::Wizard5Ok => "wizard_5_ok",
-            MsTeamsTenantStatus::Wizard0Error => "wizard_0_error",
-            MsTeamsTenantStatus::Wizard1Error => "wizard_1_error",
-            MsTeamsTenantStatus::Wizard2Error => "wizard_2_error",
-            MsTeamsTenantStatus::Wizard3Error => "wizard_3_error",
-            MsTeamsTenantStatus::Wizard4Error => "wizard_4_error",
-            MsTeamsTenantStatus::Wizard5Error => "wizard_5_error",
-            MsTeamsTenantStatus::Onboarded => "onboarded",
-            MsTeamsTenantStatus::AlreadyLinked => "already_linked",
-        }
+impl std::fmt::Display for MsTeamsTenantStatus {
+    /// Its wire name (the serde rename above, written once).
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.serialize(formatter)
     }
 }
 

@@ -3,7 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::{
     api_types::{MsTeamsState, OnboardingState, Subscription},
-    backend::{Overview, TenantWithSubscriptions},
+    backend::{Overview, TenantWithSubscriptions, query_value},
     components::{ErrorNote, Loading},
     server_fns::tenant_overview,
     session::use_session,
@@ -106,7 +106,7 @@ fn OverviewTable(overview: Overview, search: String) -> impl IntoView {
     }
     let pager = (overview.pages > 1).then(|| {
         let link = |page: u32| {
-            let q = if search.is_empty() { String::new() } else { format!("q={}&", encode(&search)) };
+            let q = if search.is_empty() { String::new() } else { format!("q={}&", query_value(&search)) };
             format!("?{q}page={page}")
         };
         view! {
@@ -210,17 +210,4 @@ pub fn MsTeamsBadge(state: MsTeamsState) -> impl IntoView {
         OnboardingState::NotOnboarded => ("badge muted", "Not onboarded".to_owned()),
     };
     view! { <span class=class data-testid="msteams-state">{text}</span> }
-}
-
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

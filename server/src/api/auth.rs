@@ -12,8 +12,8 @@ use app::{
 };
 use axum::{
     Extension, Json,
-    extract::State,
-    http::{HeaderMap, StatusCode, header},
+    extract::{FromRequestParts, State},
+    http::{HeaderMap, StatusCode, header, request::Parts},
     response::{IntoResponse, Response},
 };
 
@@ -58,18 +58,20 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 pub async fn login(
     State(state): State<AppState>,
-    client: Option<Extension<ClientAddress>>,
-    actor: Option<Extension<AuditActor>>,
-    headers: HeaderMap,
+    signing: Signing,
     ApiJson(body): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, AppError> {
-    let device = device(client, &headers);
     let signed_in = state
         .accounts
-        .login(&body.username, &body.password, &device, SessionKind::Api)
+        .login(
+            &body.username,
+            &body.password,
+            &signing.device,
+            SessionKind::Api,
+        )
         .await?;
     Ok(Json(match signed_in {
-        SignIn::Session(session) => LoginResponse::Tokens(tokens(*session, actor)),
+        SignIn::Session(session) => LoginResponse::Tokens(signing.tokens(*session)),
         SignIn::SecondFactor(challenge) => LoginResponse::SecondFactor(challenge),
     }))
 }
@@ -87,12 +89,10 @@ pub async fn login(
     ))]
 pub async fn two_factor(
     state: State<AppState>,
-    client: Option<Extension<ClientAddress>>,
-    actor: Option<Extension<AuditActor>>,
-    headers: HeaderMap,
+    signing: Signing,
     body: ApiJson<TwoFactorRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
-    second_factor(TwoFactorOption::Email, state, client, actor, headers, body).await
+    second_factor(TwoFactorOption::Email, state, signing, body).await
 }
 
 /// The second factor from an authenticator app (TOTP).
@@ -107,23 +107,18 @@ pub async fn two_factor(
     ))]
 pub async fn two_factor_totp(
     state: State<AppState>,
-    client: Option<Extension<ClientAddress>>,
-    actor: Option<Extension<AuditActor>>,
-    headers: HeaderMap,
+    signing: Signing,
     body: ApiJson<TwoFactorRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
-    second_factor(TwoFactorOption::Totp, state, client, actor, headers, body).await
+    second_factor(TwoFactorOption::Totp, state, signing, body).await
 }
 
 async fn second_factor(
     option: TwoFactorOption,
     State(state): State<AppState>,
-    client: Option<Extension<ClientAddress>>,
-    actor: Option<Extension<AuditActor>>,
-    headers: HeaderMap,
+    signing: Signing,
     ApiJson(body): ApiJson<TwoFactorRequest>,
 ) -> Result<Json<TokenPair>, AppError> {
-    let device = device(client, &headers);
     let answer = SecondFactorAnswer {
         option,
         payload: &body.payload,
@@ -132,9 +127,9 @@ async fn second_factor(
     };
     let session = state
         .accounts
-        .second_factor(answer, &device, SessionKind::Api)
+        .second_factor(answer, &signing.device, SessionKind::Api)
         .await?;
-    Ok(Json(tokens(session, actor)))
+    Ok(Json(signing.tokens(session)))
 }
 
 /// A new access token, with the refresh token as the bearer; a new refresh token too
@@ -227,23 +222,42 @@ pub async fn local_user(Authenticated(caller): Authenticated) -> Json<CurrentUse
 }
 
 /// The device a sign-in comes from: its client address and user agent.
-fn device(client: Option<Extension<ClientAddress>>, headers: &HeaderMap) -> Device {
-    Device::new(
-        client.map(|Extension(ClientAddress(address))| address),
-        headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default(),
-    )
+/// Who is signing in from where: the device (client address and user agent) a second
+/// factor and its trust are bound to, and the audit entry a success names.
+pub struct Signing {
+    device: Device,
+    actor: Option<AuditActor>,
 }
 
-/// A session's tokens (a sign-in that worked is audited, failures only counted).
-fn tokens(session: Session, actor: Option<Extension<AuditActor>>) -> TokenPair {
-    if let Some(Extension(actor)) = actor {
-        actor.set(&session.caller.username);
+impl<S: Send + Sync> FromRequestParts<S> for Signing {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let address = parts
+            .extensions
+            .get::<ClientAddress>()
+            .map(|ClientAddress(address)| *address);
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default();
+        Ok(Signing {
+            device: Device::new(address, user_agent),
+            actor: parts.extensions.get::<AuditActor>().cloned(),
+        })
     }
-    TokenPair {
-        access_token: session.access_token,
-        refresh_token: session.refresh_token,
+}
+
+impl Signing {
+    /// A session's tokens (a sign-in that worked is audited, failures only counted).
+    fn tokens(&self, session: Session) -> TokenPair {
+        if let Some(actor) = &self.actor {
+            actor.set(&session.caller.username);
+        }
+        TokenPair {
+            access_token: session.access_token,
+            refresh_token: session.refresh_token,
+        }
     }
 }

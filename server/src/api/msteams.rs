@@ -10,6 +10,7 @@ use app::api_types::{
     UpdateVrpResponse,
 };
 use axum::{Json, extract::State, http::StatusCode};
+use base64::{Engine, engine::general_purpose::STANDARD};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -20,6 +21,7 @@ use super::{
 use crate::{
     domain::{
         AppError,
+        create_app::Script,
         onboarding::{AdministratorChange, AdministratorRemoval, ApplicationInput},
         types::{ApplicationId, Secret, SubscriptionId},
     },
@@ -159,9 +161,18 @@ pub async fn create_app(
     Authenticated(caller): Authenticated,
     ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Json<FileDownload>, AppError> {
-    Ok(Json(
-        state.onboarding.create_app_script(&caller, &path).await?,
-    ))
+    let script = state.onboarding.create_app_script(&caller, &path).await?;
+    Ok(Json(FileDownload::from(script)))
+}
+
+/// The script as the REST API and the UI send it: its text in Base64.
+impl From<Script> for FileDownload {
+    fn from(script: Script) -> Self {
+        FileDownload {
+            file_name: script.file_name.to_owned(),
+            file_body: STANDARD.encode(script.text),
+        }
+    }
 }
 
 /// Replace the secret of the integrated application.

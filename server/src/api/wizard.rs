@@ -1,7 +1,7 @@
 //! `POST/GET …/msteams/wizard` and `GET /api/v01/transactions/{id}` (extension).
 
 use app::api_types::{
-    Problem, TransactionInfo, TransactionRef, WizardRefusal, WizardState, WizardView,
+    Problem, TransactionInfo, TransactionRef, WizardFailure, WizardRefusal, WizardState, WizardView,
 };
 use axum::{
     Json,
@@ -18,7 +18,10 @@ use super::{
     problem::CONTENT_TYPE,
     responses::{Forbidden, SubscriptionRefusals},
 };
-use crate::{domain::AppError, state::AppState};
+use crate::{
+    domain::{AppError, wizard::WizardProgress},
+    state::AppState,
+};
 
 /// The wizard, below a subscription's path (`api::SUBSCRIPTION`).
 pub fn subscription_router() -> OpenApiRouter<AppState> {
@@ -67,7 +70,8 @@ pub async fn state(
     Authenticated(caller): Authenticated,
     ApiPath(path): ApiPath<SubscriptionSegments>,
 ) -> Result<Response, AppError> {
-    Ok(match state.wizard.state(&caller, &path).await? {
+    let progress = state.wizard.state(&caller, &path).await?;
+    Ok(match WizardView::from(progress) {
         WizardView::NotStarted(detail) => return Err(AppError::NotFound(detail)),
         WizardView::Active(steps) => Json(steps).into_response(),
         WizardView::Failed(body) => {
@@ -78,6 +82,35 @@ pub async fn state(
             response
         }
     })
+}
+
+/// What the REST API and the UI send for the wizard's progress: a failure becomes the
+/// 400's problem+json body, which also carries the steps.
+impl From<WizardProgress> for WizardView {
+    fn from(progress: WizardProgress) -> Self {
+        match progress {
+            WizardProgress::NotStarted(detail) => WizardView::NotStarted(detail),
+            WizardProgress::Active(state) => WizardView::Active(state),
+            WizardProgress::Failed {
+                error,
+                state,
+                failed_step,
+            } => {
+                let problem = error.to_problem();
+                WizardView::Failed(WizardFailure {
+                    problem_type: problem.problem_type,
+                    title: problem.title,
+                    status: problem.status,
+                    detail: problem.detail,
+                    code: problem.code,
+                    error: problem.error,
+                    running: state.running,
+                    wizard_steps: state.wizard_steps,
+                    failed_step,
+                })
+            }
+        }
+    }
 }
 
 /// An asynchronous task (extension): its kind, status and, after a failure, its error.

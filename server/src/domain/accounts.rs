@@ -23,7 +23,7 @@ use crate::{
     crypto::{SecretBox, SecretSlot},
     store::{
         Db,
-        accounts::{self, SessionKind, SessionTokens, TokenKind},
+        accounts::{self, AdminCredentials, SessionKind, SessionTokens, TokenKind},
         two_factor::{self, NewChallenge},
     },
 };
@@ -152,6 +152,18 @@ impl Accounts {
         if username.len() > 128 || password.len() > 1024 {
             return Err(AppError::Unauthenticated(BAD_CREDENTIALS.into()));
         }
+        let credentials = self.check_password(username, password, device).await?;
+        self.session_or_challenge(credentials, device, kind).await
+    }
+
+    /// The user's credentials when `password` is theirs (401 otherwise), throttled and
+    /// with a place in the password checks as `login` says.
+    async fn check_password(
+        &self,
+        username: &str,
+        password: &str,
+        device: &Device,
+    ) -> Result<AdminCredentials, AppError> {
         let attempt = self
             .throttle
             .begin(username, device.address)
@@ -185,7 +197,17 @@ impl Accounts {
             .filter(|_| matched)
             .ok_or_else(|| AppError::Unauthenticated(BAD_CREDENTIALS.into()))?;
         self.throttle.succeeded(attempt);
+        Ok(credentials)
+    }
 
+    /// What a correct password leads to: a challenge for a user with a second factor on
+    /// a device not trusted yet, a session for anyone else.
+    async fn session_or_challenge(
+        &self,
+        credentials: AdminCredentials,
+        device: &Device,
+        kind: SessionKind,
+    ) -> Result<SignIn, AppError> {
         let option = TwoFactorOption::parse(&credentials.two_factor);
         let fingerprint = device.fingerprint();
         match option {
@@ -267,12 +289,7 @@ impl Accounts {
         device: &Device,
         kind: SessionKind,
     ) -> Result<Session, AppError> {
-        let SecondFactorAnswer {
-            option,
-            payload,
-            code,
-            trust,
-        } = answer;
+        let SecondFactorAnswer { payload, code, .. } = answer;
         if payload.is_empty() || payload.len() > 200 {
             return Err(challenge_ended());
         }
@@ -289,45 +306,62 @@ impl Accounts {
         let mut conn = self.db.read.acquire().await?;
         let seen = two_factor::challenge(&mut conn, &payload_hash).await?;
         drop(conn);
-        let user_id = open_challenge(seen, option, &fingerprint)?.user_id;
+        let user_id = open_challenge(seen, answer.option, &fingerprint)?.user_id;
         let attempt = self
             .code_throttle
             .begin(&user_id.to_string(), device.address)
             .map_err(too_many("wrong codes"))?;
-        // Decided under the write lock, on the challenge as it is then: two answers at
-        // once cannot both use it, nor go past its attempts.
+        let user_id = self
+            .answer_challenge(&answer, &payload_hash, &fingerprint)
+            .await?;
+        self.code_throttle.succeeded(attempt);
+        self.open_session(user_id, kind).await
+    }
+
+    /// Decides the answer under the write lock, on the challenge as it is then: two
+    /// answers at once cannot both use it, nor go past its attempts. A right code ends
+    /// the challenge (trusting the device if asked) and returns whose it was; a wrong
+    /// one counts against the challenge.
+    async fn answer_challenge(
+        &self,
+        answer: &SecondFactorAnswer<'_>,
+        payload_hash: &[u8],
+        device_hash: &[u8],
+    ) -> Result<i64, AppError> {
         let mut tx = self.db.begin_write().await?;
         let challenge = open_challenge(
-            two_factor::challenge(&mut tx, &payload_hash).await?,
-            option,
-            &fingerprint,
+            two_factor::challenge(&mut tx, payload_hash).await?,
+            answer.option,
+            device_hash,
         )?;
-        let right = match option {
+        let right = match answer.option {
             TwoFactorOption::Email => challenge
                 .code_hash
                 .as_deref()
-                .is_some_and(|hash| hash == code_digest(payload, code).as_slice()),
-            TwoFactorOption::Totp => self.totp_matches(&mut tx, challenge.user_id, code).await?,
+                .is_some_and(|hash| hash == code_digest(answer.payload, answer.code).as_slice()),
+            TwoFactorOption::Totp => {
+                self.totp_matches(&mut tx, challenge.user_id, answer.code)
+                    .await?
+            }
         };
         if !right {
-            if two_factor::count_attempt(&mut tx, &payload_hash).await? >= CHALLENGE_ATTEMPTS {
-                two_factor::delete_challenge(&mut tx, &payload_hash).await?;
+            if two_factor::count_attempt(&mut tx, payload_hash).await? >= CHALLENGE_ATTEMPTS {
+                two_factor::delete_challenge(&mut tx, payload_hash).await?;
             }
             tx.commit().await?;
             return Err(AppError::Unauthenticated(
                 "Invalid code: check it and try again".into(),
             ));
         }
-        if !two_factor::delete_challenge(&mut tx, &payload_hash).await? {
+        if !two_factor::delete_challenge(&mut tx, payload_hash).await? {
             return Err(challenge_ended());
         }
-        if trust {
+        if answer.trust {
             let until = Utc::now() + self.settings.trusted_device_ttl;
-            two_factor::trust_device(&mut tx, challenge.user_id, &fingerprint, until).await?;
+            two_factor::trust_device(&mut tx, challenge.user_id, device_hash, until).await?;
         }
         tx.commit().await?;
-        self.code_throttle.succeeded(attempt);
-        self.open_session(challenge.user_id, kind).await
+        Ok(challenge.user_id)
     }
 
     /// Whether `code` is the user's TOTP code now (and not used before); records its step.

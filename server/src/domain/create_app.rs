@@ -1,13 +1,30 @@
-//! create_app.ps1, rendered with a group's settings.
+//! create_app.ps1, rendered with a group's settings. The domain hands out its text; an
+//! edge that sends it encodes it as its wire wants (the REST API and the UI: Base64).
 
 use crate::store::directory::GroupSettings;
 
 const TEMPLATE: &str = include_str!("../../templates/create_app.ps1");
-pub const FILE_NAME: &str = "create_app.ps1";
+const FILE_NAME: &str = "create_app.ps1";
+
+/// The script for one group, as it is to be saved: its file name and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Script {
+    pub file_name: &'static str,
+    pub text: String,
+}
+
+impl Script {
+    pub fn for_group(settings: &GroupSettings) -> Self {
+        Script {
+            file_name: FILE_NAME,
+            text: render(settings),
+        }
+    }
+}
 
 /// The script for a group. Values land in comments and in single-quoted PowerShell
 /// strings, so quotes are doubled and line breaks dropped.
-pub fn render(settings: &GroupSettings) -> String {
+fn render(settings: &GroupSettings) -> String {
     let comment = |value: &str| value.replace(['\r', '\n'], " ").replace("#>", "# >");
     // PowerShell also closes single-quoted strings on the typographic quotes U+2018-U+201B.
     let quoted = |value: &str| {

@@ -126,47 +126,11 @@ impl<S: SortKey> ListQuery<S> {
     /// The query from its parameters (`get` returns a parameter's raw value). `next`
     /// takes precedence over `page`: the platform's own client sends both.
     pub fn parse<'a>(get: impl Fn(&str) -> Option<&'a str>) -> Result<Self, AppError> {
-        let sort = match get("sort") {
-            None => S::default(),
-            Some(raw) => S::KEYS
-                .iter()
-                .find(|(name, _)| *name == raw)
-                .map(|(_, key)| *key)
-                .ok_or_else(|| {
-                    let names: Vec<&str> = S::KEYS.iter().map(|(name, _)| *name).collect();
-                    AppError::invalid(
-                        QUERY,
-                        format!(
-                            "sort must be one of {}, not '{}'",
-                            names.join(", "),
-                            clip(raw)
-                        ),
-                    )
-                })?,
-        };
-        let dir = match get("dir") {
-            None | Some("asc") => Dir::Asc,
-            Some("desc") => Dir::Desc,
-            Some(raw) => {
-                return Err(AppError::invalid(
-                    QUERY,
-                    format!("dir must be asc or desc, not '{}'", clip(raw)),
-                ));
-            }
-        };
+        let sort = sort_key(get("sort"))?;
+        let dir = direction(get("dir"))?;
         let parent = get("parent")
             .filter(|_| S::PARENT)
-            .map(|raw| {
-                parse_guid(raw).ok_or_else(|| {
-                    AppError::invalid(
-                        QUERY,
-                        format!(
-                            "parent must be the UUID of a group, distributor or reseller, not '{}'",
-                            clip(raw)
-                        ),
-                    )
-                })
-            })
+            .map(parent_node)
             .transpose()?;
         let page_size = number(
             "page_size",
@@ -176,16 +140,7 @@ impl<S: SortKey> ListQuery<S> {
         )?;
         let page = number("page", get("page"), 1, MAX_PAGE)?;
         let position = match get("next") {
-            Some(token) => {
-                if token.len() != TOKEN_LEN
-                    || !token
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-                {
-                    return Err(not_a_token());
-                }
-                Position::Next(token.to_owned())
-            }
+            Some(token) => Position::Next(token_shaped(token)?),
             None => Position::Page(page),
         };
         Ok(ListQuery {
@@ -221,6 +176,63 @@ impl<S: SortKey> ListQuery<S> {
             self.page_size
         )
     }
+}
+
+/// `sort`: one of the list's keys (its default when absent).
+fn sort_key<S: SortKey>(value: Option<&str>) -> Result<S, AppError> {
+    let Some(raw) = value else {
+        return Ok(S::default());
+    };
+    S::KEYS
+        .iter()
+        .find(|(name, _)| *name == raw)
+        .map(|(_, key)| *key)
+        .ok_or_else(|| {
+            let names: Vec<&str> = S::KEYS.iter().map(|(name, _)| *name).collect();
+            AppError::invalid(
+                QUERY,
+                format!(
+                    "sort must be one of {}, not '{}'",
+                    names.join(", "),
+                    clip(raw)
+                ),
+            )
+        })
+}
+
+/// `dir`: `asc` (the default) or `desc`.
+fn direction(value: Option<&str>) -> Result<Dir, AppError> {
+    match value {
+        None | Some("asc") => Ok(Dir::Asc),
+        Some("desc") => Ok(Dir::Desc),
+        Some(raw) => Err(AppError::invalid(
+            QUERY,
+            format!("dir must be asc or desc, not '{}'", clip(raw)),
+        )),
+    }
+}
+
+/// `parent`: a node's UUID.
+fn parent_node(raw: &str) -> Result<Uuid, AppError> {
+    parse_guid(raw).ok_or_else(|| {
+        AppError::invalid(
+            QUERY,
+            format!(
+                "parent must be the UUID of a group, distributor or reseller, not '{}'",
+                clip(raw)
+            ),
+        )
+    })
+}
+
+/// `next`, if it has a token's length and alphabet; its tag is checked against the
+/// list and the query later (`Continuations::window`).
+fn token_shaped(token: &str) -> Result<String, AppError> {
+    let alphabet = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+    if token.len() != TOKEN_LEN || !token.bytes().all(alphabet) {
+        return Err(not_a_token());
+    }
+    Ok(token.to_owned())
 }
 
 fn number(name: &str, value: Option<&str>, default: u32, max: u32) -> Result<u32, AppError> {

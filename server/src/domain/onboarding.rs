@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use app::api_types::{
-    ApplicationRequest, DomainStatus, FileDownload, GraphIntegration, LinkSource, MsTeamsAdmin,
+    ApplicationRequest, DomainStatus, GraphIntegration, LinkSource, MsTeamsAdmin,
     MsTeamsAdminRemoval, MsTeamsAdminRequest, MsTeamsMode, MsTeamsStatus, MsTeamsTenantStatus,
     PowershellIntegration, Role, VoiceRoutingStatus,
 };
-use base64::{Engine, engine::general_purpose::STANDARD};
 use sqlx::SqliteConnection;
 
 use super::{
@@ -24,7 +25,7 @@ use crate::{
     store::{
         Db,
         directory::{self as directory_store, SubscriptionRecord},
-        msteams::{self, MsTeamsTenantRow, TenantState},
+        msteams::{self, AdministratorRow, ApplicationRow, MsTeamsTenantRow, TenantState},
         wizard as wizard_store,
     },
 };
@@ -181,58 +182,9 @@ impl Onboarding {
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
-        let existing = match msteams::owned_tenant(&mut tx, subscription.id).await? {
-            Some(tenant) => msteams::application(&mut tx, tenant.id)
-                .await?
-                .map(|_| tenant),
-            None => None,
-        };
-        let ms_tenant_id = match (&existing, input.ms_tenant_id) {
-            (None, None) => {
-                return Err(AppError::invalid(
-                    "ms_tenant_id_required",
-                    "msTeamsTenantId is required for a new application integration",
-                ));
-            }
-            (None, Some(given)) => given,
-            (Some(tenant), given) => {
-                let stored = tenant
-                    .ms_tenant_id
-                    .as_deref()
-                    .and_then(|id| MsTenantId::parse(id).ok());
-                match (stored, given) {
-                    (Some(stored), Some(given)) if stored != given => {
-                        return Err(AppError::invalid(
-                            "ms_tenant_id_mismatch",
-                            format!(
-                                "msTeamsTenantId {given} does not match the integrated MS Teams tenant {stored}"
-                            ),
-                        ));
-                    }
-                    (Some(stored), _) => stored,
-                    (None, Some(given)) => given,
-                    (None, None) => {
-                        return Err(AppError::Internal(
-                            "integration without an MS tenant id".into(),
-                        ));
-                    }
-                }
-            }
-        };
-        // Storing an integration claims nothing (step 1 of the wizard does, once the secret
-        // proves control); an id another subscription has claimed is refused without
-        // saying which, since it may lie outside the caller's tree.
-        if let Some(other) = msteams::tenant_claiming(&mut tx, ms_tenant_id.uuid()).await?
-            && other.owner_subscription_id != subscription.id
-        {
-            return Err(AppError::invalid(
-                "ms_tenant_already_integrated",
-                format!(
-                    "MS Teams tenant {ms_tenant_id} is already onboarded through another subscription. \
-                     If that subscription is yours, link to it instead (msteams/link)"
-                ),
-            ));
-        }
+        let integrated = integrated_tenant(&mut tx, subscription.id).await?;
+        let ms_tenant_id = tenant_to_integrate(integrated.as_ref(), input.ms_tenant_id)?;
+        refuse_if_claimed_elsewhere(&mut tx, &ms_tenant_id, subscription.id).await?;
         let tenant = msteams::ensure_owned_tenant(&mut tx, subscription.id).await?;
         let sealed = self.secrets.seal(
             SecretSlot::ApplicationSecret {
@@ -424,7 +376,7 @@ impl Onboarding {
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
-    ) -> Result<FileDownload, AppError> {
+    ) -> Result<create_app::Script, AppError> {
         caller.require(Role::DownloadCreateApp)?;
         let subscription = self.directory.msteams_subscription(caller, path).await?;
         let settings = directory_store::group_settings_of_tenant(
@@ -439,10 +391,7 @@ impl Onboarding {
                 subscription.tenant_id
             ))
         })?;
-        Ok(FileDownload {
-            file_name: create_app::FILE_NAME.to_owned(),
-            file_body: STANDARD.encode(create_app::render(&settings)),
-        })
+        Ok(create_app::Script::for_group(&settings))
     }
 
     /// `GET …/msteams/status`: the MS Teams tenant the subscription uses, with its
@@ -468,12 +417,7 @@ impl Onboarding {
             .then_some(tenant.owner_subscription_id);
         let application = msteams::application(&mut conn, tenant.id).await?;
         let administrator = msteams::administrator(&mut conn, tenant.id).await?;
-        let executed: Vec<u8> = wizard_store::steps(&mut conn, tenant.id)
-            .await?
-            .into_iter()
-            .filter(|step| step.executed_at.is_some())
-            .filter_map(|step| u8::try_from(step.step).ok())
-            .collect();
+        let executed = executed_steps(&mut conn, tenant.id).await?;
         drop(conn);
         let status = tenant_status(
             tenant.status,
@@ -481,14 +425,9 @@ impl Onboarding {
             tenant.current_step,
             executed.iter().copied().max(),
         )?;
-        let now = chrono::Utc::now();
         Ok(MsTeamsStatus {
             ms_tenant_id: tenant.ms_tenant_id,
-            mode: match tenant.mode.as_str() {
-                "direct_routing" => MsTeamsMode::DirectRouting,
-                "operator_connect" => MsTeamsMode::OperatorConnect,
-                other => return Err(AppError::Internal(format!("stored mode {other}"))),
-            },
+            mode: stored_mode(&tenant.mode)?,
             status,
             ms_application_id: application.as_ref().map(|a| a.application_id.clone()),
             domain: tenant.domain.map(|name| DomainStatus {
@@ -497,19 +436,8 @@ impl Onboarding {
                     || status == MsTeamsTenantStatus::AlreadyLinked
                     || executed.contains(&2),
             }),
-            powershell: PowershellIntegration {
-                active: administrator.is_some(),
-                updated_at: administrator.as_ref().map(|a| a.updated_at),
-                ms_user_name: administrator.map(|a| a.username),
-            },
-            ms_graph: GraphIntegration {
-                active: application
-                    .as_ref()
-                    .is_some_and(|a| a.secret_expires_at.is_none_or(|at| at > now)),
-                updated_at: application.as_ref().map(|a| a.updated_at),
-                secret_expires_at: application.as_ref().and_then(|a| a.secret_expires_at),
-                ms_application_id: application.map(|a| a.application_id),
-            },
+            powershell: powershell_integration(administrator),
+            ms_graph: graph_integration(application, chrono::Utc::now()),
             linked_to,
         })
     }
@@ -634,6 +562,71 @@ impl Onboarding {
     }
 }
 
+/// The subscription's own MS Teams tenant when it holds an application integration.
+async fn integrated_tenant(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<Option<MsTeamsTenantRow>, AppError> {
+    let Some(tenant) = msteams::owned_tenant(conn, subscription).await? else {
+        return Ok(None);
+    };
+    let application = msteams::application(conn, tenant.id).await?;
+    Ok(application.map(|_| tenant))
+}
+
+/// The MS tenant an application integration is stored for: the one already integrated
+/// (which `given` may repeat but not change), else `given`, which a new integration
+/// needs.
+fn tenant_to_integrate(
+    integrated: Option<&MsTeamsTenantRow>,
+    given: Option<MsTenantId>,
+) -> Result<MsTenantId, AppError> {
+    let Some(tenant) = integrated else {
+        return given.ok_or_else(|| {
+            AppError::invalid(
+                "ms_tenant_id_required",
+                "msTeamsTenantId is required for a new application integration",
+            )
+        });
+    };
+    let stored = tenant
+        .ms_tenant_id
+        .as_deref()
+        .and_then(|id| MsTenantId::parse(id).ok());
+    match (stored, given) {
+        (Some(stored), Some(given)) if stored != given => Err(AppError::invalid(
+            "ms_tenant_id_mismatch",
+            format!(
+                "msTeamsTenantId {given} does not match the integrated MS Teams tenant {stored}"
+            ),
+        )),
+        (Some(id), _) | (None, Some(id)) => Ok(id),
+        (None, None) => Err(AppError::Internal(
+            "integration without an MS tenant id".into(),
+        )),
+    }
+}
+
+/// Storing an integration claims nothing (step 1 of the wizard does, once the secret
+/// proves control); an id another subscription has claimed is refused without saying
+/// which, since it may lie outside the caller's tree.
+async fn refuse_if_claimed_elsewhere(
+    conn: &mut SqliteConnection,
+    ms_tenant_id: &MsTenantId,
+    subscription: i64,
+) -> Result<(), AppError> {
+    match msteams::tenant_claiming(conn, ms_tenant_id.uuid()).await? {
+        Some(other) if other.owner_subscription_id != subscription => Err(AppError::invalid(
+            "ms_tenant_already_integrated",
+            format!(
+                "MS Teams tenant {ms_tenant_id} is already onboarded through another subscription. \
+                 If that subscription is yours, link to it instead (msteams/link)"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A linked subscription shares another's tenant: its credentials are managed there.
 pub(super) async fn refuse_if_linked(
     conn: &mut SqliteConnection,
@@ -681,6 +674,46 @@ fn tenant_status(
             .and_then(MsTeamsTenantStatus::wizard_error)
             .ok_or_else(unknown),
         TenantState::Onboarded => Ok(MsTeamsTenantStatus::Onboarded),
+    }
+}
+
+/// The wizard steps of the tenant that have been executed.
+async fn executed_steps(conn: &mut SqliteConnection, tenant_row: i64) -> Result<Vec<u8>, AppError> {
+    Ok(wizard_store::steps(conn, tenant_row)
+        .await?
+        .into_iter()
+        .filter(|step| step.executed_at.is_some())
+        .filter_map(|step| u8::try_from(step.step).ok())
+        .collect())
+}
+
+fn stored_mode(mode: &str) -> Result<MsTeamsMode, AppError> {
+    match mode {
+        "direct_routing" => Ok(MsTeamsMode::DirectRouting),
+        "operator_connect" => Ok(MsTeamsMode::OperatorConnect),
+        other => Err(AppError::Internal(format!("stored mode {other}"))),
+    }
+}
+
+/// `powershell` of `GET …/msteams/status`: the stored administrator account, if any.
+fn powershell_integration(administrator: Option<AdministratorRow>) -> PowershellIntegration {
+    PowershellIntegration {
+        active: administrator.is_some(),
+        updated_at: administrator.as_ref().map(|a| a.updated_at),
+        ms_user_name: administrator.map(|a| a.username),
+    }
+}
+
+/// `msGraph` of `GET …/msteams/status`: the stored application, active while its
+/// secret is not known to have expired at `now`.
+fn graph_integration(application: Option<ApplicationRow>, now: DateTime<Utc>) -> GraphIntegration {
+    GraphIntegration {
+        active: application
+            .as_ref()
+            .is_some_and(|a| a.secret_expires_at.is_none_or(|at| at > now)),
+        updated_at: application.as_ref().map(|a| a.updated_at),
+        secret_expires_at: application.as_ref().and_then(|a| a.secret_expires_at),
+        ms_application_id: application.map(|a| a.application_id),
     }
 }
 
@@ -796,7 +829,7 @@ mod tests {
         for status in S::ALL {
             assert_eq!(
                 serde_json::to_value(status).unwrap(),
-                serde_json::Value::String(status.as_str().to_owned())
+                serde_json::Value::String(status.to_string())
             );
             let step = status.wizard_step();
             assert_eq!(

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use app::api_types::{
-    Role, TransactionInfo, VoiceRoutingStatus, WizardFailure, WizardState, WizardStep, WizardView,
-};
+use sqlx::SqliteConnection;
+
+use app::api_types::{Role, TransactionInfo, VoiceRoutingStatus, WizardState, WizardStep};
 
 use super::{
     AppError, Caller,
@@ -18,7 +18,7 @@ use crate::{
     jobs::{self, JobSignal},
     store::{
         Db,
-        msteams::{self, TenantState},
+        msteams::{self, MsTeamsTenantRow, TenantState},
         wizard::{self as wizard_store, StepRow},
     },
 };
@@ -31,6 +31,24 @@ pub const PREPARATION: i64 = -1;
 
 /// The six steps, numbered 0–5.
 pub use app::api_types::WIZARD_STEP_TEXTS as STEP_TEXTS;
+
+/// Where a subscription's wizard stands (`GET …/msteams/wizard`). The edges make it
+/// what they send (`WizardView`): the REST API a 404, a 200 or a 400 problem+json body
+/// that also carries the steps.
+#[derive(Debug)]
+pub enum WizardProgress {
+    /// No steps yet: no run, or one still in its preparation phase (the detail says
+    /// which).
+    NotStarted(String),
+    /// Running, or done.
+    Active(WizardState),
+    /// Ended with `error` (a 400 refusal) at `failed_step`, where a new start resumes.
+    Failed {
+        error: AppError,
+        state: WizardState,
+        failed_step: Option<u8>,
+    },
+}
 
 #[derive(Clone, Debug)]
 pub struct Wizard {
@@ -61,82 +79,57 @@ impl Wizard {
         // the tenant idle and the others see it onboarding (409).
         let mut tx = self.db.begin_write().await?;
         refuse_if_linked(&mut tx, &subscription).await?;
-        let tenant = msteams::owned_tenant(&mut tx, subscription.id).await?;
-        let (tenant, has_application, has_administrator) = match tenant {
-            Some(tenant) => {
-                let application = msteams::application(&mut tx, tenant.id).await?.is_some();
-                let administrator = msteams::administrator(&mut tx, tenant.id).await?.is_some();
-                (Some(tenant), application, administrator)
-            }
-            None => (None, false, false),
-        };
-        let missing: Vec<&str> = [
-            (!has_application).then_some("the application integration (msteams/applications)"),
-            (!has_administrator)
-                .then_some("the MS Teams administrator credentials (msteams/admins)"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect();
-        let Some(tenant) = tenant.filter(|_| missing.is_empty()) else {
-            return Err(AppError::invalid(
-                "wizard_needs_credentials",
-                format!(
-                    "The wizard needs {} of subscription {} first",
-                    missing.join(" and "),
-                    subscription.id
-                ),
-            ));
-        };
-        match tenant.status {
-            TenantState::Onboarding => {
-                let (run, _) = wizard_store::run_of(&mut tx, tenant.id).await?;
-                return Err(AppError::Conflict {
-                    code: "wizard_running",
-                    detail: format!(
-                        "The onboarding wizard is already running for subscription {} (transaction {}); wait for it to end",
-                        subscription.id,
-                        run.unwrap_or_default()
-                    ),
-                });
-            }
-            TenantState::Onboarded => {
-                return Err(AppError::invalid(
-                    "already_onboarded",
-                    format!(
-                        "The MS Teams tenant of subscription {} is onboarded already; use msteams/update_vrp to re-apply its voice routing",
-                        subscription.id
-                    ),
-                ));
-            }
-            _ => {}
-        }
-        let prepared = wizard_store::has_steps(&mut tx, tenant.id).await?;
-        let (cursor, delay) = if prepared {
-            let step = wizard_store::first_pending_step(&mut tx, tenant.id)
-                .await?
-                .unwrap_or(5);
-            wizard_store::mark_started(&mut tx, tenant.id, step).await?;
-            (step, Duration::ZERO)
-        } else {
-            (PREPARATION, self.preparation)
-        };
-        let id =
-            wizard_store::insert_transaction(&mut tx, WIZARD_JOB, subscription.id, caller.user_id)
-                .await?;
-        jobs::enqueue(&mut tx, id, WIZARD_JOB, cursor, delay).await?;
-        wizard_store::set_run(&mut tx, tenant.id, id).await?;
+        let tenant = credentialed_tenant(&mut tx, subscription.id).await?;
+        refuse_if_started(&mut tx, subscription.id, &tenant).await?;
+        let id = self
+            .enqueue_run(&mut tx, caller, subscription.id, tenant.id)
+            .await?;
+        tx.commit().await?;
+        self.signal.wake();
+        Ok(id)
+    }
+
+    /// Records a run of `tenant`: its transaction, its job, and the tenant onboarding
+    /// from the run's first step. Returns the transaction id.
+    async fn enqueue_run(
+        &self,
+        conn: &mut SqliteConnection,
+        caller: &Caller,
+        subscription: i64,
+        tenant: i64,
+    ) -> Result<i64, AppError> {
+        let (cursor, delay) = self.first_cursor(conn, tenant).await?;
+        let id = wizard_store::insert_transaction(conn, WIZARD_JOB, subscription, caller.user_id)
+            .await?;
+        jobs::enqueue(conn, id, WIZARD_JOB, cursor, delay).await?;
+        wizard_store::set_run(conn, tenant, id).await?;
         wizard_store::set_progress(
-            &mut tx,
-            tenant.id,
+            conn,
+            tenant,
             TenantState::Onboarding,
             Some(cursor.max(0)),
             None,
         )
         .await?;
-        tx.commit().await?;
-        self.signal.wake();
         Ok(id)
+    }
+
+    /// Where a run begins, and when: a first run with its preparation phase, after
+    /// `preparation`; a resumed one at once, at the first step not executed yet (marked
+    /// started), since executed steps are not redone.
+    async fn first_cursor(
+        &self,
+        conn: &mut SqliteConnection,
+        tenant: i64,
+    ) -> Result<(i64, Duration), AppError> {
+        if !wizard_store::has_steps(conn, tenant).await? {
+            return Ok((PREPARATION, self.preparation));
+        }
+        let step = wizard_store::first_pending_step(conn, tenant)
+            .await?
+            .unwrap_or(5);
+        wizard_store::mark_started(conn, tenant, step).await?;
+        Ok((step, Duration::ZERO))
     }
 
     #[tracing::instrument(skip_all, fields(user = %caller.username, path = %path))]
@@ -144,11 +137,11 @@ impl Wizard {
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
-    ) -> Result<WizardView, AppError> {
+    ) -> Result<WizardProgress, AppError> {
         caller.require(Role::WizardRead)?;
         let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let not_started = WizardView::NotStarted(format!(
+        let not_started = WizardProgress::NotStarted(format!(
             "The MS Teams tenant of subscription {} has not been initialized yet: no wizard has started, or it is in its preparation phase",
             subscription.id
         ));
@@ -166,20 +159,13 @@ impl Wizard {
         if tenant.status == TenantState::Failed {
             let (_, error) = wizard_store::run_of(&mut conn, tenant.id).await?;
             let error = error.unwrap_or_else(|| "The wizard has ended with an error".into());
-            let problem = AppError::invalid("wizard_failed", error).to_problem();
-            return Ok(WizardView::Failed(WizardFailure {
-                problem_type: problem.problem_type,
-                title: problem.title,
-                status: problem.status,
-                detail: problem.detail,
-                code: problem.code,
-                error: problem.error,
-                running: state.running,
-                wizard_steps: state.wizard_steps,
+            return Ok(WizardProgress::Failed {
+                error: AppError::invalid("wizard_failed", error),
+                state,
                 failed_step: tenant.current_step.and_then(|s| u8::try_from(s).ok()),
-            }));
+            });
         }
-        Ok(WizardView::Active(state))
+        Ok(WizardProgress::Active(state))
     }
 
     /// Any asynchronous task, for a caller who may read its subscription's wizard.
@@ -214,6 +200,66 @@ impl Wizard {
             created_at: row.created_at,
             updated_at: row.updated_at,
         })
+    }
+}
+
+/// The subscription's own MS Teams tenant, once both credentials the steps sign in
+/// with are stored (400 naming what is missing otherwise).
+async fn credentialed_tenant(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+) -> Result<MsTeamsTenantRow, AppError> {
+    let tenant = msteams::owned_tenant(conn, subscription).await?;
+    let (has_application, has_administrator) = match &tenant {
+        Some(tenant) => (
+            msteams::application(conn, tenant.id).await?.is_some(),
+            msteams::administrator(conn, tenant.id).await?.is_some(),
+        ),
+        None => (false, false),
+    };
+    let missing: Vec<&str> = [
+        (!has_application).then_some("the application integration (msteams/applications)"),
+        (!has_administrator).then_some("the MS Teams administrator credentials (msteams/admins)"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    tenant.filter(|_| missing.is_empty()).ok_or_else(|| {
+        AppError::invalid(
+            "wizard_needs_credentials",
+            format!(
+                "The wizard needs {} of subscription {subscription} first",
+                missing.join(" and ")
+            ),
+        )
+    })
+}
+
+/// A tenant whose run is still going (409) or that is onboarded already (400) is not
+/// started again; a new or failed one is.
+async fn refuse_if_started(
+    conn: &mut SqliteConnection,
+    subscription: i64,
+    tenant: &MsTeamsTenantRow,
+) -> Result<(), AppError> {
+    match tenant.status {
+        TenantState::Pending | TenantState::Failed => Ok(()),
+        TenantState::Onboarding => {
+            let (run, _) = wizard_store::run_of(conn, tenant.id).await?;
+            Err(AppError::Conflict {
+                code: "wizard_running",
+                detail: format!(
+                    "The onboarding wizard is already running for subscription {subscription} (transaction {}); wait for it to end",
+                    run.unwrap_or_default()
+                ),
+            })
+        }
+        TenantState::Onboarded => Err(AppError::invalid(
+            "already_onboarded",
+            format!(
+                "The MS Teams tenant of subscription {subscription} is onboarded already; use msteams/update_vrp to re-apply its voice routing"
+            ),
+        )),
     }
 }
 

@@ -17,7 +17,7 @@ use super::{
 };
 use crate::{
     crypto::{SecretBox, SecretSlot},
-    jobs::{Job, JobHandler, Outcome},
+    jobs::{Job, JobError, JobHandler, Outcome},
     microsoft::{AdminLogin, AppCredentials, DnsZone, Graph, MicrosoftError, TeamsVoice},
     store::{
         Db,
@@ -299,77 +299,89 @@ impl JobHandler for WizardSteps {
         tx: &mut SqliteConnection,
         job: &Job,
         outcome: &Outcome,
-    ) -> Result<(), AppError> {
+    ) -> Result<(), JobError> {
         let Some(target) = wizard_store::target(tx, job.id).await? else {
-            return Err(AppError::Internal(format!(
-                "wizard {} lost its tenant",
-                job.id
-            )));
+            return Err(format!("wizard {} lost its tenant", job.id).into());
         };
-        let tenant = target.tenant_row;
-        match outcome {
-            Outcome::Advance { cursor, note, .. } => {
-                if job.cursor == PREPARATION {
-                    wizard_store::create_steps(tx, tenant).await?;
-                } else {
-                    wizard_store::mark_executed(tx, tenant, job.cursor).await?;
-                }
-                if let (2, Some(domain)) = (job.cursor, note) {
-                    wizard_store::set_domain(tx, tenant, domain).await?;
-                }
-                wizard_store::mark_started(tx, tenant, *cursor).await?;
-                wizard_store::set_progress(
-                    tx,
-                    tenant,
-                    TenantState::Onboarding,
-                    Some(*cursor),
-                    None,
-                )
-                .await?;
-            }
-            Outcome::Done { note } => {
-                wizard_store::mark_executed(tx, tenant, job.cursor).await?;
-                if let Some(status) = note {
-                    wizard_store::set_voice_routing_status(tx, tenant, status).await?;
-                }
-                wizard_store::set_progress(tx, tenant, TenantState::Onboarded, None, None).await?;
-            }
-            Outcome::Fail { error, note } => {
-                if job.cursor == PREPARATION {
-                    wizard_store::create_steps(tx, tenant).await?;
-                }
-                if let Some(status) = note {
-                    wizard_store::set_voice_routing_status(tx, tenant, status).await?;
-                }
-                wizard_store::set_progress(
-                    tx,
-                    tenant,
-                    TenantState::Failed,
-                    Some(job.cursor.max(0)),
-                    Some(error),
-                )
-                .await?;
-            }
-            Outcome::Wait { .. } | Outcome::Retry { .. } => {}
-        }
-        let (status, detail) = match outcome {
-            Outcome::Advance { .. } | Outcome::Wait { .. } => (TransactionStatus::Running, None),
-            Outcome::Retry { error, .. } => (TransactionStatus::Running, Some(error.as_str())),
-            Outcome::Done { .. } => (TransactionStatus::Succeeded, None),
-            Outcome::Fail { error, .. } => (TransactionStatus::Failed, Some(error.as_str())),
-        };
+        record_progress(tx, target.tenant_row, job, outcome).await?;
+        let (status, detail) = transaction_status(outcome);
         wizard_store::set_transaction(tx, job.id, status, detail).await?;
         Ok(())
     }
 
-    async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
-        wizard_store::fail_orphaned_runs(
+    async fn reconcile(&self, db: &Db) -> Result<u64, JobError> {
+        Ok(wizard_store::fail_orphaned_runs(
             db,
             "The wizard run ended without recording its progress (an internal error). \
              Start the wizard again to resume at this step",
         )
-        .await
-        .map_err(AppError::from)
+        .await?)
+    }
+}
+
+/// What an outcome changes in the tenant's steps and progress; a wait or a retry
+/// changes nothing there.
+async fn record_progress(
+    tx: &mut SqliteConnection,
+    tenant_row: i64,
+    job: &Job,
+    outcome: &Outcome,
+) -> Result<(), sqlx::Error> {
+    match outcome {
+        Outcome::Advance { cursor, note, .. } => {
+            if job.cursor == PREPARATION {
+                wizard_store::create_steps(tx, tenant_row).await?;
+            } else {
+                wizard_store::mark_executed(tx, tenant_row, job.cursor).await?;
+            }
+            if let (2, Some(domain)) = (job.cursor, note) {
+                wizard_store::set_domain(tx, tenant_row, domain).await?;
+            }
+            wizard_store::mark_started(tx, tenant_row, *cursor).await?;
+            wizard_store::set_progress(
+                tx,
+                tenant_row,
+                TenantState::Onboarding,
+                Some(*cursor),
+                None,
+            )
+            .await?;
+        }
+        Outcome::Done { note } => {
+            wizard_store::mark_executed(tx, tenant_row, job.cursor).await?;
+            if let Some(status) = note {
+                wizard_store::set_voice_routing_status(tx, tenant_row, status).await?;
+            }
+            wizard_store::set_progress(tx, tenant_row, TenantState::Onboarded, None, None).await?;
+        }
+        Outcome::Fail { error, note } => {
+            if job.cursor == PREPARATION {
+                wizard_store::create_steps(tx, tenant_row).await?;
+            }
+            if let Some(status) = note {
+                wizard_store::set_voice_routing_status(tx, tenant_row, status).await?;
+            }
+            wizard_store::set_progress(
+                tx,
+                tenant_row,
+                TenantState::Failed,
+                Some(job.cursor.max(0)),
+                Some(error),
+            )
+            .await?;
+        }
+        Outcome::Wait { .. } | Outcome::Retry { .. } => {}
+    }
+    Ok(())
+}
+
+/// The run's transaction as an outcome leaves it: its status, and the error to show.
+fn transaction_status(outcome: &Outcome) -> (TransactionStatus, Option<&str>) {
+    match outcome {
+        Outcome::Advance { .. } | Outcome::Wait { .. } => (TransactionStatus::Running, None),
+        Outcome::Retry { error, .. } => (TransactionStatus::Running, Some(error.as_str())),
+        Outcome::Done { .. } => (TransactionStatus::Succeeded, None),
+        Outcome::Fail { error, .. } => (TransactionStatus::Failed, Some(error.as_str())),
     }
 }
 

@@ -15,7 +15,11 @@ use tokio::sync::Notify;
 pub use runner::{JobRunner, RunnerHandle};
 pub use store::{enqueue, epoch_ms};
 
-use crate::{domain::AppError, store::Db};
+use crate::store::Db;
+
+/// What a handler's `record` or `reconcile` can fail with: the runner does not look
+/// inside, it logs it and retries, releases or abandons the job.
+pub type JobError = Box<dyn std::error::Error + Send + Sync>;
 
 /// Where a job stands, as `jobs.state` stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::Type)]
@@ -83,11 +87,11 @@ pub trait JobHandler: Send + Sync {
         tx: &mut SqliteConnection,
         job: &Job,
         outcome: &Outcome,
-    ) -> Result<(), AppError>;
+    ) -> Result<(), JobError>;
 
     /// Repairs what this kind's jobs left behind when they ended without recording an
     /// outcome (at start, and after the runner abandoned a job). Returns what it fixed.
-    async fn reconcile(&self, _db: &Db) -> Result<u64, AppError> {
+    async fn reconcile(&self, _db: &Db) -> Result<u64, JobError> {
         Ok(0)
     }
 }

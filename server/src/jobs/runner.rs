@@ -15,7 +15,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use super::{Job, JobHandler, JobSignal, Outcome, RunnerSettings, store};
+use super::{Job, JobError, JobHandler, JobSignal, Outcome, RunnerSettings, store};
 use crate::store::Db;
 
 pub struct JobRunner {
@@ -371,7 +371,7 @@ impl JobRunner {
         )
     }
 
-    async fn settle(&self, job: &Job, outcome: &Outcome) -> Result<(), crate::domain::AppError> {
+    async fn settle(&self, job: &Job, outcome: &Outcome) -> Result<(), JobError> {
         let mut tx = self.db.begin_write().await?;
         let backoff = self.settings.backoff(job.attempts);
         if !store::settle(&mut tx, job, outcome, backoff, self.settings.backoff_max).await? {

@@ -147,61 +147,18 @@ pub async fn settle(
     backoff: Duration,
     backoff_max: Duration,
 ) -> Result<bool, sqlx::Error> {
-    let (state, cursor, memo, attempts, run_at, error) = match outcome {
-        Outcome::Advance {
-            cursor,
-            after: delay,
-            ..
-        } => (JobState::Ready, *cursor, None, 0, after(*delay), None),
-        // A wait is progress: the tries count again from zero.
-        Outcome::Wait { after: delay, memo } => (
-            JobState::Ready,
-            job.cursor,
-            memo.clone(),
-            0,
-            after(*delay),
-            None,
-        ),
-        Outcome::Done { .. } => (
-            JobState::Done,
-            job.cursor,
-            None,
-            job.attempts,
-            epoch_ms(),
-            None,
-        ),
-        // The try was counted when it was claimed.
-        Outcome::Retry {
-            error,
-            after: delay,
-        } => (
-            JobState::Ready,
-            job.cursor,
-            job.memo.clone(),
-            job.attempts,
-            after(delay.map_or(backoff, |delay| delay.min(backoff_max))),
-            Some(error.clone()),
-        ),
-        Outcome::Fail { error, .. } => (
-            JobState::Failed,
-            job.cursor,
-            job.memo.clone(),
-            job.attempts,
-            epoch_ms(),
-            Some(error.clone()),
-        ),
-    };
+    let to = JobMove::from_outcome(job, outcome, backoff, backoff_max);
     Ok(sqlx::query(
         "UPDATE jobs SET state = ?, cursor = ?, memo = ?, attempts = ?, run_at = ?, last_error = ?,
                 lease_owner = NULL, lease_until = NULL, updated_at = ?
          WHERE id = ? AND lease_owner = ?",
     )
-    .bind(state)
-    .bind(cursor)
-    .bind(memo)
-    .bind(attempts)
-    .bind(run_at)
-    .bind(&error)
+    .bind(to.state)
+    .bind(to.cursor)
+    .bind(to.memo)
+    .bind(to.attempts)
+    .bind(to.run_at)
+    .bind(to.error)
     .bind(now())
     .bind(job.id)
     .bind(&job.lease)
@@ -209,6 +166,82 @@ pub async fn settle(
     .await?
     .rows_affected()
         == 1)
+}
+
+/// Where an outcome moves a job: the columns `settle` writes.
+#[derive(Debug)]
+struct JobMove {
+    state: JobState,
+    cursor: i64,
+    memo: Option<String>,
+    attempts: i64,
+    /// When it is due next (ms since the epoch); for an ended job, when it ended.
+    run_at: i64,
+    /// `last_error`.
+    error: Option<String>,
+}
+
+impl JobMove {
+    /// The job unchanged and due now; each outcome states what it changes.
+    fn staying(job: &Job) -> Self {
+        JobMove {
+            state: JobState::Ready,
+            cursor: job.cursor,
+            memo: job.memo.clone(),
+            attempts: job.attempts,
+            run_at: epoch_ms(),
+            error: None,
+        }
+    }
+
+    /// Where `outcome` moves `job`: `settle`'s rules, as columns.
+    fn from_outcome(
+        job: &Job,
+        outcome: &Outcome,
+        backoff: Duration,
+        backoff_max: Duration,
+    ) -> Self {
+        let stay = JobMove::staying(job);
+        match outcome {
+            Outcome::Advance {
+                cursor,
+                after: delay,
+                ..
+            } => JobMove {
+                cursor: *cursor,
+                memo: None,
+                attempts: 0,
+                run_at: after(*delay),
+                ..stay
+            },
+            // A wait is progress: the tries count again from zero.
+            Outcome::Wait { after: delay, memo } => JobMove {
+                memo: memo.clone(),
+                attempts: 0,
+                run_at: after(*delay),
+                ..stay
+            },
+            Outcome::Done { .. } => JobMove {
+                state: JobState::Done,
+                memo: None,
+                ..stay
+            },
+            // The try was counted when it was claimed.
+            Outcome::Retry {
+                error,
+                after: delay,
+            } => JobMove {
+                run_at: after(delay.map_or(backoff, |delay| delay.min(backoff_max))),
+                error: Some(error.clone()),
+                ..stay
+            },
+            Outcome::Fail { error, .. } => JobMove {
+                state: JobState::Failed,
+                error: Some(error.clone()),
+                ..stay
+            },
+        }
+    }
 }
 
 /// Gives a job back after its outcome could not be recorded: it is tried again later

@@ -307,6 +307,13 @@ pub enum TokenKind {
     Cookie,
 }
 
+/// An administrator with its node and instance: what a `Caller` is made of.
+const CALLER_ROWS: &str = "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
+        i.id AS instance_id, i.slug
+    FROM admin_users u
+    JOIN nodes n ON n.id = u.node_id
+    JOIN draas_instances i ON i.id = n.instance_id";
+
 /// The caller behind an unexpired token of this kind, with its roles.
 pub async fn caller_for_session(
     db: &Db,
@@ -320,13 +327,7 @@ pub async fn caller_for_session(
         }
     };
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
-                i.id AS instance_id, i.slug
-         FROM sessions s
-         JOIN admin_users u ON u.id = s.user_id
-         JOIN nodes n ON n.id = u.node_id
-         JOIN draas_instances i ON i.id = n.instance_id
-         WHERE {condition}"
+        "{CALLER_ROWS} JOIN sessions s ON s.user_id = u.id WHERE {condition}"
     )))
     .bind(token_hash)
     .bind(now())
@@ -358,34 +359,22 @@ pub async fn purge_ended(db: &Db) -> Result<u64, sqlx::Error> {
 
 /// The caller with this user id (after a second factor, a refresh).
 pub async fn caller_for_user(db: &Db, user_id: i64) -> Result<Option<Caller>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
-                i.id AS instance_id, i.slug
-         FROM admin_users u
-         JOIN nodes n ON n.id = u.node_id
-         JOIN draas_instances i ON i.id = n.instance_id
-         WHERE u.id = ?",
-    )
-    .bind(user_id)
-    .fetch_optional(&db.read)
-    .await?;
+    let sql = format!("{CALLER_ROWS} WHERE u.id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .fetch_optional(&db.read)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     caller_from_row(&db.read, row).await.map(Some)
 }
 
 /// The caller for a username, without a session (seeding, tests).
 pub async fn caller_for_username(db: &Db, username: &str) -> Result<Option<Caller>, sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
-                i.id AS instance_id, i.slug
-         FROM admin_users u
-         JOIN nodes n ON n.id = u.node_id
-         JOIN draas_instances i ON i.id = n.instance_id
-         WHERE u.username = ?",
-    )
-    .bind(username)
-    .fetch_optional(&db.read)
-    .await?;
+    let sql = format!("{CALLER_ROWS} WHERE u.username = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(username)
+        .fetch_optional(&db.read)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     caller_from_row(&db.read, row).await.map(Some)
 }

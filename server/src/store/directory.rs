@@ -5,10 +5,7 @@ use sqlx::{Row, SqliteConnection};
 use uuid::Uuid;
 
 use super::{Db, now};
-use crate::domain::{
-    AppError,
-    listing::{Dir, NodeSort, SubscriptionSort, Window},
-};
+use crate::domain::listing::{Dir, NodeSort, SubscriptionSort, Window};
 
 /// A subscription found inside a caller's tree of authority.
 #[derive(Debug, Clone)]
@@ -74,13 +71,11 @@ const ANCESTORS: &str = "WITH RECURSIVE up(id, parent_id, kind) AS (
 const DESCENDANTS: &str = "WITH RECURSIVE down(id) AS (
       SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)";
 
-pub async fn find_instance(db: &Db, slug: &str) -> Result<Option<i64>, AppError> {
-    Ok(
-        sqlx::query_scalar("SELECT id FROM draas_instances WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&db.read)
-            .await?,
-    )
+pub async fn find_instance(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM draas_instances WHERE slug = ?")
+        .bind(slug)
+        .fetch_optional(&db.read)
+        .await
 }
 
 /// The tenant's name if it lies in the tree of authority below `caller_node`.
@@ -89,15 +84,15 @@ pub async fn tenant_in_tree(
     instance_id: i64,
     tenant: Uuid,
     caller_node: Uuid,
-) -> Result<Option<String>, AppError> {
+) -> Result<Option<String>, sqlx::Error> {
     let sql =
         format!("{ANCESTORS} SELECT (SELECT name FROM nodes WHERE id = ?1) FROM up WHERE id = ?3");
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(tenant.to_string())
         .bind(instance_id)
         .bind(caller_node.to_string())
         .fetch_optional(&db.read)
-        .await?)
+        .await
 }
 
 pub async fn subscription_in_tree(
@@ -106,7 +101,7 @@ pub async fn subscription_in_tree(
     tenant: Uuid,
     subscription: i64,
     caller_node: Uuid,
-) -> Result<Option<SubscriptionRecord>, AppError> {
+) -> Result<Option<SubscriptionRecord>, sqlx::Error> {
     let sql = format!(
         "{ANCESTORS}
          SELECT s.id, s.name, s.license_type, t.name AS tenant_name
@@ -130,16 +125,16 @@ pub async fn subscription_in_tree(
 }
 
 /// Whether `node` is a group, distributor or reseller at or below `caller_node`.
-pub async fn partner_in_tree(db: &Db, caller_node: Uuid, node: Uuid) -> Result<bool, AppError> {
+pub async fn partner_in_tree(db: &Db, caller_node: Uuid, node: Uuid) -> Result<bool, sqlx::Error> {
     let sql = format!(
         "{DESCENDANTS} SELECT EXISTS (SELECT 1 FROM nodes n JOIN down ON down.id = n.id
          WHERE n.id = ?2 AND n.kind IN ('group', 'distributor', 'reseller'))"
     );
-    Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(caller_node.to_string())
         .bind(node.to_string())
         .fetch_one(&db.read)
-        .await?)
+        .await
 }
 
 /// The node `id` of `kind` in `instance`, if it lies at or below `caller_node`.
@@ -149,7 +144,7 @@ pub async fn node_in_tree(
     caller_node: Uuid,
     id: Uuid,
     kind: &str,
-) -> Result<Option<NodeRow>, AppError> {
+) -> Result<Option<NodeRow>, sqlx::Error> {
     let sql = format!(
         "{DESCENDANTS} SELECT {NODE_COLUMNS}
          FROM nodes t JOIN down ON down.id = t.id LEFT JOIN nodes p ON p.id = t.parent_id
@@ -191,7 +186,7 @@ pub async fn list_nodes(
     sort: NodeSort,
     dir: Dir,
     window: Window,
-) -> Result<(Vec<NodeRow>, i64), AppError> {
+) -> Result<(Vec<NodeRow>, i64), sqlx::Error> {
     let pattern = like_pattern(filter.search);
     let total_sql = format!(
         "{DESCENDANTS} SELECT COUNT(*) FROM nodes t JOIN down ON down.id = t.id WHERE {NODE_FILTER}"
@@ -222,7 +217,7 @@ pub async fn list_nodes(
     Ok((nodes, total))
 }
 
-fn node_row_of(row: &sqlx::sqlite::SqliteRow) -> Result<NodeRow, AppError> {
+fn node_row_of(row: &sqlx::sqlite::SqliteRow) -> Result<NodeRow, sqlx::Error> {
     let parent = match row.get::<Option<String>, _>("parent_id") {
         Some(id) => Some(ParentRow {
             id: parse_uuid(id)?,
@@ -275,7 +270,7 @@ pub async fn list_subscriptions(
     sort: SubscriptionSort,
     dir: Dir,
     window: Window,
-) -> Result<(Vec<SubscriptionRow>, i64), AppError> {
+) -> Result<(Vec<SubscriptionRow>, i64), sqlx::Error> {
     let pattern = like_pattern(search);
     let total: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM subscriptions s WHERE s.tenant_id = ? AND s.name LIKE ? ESCAPE '\\'",
@@ -308,7 +303,7 @@ pub async fn list_subscriptions(
 pub async fn subscription_row(
     db: &Db,
     subscription: i64,
-) -> Result<Option<SubscriptionRow>, AppError> {
+) -> Result<Option<SubscriptionRow>, sqlx::Error> {
     let sql = format!("{SUBSCRIPTION_ROWS} WHERE s.id = ?");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(subscription)
@@ -344,7 +339,7 @@ pub async fn tenants_with_subscriptions(
     dir: Dir,
     window: Window,
     per_tenant: u32,
-) -> Result<(Vec<(NodeRow, Vec<SubscriptionRow>)>, i64), AppError> {
+) -> Result<(Vec<(NodeRow, Vec<SubscriptionRow>)>, i64), sqlx::Error> {
     let sql = format!(
         "{DESCENDANTS},
          page AS (SELECT {NODE_COLUMNS}, COUNT(*) OVER () AS total,
@@ -376,7 +371,7 @@ pub async fn tenants_with_subscriptions(
 /// their subscriptions (a tenant without any has one row without a subscription).
 fn group_by_tenant(
     rows: &[sqlx::sqlite::SqliteRow],
-) -> Result<Vec<(NodeRow, Vec<SubscriptionRow>)>, AppError> {
+) -> Result<Vec<(NodeRow, Vec<SubscriptionRow>)>, sqlx::Error> {
     let mut tenants: Vec<(NodeRow, Vec<SubscriptionRow>)> = Vec::new();
     for row in rows {
         let id = parse_uuid(row.get("id"))?;
@@ -396,7 +391,7 @@ pub async fn group_settings_of_tenant(
     db: &Db,
     instance_id: i64,
     tenant: Uuid,
-) -> Result<Option<GroupSettings>, AppError> {
+) -> Result<Option<GroupSettings>, sqlx::Error> {
     let sql = format!(
         "{ANCESTORS}
          SELECT g.name, gs.app_display_name, gs.secret_lifetime_months
@@ -418,13 +413,13 @@ pub async fn group_settings_of_tenant(
 pub async fn direct_routing_users(
     conn: &mut SqliteConnection,
     subscription: i64,
-) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
         "SELECT COUNT(*) FROM fusion_users WHERE subscription_id = ? AND direct_routing = 1",
     )
     .bind(subscription)
     .fetch_one(conn)
-    .await?)
+    .await
 }
 
 // Seeding: idempotent inserts with fixed keys.
@@ -434,7 +429,7 @@ pub async fn insert_instance(
     id: i64,
     slug: &str,
     name: &str,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT OR IGNORE INTO draas_instances (id, slug, name) VALUES (?, ?, ?)")
         .bind(id)
         .bind(slug)
@@ -452,7 +447,7 @@ pub async fn insert_node(
     name: &str,
     billing_id: &str,
     parent: Option<Uuid>,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT OR IGNORE INTO nodes (id, instance_id, kind, name, billing_id, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(id.to_string())
         .bind(instance_id)
@@ -471,7 +466,7 @@ pub async fn insert_group_settings(
     group: Uuid,
     app_display_name: &str,
     lifetime_months: i64,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT OR IGNORE INTO group_settings (group_id, app_display_name, secret_lifetime_months) VALUES (?, ?, ?)")
         .bind(group.to_string())
         .bind(app_display_name)
@@ -487,7 +482,7 @@ pub async fn insert_subscription(
     tenant: Uuid,
     name: &str,
     license_type: LicenseType,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT OR IGNORE INTO subscriptions (id, tenant_id, name, license_type, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(id)
         .bind(tenant.to_string())
@@ -504,7 +499,7 @@ pub async fn insert_fusion_user(
     subscription: i64,
     username: &str,
     direct_routing: bool,
-) -> Result<(), AppError> {
+) -> Result<(), sqlx::Error> {
     sqlx::query("INSERT OR IGNORE INTO fusion_users (subscription_id, username, direct_routing) VALUES (?, ?, ?)")
         .bind(subscription)
         .bind(username)
@@ -519,7 +514,7 @@ pub async fn set_direct_routing(
     db: &Db,
     subscription: i64,
     enabled: bool,
-) -> Result<u64, AppError> {
+) -> Result<u64, sqlx::Error> {
     let result =
         sqlx::query("UPDATE fusion_users SET direct_routing = ? WHERE subscription_id = ?")
             .bind(enabled)
@@ -529,6 +524,6 @@ pub async fn set_direct_routing(
     Ok(result.rows_affected())
 }
 
-fn parse_uuid(text: String) -> Result<Uuid, AppError> {
-    Uuid::parse_str(&text).map_err(|_| AppError::Internal(format!("bad uuid in database: {text}")))
+fn parse_uuid(text: String) -> Result<Uuid, sqlx::Error> {
+    Uuid::parse_str(&text).map_err(|_| super::decode_error(format!("bad uuid in database: {text}")))
 }

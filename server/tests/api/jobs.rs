@@ -12,8 +12,7 @@ use std::{
 
 use async_trait::async_trait;
 use server::{
-    domain::AppError,
-    jobs::{Job, JobHandler, JobRunner, JobSignal, Outcome, RunnerSettings, store},
+    jobs::{Job, JobError, JobHandler, JobRunner, JobSignal, Outcome, RunnerSettings, store},
     store::Db,
 };
 use sqlx::SqliteConnection;
@@ -42,8 +41,8 @@ impl JobHandler for NeverRecords {
         Outcome::Done { note: None }
     }
 
-    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
-        Err(AppError::Internal("the record always fails".into()))
+    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), JobError> {
+        Err("the record always fails".into())
     }
 }
 
@@ -56,7 +55,7 @@ impl JobHandler for Panics {
         panic!("a bug in a step");
     }
 
-    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+    async fn record(&self, _: &mut SqliteConnection, _: &Job, _: &Outcome) -> Result<(), JobError> {
         Ok(())
     }
 }

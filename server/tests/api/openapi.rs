@@ -305,7 +305,7 @@ async fn the_status_values_and_the_admins_bodies_are_documented() {
     documented.sort();
     let mut values: Vec<String> = MsTeamsTenantStatus::ALL
         .iter()
-        .map(|s| s.as_str().to_owned())
+        .map(|s| s.to_string())
         .collect();
     values.sort();
     assert_eq!(documented, values);

@@ -23,11 +23,12 @@ use server::{
     config::Config,
     crypto::SecretBox,
     domain::{
-        AppError,
         wizard::WIZARD_JOB,
         wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
     },
-    jobs::{Job, JobHandler, JobRunner, JobSignal, Outcome, RunnerSettings, epoch_ms, store},
+    jobs::{
+        Job, JobError, JobHandler, JobRunner, JobSignal, Outcome, RunnerSettings, epoch_ms, store,
+    },
     state::AppState,
     store::Db,
 };
@@ -168,16 +169,16 @@ impl JobHandler for Sabotaged {
         self.inner.execute(job).await
     }
 
-    async fn record(&self, tx: &mut Connection, job: &Job, done: &Outcome) -> Result<(), AppError> {
+    async fn record(&self, tx: &mut Connection, job: &Job, done: &Outcome) -> Result<(), JobError> {
         if let Sabotage::CannotRecord = self.sabotage
             && job.cursor == self.at
         {
-            return Err(AppError::Internal("the disk said no".into()));
+            return Err("the disk said no".into());
         }
         self.inner.record(tx, job, done).await
     }
 
-    async fn reconcile(&self, db: &Db) -> Result<u64, AppError> {
+    async fn reconcile(&self, db: &Db) -> Result<u64, JobError> {
         self.inner.reconcile(db).await
     }
 }
@@ -514,7 +515,7 @@ impl JobHandler for AsksToWait {
         }
     }
 
-    async fn record(&self, _: &mut Connection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+    async fn record(&self, _: &mut Connection, _: &Job, _: &Outcome) -> Result<(), JobError> {
         Ok(())
     }
 }
@@ -590,7 +591,7 @@ impl JobHandler for Step {
         Outcome::Done { note: None }
     }
 
-    async fn record(&self, _: &mut Connection, _: &Job, _: &Outcome) -> Result<(), AppError> {
+    async fn record(&self, _: &mut Connection, _: &Job, _: &Outcome) -> Result<(), JobError> {
         self.recorded.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }

@@ -88,7 +88,7 @@ fn Facts(status: MsTeamsStatus) -> impl IntoView {
             <dt>"Domain"</dt>
             <dd>{domain}</dd>
             <dt>"Status"</dt>
-            <dd><code data-testid="msteams-status">{status.status.as_str()}</code></dd>
+            <dd><code data-testid="msteams-status">{status.status.to_string()}</code></dd>
         </dl>
     }
 }

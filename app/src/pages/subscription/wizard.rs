@@ -34,9 +34,36 @@ pub fn Wizard(
             set_tick.update(|t| *t += 1);
         }
     });
-    // Browser only (effects do not run on the server): one tick a second for the
-    // elapsed time, a fetch every other second while the wizard is active. Leaving
-    // the page clears the interval.
+    poll_while_active(now, active, set_tick);
+    let start_button = start_button(start, start_reason);
+
+    view! {
+        <section class="card" aria-labelledby="wizard-title" data-testid="wizard">
+            <h2 id="wizard-title">"3. Run the onboarding wizard"</h2>
+            {move || start.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error /> })}
+            {read_reason.map(|reason| view! { <p class="muted">{reason}</p> })}
+            <Transition fallback=Loading>
+                {move || {
+                let start_button = start_button.clone();
+                Suspend::new(async move {
+                    let view = state.await;
+                    follow(&view, active, at);
+                    render(view, now, active.get_untracked(), start_button)
+                })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
+/// Browser only (effects do not run on the server): one tick a second for the elapsed
+/// time, a fetch every other second while the wizard is active. Leaving the page clears
+/// the interval.
+fn poll_while_active(
+    now: RwSignal<chrono::DateTime<chrono::Utc>>,
+    active: RwSignal<bool>,
+    set_tick: WriteSignal<u32>,
+) {
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(
             move || {
@@ -50,8 +77,15 @@ pub fn Wizard(
             on_cleanup(move || handle.clear());
         }
     });
+}
 
-    let start_button = move |label: &'static str| {
+/// The start (or resume) button with its label, disabled with the reason when the
+/// caller may not start the wizard, and while a start is on its way.
+fn start_button(
+    start: Action<(), Result<i64, UiError>>,
+    start_reason: Option<String>,
+) -> impl Clone + Fn(&'static str) -> AnyView {
+    move |label: &'static str| {
         let disabled_reason = start_reason.clone();
         let blocked = disabled_reason.is_some();
         view! {
@@ -63,42 +97,30 @@ pub fn Wizard(
             </button>
             {disabled_reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
         }
-    };
+        .into_any()
+    }
+}
 
-    view! {
-        <section class="card" aria-labelledby="wizard-title" data-testid="wizard">
-            <h2 id="wizard-title">"3. Run the onboarding wizard"</h2>
-            {move || start.value().get().and_then(|r| r.err()).map(|error| view! { <ErrorNote error /> })}
-            {read_reason.map(|reason| view! { <p class="muted">{reason}</p> })}
-            <Transition fallback=Loading>
-                {move || {
-                let start_button = start_button.clone();
-                Suspend::new(async move {
-                    let view = state.await;
-                    let running = matches!(&view, Ok(WizardView::Active(s)) if s.running);
-                    let ended = matches!(&view, Ok(WizardView::Active(s)) if !s.running)
-                        || matches!(&view, Ok(WizardView::Failed(_)));
-                    if let Err(error) = &view {
-                        // Polling stops on an error; an ended session goes to sign-in.
-                        active.set(false);
-                        if error.unauthenticated() {
-                            go_to(&format!(
-                                "/login?next=/tenants/{}/subscriptions/{}",
-                                at.tenant, at.subscription
-                            ));
-                        }
-                    } else if active.get_untracked() && ended {
-                        // The run ended while watched: reload, so the whole page shows it.
-                        active.set(false);
-                        reload_done(at, "wizard");
-                    } else if running {
-                        active.set(true);
-                    }
-                    render(view, now, active.get_untracked(), start_button)
-                })
-                }}
-            </Transition>
-        </section>
+/// Follows the run as the server reports it: polling stops on an error (an ended
+/// session goes to sign-in) and when a watched run ends (the page reloads, so the whole
+/// page shows it); a run found running is polled.
+fn follow(view: &Result<WizardView, UiError>, active: RwSignal<bool>, at: SubRef) {
+    let running = matches!(view, Ok(WizardView::Active(s)) if s.running);
+    let ended = matches!(view, Ok(WizardView::Active(s)) if !s.running)
+        || matches!(view, Ok(WizardView::Failed(_)));
+    if let Err(error) = view {
+        active.set(false);
+        if error.unauthenticated() {
+            go_to(&format!(
+                "/login?next=/tenants/{}/subscriptions/{}",
+                at.tenant, at.subscription
+            ));
+        }
+    } else if active.get_untracked() && ended {
+        active.set(false);
+        reload_done(at, "wizard");
+    } else if running {
+        active.set(true);
     }
 }
 
