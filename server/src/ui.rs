@@ -21,7 +21,7 @@ use app::{
 use async_trait::async_trait;
 
 use crate::{
-    api::audit::record_call,
+    api::{audit::record_call, problem},
     domain::{
         AppError, Caller,
         accounts::{Device, SecondFactorAnswer, Session as AccountSession, SignIn, current_user},
@@ -185,9 +185,16 @@ fn signed_in_with(session: AccountSession) -> SignedIn {
     }
 }
 
+/// The UI's form of an error. A fault of ours travels to the edge's log with the
+/// response (`problem::FAULT_HEADER`), which logs it once, as for the REST API.
 fn ui(error: AppError) -> UiError {
-    if error.is_internal() {
-        tracing::error!(%error, "UI call failed");
+    if error.is_internal()
+        && let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>()
+    {
+        response.insert_header(
+            axum::http::HeaderName::from_static(problem::FAULT_HEADER),
+            problem::Fault::of(&error).header_value(),
+        );
     }
     let problem = error.to_problem();
     UiError {

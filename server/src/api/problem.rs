@@ -88,13 +88,39 @@ fn problem_response(status: StatusCode, problem: &Problem) -> Response {
 #[derive(Clone, Debug)]
 pub struct Fault(pub std::sync::Arc<str>);
 
+/// The header that carries a server function's `Fault` from the UI adapter, which
+/// cannot reach the response's extensions, to the edge, which turns it back into the
+/// extension and never sends it.
+pub const FAULT_HEADER: &str = "x-fusion-fault";
+
 impl Fault {
-    fn of(error: &AppError) -> Self {
+    /// As a header value: ASCII, one line, clipped.
+    pub fn header_value(&self) -> HeaderValue {
+        let text: String = self
+            .0
+            .chars()
+            .map(|c| {
+                if c.is_ascii_graphic() || c == ' ' {
+                    c
+                } else {
+                    '?'
+                }
+            })
+            .take(1000)
+            .collect();
+        HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("a fault"))
+    }
+
+    pub fn of(error: &AppError) -> Self {
         let mut text = error.to_string();
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
-            text.push_str(": ");
-            text.push_str(&cause.to_string());
+            // Many errors already print their source; each cause is said once.
+            let said = cause.to_string();
+            if !text.contains(&said) {
+                text.push_str(": ");
+                text.push_str(&said);
+            }
             source = cause.source();
         }
         Fault(text.into())

@@ -37,57 +37,39 @@ pub fn problem(description: &str) -> RefOr<Response> {
         .into()
 }
 
-fn set(responses: &[(u16, &str)]) -> BTreeMap<String, RefOr<Response>> {
-    responses
-        .iter()
-        .map(|(status, description)| (status.to_string(), problem(description)))
-        .collect()
-}
+/// Declares each refusal set: a type whose `IntoResponses` are these problem responses.
+macro_rules! refusals {
+    ($($(#[$doc:meta])* $name:ident = [$(($status:literal, $description:expr)),+];)+) => {
+        $(
+            $(#[$doc])*
+            pub struct $name;
 
-/// 403: the caller lacks the operation's role.
-pub struct Forbidden;
-
-impl IntoResponses for Forbidden {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set(&[(403, FORBIDDEN)])
-    }
-}
-
-/// 403 and 404 of an operation on a subscription, as the vendor page words them.
-pub struct SubscriptionRefusals;
-
-impl IntoResponses for SubscriptionRefusals {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set(&[(403, FORBIDDEN), (404, NO_SUBSCRIPTION)])
-    }
-}
-
-/// 400 and 403 of a list (its 404 "No … found" is its own).
-pub struct ListRefusals;
-
-impl IntoResponses for ListRefusals {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set(&[(400, BAD_LIST_QUERY), (403, FORBIDDEN)])
-    }
+            impl IntoResponses for $name {
+                fn responses() -> BTreeMap<String, RefOr<Response>> {
+                    [$(($status, $description)),+]
+                        .into_iter()
+                        .map(|(status, description): (u16, &str)| {
+                            (status.to_string(), problem(description))
+                        })
+                        .collect()
+                }
+            }
+        )+
+    };
 }
 
 /// The simulator's words for a caller without `simulator.manage`.
 const SIM_FORBIDDEN: &str = "The simulator.manage role is required";
 
-/// 403: the caller lacks `simulator.manage`.
-pub struct SimForbidden;
-
-impl IntoResponses for SimForbidden {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set(&[(403, SIM_FORBIDDEN)])
-    }
-}
-
-/// 403 and 404 of the simulator's operations on one simulated tenant.
-pub struct SimTenantRefusals;
-
-impl IntoResponses for SimTenantRefusals {
-    fn responses() -> BTreeMap<String, RefOr<Response>> {
-        set(&[(403, SIM_FORBIDDEN), (404, "No such simulated tenant")])
-    }
+refusals! {
+    /// 403: the caller lacks the operation's role.
+    Forbidden = [(403, FORBIDDEN)];
+    /// 403 and 404 of an operation on a subscription, as the vendor page words them.
+    SubscriptionRefusals = [(403, FORBIDDEN), (404, NO_SUBSCRIPTION)];
+    /// 400 and 403 of a list (its 404 "No … found" is its own).
+    ListRefusals = [(400, BAD_LIST_QUERY), (403, FORBIDDEN)];
+    /// 403: the caller lacks `simulator.manage`.
+    SimForbidden = [(403, SIM_FORBIDDEN)];
+    /// 403 and 404 of the simulator's operations on one simulated tenant.
+    SimTenantRefusals = [(403, SIM_FORBIDDEN), (404, "No such simulated tenant")];
 }

@@ -72,6 +72,7 @@ impl Directory {
 
     /// `GET …/groups`: the caller's group, for a group admin; nothing (404) below (and
     /// below any `parent`: no group lies below another).
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn groups(
         &self,
         caller: &Caller,
@@ -91,6 +92,7 @@ impl Directory {
 
     /// `GET …/distributors`: the distributors at or below the caller's node, or below
     /// `parent`.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn distributors(
         &self,
         caller: &Caller,
@@ -112,6 +114,7 @@ impl Directory {
 
     /// `GET …/resellers`: the resellers at or below the caller's node (a reseller gets
     /// itself), or below `parent`.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn resellers(
         &self,
         caller: &Caller,
@@ -130,6 +133,7 @@ impl Directory {
     }
 
     /// `GET …/tenants`: the tenants in the caller's tree of authority, or below `parent`.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn tenants(
         &self,
         caller: &Caller,
@@ -151,6 +155,7 @@ impl Directory {
     /// caller's tree of authority, by name), each with its subscriptions as
     /// `GET …/tenants/{uuid}/subscriptions` shows them (at most a page of the largest
     /// size), read in one query. Where the lists answer 404, the overview is empty.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn overview(
         &self,
         caller: &Caller,
@@ -200,6 +205,7 @@ impl Directory {
     }
 
     /// `GET …/tenants/{uuid}`: one tenant of the caller's tree; 404 for any other.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn tenant(
         &self,
         caller: &Caller,
@@ -216,6 +222,7 @@ impl Directory {
 
     /// `GET …/tenants/{uuid}/subscriptions`: a page of a tenant's subscriptions, each
     /// with its MS Teams state.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn subscriptions(
         &self,
         caller: &Caller,
@@ -260,6 +267,7 @@ impl Directory {
 
     /// `GET …/tenants/{uuid}/subscriptions/{subscription_id}`: one subscription of the
     /// caller's tree, as the list shows it; 404 for any other.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn subscription_item(
         &self,
         caller: &Caller,
@@ -314,6 +322,7 @@ impl Directory {
 
     /// The subscription a path names, if it lies in the caller's tree of authority; 404
     /// otherwise, whether it does not exist or is someone else's.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn subscription(
         &self,
         caller: &Caller,
@@ -333,6 +342,7 @@ impl Directory {
 
     /// A subscription in the caller's tree, with its tenant's name, as the list shows it
     /// (the UI's subscription page).
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn subscription_summary(
         &self,
         caller: &Caller,
@@ -347,6 +357,7 @@ impl Directory {
     }
 
     /// The subscription, which must be one that can hold an MS Teams tenant.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn msteams_subscription(
         &self,
         caller: &Caller,

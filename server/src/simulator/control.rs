@@ -38,6 +38,7 @@ impl SimulatorControl {
         SimulatorControl { db }
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn create_tenant(
         &self,
         caller: &Caller,
@@ -118,11 +119,13 @@ impl SimulatorControl {
     }
 
     /// The simulated tenants the caller may see (see `scope`).
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn tenants(&self, caller: &Caller) -> Result<Vec<SimTenantSummary>, AppError> {
         caller.require(Role::SimulatorManage)?;
         Ok(store::summaries(&self.db, scope(caller), None).await?)
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn tenant(
         &self,
         caller: &Caller,
@@ -132,6 +135,7 @@ impl SimulatorControl {
         self.detail(tenant).await
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn set_faults(
         &self,
         caller: &Caller,
@@ -147,6 +151,7 @@ impl SimulatorControl {
 
     /// What create_app.ps1 does in the tenant: register (or reuse) the application, make
     /// its service principal, grant consent, add a secret, and print the three values.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn run_create_app(
         &self,
         caller: &Caller,
@@ -181,6 +186,7 @@ impl SimulatorControl {
     /// administrators of nodes strictly below the caller's (group admins included: a
     /// peer on the same node, or another DRaaS instance, never shows — else a peer who
     /// knew a password could read the second factor's code).
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn outbox(&self, caller: &Caller, limit: u32) -> Result<Vec<SimMail>, AppError> {
         caller.require(Role::SimulatorManage)?;
         let mails = crate::store::two_factor::outbox(
@@ -224,6 +230,7 @@ impl SimulatorControl {
     }
 
     /// Deletes a Teams voice object, as an administrator could by hand in the tenant.
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn delete_voice_object(
         &self,
         caller: &Caller,
@@ -245,6 +252,7 @@ impl SimulatorControl {
         Ok(())
     }
 
+    #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn journal(
         &self,
         caller: &Caller,

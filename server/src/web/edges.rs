@@ -213,7 +213,13 @@ const SERVER_FN_ERROR_LIMIT: usize = 16 * 1024;
 /// 429…), which a script calling `/ui/…` should see. A plain form post's redirect back
 /// to its page is left as it is.
 async fn server_function_statuses(request: Request, next: Next) -> Response {
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if let Some(fault) = response.headers_mut().remove(problem::FAULT_HEADER) {
+        let text = fault.to_str().unwrap_or("a fault").to_owned();
+        response
+            .extensions_mut()
+            .insert(problem::Fault(text.into()));
+    }
     if response.status() != StatusCode::INTERNAL_SERVER_ERROR
         || !response
             .headers()

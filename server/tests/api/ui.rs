@@ -297,3 +297,40 @@ async fn the_sign_in_form_is_throttled_per_client_address() {
     let elsewhere = sign_in("alpha.admin".into(), "demo-alpha", "10.0.0.2").await;
     elsewhere.assert_status(StatusCode::OK);
 }
+
+/// A fault of ours (here a table the server cannot read) is a 500 with the generic
+/// detail, for a server function as for the REST API: its cause stays on the server
+/// (the edge logs it once), in neither the body nor a header.
+#[tokio::test]
+async fn a_fault_of_ours_is_a_plain_500_and_its_cause_stays_on_the_server() {
+    let (app, cookie) = TestApp::browser_signed_in("alpha.admin").await;
+    let token = app.login("alpha.admin").await;
+    sqlx::query("ALTER TABLE fusion_users RENAME TO fusion_users_gone")
+        .execute(&app.db.write)
+        .await
+        .unwrap();
+    let at = json!({"tenant": TENANT_ACME, "subscription": 1});
+    let from_the_ui = app
+        .request(Method::POST, "/ui/subscription")
+        .session(&cookie)
+        .same_origin()
+        .header("accept", "application/json")
+        .json(&json!({"at": at}))
+        .send_unchecked()
+        .await;
+    let from_the_api = app
+        .request(
+            Method::GET,
+            &format!("/api/v01/draas/demo/tenants/{TENANT_ACME}/subscriptions/1"),
+        )
+        .bearer(&token)
+        .send_unchecked()
+        .await;
+    for answer in [from_the_ui, from_the_api] {
+        assert_eq!(answer.status, StatusCode::INTERNAL_SERVER_ERROR);
+        let body = answer.text();
+        assert!(body.contains("Uncatched error on server side"), "{body}");
+        assert!(!body.contains("fusion_users"), "{body}");
+        assert_eq!(answer.header("x-fusion-fault"), None);
+    }
+}
