@@ -59,10 +59,12 @@ fn LoginForm(next: String) -> impl IntoView {
         }
     });
     view! {
-        <ActionForm action=login attr:class="form" attr:aria-describedby="login-error">
+        <ActionForm action=login attr:class="form">
             <input type="hidden" name="next" value=next />
             <label for="username">"Username"</label>
-            <input id="username" name="username" autocomplete="username" required autofocus />
+            <input id="username" name="username" autocomplete="username" required autofocus
+                aria-describedby=move || error().map(|_| "login-error")
+                aria-invalid=move || error().map(|_| "true") />
             <label for="password">"Password"</label>
             <input
                 id="password"
@@ -70,6 +72,8 @@ fn LoginForm(next: String) -> impl IntoView {
                 type="password"
                 autocomplete="current-password"
                 required
+                aria-describedby=move || error().map(|_| "login-error")
+                aria-invalid=move || error().map(|_| "true")
             />
             <button type="submit" class="primary" disabled=move || login.pending().get()>
                 "Sign in"
@@ -97,7 +101,7 @@ fn SecondFactorForm(payload: String, option: String, next: String) -> impl IntoV
     };
     view! {
         <p id="code-help" data-testid="second-factor-help">{where_from}</p>
-        <ActionForm action=verify attr:class="form" attr:aria-describedby="code-error">
+        <ActionForm action=verify attr:class="form">
             <input type="hidden" name="payload" value=payload />
             <input type="hidden" name="option" value=option />
             <input type="hidden" name="next" value=next />
@@ -111,7 +115,10 @@ fn SecondFactorForm(payload: String, option: String, next: String) -> impl IntoV
                 maxlength="6"
                 required
                 autofocus
-                aria-describedby="code-help"
+                aria-describedby=move || {
+                    if error().is_some() { "code-help code-error" } else { "code-help" }
+                }
+                aria-invalid=move || error().map(|_| "true")
             />
             <label class="check">
                 <input type="checkbox" name="trust" value="true" />

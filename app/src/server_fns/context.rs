@@ -46,9 +46,7 @@ pub async fn browser() -> Browser {
             .get(http::header::USER_AGENT)
             .and_then(|value| value.to_str().ok())
             .unwrap_or_default()
-            .chars()
-            .take(512)
-            .collect(),
+            .to_owned(),
     }
 }
 

@@ -202,7 +202,7 @@ pub async fn second_factor(
     // A checkbox sends its value only when ticked.
     let trust = trust.is_some_and(|value| value != "false");
     let signed_in = context::backend()?
-        .second_factor(option, payload, code.trim().to_owned(), trust, browser)
+        .second_factor(option, payload, code, trust, browser)
         .await?;
     context::start_session(&signed_in);
     leptos_axum::redirect(&crate::backend::safe_next(next));

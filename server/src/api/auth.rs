@@ -221,7 +221,6 @@ pub async fn local_user(Authenticated(caller): Authenticated) -> Json<CurrentUse
     Json(current_user(&caller))
 }
 
-/// The device a sign-in comes from: its client address and user agent.
 /// Who is signing in from where: the device (client address and user agent) a second
 /// factor and its trust are bound to, and the audit entry a success names.
 pub struct Signing {

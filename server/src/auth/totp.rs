@@ -3,6 +3,7 @@
 
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
+use subtle::ConstantTimeEq;
 
 /// Seconds per time step.
 pub const STEP_SECONDS: i64 = 30;
@@ -54,7 +55,7 @@ pub fn step_of(unix_seconds: i64) -> i64 {
 pub fn matching_step(secret: &[u8], code: &str, now_step: i64, after: Option<i64>) -> Option<i64> {
     (now_step - 1..=now_step + 1)
         .filter(|step| after.is_none_or(|used| *step > used))
-        .find(|step| code_at(secret, *step) == code)
+        .find(|step| bool::from(code_at(secret, *step).as_bytes().ct_eq(code.as_bytes())))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use app::api_types::{
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::{AppError, Caller};
 use crate::{
@@ -289,6 +290,11 @@ impl Accounts {
         device: &Device,
         kind: SessionKind,
     ) -> Result<Session, AppError> {
+        // The form and a script may send the code with spaces around it, as typed.
+        let answer = SecondFactorAnswer {
+            code: answer.code.trim(),
+            ..answer
+        };
         let SecondFactorAnswer { payload, code, .. } = answer;
         if payload.is_empty() || payload.len() > 200 {
             return Err(challenge_ended());
@@ -335,10 +341,9 @@ impl Accounts {
             device_hash,
         )?;
         let right = match answer.option {
-            TwoFactorOption::Email => challenge
-                .code_hash
-                .as_deref()
-                .is_some_and(|hash| hash == code_digest(answer.payload, answer.code).as_slice()),
+            TwoFactorOption::Email => challenge.code_hash.as_deref().is_some_and(|hash| {
+                bool::from(hash.ct_eq(&code_digest(answer.payload, answer.code)))
+            }),
             TwoFactorOption::Totp => {
                 self.totp_matches(&mut tx, challenge.user_id, answer.code)
                     .await?

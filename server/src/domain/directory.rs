@@ -165,6 +165,8 @@ impl Directory {
         search: SearchText,
     ) -> Result<Overview, AppError> {
         caller.require(Role::TenantsList)?;
+        // Checked first, whatever the tenants found: the answer never depends on the data.
+        caller.require(Role::SubscriptionsList)?;
         self.instance_id(caller, instance)?;
         let query = ListQuery::<NodeSort>::page(page, page_size, search);
         let scope = format!("{}/{}", instance.as_str(), Level::Tenant.plural());
@@ -192,7 +194,6 @@ impl Directory {
                 tenants: Vec::new(),
             });
         }
-        caller.require(Role::SubscriptionsList)?;
         let info = self
             .tokens
             .page_info(&scope, &query, window, rows.len(), count(total));

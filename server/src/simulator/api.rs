@@ -143,6 +143,7 @@ pub async fn journal(
     params(VoiceObjectSegments),
     responses(
         (status = 204, description = "Deleted"),
+        SimForbidden,
         (status = 404, description = "No such object or tenant", body = Problem),
     ))]
 pub async fn delete_voice_object(

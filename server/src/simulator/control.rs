@@ -20,7 +20,10 @@ use super::{
     store::{self, JournalLine, SimScope, TenantRows},
 };
 use crate::{
-    domain::{AppError, Caller, types::MsTenantId},
+    domain::{
+        AppError, Caller,
+        types::{MsTenantId, clip},
+    },
     store::Db,
 };
 
@@ -245,7 +248,9 @@ impl SimulatorControl {
             .await?;
         if !deleted {
             return Err(AppError::NotFound(format!(
-                "No {kind} {identity} in simulated tenant {tenant}"
+                "No {} {} in simulated tenant {tenant}",
+                clip(kind),
+                clip(identity)
             )));
         }
         tx.commit().await?;

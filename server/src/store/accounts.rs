@@ -216,7 +216,6 @@ pub async fn session_owner(db: &Db, token_hash: &[u8]) -> Result<Option<String>,
 /// A REST session found by a refresh token, while that is valid.
 pub struct RefreshableSession {
     pub id: i64,
-    pub user_id: i64,
     /// When the token used ends.
     pub expires_at: DateTime<Utc>,
     /// Whether it is the token a renewal replaced (it gets no successor).
@@ -228,7 +227,7 @@ pub async fn api_session_by_refresh(
     refresh_hash: &[u8],
 ) -> Result<Option<RefreshableSession>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, user_id, refresh_hash = ?1 AS current,
+        "SELECT id, refresh_hash = ?1 AS current,
                 CASE WHEN refresh_hash = ?1 THEN refresh_expires_at
                      ELSE previous_refresh_expires_at END AS expires_at
          FROM sessions
@@ -242,7 +241,6 @@ pub async fn api_session_by_refresh(
     .await?;
     Ok(row.map(|row| RefreshableSession {
         id: row.get("id"),
-        user_id: row.get("user_id"),
         expires_at: row.get("expires_at"),
         replaced: !row.get::<bool, _>("current"),
     }))

@@ -42,7 +42,9 @@ impl Db {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        sqlx::migrate!("../migrations").run(&write).await?;
+        let migrator = sqlx::migrate!("../migrations");
+        accept_edited_migrations(&write, &migrator).await?;
+        migrator.run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))
@@ -105,6 +107,44 @@ pub fn sqlite_file_path(database_url: &str) -> Option<PathBuf> {
     (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
 }
 
+/// Migrations edited after they had shipped, with the checksum (SHA-384 of the text) each
+/// had before: 0004 gained `UPDATE sim_application_secrets SET hint = ''`, which 0007
+/// applies again to every database.
+const EDITED_MIGRATIONS: &[(i64, &str)] = &[(
+    4,
+    "ed809abacaef5fe7b31abfef8b1d2e925687e0295fd31484c0e4bf75feb381c307a09e272f3ab468125a8ed4b5bdf1a6",
+)];
+
+/// A database that applied an earlier text of an edited migration is told the current
+/// checksum, so it still starts (sqlx refuses a changed migration) and takes the later
+/// migrations that carry the edit.
+async fn accept_edited_migrations(
+    write: &SqlitePool,
+    migrator: &sqlx::migrate::Migrator,
+) -> Result<(), sqlx::Error> {
+    let migrated: bool = sqlx::query_scalar(
+        "SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'",
+    )
+    .fetch_one(write)
+    .await?;
+    if !migrated {
+        return Ok(());
+    }
+    for (version, earlier) in EDITED_MIGRATIONS {
+        let Some(current) = migrator.iter().find(|m| m.version == *version) else {
+            continue;
+        };
+        let earlier = hex::decode(earlier).map_err(|error| sqlx::Error::Decode(error.into()))?;
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = ? WHERE version = ? AND checksum = ?")
+            .bind(current.checksum.as_ref())
+            .bind(version)
+            .bind(earlier)
+            .execute(write)
+            .await?;
+    }
+    Ok(())
+}
+
 /// A row that holds what no row should (it was written by hand, or a bug): reported as
 /// sqlx reports a column it cannot decode.
 pub fn decode_error(what: String) -> sqlx::Error {
@@ -113,4 +153,42 @@ pub fn decode_error(what: String) -> sqlx::Error {
 
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Db, EDITED_MIGRATIONS};
+
+    /// A database that applied 0004 before it was edited still starts, and its record
+    /// of 0004 becomes the current one.
+    #[tokio::test]
+    async fn a_database_migrated_with_an_earlier_text_of_an_edited_migration_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("old.db").display());
+        let db = Db::connect(&url).await.unwrap();
+        let (version, earlier) = EDITED_MIGRATIONS[0];
+        let current: Vec<u8> =
+            sqlx::query_scalar("SELECT checksum FROM _sqlx_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_one(&db.write)
+                .await
+                .unwrap();
+        sqlx::query("UPDATE _sqlx_migrations SET checksum = ? WHERE version = ?")
+            .bind(hex::decode(earlier).unwrap())
+            .bind(version)
+            .execute(&db.write)
+            .await
+            .unwrap();
+        db.write.close().await;
+        db.read.close().await;
+
+        let again = Db::connect(&url).await.expect("starts");
+        let recorded: Vec<u8> =
+            sqlx::query_scalar("SELECT checksum FROM _sqlx_migrations WHERE version = ?")
+                .bind(version)
+                .fetch_one(&again.write)
+                .await
+                .unwrap();
+        assert_eq!(recorded, current);
+    }
 }

@@ -535,3 +535,35 @@ async fn the_session_cookie_is_an_alternative_to_the_bearer_token() {
         "{auth}"
     );
 }
+
+/// Every operation that requires a role, or an admin level, documents its 403 for that
+/// (not only the cross-site 403 every change may answer): the operations that need no
+/// more than a session are listed.
+#[tokio::test]
+async fn every_operation_with_a_role_documents_its_refusal() {
+    const SESSION_ONLY: &[(&str, &str)] = &[
+        ("get", "/api/v01/auth/access_token"),
+        ("get", "/api/v01/auth/logout"),
+        ("post", "/api/v01/auth/logout"),
+        ("get", "/api/v01/system/users/local"),
+    ];
+    let document = document().await;
+    let mut undocumented = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let secured = operation["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty());
+            if !secured || SESSION_ONLY.contains(&(method.as_str(), path.as_str())) {
+                continue;
+            }
+            let refusal = operation["responses"]["403"]["description"]
+                .as_str()
+                .unwrap_or_default();
+            if refusal.is_empty() || refusal.starts_with("A cross-site request") {
+                undocumented.push(format!("{method} {path}"));
+            }
+        }
+    }
+    assert!(undocumented.is_empty(), "{undocumented:#?}");
+}

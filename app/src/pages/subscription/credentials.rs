@@ -9,7 +9,7 @@ use super::{reload_done, validate};
 use crate::{
     api_types::{ApplicationRequest, MsTeamsAdminRemoval, MsTeamsAdminRequest},
     backend::{SubRef, UiError},
-    components::{ErrorNote, TextField, hydrated, save_file},
+    components::{Confirm, ErrorNote, TextField, hydrated, save_file},
     server_fns::{
         create_app, remove_administrator, set_application, sim_create_app, store_administrator,
     },
@@ -242,14 +242,16 @@ fn RemoveAdministrator(
         }
     });
     let blocked = reason.is_some();
+    let opener = NodeRef::<leptos::html::Button>::new();
     let controls = administrator.map(|stored| {
         let question = format!(
             "Remove the administrator {}? The wizard and voice routing updates need one.",
             stored.ms_username,
         );
         view! {
-            <button type="button" class="danger" data-testid="remove-administrator"
-                disabled=move || blocked || !hydrated.get() || confirming.get()
+            <button type="button" class="danger" data-testid="remove-administrator" node_ref=opener
+                disabled=move || blocked || !hydrated.get()
+                aria-expanded=move || confirming.get().to_string()
                 title=reason
                 on:click=move |_| confirming.set(true)>
                 "Remove the administrator…"
@@ -257,15 +259,10 @@ fn RemoveAdministrator(
             {move || confirming.get().then(|| {
                 let removal = stored.clone();
                 view! {
-                    <div class="confirm" role="alertdialog" aria-labelledby="remove-administrator-question"
-                        data-testid="remove-administrator-confirm">
-                        <p id="remove-administrator-question">{question.clone()}</p>
-                        <button type="button" class="danger" disabled=move || remove.pending().get()
-                            on:click=move |_| { remove.dispatch(removal.clone()); }>
-                            "Yes, remove"
-                        </button>
-                        <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                    </div>
+                    <Confirm id="remove-administrator-question" question=question.clone()
+                        yes="Yes, remove" testid="remove-administrator-confirm"
+                        pending=remove.pending() opener open=confirming
+                        on_yes=Callback::new(move |()| { remove.dispatch(removal.clone()); }) />
                 }
             })}
         }
@@ -314,7 +311,11 @@ pub fn Outcome(
     let confirmed = done.as_deref() == Some(key);
     move || match result.get() {
         Some(Err(error)) => view! { <ErrorNote error /> }.into_any(),
-        None if confirmed => view! { <p class="ok" role="status">{saved}</p> }.into_any(),
+        // Shown after the reload: it takes the focus, as a live region present at load
+        // is not announced.
+        None if confirmed => {
+            view! { <p class="ok" role="status" tabindex="-1" autofocus>{saved}</p> }.into_any()
+        }
         _ => ().into_any(),
     }
 }

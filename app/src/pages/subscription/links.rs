@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::credentials::Outcome;
 use crate::{
     backend::SubRef,
-    components::{ErrorNote, Loading},
+    components::{Confirm, ErrorNote, Loading},
     server_fns::{link, sources, unlink},
 };
 
@@ -82,27 +82,24 @@ pub fn Unlink(
         }
     });
     let disabled = reason.is_some();
+    let opener = NodeRef::<leptos::html::Button>::new();
     let question =
         format!("Unlink the MS Teams tenant from {name}? Its onboarded data in Fusion is erased.");
     view! {
         <section class="card" aria-labelledby="unlink-title" data-testid="unlink-section">
             <h2 id="unlink-title">"Unlink"</h2>
             <p class="muted">"Refused while users have direct routing enabled, while other subscriptions are linked to this tenant, or while the wizard runs."</p>
-            <button type="button" class="danger" data-testid="unlink-button" disabled=move || disabled || confirming.get()
+            <button type="button" class="danger" data-testid="unlink-button" node_ref=opener disabled=disabled
+                aria-expanded=move || confirming.get().to_string()
                 title=reason.clone() on:click=move |_| confirming.set(true)>
                 "Unlink…"
             </button>
             {reason.clone().map(|reason| view! { <p class="muted">{reason}</p> })}
             {move || confirming.get().then(|| view! {
-                <div class="confirm" role="alertdialog" aria-labelledby="unlink-question" data-testid="unlink-confirm">
-                    <p id="unlink-question">{question.clone()}</p>
-                    <button type="button" class="danger" data-testid="unlink-confirm-button"
-                        disabled=move || action.pending().get()
-                        on:click=move |_| { action.dispatch(()); }>
-                        "Yes, unlink"
-                    </button>
-                    <button type="button" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </div>
+                <Confirm id="unlink-question" question=question.clone() yes="Yes, unlink"
+                    yes_testid="unlink-confirm-button" testid="unlink-confirm"
+                    pending=action.pending() opener open=confirming
+                    on_yes=Callback::new(move |()| { action.dispatch(()); }) />
             })}
             <Outcome result=action.value() at key="unlink" done saved="Unlinked" />
         </section>
