@@ -10,8 +10,6 @@ use app::api_types::{
     TenantList,
 };
 use axum::{Json, extract::State};
-use serde::Serialize;
-
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::{
@@ -22,7 +20,7 @@ use super::{
 use crate::{
     domain::{
         AppError,
-        listing::{NodeSort, SubscriptionSort},
+        listing::{Dir, NodeSort, SubscriptionSort},
     },
     state::AppState,
 };
@@ -37,34 +35,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(tenant))
         .routes(routes!(subscriptions))
         .routes(routes!(subscription))
-}
-
-/// What groups, distributors, resellers and tenants sort by.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // Only describes the query for the OpenAPI document.
-enum NodeSortKey {
-    Name,
-    BillingId,
-    Uuid,
-}
-
-/// What subscriptions sort by.
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "camelCase")]
-#[allow(dead_code)] // Only describes the query for the OpenAPI document.
-enum SubscriptionSortKey {
-    Id,
-    Name,
-    LicenseType,
-}
-
-#[derive(Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-#[allow(dead_code)] // Only describes the query for the OpenAPI document.
-enum SortDir {
-    Asc,
-    Desc,
 }
 
 /// Declares the query parameters of a list for the OpenAPI document.
@@ -82,7 +52,7 @@ macro_rules! list_query_doc {
             sort: Option<$sort>,
             /// The sort direction (default `asc`).
             #[param(inline)]
-            dir: Option<SortDir>,
+            dir: Option<Dir>,
             $(
                 #[doc = $parent_doc]
                 $parent: Option<uuid::Uuid>,
@@ -103,124 +73,91 @@ macro_rules! list_query_doc {
 
 list_query_doc!(
     GroupQuery,
-    NodeSortKey,
-    "Only groups whose name or billing id contains this text, ignoring case (at most 100 characters)"
+    NodeSort,
+    "Only groups whose name or billing id contains this text, ignoring case (at most 100 characters)",
+    parent: "Only the groups below this node of the caller's tree of authority: no group lies below another, so this finds none (404)"
 );
 list_query_doc!(
     DistributorQuery,
-    NodeSortKey,
+    NodeSort,
     "Only distributors whose name or billing id contains this text, ignoring case (at most 100 characters)",
     parent: "Only the distributors below this group of the caller's tree of authority"
 );
 list_query_doc!(
     ResellerQuery,
-    NodeSortKey,
+    NodeSort,
     "Only resellers whose name or billing id contains this text, ignoring case (at most 100 characters)",
     parent: "Only the resellers below this group, distributor or reseller of the caller's tree of authority"
 );
 list_query_doc!(
     TenantQuery,
-    NodeSortKey,
+    NodeSort,
     "Only tenants whose name or billing id contains this text, ignoring case (at most 100 characters)",
     parent: "Only the tenants served, directly or through resellers, by this group, distributor or reseller of the caller's tree of authority"
 );
 list_query_doc!(
     SubscriptionQuery,
-    SubscriptionSortKey,
+    SubscriptionSort,
     "Only subscriptions whose name contains this text, ignoring case (at most 100 characters)"
 );
 
-/// The groups in the caller's tree of authority: its own, for a group admin.
-///
-/// Public docs: `GET …/groups`, role `groups.list` (no `parent`: there is no system
-/// administrator above the groups here).
-#[utoipa::path(get, path = "/draas/{draas_instance}/groups", tag = "directory", security(("bearer" = [])),
-    params(InstanceSegments, GroupQuery),
-    responses(
-        (status = 200, description = "One or more groups found", body = GroupList),
-        ListRefusals,
-        (status = 404, description = "No group found (also for a DRaaS instance that is not the caller's, and for a page beyond the last)", body = Problem),
-    ))]
-pub async fn groups(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    ApiPath(instance): ApiPath<InstanceSegments>,
-    ListParams(query): ListParams<NodeSort>,
-) -> Result<Json<GroupList>, AppError> {
-    Ok(Json(
-        state.directory.groups(&caller, &instance, &query).await?,
-    ))
+/// Declares the handler of a node list: the domain's `Directory::list` for `$list`.
+macro_rules! node_list_handler {
+    ($(#[$doc:meta])* $name:ident, $path:tt, $query:ident, $list:ident, $found:tt, $none:tt) => {
+        $(#[$doc])*
+        #[utoipa::path(get, path = $path, tag = "directory", security(("bearer" = [])),
+            params(InstanceSegments, $query),
+            responses(
+                (status = 200, description = $found, body = $list),
+                ListRefusals,
+                (status = 404, description = $none, body = Problem),
+            ))]
+        pub async fn $name(
+            State(state): State<AppState>,
+            Authenticated(caller): Authenticated,
+            ApiPath(instance): ApiPath<InstanceSegments>,
+            ListParams(query): ListParams<NodeSort>,
+        ) -> Result<Json<$list>, AppError> {
+            let list = state.directory.list(&caller, &instance, &query).await?;
+            Ok(Json(list))
+        }
+    };
 }
 
-/// The distributors in the caller's tree of authority.
-///
-/// Public docs: `GET …/distributors`, role `distributors.list`.
-#[utoipa::path(get, path = "/draas/{draas_instance}/distributors", tag = "directory", security(("bearer" = [])),
-    params(InstanceSegments, DistributorQuery),
-    responses(
-        (status = 200, description = "One or more distributors found", body = DistributorList),
-        ListRefusals,
-        (status = 404, description = "No distributor found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem),
-    ))]
-pub async fn distributors(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    ApiPath(instance): ApiPath<InstanceSegments>,
-    ListParams(query): ListParams<NodeSort>,
-) -> Result<Json<DistributorList>, AppError> {
-    Ok(Json(
-        state
-            .directory
-            .distributors(&caller, &instance, &query)
-            .await?,
-    ))
-}
-
-/// The resellers in the caller's tree of authority: a reseller gets itself.
-///
-/// Public docs: `GET …/resellers`, role `resellers.list`.
-#[utoipa::path(get, path = "/draas/{draas_instance}/resellers", tag = "directory", security(("bearer" = [])),
-    params(InstanceSegments, ResellerQuery),
-    responses(
-        (status = 200, description = "One or more resellers found", body = ResellerList),
-        ListRefusals,
-        (status = 404, description = "No reseller found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem),
-    ))]
-pub async fn resellers(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    ApiPath(instance): ApiPath<InstanceSegments>,
-    ListParams(query): ListParams<NodeSort>,
-) -> Result<Json<ResellerList>, AppError> {
-    Ok(Json(
-        state
-            .directory
-            .resellers(&caller, &instance, &query)
-            .await?,
-    ))
-}
-
-/// The tenants in the caller's tree of authority.
-///
-/// Public docs: `GET …/tenants`, role `tenants.list`. `search` matches the name and the
-/// billing id.
-#[utoipa::path(get, path = "/draas/{draas_instance}/tenants", tag = "directory", security(("bearer" = [])),
-    params(InstanceSegments, TenantQuery),
-    responses(
-        (status = 200, description = "One or more tenants found", body = TenantList),
-        ListRefusals,
-        (status = 404, description = "No tenant found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)", body = Problem),
-    ))]
-pub async fn tenants(
-    State(state): State<AppState>,
-    Authenticated(caller): Authenticated,
-    ApiPath(instance): ApiPath<InstanceSegments>,
-    ListParams(query): ListParams<NodeSort>,
-) -> Result<Json<TenantList>, AppError> {
-    Ok(Json(
-        state.directory.tenants(&caller, &instance, &query).await?,
-    ))
-}
+node_list_handler!(
+    /// The groups in the caller's tree of authority: its own, for a group admin.
+    ///
+    /// Public docs: `GET …/groups`, role `groups.list` (no `parent`: there is no system
+    /// administrator above the groups here).
+    groups, "/draas/{draas_instance}/groups", GroupQuery, GroupList,
+    "One or more groups found",
+    "No group found (also for a DRaaS instance that is not the caller's, and for a page beyond the last)"
+);
+node_list_handler!(
+    /// The distributors in the caller's tree of authority.
+    ///
+    /// Public docs: `GET …/distributors`, role `distributors.list`.
+    distributors, "/draas/{draas_instance}/distributors", DistributorQuery, DistributorList,
+    "One or more distributors found",
+    "No distributor found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)"
+);
+node_list_handler!(
+    /// The resellers in the caller's tree of authority: a reseller gets itself.
+    ///
+    /// Public docs: `GET …/resellers`, role `resellers.list`.
+    resellers, "/draas/{draas_instance}/resellers", ResellerQuery, ResellerList,
+    "One or more resellers found",
+    "No reseller found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)"
+);
+node_list_handler!(
+    /// The tenants in the caller's tree of authority.
+    ///
+    /// Public docs: `GET …/tenants`, role `tenants.list`. `search` matches the name and
+    /// the billing id.
+    tenants, "/draas/{draas_instance}/tenants", TenantQuery, TenantList,
+    "One or more tenants found",
+    "No tenant found (also for a `parent` outside the caller's tree of authority, a DRaaS instance that is not the caller's, and a page beyond the last)"
+);
 
 /// One tenant of the caller's tree of authority.
 ///

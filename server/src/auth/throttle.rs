@@ -426,54 +426,25 @@ mod tests {
     fn only_an_attempt_without_failures_on_record_is_a_first_try() {
         let throttle = LoginThrottle::new(policy());
         let now = Instant::now();
-        assert!(
+        // Each attempt is dropped unfinished, which records a failure.
+        let first_try = |user: &str, address: u8, at| {
             throttle
-                .begin_at("dave", ip(4), now)
+                .begin_at(user, ip(address), at)
                 .unwrap()
                 .is_first_try()
-        );
+        };
+        assert!(first_try("dave", 4, now));
         // The pair, the username and the address each have a failure now.
-        assert!(
-            !throttle
-                .begin_at("dave", ip(4), now)
-                .unwrap()
-                .is_first_try()
-        );
-        assert!(
-            !throttle
-                .begin_at("dave", ip(5), now)
-                .unwrap()
-                .is_first_try()
-        );
-        assert!(
-            !throttle
-                .begin_at("erin", ip(4), now)
-                .unwrap()
-                .is_first_try()
-        );
-        assert!(
-            throttle
-                .begin_at("grace", ip(7), now)
-                .unwrap()
-                .is_first_try()
-        );
+        for (user, address) in [("dave", 4), ("dave", 5), ("erin", 4)] {
+            assert!(!first_try(user, address, now), "{user} from {address}");
+        }
+        assert!(first_try("grace", 7, now));
         // A success takes its failure back.
         let fresh = throttle.begin_at("frank", ip(6), now).unwrap();
         throttle.succeeded(fresh);
-        assert!(
-            throttle
-                .begin_at("frank", ip(6), now)
-                .unwrap()
-                .is_first_try()
-        );
+        assert!(first_try("frank", 6, now));
         // And failures are forgotten after a quiet while.
-        let much_later = now + Duration::from_secs(601);
-        assert!(
-            throttle
-                .begin_at("dave", ip(4), much_later)
-                .unwrap()
-                .is_first_try()
-        );
+        assert!(first_try("dave", 4, now + Duration::from_secs(601)));
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub struct Directory {
 
 /// The levels of the hierarchy a list can hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Level {
+pub enum Level {
     Group,
     Distributor,
     Reseller,
@@ -56,10 +56,48 @@ impl Level {
 }
 
 /// A list's page: its envelope and its rows.
-struct Found<T> {
+pub struct Found<T> {
     info: PageInfo,
     items: Vec<T>,
 }
+
+/// What sets the four node lists apart: the role that reads one, the level it holds,
+/// and its envelope (the items' key and shape).
+pub trait NodeList {
+    const ROLE: Role;
+    const LEVEL: Level;
+    fn page(found: Found<NodeRow>) -> Self;
+}
+
+/// Declares a node list: `$items` is its envelope's key, `$item` how a row shows.
+macro_rules! node_list {
+    ($list:ident, $role:ident, $level:ident, $items:ident, $item:ident) => {
+        impl NodeList for $list {
+            const ROLE: Role = Role::$role;
+            const LEVEL: Level = Level::$level;
+            fn page(found: Found<NodeRow>) -> Self {
+                $list {
+                    results: found.info.results,
+                    pages: found.info.pages,
+                    page: found.info.page,
+                    next: found.info.next,
+                    $items: found.items.into_iter().map($item).collect(),
+                }
+            }
+        }
+    };
+}
+
+node_list!(GroupList, GroupsList, Group, groups, partner);
+node_list!(
+    DistributorList,
+    DistributorsList,
+    Distributor,
+    distributors,
+    partner
+);
+node_list!(ResellerList, ResellersList, Reseller, resellers, partner);
+node_list!(TenantList, TenantsList, Tenant, tenants, tenant);
 
 impl Directory {
     /// `token_key` signs the lists' continuation tokens.
@@ -70,85 +108,19 @@ impl Directory {
         }
     }
 
-    /// `GET …/groups`: the caller's group, for a group admin; nothing (404) below (and
-    /// below any `parent`: no group lies below another).
-    #[tracing::instrument(skip_all, fields(user = %caller.username))]
-    pub async fn groups(
+    /// `GET …/groups`, `…/distributors`, `…/resellers` and `…/tenants`: the nodes of the
+    /// list's level at or below the caller's node (a group admin's groups are its own; a
+    /// reseller's resellers, itself), or below `parent`.
+    #[tracing::instrument(skip_all, fields(user = %caller.username, list = L::LEVEL.plural()))]
+    pub async fn list<L: NodeList>(
         &self,
         caller: &Caller,
         instance: &DraasInstance,
         query: &ListQuery<NodeSort>,
-    ) -> Result<GroupList, AppError> {
-        caller.require(Role::GroupsList)?;
-        let found = self.nodes(caller, instance, Level::Group, query).await?;
-        Ok(GroupList {
-            results: found.info.results,
-            pages: found.info.pages,
-            page: found.info.page,
-            next: found.info.next,
-            groups: found.items.into_iter().map(partner).collect(),
-        })
-    }
-
-    /// `GET …/distributors`: the distributors at or below the caller's node, or below
-    /// `parent`.
-    #[tracing::instrument(skip_all, fields(user = %caller.username))]
-    pub async fn distributors(
-        &self,
-        caller: &Caller,
-        instance: &DraasInstance,
-        query: &ListQuery<NodeSort>,
-    ) -> Result<DistributorList, AppError> {
-        caller.require(Role::DistributorsList)?;
-        let found = self
-            .nodes(caller, instance, Level::Distributor, query)
-            .await?;
-        Ok(DistributorList {
-            results: found.info.results,
-            pages: found.info.pages,
-            page: found.info.page,
-            next: found.info.next,
-            distributors: found.items.into_iter().map(partner).collect(),
-        })
-    }
-
-    /// `GET …/resellers`: the resellers at or below the caller's node (a reseller gets
-    /// itself), or below `parent`.
-    #[tracing::instrument(skip_all, fields(user = %caller.username))]
-    pub async fn resellers(
-        &self,
-        caller: &Caller,
-        instance: &DraasInstance,
-        query: &ListQuery<NodeSort>,
-    ) -> Result<ResellerList, AppError> {
-        caller.require(Role::ResellersList)?;
-        let found = self.nodes(caller, instance, Level::Reseller, query).await?;
-        Ok(ResellerList {
-            results: found.info.results,
-            pages: found.info.pages,
-            page: found.info.page,
-            next: found.info.next,
-            resellers: found.items.into_iter().map(partner).collect(),
-        })
-    }
-
-    /// `GET …/tenants`: the tenants in the caller's tree of authority, or below `parent`.
-    #[tracing::instrument(skip_all, fields(user = %caller.username))]
-    pub async fn tenants(
-        &self,
-        caller: &Caller,
-        instance: &DraasInstance,
-        query: &ListQuery<NodeSort>,
-    ) -> Result<TenantList, AppError> {
-        caller.require(Role::TenantsList)?;
-        let found = self.nodes(caller, instance, Level::Tenant, query).await?;
-        Ok(TenantList {
-            results: found.info.results,
-            pages: found.info.pages,
-            page: found.info.page,
-            next: found.info.next,
-            tenants: found.items.into_iter().map(tenant).collect(),
-        })
+    ) -> Result<L, AppError> {
+        caller.require(L::ROLE)?;
+        let found = self.nodes(caller, instance, L::LEVEL, query).await?;
+        Ok(L::page(found))
     }
 
     /// The home page: page `page` of the tenants `GET …/tenants` lists for `search` (the

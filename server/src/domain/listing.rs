@@ -43,44 +43,42 @@ pub trait SortKey: Copy + Default + Eq + 'static {
     }
 }
 
-/// Groups, distributors, resellers and tenants sort by `name` (the default), `billingId`
-/// or `uuid`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum NodeSort {
-    #[default]
-    Name,
-    BillingId,
-    Uuid,
+/// Declares what a list sorts by: each key's query value, written once, serves the
+/// parse (`SortKey::KEYS`) and the OpenAPI enum; the first key is the default.
+macro_rules! sort_key {
+    ($(#[$doc:meta])* $name:ident { $first:ident = $first_value:tt $(, $key:ident = $value:tt)* }, parent: $parent:tt) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+        pub enum $name {
+            #[default]
+            #[serde(rename = $first_value)]
+            $first,
+            $(#[serde(rename = $value)] $key,)*
+        }
+
+        impl SortKey for $name {
+            const KEYS: &'static [(&'static str, Self)] =
+                &[($first_value, $name::$first) $(, ($value, $name::$key))*];
+            const PARENT: bool = $parent;
+        }
+    };
 }
 
-impl SortKey for NodeSort {
-    const KEYS: &'static [(&'static str, Self)] = &[
-        ("name", NodeSort::Name),
-        ("billingId", NodeSort::BillingId),
-        ("uuid", NodeSort::Uuid),
-    ];
-    const PARENT: bool = true;
-}
+sort_key!(
+    /// Groups, distributors, resellers and tenants sort by `name` (the default),
+    /// `billingId` or `uuid`.
+    NodeSort { Name = "name", BillingId = "billingId", Uuid = "uuid" },
+    parent: true
+);
+sort_key!(
+    /// Subscriptions sort by `id` (the default), `name` or `licenseType`.
+    SubscriptionSort { Id = "id", Name = "name", LicenseType = "licenseType" },
+    parent: false
+);
 
-/// Subscriptions sort by `id` (the default), `name` or `licenseType`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SubscriptionSort {
-    #[default]
-    Id,
-    Name,
-    LicenseType,
-}
-
-impl SortKey for SubscriptionSort {
-    const KEYS: &'static [(&'static str, Self)] = &[
-        ("id", SubscriptionSort::Id),
-        ("name", SubscriptionSort::Name),
-        ("licenseType", SubscriptionSort::LicenseType),
-    ];
-    const PARENT: bool = false;
-}
-
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The sort direction (default `asc`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
 pub enum Dir {
     #[default]
     Asc,

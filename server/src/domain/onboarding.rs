@@ -106,6 +106,21 @@ pub struct Onboarding {
 }
 
 impl Onboarding {
+    /// The subscription a path names, once the caller holds `role` and the subscription
+    /// lies in its tree, with the MS Teams tenant it uses (its own or the linked one).
+    async fn reach(
+        &self,
+        caller: &Caller,
+        path: &SubscriptionPath,
+        role: Role,
+        conn: &mut SqliteConnection,
+    ) -> Result<(SubscriptionRecord, Option<MsTeamsTenantRow>), AppError> {
+        caller.require(role)?;
+        let subscription = self.directory.subscription(caller, path).await?;
+        let tenant = msteams::effective_tenant(conn, subscription.id).await?;
+        Ok((subscription, tenant))
+    }
+
     pub fn new(
         db: Db,
         directory: Directory,
@@ -127,11 +142,9 @@ impl Onboarding {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<VoiceRoutingStatus, AppError> {
-        caller.require(Role::UpdateVrp)?;
-        let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let tenant = msteams::effective_tenant(&mut conn, subscription.id)
-            .await?
+        let (subscription, tenant) = self.reach(caller, path, Role::UpdateVrp, &mut conn).await?;
+        let tenant = tenant
             .filter(|tenant| tenant.status == TenantState::Onboarded)
             .ok_or_else(|| {
                 AppError::invalid(
@@ -208,10 +221,10 @@ impl Onboarding {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<MsTeamsAdmin, AppError> {
-        caller.require(Role::AdministratorRead)?;
-        let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let Some(tenant) = msteams::effective_tenant(&mut conn, subscription.id).await? else {
+        let role = Role::AdministratorRead;
+        let (_, tenant) = self.reach(caller, path, role, &mut conn).await?;
+        let Some(tenant) = tenant else {
             return Ok(MsTeamsAdmin {
                 id: None,
                 ms_username: None,
@@ -402,17 +415,16 @@ impl Onboarding {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<MsTeamsStatus, AppError> {
-        caller.require(Role::StatusRead)?;
-        let subscription = self.directory.subscription(caller, path).await?;
         let mut conn = self.db.read.acquire().await?;
-        let tenant = msteams::effective_tenant(&mut conn, subscription.id)
-            .await?
-            .ok_or_else(|| {
-                AppError::NotFound(format!(
-                    "No MS Teams tenant found for subscription {}",
-                    subscription.id
-                ))
-            })?;
+        let (subscription, tenant) = self
+            .reach(caller, path, Role::StatusRead, &mut conn)
+            .await?;
+        let tenant = tenant.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "No MS Teams tenant found for subscription {}",
+                subscription.id
+            ))
+        })?;
         let linked_to = (tenant.owner_subscription_id != subscription.id)
             .then_some(tenant.owner_subscription_id);
         let application = msteams::application(&mut conn, tenant.id).await?;

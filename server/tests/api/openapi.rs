@@ -169,7 +169,7 @@ async fn the_lists_document_their_query_and_answers() {
         .map(|(name, _)| *name)
         .collect();
     let cases = [
-        (format!("{base}/groups"), "groups", &node_sorts, false),
+        (format!("{base}/groups"), "groups", &node_sorts, true),
         (
             format!("{base}/distributors"),
             "distributors",
