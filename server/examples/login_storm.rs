@@ -35,7 +35,6 @@ mod binary;
 
 use binary::{LOGIN, Launch, http, mb, sign_in_retrying};
 use serde_json::json;
-use server::seed::DEMO_LOGINS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Scenario {
@@ -185,15 +184,17 @@ async fn one_run(binary: &Path, storm: usize, scenario: Scenario) -> Outcome {
             })
         })
         .collect();
-    let real: Vec<_> = DEMO_LOGINS
+    let real: Vec<_> = server::scenario::demo()
+        .admins
         .iter()
+        .filter_map(|admin| Some((admin.username.as_str(), admin.password.as_deref()?)))
         .enumerate()
-        .map(|(n, login)| {
+        .map(|(n, (username, password))| {
             let from = Ipv4Addr::new(127, 0, 1, n as u8 + 1);
             tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(50 * n as u64)).await;
                 let (answer, tries, took) =
-                    sign_in_retrying(address, from, login.username, login.password).await;
+                    sign_in_retrying(address, from, username, password).await;
                 RealLogin {
                     status: answer.map_or(0, |answer| answer.status),
                     tries,

@@ -22,7 +22,7 @@ use std::{
 
 use http::request;
 use serde_json::{Value, json};
-use server::{seed, store::Db};
+use server::store::Db;
 use tokio::sync::Mutex;
 
 const POLLERS: usize = 64;
@@ -146,6 +146,13 @@ async fn main() {
     println!("peak RSS:           {}", peak_rss());
 }
 
+/// The demo's Globex tenant, as the demo scenario names it.
+fn globex() -> uuid::Uuid {
+    let demo = server::scenario::demo();
+    let globex = demo.tenants.iter().find(|tenant| tenant.name == "Globex");
+    globex.expect("the demo has Globex").uuid
+}
+
 async fn add_subscriptions(db: &Db, count: usize) {
     let mut tx = db.write.begin().await.expect("tx");
     for index in 0..count {
@@ -153,7 +160,7 @@ async fn add_subscriptions(db: &Db, count: usize) {
         server::store::directory::insert_subscription(
             &mut tx,
             id,
-            seed::TENANT_GLOBEX,
+            globex(),
             &format!("Bench Teams {index}"),
             app::api_types::LicenseType::Msteams,
         )
@@ -170,7 +177,7 @@ fn wizard_path(index: usize) -> String {
 fn subscription_path(index: usize, tail: &str) -> String {
     format!(
         "/api/v01/draas/demo/tenants/{}/subscriptions/{}/{tail}",
-        seed::TENANT_GLOBEX,
+        globex(),
         FIRST_SUBSCRIPTION + index as i64
     )
 }

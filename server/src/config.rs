@@ -4,6 +4,8 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
 
+use crate::scenario::{self, Scenario};
+
 #[derive(Clone, Parser)]
 #[command(
     name = "server",
@@ -16,10 +18,16 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/fusion.db")]
     pub database_url: String,
 
-    /// Seed the demo hierarchy and administrators (idempotent) and print their logins.
-    /// Default: on, unless a public URL is given (the demo passwords are public).
+    /// Load the demo scenario (`scenarios/demo.json`) into an empty database and print its
+    /// logins. Default: on, unless a public URL or a scenario is given (the demo
+    /// passwords are public).
     #[arg(long, env = "FUSION_DEMO", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<bool>,
+
+    /// A scenario file (JSON, see README "Your own data") to load into an empty database
+    /// instead of the demo; a database that holds data keeps it.
+    #[arg(long, env = "FUSION_SCENARIO")]
+    pub scenario: Option<PathBuf>,
 
     /// File holding the 32-byte key (64 hex characters) that encrypts stored secrets,
     /// created (mode 0600) on first start when missing. Used unless FUSION_SECRET_KEY is
@@ -123,7 +131,27 @@ impl Config {
     /// Whether to seed and print the demo data: as asked, else only for a site that is
     /// not given a public URL (a workstation, a test).
     pub fn demo(&self) -> bool {
-        self.demo.unwrap_or(self.public_url.is_none())
+        self.demo
+            .unwrap_or(self.public_url.is_none() && self.scenario.is_none())
+    }
+
+    /// The scenario to load into an empty database: the file's, the demo, or none. A
+    /// file that cannot be read or has mistakes stops the start, naming their lines.
+    pub fn scenario_to_load(&self) -> Result<Option<Scenario>, String> {
+        let Some(path) = &self.scenario else {
+            return Ok(self.demo().then(|| scenario::demo().clone()));
+        };
+        if self.demo == Some(true) {
+            return Err(
+                "--demo and --scenario both ask for the data to start with: give one".into(),
+            );
+        }
+        let shown = path.display();
+        let text =
+            std::fs::read_to_string(path).map_err(|error| format!("scenario {shown}: {error}"))?;
+        scenario::parse(&text)
+            .map(Some)
+            .map_err(|error| format!("scenario {shown}:\n{error}"))
     }
 
     /// The time scale, made safe: negative or not a number means 0.

@@ -9,6 +9,7 @@ pub mod domain;
 pub mod jobs;
 pub mod metrics;
 pub mod microsoft;
+pub mod scenario;
 pub mod seed;
 pub mod serve;
 pub mod simulator;
@@ -128,9 +129,20 @@ pub async fn start_with(
 ) -> Result<Server, AppError> {
     seed::ensure_profiles(&db).await?;
     let state = AppState::new(leptos_options, db, secrets.clone(), config);
-    if config.demo() {
-        seed::seed_demo(&state.db, &secrets).await?;
-        seed::seed_simulator(&state.simulator).await?;
+    let chosen = config
+        .scenario_to_load()
+        .map_err(|error| AppError::invalid("invalid_scenario", error))?;
+    let empty = scenario::database_is_empty(&state.db).await?;
+    match chosen {
+        Some(chosen) if empty => {
+            scenario::load(&state.db, &secrets, &state.simulator, &chosen).await?;
+        }
+        Some(_) => tracing::info!("the database holds data: the scenario is not loaded over it"),
+        None if empty => tracing::warn!(
+            "the database is empty and no scenario is given: nobody can sign in. Start with \
+             --scenario FILE (README, \"Your own data\"), or --demo for the demo data"
+        ),
+        None => {}
     }
     store::audit::keep_trimmed(
         state.db.clone(),

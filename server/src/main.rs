@@ -2,7 +2,7 @@ use clap::Parser;
 use leptos::prelude::get_configuration;
 use server::{
     config::Config,
-    seed,
+    scenario,
     serve::{self, ServeLimits},
     web,
 };
@@ -35,8 +35,8 @@ async fn main() {
             "the demo data is on for a site with a public URL: its passwords are public"
         );
     }
-    if config.demo() {
-        println!("{}", seed::demo_banner(&address.to_string()));
+    if let Ok(Some(loaded)) = config.scenario_to_load() {
+        println!("{}", scenario::banner(&loaded, &address.to_string()));
     }
     tracing::info!(%address, database = %config.database_url, "listening");
     let limits = ServeLimits {

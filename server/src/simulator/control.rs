@@ -81,7 +81,7 @@ impl SimulatorControl {
     }
 
     /// The simulated tenant with this id, created with `name`, `licenses`, `faults` and
-    /// `owner` (the node it was created for) when missing (demo seed; an unknown tenant
+    /// `owner` (the node it was created for) when missing (a scenario; an unknown tenant
     /// met by the wizard, which has no owner). An existing tenant is left as it is.
     /// Returns whether it was created.
     pub async fn ensure_tenant(
@@ -211,12 +211,7 @@ impl SimulatorControl {
             .collect())
     }
 
-    /// Gives a tenant without an owner this one (demo seed on an older database).
-    pub async fn adopt(&self, id: MsTenantId, owner: Uuid) -> Result<(), AppError> {
-        Ok(store::adopt_tenant(&self.db, &id.to_string(), owner).await?)
-    }
-
-    /// Voice objects an onboarded demo tenant already holds (seeding; no journal).
+    /// Voice objects an onboarded tenant of a scenario already holds (no journal).
     pub async fn seed_voice_objects(
         &self,
         id: MsTenantId,

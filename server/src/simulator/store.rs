@@ -449,17 +449,6 @@ pub async fn initial_domain_taken(
     )
 }
 
-/// Gives a tenant an owner if it has none (demo tenants of a database seeded before
-/// simulated tenants had owners).
-pub async fn adopt_tenant(db: &Db, id: &str, owner: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE sim_tenants SET owner_node_id = ? WHERE id = ? AND owner_node_id IS NULL")
-        .bind(owner.to_string())
-        .bind(id)
-        .execute(&db.write)
-        .await
-        .map(drop)
-}
-
 /// The tenant that registered the application, if any did (application ids are unique
 /// across tenants, as in Azure AD).
 pub async fn application_tenant(

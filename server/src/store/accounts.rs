@@ -95,6 +95,13 @@ pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<boo
     Ok(result.rows_affected() == 1)
 }
 
+/// How many administrators the database holds.
+pub async fn admin_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM admin_users")
+        .fetch_one(&db.read)
+        .await
+}
+
 pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, sqlx::Error> {
     let found = sqlx::query("SELECT 1 FROM admin_users WHERE username = ?")
         .bind(username)

@@ -71,6 +71,13 @@ const ANCESTORS: &str = "WITH RECURSIVE up(id, parent_id, kind) AS (
 const DESCENDANTS: &str = "WITH RECURSIVE down(id) AS (
       SELECT ?1 UNION ALL SELECT n.id FROM nodes n JOIN down ON n.parent_id = down.id)";
 
+/// How many DRaaS instances the database holds.
+pub async fn instance_count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM draas_instances")
+        .fetch_one(&db.read)
+        .await
+}
+
 pub async fn find_instance(db: &Db, slug: &str) -> Result<Option<i64>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM draas_instances WHERE slug = ?")
         .bind(slug)

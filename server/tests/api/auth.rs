@@ -4,7 +4,22 @@
 
 use axum::http::{Method, StatusCode, header};
 use serde_json::json;
-use server::{auth::totp, seed::DEMO_TOTP_SECRET};
+use server::{
+    auth::totp,
+    scenario::{SecondFactorSpec, demo},
+};
+
+/// The TOTP secret of the demo's `alpha.totp` (public, as the demo's passwords are).
+fn demo_totp_secret() -> &'static str {
+    let admin = demo()
+        .admins
+        .iter()
+        .find(|admin| admin.username == "alpha.totp");
+    match admin.and_then(|admin| admin.second_factor.as_ref()) {
+        Some(SecondFactorSpec::Totp(secret)) => secret,
+        _ => panic!("the demo's alpha.totp has a TOTP secret"),
+    }
+}
 
 use crate::helpers::{
     ACME_TEAMS, LOCAL_USER, LOGIN, OUTBOX, Says, TestApp, TestResponse, code_in, demo_password,
@@ -73,7 +88,7 @@ async fn emailed_code(app: &TestApp) -> String {
 }
 
 fn totp_now(offset_steps: i64) -> String {
-    let secret = totp::decode_base32(DEMO_TOTP_SECRET).unwrap();
+    let secret = totp::decode_base32(demo_totp_secret()).unwrap();
     totp::code_at(
         &secret,
         totp::step_of(chrono::Utc::now().timestamp()) + offset_steps,

@@ -16,6 +16,7 @@ mod outbox;
 mod process;
 mod roles;
 mod runner;
+mod scenario;
 mod scoping;
 mod simulator;
 mod tree_of_authority;

@@ -3,12 +3,11 @@
 
 use axum::http::{Method, StatusCode};
 use serde_json::{Value, json};
-use server::seed::GROUP;
 
 use crate::helpers::{
     ACME_ADMIN, ACME_SIP_TRUNK, ACME_TEAMS, AdminLevel, Failures, GLOBEX_LAB, GLOBEX_LAB_ADMIN,
-    GLOBEX_TEAMS, JsonBody, NEW_APPLICATION, NEW_SECRET, RESELLER_ALPHA, Role, SIM_TENANTS, Says,
-    TENANT_ACME, TENANTS, TestApp, TestResponse, Url,
+    GLOBEX_TEAMS, GROUP, JsonBody, NEW_APPLICATION, NEW_SECRET, RESELLER_ALPHA, Role, SIM_TENANTS,
+    Says, TENANT_ACME, TENANTS, TestApp, TestResponse, Url,
     Url::{Path, Sub, Tenant},
     admin_body, application_body, link_body, reset_secret_body,
 };

@@ -36,11 +36,12 @@ pub fn login_body(username: &str, password: &str) -> Value {
 
 /// A demo administrator's password.
 pub fn demo_password(username: &str) -> &'static str {
-    server::seed::DEMO_LOGINS
+    server::scenario::demo()
+        .admins
         .iter()
-        .find(|login| login.username == username)
+        .find(|admin| admin.username == username)
+        .and_then(|admin| admin.password.as_deref())
         .unwrap_or_else(|| panic!("{username} is no demo login"))
-        .password
 }
 
 /// The key the server seals secrets with unless a test says otherwise: a throw-away
@@ -523,7 +524,9 @@ pub fn mb(bytes: u64) -> f64 {
 // data), over the socket.
 
 pub fn globex_teams(tail: &str) -> String {
-    let globex = server::seed::TENANT_GLOBEX;
+    let demo = server::scenario::demo();
+    let globex = demo.tenants.iter().find(|tenant| tenant.name == "Globex");
+    let globex = globex.expect("the demo has Globex").uuid;
     format!("/api/v01/draas/demo/tenants/{globex}/subscriptions/3/{tail}")
 }
 

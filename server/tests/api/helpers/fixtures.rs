@@ -1,6 +1,7 @@
 //! What the tests name and send, once: the demo data's subscriptions, MS tenants and
-//! accounts, the paths of the API, and the bodies its endpoints accept. What the server
-//! exports (`server::seed`) is re-exported here, not copied.
+//! accounts, the paths of the API, and the bodies its endpoints accept. The demo
+//! scenario (`scenarios/demo.json`, as `server::scenario::demo()` reads it) is the
+//! source: what is looked up there is not copied here.
 //!
 //! The demo tree: Netaxis Group > Benelux Distribution > Alpha Telecom (Acme Corp: 1
 //! "Acme Teams", onboarded, two users with direct routing; 2 "Acme SIP Trunk",
@@ -12,12 +13,20 @@
 //! row id.
 
 use serde_json::{Value, json};
-use server::seed::{DEMO_INSTANCE, SIMULATED_TENANTS};
-pub use server::seed::{
-    DISTRIBUTOR, GROUP, RESELLER_ALPHA, RESELLER_BETA, TENANT_ACME, TENANT_GLOBEX, TENANT_INITECH,
-    TENANT_UMBRELLA,
-};
-use uuid::Uuid;
+use server::scenario::demo;
+use uuid::{Uuid, uuid};
+
+// ---- the demo's tree -----------------------------------------------------------------
+
+pub const DEMO_INSTANCE: &str = "demo";
+pub const GROUP: Uuid = uuid!("10000000-0000-4000-8000-000000000001");
+pub const DISTRIBUTOR: Uuid = uuid!("20000000-0000-4000-8000-000000000001");
+pub const RESELLER_ALPHA: Uuid = uuid!("30000000-0000-4000-8000-000000000001");
+pub const RESELLER_BETA: Uuid = uuid!("30000000-0000-4000-8000-000000000002");
+pub const TENANT_ACME: Uuid = uuid!("40000000-0000-4000-8000-000000000001");
+pub const TENANT_GLOBEX: Uuid = uuid!("40000000-0000-4000-8000-000000000002");
+pub const TENANT_INITECH: Uuid = uuid!("40000000-0000-4000-8000-000000000003");
+pub const TENANT_UMBRELLA: Uuid = uuid!("40000000-0000-4000-8000-000000000004");
 
 // ---- the demo's subscriptions --------------------------------------------------------
 
@@ -52,9 +61,11 @@ pub const CONTOSO: &str = "a1000000-0000-4000-8000-000000000001";
 /// The demo's simulated MS tenants that `owner` made (for each reseller a healthy one,
 /// then one per fault), in their order.
 pub fn sim_tenants_of(owner: Uuid) -> Vec<String> {
-    SIMULATED_TENANTS
+    demo()
+        .simulator
+        .tenants
         .iter()
-        .filter(|tenant| tenant.owner == owner)
+        .filter(|tenant| tenant.owner == Some(owner))
         .map(|tenant| tenant.id.to_string())
         .collect()
 }
