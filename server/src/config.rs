@@ -135,11 +135,13 @@ impl Config {
             .unwrap_or(self.public_url.is_none() && self.scenario.is_none())
     }
 
-    /// The scenario to load into an empty database: the file's, the demo, or none. A
-    /// file that cannot be read or has mistakes stops the start, naming their lines.
-    pub fn scenario_to_load(&self) -> Result<Option<Scenario>, String> {
+    /// The scenario to load into an empty database, with its text: the file's, the
+    /// demo, or none. A file that cannot be read or has mistakes stops the start,
+    /// naming their lines.
+    pub fn scenario_to_load(&self) -> Result<Option<(Scenario, String)>, String> {
         let Some(path) = &self.scenario else {
-            return Ok(self.demo().then(|| scenario::demo().clone()));
+            let demo = || (scenario::demo().clone(), scenario::DEMO_TEXT.to_owned());
+            return Ok(self.demo().then(demo));
         };
         if self.demo == Some(true) {
             return Err(
@@ -149,9 +151,10 @@ impl Config {
         let shown = path.display();
         let text =
             std::fs::read_to_string(path).map_err(|error| format!("scenario {shown}: {error}"))?;
-        scenario::parse(&text)
-            .map(Some)
-            .map_err(|error| format!("scenario {shown}:\n{error}"))
+        match scenario::parse(&text) {
+            Ok(parsed) => Ok(Some((parsed, text))),
+            Err(error) => Err(format!("scenario {shown}:\n{error}")),
+        }
     }
 
     /// The time scale, made safe: negative or not a number means 0.

@@ -132,13 +132,13 @@ pub async fn start_with(
     let chosen = config
         .scenario_to_load()
         .map_err(|error| AppError::invalid("invalid_scenario", error))?;
-    let empty = scenario::database_is_empty(&state.db).await?;
     match chosen {
-        Some(chosen) if empty => {
-            scenario::load(&state.db, &secrets, &state.simulator, &chosen).await?;
+        Some((chosen, text)) => {
+            if !scenario::load_into_empty(&state.db, &secrets, &chosen, &text).await? {
+                tracing::info!("the database holds data: the scenario is not loaded over it");
+            }
         }
-        Some(_) => tracing::info!("the database holds data: the scenario is not loaded over it"),
-        None if empty => tracing::warn!(
+        None if scenario::database_is_empty(&state.db).await? => tracing::warn!(
             "the database is empty and no scenario is given: nobody can sign in. Start with \
              --scenario FILE (README, \"Your own data\"), or --demo for the demo data"
         ),

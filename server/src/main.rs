@@ -35,7 +35,7 @@ async fn main() {
             "the demo data is on for a site with a public URL: its passwords are public"
         );
     }
-    if let Ok(Some(loaded)) = config.scenario_to_load() {
+    if let Ok(Some((loaded, _))) = config.scenario_to_load() {
         println!("{}", scenario::banner(&loaded, &address.to_string()));
     }
     tracing::info!(%address, database = %config.database_url, "listening");

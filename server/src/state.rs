@@ -12,6 +12,7 @@ use crate::{
     domain::{
         accounts::Accounts,
         directory::Directory,
+        mock::MockControl,
         onboarding::Onboarding,
         wizard::{WIZARD_JOB, Wizard},
         wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
@@ -38,6 +39,8 @@ pub struct AppState {
     pub onboarding: Onboarding,
     pub wizard: Wizard,
     pub simulator: SimulatorControl,
+    /// The mock controls: on when the server runs a scenario.
+    pub mock: MockControl,
     pub microsoft: SimulatedMicrosoft,
     pub job_signal: JobSignal,
     /// How the site is reached and guarded (cookie, origin, timeouts).
@@ -55,7 +58,9 @@ impl AppState {
         };
         let microsoft = SimulatedMicrosoft::new(db.clone(), simulator.clone(), sim_settings);
         let job_signal = JobSignal::default();
+        let runs_scenario = config.scenario.is_some() || config.demo();
         AppState {
+            mock: MockControl::new(db.clone(), secrets.clone(), runs_scenario),
             leptos_options,
             accounts: Accounts::new(db.clone(), secrets.clone(), config.sign_in_settings()),
             onboarding: Onboarding::new(

@@ -56,6 +56,9 @@ roles! {
     SubscriptionRead = "tenants.instance.subscriptions.instance.read",
     /// Ours: drive the embedded Microsoft simulator (`/sim/v1`).
     SimulatorManage = "simulator.manage",
+    /// Ours: the mock controls (`/mock/v1`: reset, export, replace the scenario), for
+    /// group admins of a server that runs a scenario.
+    MockManage = "mock.manage",
 }
 
 impl Role {

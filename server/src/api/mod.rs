@@ -5,6 +5,7 @@ mod auth;
 mod directory;
 pub mod extract;
 mod metrics;
+mod mock;
 mod msteams;
 pub mod openapi;
 pub mod paths;
@@ -66,9 +67,13 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/sim/v1",
             with_edges(
                 simulator::api::router(),
-                state,
+                state.clone(),
                 "No such simulator endpoint",
             ),
+        )
+        .nest(
+            "/mock/v1",
+            with_edges(mock::router(), state.clone(), "No such mock control"),
         )
         .merge(metrics::router())
         .split_for_parts();

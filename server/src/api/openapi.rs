@@ -30,7 +30,7 @@ use super::{problem::CONTENT_TYPE, responses::problem};
             `2fa_payload` from devices not trusted yet, refresh with `GET /api/v01/auth/access_token`), \
             with the second-factor endpoints and the current user as the vendor's client calls them. \
             Extensions (ours): each subscription's `msTeams` state and `directRoutingUsers`, \
-            `/api/v01/transactions/{id}`, the simulator under `/sim/v1`, `/metrics`, and RFC 9457 \
+            `/api/v01/transactions/{id}`, the simulator under `/sim/v1`, the mock controls under `/mock/v1`, `/metrics`, and RFC 9457 \
             problem+json bodies with a stable `code` on every error (plus `error`, the message, where \
             the vendor's clients read it).\n\n\
             Every operation says where it comes from in `x-fusion-source`: `vendor-msteams-page` \
@@ -55,6 +55,7 @@ use super::{problem::CONTENT_TYPE, responses::problem};
         (name = "msteams", description = "MS Teams onboarding of a subscription"),
         (name = "simulator", description = "The embedded Microsoft simulator (extension; role simulator.manage)"),
         (name = "system", description = "Operating the server (extension)"),
+        (name = "mock", description = "The mock controls (extension; group admins with mock.manage, on a server that runs a scenario): reset to the loaded scenario, export the state as a scenario, replace it with another"),
     )
 )]
 struct ApiDoc;
@@ -407,6 +408,9 @@ pub const PROVENANCE: &[(&str, &str, Source)] = &[
     ),
     ("get", "/sim/v1/outbox", Source::Extension),
     ("get", "/metrics", Source::Extension),
+    ("post", "/mock/v1/reset", Source::Extension),
+    ("get", "/mock/v1/export", Source::Extension),
+    ("post", "/mock/v1/scenario", Source::Extension),
 ];
 
 /// The fields whose source differs from their operation's, or (in a schema operations

@@ -72,4 +72,9 @@ refusals! {
     SimForbidden = [(403, SIM_FORBIDDEN)];
     /// 403 and 404 of the simulator's operations on one simulated tenant.
     SimTenantRefusals = [(403, SIM_FORBIDDEN), (404, "No such simulated tenant")];
+    /// 403 and 404 of the mock controls.
+    MockRefusals = [
+        (403, "Only group admins with the mock.manage role may use the mock controls"),
+        (404, "The mock controls are off: the server runs no scenario")
+    ];
 }

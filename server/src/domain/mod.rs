@@ -7,6 +7,7 @@ pub mod create_app;
 pub mod directory;
 pub mod error;
 pub mod listing;
+pub mod mock;
 pub mod onboarding;
 pub mod roles;
 pub mod secrets;

@@ -13,6 +13,7 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<Role>)> {
                 Role::SourceList,
                 Role::Link,
                 Role::SimulatorManage,
+                Role::MockManage,
                 Role::GroupsList,
                 Role::DistributorsList,
                 Role::ResellersList,
@@ -33,7 +34,7 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<Role>)> {
         ),
         (
             "msteams-tenant-admin",
-            "All MS Teams roles but sources, link, the simulator and the group, distributor and reseller lists (tenant admins)",
+            "All MS Teams roles but sources, link, the simulator, the mock controls and the group, distributor and reseller lists (tenant admins)",
             tenant_admin,
         ),
         ("read-only", "Only the .read roles and the lists", read_only),

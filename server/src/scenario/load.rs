@@ -1,7 +1,9 @@
-//! Writes a checked scenario into an empty database: the Fusion side in one
-//! transaction, then the administrators (hashing their passwords), then the simulator.
+//! Writes a checked scenario into the database in one transaction: the Fusion side, the
+//! administrators (their passwords hashed before the transaction opens), then the
+//! simulator; and records it as the loaded scenario, for a reset to go back to.
 
 use app::api_types::SkuPart;
+use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
 use super::model::{AdminSpec, OnboardedSpec, Scenario, SecondFactorSpec, default_licenses};
@@ -10,43 +12,106 @@ use crate::{
     crypto::{SecretBox, SecretSlot},
     domain::{
         AppError,
-        types::{AdminUpn, MsTenantId, Secret},
+        types::{AdminUpn, Secret},
         voice_routing::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
     },
-    simulator::SimulatorControl,
+    simulator::control::{add_voice_objects, create_tenant},
     store::{
-        Db, accounts, directory,
+        Db, accounts, directory, mock,
         msteams::{self, TenantState},
         wizard,
     },
 };
 
 /// Whether the database holds a DRaaS instance or an administrator: a scenario only
-/// loads into a database that holds neither.
+/// loads at start into a database that holds neither.
 pub async fn database_is_empty(db: &Db) -> Result<bool, AppError> {
     Ok(directory::instance_count(db).await? == 0 && accounts::admin_count(db).await? == 0)
 }
 
-/// Loads `scenario` (checked by `parse`) into an empty database.
-pub async fn load(
+/// Loads `scenario` (checked by `parse`; `text` is what it was parsed from) unless the
+/// database holds data; returns whether it loaded.
+pub async fn load_into_empty(
     db: &Db,
     secrets: &SecretBox,
-    simulator: &SimulatorControl,
     scenario: &Scenario,
-) -> Result<(), AppError> {
-    fusion_side(db, secrets, scenario).await?;
-    for admin in &scenario.admins {
-        add_admin(db, secrets, admin).await?;
+    text: &str,
+) -> Result<bool, AppError> {
+    let hashes = password_hashes(scenario).await?;
+    let mut tx = db.begin_write().await?;
+    // Checked again inside the transaction: two starts on one file never both load.
+    let holds_data: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM draas_instances) + (SELECT COUNT(*) FROM admin_users)",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if holds_data > 0 {
+        return Ok(false);
     }
-    simulated_side(simulator, scenario).await
+    write(&mut tx, secrets, scenario, &hashes, text).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
-async fn fusion_side(db: &Db, secrets: &SecretBox, scenario: &Scenario) -> Result<(), AppError> {
+/// Replaces everything a scenario fills with `scenario`: sessions end, jobs and their
+/// transactions go, the simulator starts again. Profiles and the audit log stay.
+pub async fn replace(
+    db: &Db,
+    secrets: &SecretBox,
+    scenario: &Scenario,
+    text: &str,
+) -> Result<(), AppError> {
+    let hashes = password_hashes(scenario).await?;
     let mut tx = db.begin_write().await?;
+    mock::empty(&mut tx).await?;
+    write(&mut tx, secrets, scenario, &hashes, text).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Each administrator's password hash (a random secret's for one without a password:
+/// it cannot sign in until given one), off the async threads: hashing is slow on purpose.
+async fn password_hashes(scenario: &Scenario) -> Result<Vec<String>, AppError> {
+    let passwords: Vec<String> = scenario
+        .admins
+        .iter()
+        .map(|admin| {
+            admin
+                .password
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())
+        })
+        .collect();
+    tokio::task::spawn_blocking(move || passwords.iter().map(|p| password::hash(p)).collect())
+        .await
+        .map_err(|error| AppError::Internal(format!("hashing passwords: {error}")))
+}
+
+async fn write(
+    tx: &mut SqliteConnection,
+    secrets: &SecretBox,
+    scenario: &Scenario,
+    hashes: &[String],
+    text: &str,
+) -> Result<(), AppError> {
+    fusion_side(tx, secrets, scenario).await?;
+    for (admin, hash) in scenario.admins.iter().zip(hashes) {
+        add_admin(tx, secrets, admin, hash.clone()).await?;
+    }
+    simulated_side(tx, scenario).await?;
+    mock::save_scenario(tx, text).await?;
+    Ok(())
+}
+
+async fn fusion_side(
+    tx: &mut SqliteConnection,
+    secrets: &SecretBox,
+    scenario: &Scenario,
+) -> Result<(), AppError> {
     let mut instance_ids = BTreeMap::new();
     for (index, instance) in scenario.instances.iter().enumerate() {
         let id = index as i64 + 1;
-        directory::insert_instance(&mut tx, id, &instance.slug, &instance.name).await?;
+        directory::insert_instance(tx, id, &instance.slug, &instance.name).await?;
         instance_ids.insert(instance.slug.as_str(), id);
     }
     // Every node below a group lies in its group's instance.
@@ -56,7 +121,7 @@ async fn fusion_side(db: &Db, secrets: &SecretBox, scenario: &Scenario) -> Resul
         node_instances.insert(group.uuid, instance);
         let billing = &group.billing_id;
         directory::insert_node(
-            &mut tx,
+            tx,
             group.uuid,
             instance,
             "group",
@@ -70,7 +135,7 @@ async fn fusion_side(db: &Db, secrets: &SecretBox, scenario: &Scenario) -> Resul
             .clone()
             .unwrap_or_else(|| format!("Fusion DRaaS {}", group.name));
         let lifetime = i64::from(group.secret_lifetime_months);
-        directory::insert_group_settings(&mut tx, group.uuid, &display_name, lifetime).await?;
+        directory::insert_group_settings(tx, group.uuid, &display_name, lifetime).await?;
     }
     for (kind, nodes) in [
         ("distributor", &scenario.distributors),
@@ -82,7 +147,7 @@ async fn fusion_side(db: &Db, secrets: &SecretBox, scenario: &Scenario) -> Resul
             node_instances.insert(node.uuid, instance);
             let (name, billing) = (&node.name, &node.billing_id);
             directory::insert_node(
-                &mut tx,
+                tx,
                 node.uuid,
                 instance,
                 kind,
@@ -96,7 +161,7 @@ async fn fusion_side(db: &Db, secrets: &SecretBox, scenario: &Scenario) -> Resul
     for subscription in &scenario.subscriptions {
         let (id, name) = (subscription.id, &subscription.name);
         directory::insert_subscription(
-            &mut tx,
+            tx,
             id,
             subscription.tenant,
             name,
@@ -104,19 +169,18 @@ async fn fusion_side(db: &Db, secrets: &SecretBox, scenario: &Scenario) -> Resul
         )
         .await?;
         for user in &subscription.users {
-            directory::insert_fusion_user(&mut tx, id, &user.username, user.direct_routing).await?;
+            directory::insert_fusion_user(tx, id, &user.username, user.direct_routing).await?;
         }
     }
     for onboarded in &scenario.onboarded {
-        onboard(&mut tx, secrets, onboarded).await?;
+        onboard(tx, secrets, onboarded).await?;
     }
     for link in &scenario.links {
-        let target = msteams::owned_tenant(&mut tx, link.to)
+        let target = msteams::owned_tenant(tx, link.to)
             .await?
             .ok_or_else(|| AppError::Internal("a link to a tenant that was not made".into()))?;
-        msteams::insert_link(&mut tx, link.subscription, target.id).await?;
+        msteams::insert_link(tx, link.subscription, target.id).await?;
     }
-    tx.commit().await?;
     Ok(())
 }
 
@@ -149,15 +213,15 @@ async fn onboard(
     Ok(())
 }
 
-/// Adds an administrator (without a password it cannot sign in: the hash of a random
-/// secret nobody knows stands in).
-pub async fn add_admin(db: &Db, secrets: &SecretBox, admin: &AdminSpec) -> Result<(), AppError> {
-    let password_hash = match &admin.password {
-        Some(password) => password::hash(password),
-        None => password::hash(&uuid::Uuid::new_v4().to_string()),
-    };
+/// Adds an administrator with this password hash.
+pub async fn add_admin(
+    tx: &mut SqliteConnection,
+    secrets: &SecretBox,
+    admin: &AdminSpec,
+    password_hash: String,
+) -> Result<(), AppError> {
     let created = accounts::insert_admin_if_missing(
-        db,
+        tx,
         accounts::NewAdmin {
             username: &admin.username,
             display_name: &admin.display_name,
@@ -168,60 +232,53 @@ pub async fn add_admin(db: &Db, secrets: &SecretBox, admin: &AdminSpec) -> Resul
         },
     )
     .await?;
-    if !created {
+    let Some(user) = created else {
         return Err(AppError::invalid(
             "admin_exists",
             format!("An administrator '{}' exists already", admin.username),
         ));
-    }
+    };
+    let username = &admin.username;
     match &admin.second_factor {
-        None => Ok(()),
+        None => {}
         Some(SecondFactorSpec::Email(address)) => {
-            let username = &admin.username;
-            Ok(accounts::set_two_factor(db, username, "email", Some(address), None).await?)
+            accounts::set_two_factor(tx, username, "email", Some(address), None).await?;
         }
         Some(SecondFactorSpec::Totp(secret)) => {
-            let user = accounts::find_credentials(db, &admin.username)
-                .await?
-                .ok_or_else(|| AppError::Internal("an administrator vanished".into()))?
-                .id;
             let secret = Secret::parse("secret", secret.clone())?;
             let sealed = secrets.seal(SecretSlot::TotpSecret { user }, &secret)?;
-            let username = &admin.username;
-            Ok(accounts::set_two_factor(db, username, "totp", None, Some(&sealed)).await?)
+            accounts::set_two_factor(tx, username, "totp", None, Some(&sealed)).await?;
         }
     }
+    Ok(())
 }
 
 /// The simulated tenants, then the MS tenants of the onboarded subscriptions with the
 /// voice routing objects their onboarding made.
-async fn simulated_side(simulator: &SimulatorControl, scenario: &Scenario) -> Result<(), AppError> {
+async fn simulated_side(tx: &mut SqliteConnection, scenario: &Scenario) -> Result<(), AppError> {
     for tenant in &scenario.simulator.tenants {
-        let id = MsTenantId::from(tenant.id);
-        simulator
-            .ensure_tenant(
-                id,
-                &tenant.name,
-                &tenant.licenses,
-                &tenant.faults,
-                tenant.owner,
-            )
-            .await?;
+        let (id, name) = (tenant.id.to_string(), &tenant.name);
+        create_tenant(
+            tx,
+            &id,
+            name,
+            &tenant.licenses,
+            &tenant.faults,
+            tenant.owner,
+        )
+        .await?;
     }
     let licenses: BTreeMap<SkuPart, u32> = default_licenses();
+    let objects = [
+        ("pstn_usage", PSTN_USAGE),
+        ("voice_route", VOICE_ROUTE),
+        ("voice_routing_policy", VOICE_ROUTING_POLICY),
+    ];
     for onboarded in &scenario.onboarded {
-        let id = MsTenantId::from(onboarded.ms_tenant_id);
+        let id = onboarded.ms_tenant_id.to_string();
         let name = onboarded.domain.split('.').next().unwrap_or("tenant");
-        if simulator
-            .ensure_tenant(id, name, &licenses, &[], None)
-            .await?
-        {
-            let objects = [
-                ("pstn_usage", PSTN_USAGE),
-                ("voice_route", VOICE_ROUTE),
-                ("voice_routing_policy", VOICE_ROUTING_POLICY),
-            ];
-            simulator.seed_voice_objects(id, &objects).await?;
+        if create_tenant(tx, &id, name, &licenses, &[], None).await? {
+            add_voice_objects(tx, &id, &objects).await?;
         }
     }
     Ok(())

@@ -101,24 +101,9 @@ impl SimulatorControl {
             return Ok(false);
         }
         let mut tx = self.db.begin_write().await?;
-        if TenantRows::new(&mut tx, &id).exists().await? {
-            return Ok(false);
-        }
-        let label = domain_label(name);
-        let mut domain = format!("{label}.onmicrosoft.com");
-        let mut suffix = 1;
-        while store::initial_domain_taken(&mut tx, &domain).await? {
-            suffix += 1;
-            domain = format!("{label}{suffix}.onmicrosoft.com");
-        }
-        let mut rows = TenantRows::new(&mut tx, &id);
-        rows.insert(name, &domain, owner).await?;
-        for (sku, units) in licenses {
-            rows.set_license(*sku, *units).await?;
-        }
-        rows.replace_faults(faults).await?;
+        let created = create_tenant(&mut tx, &id, name, licenses, faults, owner).await?;
         tx.commit().await?;
-        Ok(true)
+        Ok(created)
     }
 
     /// The simulated tenants the caller may see (see `scope`).
@@ -209,22 +194,6 @@ impl SimulatorControl {
                 sent_at: mail.created_at,
             })
             .collect())
-    }
-
-    /// Voice objects an onboarded tenant of a scenario already holds (no journal).
-    pub async fn seed_voice_objects(
-        &self,
-        id: MsTenantId,
-        objects: &[(&str, &str)],
-    ) -> Result<(), AppError> {
-        let tenant = id.to_string();
-        let mut tx = self.db.begin_write().await?;
-        let mut rows = TenantRows::new(&mut tx, &tenant);
-        for (kind, identity) in objects {
-            rows.insert_voice_object(kind, identity).await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Deletes a Teams voice object, as an administrator could by hand in the tenant.
@@ -373,6 +342,48 @@ fn scope(caller: &Caller) -> SimScope {
 
 fn not_found(id: &str) -> AppError {
     AppError::NotFound(format!("No simulated MS tenant {id}"))
+}
+
+/// Creates the simulated tenant with this id unless it exists, on `conn` (a scenario
+/// loads in one transaction); returns whether it was created.
+pub async fn create_tenant(
+    conn: &mut SqliteConnection,
+    id: &str,
+    name: &str,
+    licenses: &BTreeMap<SkuPart, u32>,
+    faults: &[SimFault],
+    owner: Option<Uuid>,
+) -> Result<bool, sqlx::Error> {
+    if TenantRows::new(conn, id).exists().await? {
+        return Ok(false);
+    }
+    let label = domain_label(name);
+    let mut domain = format!("{label}.onmicrosoft.com");
+    let mut suffix = 1;
+    while store::initial_domain_taken(conn, &domain).await? {
+        suffix += 1;
+        domain = format!("{label}{suffix}.onmicrosoft.com");
+    }
+    let mut rows = TenantRows::new(conn, id);
+    rows.insert(name, &domain, owner).await?;
+    for (sku, units) in licenses {
+        rows.set_license(*sku, *units).await?;
+    }
+    rows.replace_faults(faults).await?;
+    Ok(true)
+}
+
+/// Voice objects an onboarded tenant of a scenario already holds (no journal).
+pub async fn add_voice_objects(
+    conn: &mut SqliteConnection,
+    id: &str,
+    objects: &[(&str, &str)],
+) -> Result<(), sqlx::Error> {
+    let mut rows = TenantRows::new(conn, id);
+    for (kind, identity) in objects {
+        rows.insert_voice_object(kind, identity).await?;
+    }
+    Ok(())
 }
 
 /// `Contoso Ltd.` → `contosoltd`: the label of the tenant's initial domain.

@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use app::api_types::{AdminLevel, Role};
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteExecutor};
+use sqlx::{Row, SqliteConnection, SqliteExecutor};
 use uuid::Uuid;
 
 use super::decode_error;
@@ -59,7 +59,7 @@ pub struct NewAdmin<'a> {
 /// Turns on a second factor for an administrator: e-mail codes to `email`, or TOTP with
 /// a sealed shared secret.
 pub async fn set_two_factor(
-    db: &Db,
+    conn: &mut SqliteConnection,
     username: &str,
     two_factor: &str,
     email: Option<&str>,
@@ -72,16 +72,19 @@ pub async fn set_two_factor(
     .bind(email)
     .bind(sealed_totp_secret)
     .bind(username)
-    .execute(&db.write)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Creates the administrator unless the username exists; returns whether it was created.
-pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<bool, sqlx::Error> {
-    let result = sqlx::query(
+/// Creates the administrator unless the username exists; returns its id when created.
+pub async fn insert_admin_if_missing(
+    conn: &mut SqliteConnection,
+    admin: NewAdmin<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
         "INSERT INTO admin_users (username, display_name, level, node_id, profile, password_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username) DO NOTHING",
+         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(username) DO NOTHING RETURNING id",
     )
     .bind(admin.username)
     .bind(admin.display_name)
@@ -90,9 +93,8 @@ pub async fn insert_admin_if_missing(db: &Db, admin: NewAdmin<'_>) -> Result<boo
     .bind(admin.profile)
     .bind(admin.password_hash)
     .bind(now())
-    .execute(&db.write)
-    .await?;
-    Ok(result.rows_affected() == 1)
+    .fetch_optional(conn)
+    .await
 }
 
 /// How many administrators the database holds.

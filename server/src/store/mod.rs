@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod directory;
+pub mod mock;
 pub mod msteams;
 pub mod two_factor;
 pub mod wizard;

@@ -10,6 +10,7 @@ mod bad_input;
 mod crash;
 mod edges;
 mod jobs;
+mod mock;
 mod msteams;
 mod openapi;
 mod outbox;

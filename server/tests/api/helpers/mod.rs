@@ -309,8 +309,9 @@ impl TestApp {
             .await
             .expect("profile");
         let password = format!("{username}-password");
+        let mut conn = self.db.write.acquire().await.expect("connection");
         let created = accounts::insert_admin_if_missing(
-            &self.db,
+            &mut conn,
             accounts::NewAdmin {
                 username,
                 display_name: username,
@@ -322,7 +323,8 @@ impl TestApp {
         )
         .await
         .expect("admin");
-        assert!(created, "admin {username} already exists");
+        drop(conn);
+        assert!(created.is_some(), "admin {username} already exists");
         self.login_with(username, &password).await
     }
 
