@@ -16,7 +16,7 @@ use crate::{
         wizard::{WIZARD_JOB, Wizard},
         wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
     },
-    jobs::{JobRunner, JobSignal, RunnerSettings},
+    jobs::{JobRunner, JobSignal, RunnerLiveness, RunnerSettings},
     metrics::Metrics,
     simulator::{SimSettings, SimulatedMicrosoft, SimulatorControl},
     store::Db,
@@ -40,6 +40,8 @@ pub struct AppState {
     pub simulator: SimulatorControl,
     pub microsoft: SimulatedMicrosoft,
     pub job_signal: JobSignal,
+    /// Whether the job runner's claim loop still turns (`GET /readyz`).
+    pub runner_liveness: RunnerLiveness,
     /// How the site is reached and guarded (cookie, origin, timeouts).
     pub site: Site,
     pub metrics: Metrics,
@@ -75,6 +77,7 @@ impl AppState {
             simulator,
             db,
             job_signal,
+            runner_liveness: RunnerLiveness::default(),
             site: Site::from_config(config),
             metrics: Metrics::default(),
         }
@@ -107,6 +110,7 @@ impl AppState {
             backoff_max: scale.scaled(BACKOFF_MAX),
         };
         JobRunner::new(self.db.clone(), settings, self.job_signal.clone())
+            .reporting_to(self.runner_liveness.clone())
             .handle(WIZARD_JOB, Arc::new(steps))
     }
 }
