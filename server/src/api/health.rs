@@ -1,7 +1,8 @@
 //! `GET /livez` and `GET /readyz` (extension): probes for an orchestrator or a load
 //! balancer, beside the API like `/metrics`, without authentication. Each costs at most
 //! one small query (`/readyz`'s, on the read pool, bounded by a timeout) and a few
-//! atomic reads; they write nothing and log nothing of their own.
+//! atomic reads; they write nothing, and log only a failing query (with its cause, which
+//! the body does not carry) beside the edge's line for every 5xx.
 
 use std::{collections::BTreeSet, time::Duration};
 
