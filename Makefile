@@ -26,6 +26,7 @@ build: setup
 test: setup lint test-rust test-e2e test-api
 
 lint:
+	scripts/check-makefile.sh
 	cargo fmt --all -- --check
 	cargo clippy -p server --all-targets -- -D warnings
 	cargo clippy -p frontend --target wasm32-unknown-unknown -- -D warnings

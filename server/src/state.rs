@@ -17,7 +17,7 @@ use crate::{
         wizard::{WIZARD_JOB, Wizard},
         wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
     },
-    jobs::{JobRunner, JobSignal, RunnerSettings},
+    jobs::{JobRunner, JobSignal, RunnerLiveness, RunnerSettings},
     metrics::Metrics,
     simulator::{SimSettings, SimulatedMicrosoft, SimulatorControl},
     store::Db,
@@ -43,6 +43,8 @@ pub struct AppState {
     pub mock: MockControl,
     pub microsoft: SimulatedMicrosoft,
     pub job_signal: JobSignal,
+    /// Whether the job runner's claim loop still turns (`GET /readyz`).
+    pub runner_liveness: RunnerLiveness,
     /// How the site is reached and guarded (cookie, origin, timeouts).
     pub site: Site,
     pub metrics: Metrics,
@@ -80,6 +82,7 @@ impl AppState {
             simulator,
             db,
             job_signal,
+            runner_liveness: RunnerLiveness::default(),
             site: Site::from_config(config),
             metrics: Metrics::default(),
         }
@@ -112,6 +115,7 @@ impl AppState {
             backoff_max: scale.scaled(BACKOFF_MAX),
         };
         JobRunner::new(self.db.clone(), settings, self.job_signal.clone())
+            .reporting_to(self.runner_liveness.clone())
             .handle(WIZARD_JOB, Arc::new(steps))
     }
 }

@@ -5,6 +5,7 @@
 //! reach a log line through `{:?}`.
 
 mod auth;
+mod health;
 mod listing;
 mod msteams;
 mod problem;
@@ -14,6 +15,7 @@ mod whole;
 mod wizard;
 
 pub use auth::*;
+pub use health::*;
 pub use listing::*;
 pub use msteams::*;
 pub use problem::*;

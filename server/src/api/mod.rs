@@ -4,6 +4,7 @@ pub mod audit;
 mod auth;
 mod directory;
 pub mod extract;
+mod health;
 mod metrics;
 mod mock;
 mod msteams;
@@ -48,7 +49,8 @@ fn with_json_edges(
 }
 
 /// Every route with its OpenAPI operation, registered once: the API under `/api/v01`,
-/// the simulator under `/sim/v1`, `/metrics`, and the document built from them.
+/// the simulator under `/sim/v1`, `/metrics`, `/livez` and `/readyz`, and the document
+/// built from them.
 pub fn router(state: AppState) -> Router<AppState> {
     let api = OpenApiRouter::new()
         .merge(auth::router())
@@ -76,6 +78,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             with_edges(mock::router(), state.clone(), "No such mock control"),
         )
         .merge(metrics::router())
+        .merge(health::router())
         .split_for_parts();
     routes
         // `nest` leaves "/api/v01/" and "/sim/v1/" to the pages: answer them as the

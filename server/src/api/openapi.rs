@@ -30,7 +30,8 @@ use super::{problem::CONTENT_TYPE, responses::problem};
             `2fa_payload` from devices not trusted yet, refresh with `GET /api/v01/auth/access_token`), \
             with the second-factor endpoints and the current user as the vendor's client calls them. \
             Extensions (ours): each subscription's `msTeams` state and `directRoutingUsers`, \
-            `/api/v01/transactions/{id}`, the simulator under `/sim/v1`, the mock controls under `/mock/v1`, `/metrics`, and RFC 9457 \
+            `/api/v01/transactions/{id}`, the simulator under `/sim/v1`, the mock controls under `/mock/v1`, `/metrics`, `/livez` and \
+            `/readyz`, and RFC 9457 \
             problem+json bodies with a stable `code` on every error (plus `error`, the message, where \
             the vendor's clients read it).\n\n\
             Every operation says where it comes from in `x-fusion-source`: `vendor-msteams-page` \
@@ -411,6 +412,8 @@ pub const PROVENANCE: &[(&str, &str, Source)] = &[
     ("post", "/mock/v1/reset", Source::Extension),
     ("get", "/mock/v1/export", Source::Extension),
     ("post", "/mock/v1/scenario", Source::Extension),
+    ("get", "/livez", Source::Extension),
+    ("get", "/readyz", Source::Extension),
 ];
 
 /// The fields whose source differs from their operation's, or (in a schema operations

@@ -6,7 +6,13 @@
 mod runner;
 pub mod store;
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use async_trait::async_trait;
 use sqlx::SqliteConnection;
@@ -136,5 +142,88 @@ impl JobSignal {
 
     pub(crate) async fn woken(&self) {
         self.0.notified().await;
+    }
+}
+
+/// Whether the runner's claim loop still turns, for readiness (`GET /readyz`): the loop
+/// notes every turn here, and a runner never started, stopping or stopped, or whose loop
+/// has not turned within its bound, is not alive. Only atomics: reading it costs nothing.
+#[derive(Clone, Debug)]
+pub struct RunnerLiveness(Arc<Pulse>);
+
+#[derive(Debug)]
+struct Pulse {
+    origin: Instant,
+    /// Milliseconds from `origin` to the loop's last turn, plus one; `NOT_RUNNING` before
+    /// the runner starts and once it is told to stop (or its loop ended).
+    beat: AtomicU64,
+    /// How long (ms) the loop may go without a turn before the runner counts as stalled.
+    bound: AtomicU64,
+}
+
+const NOT_RUNNING: u64 = 0;
+
+/// What `RunnerLiveness` says of the runner.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunnerState {
+    Alive,
+    /// Its loop has not turned within the bound (stuck, e.g. waiting on the database).
+    Stale,
+    /// Never started, shutting down, or its loop ended.
+    Stopped,
+}
+
+impl Default for RunnerLiveness {
+    fn default() -> Self {
+        RunnerLiveness(Arc::new(Pulse {
+            origin: Instant::now(),
+            beat: AtomicU64::new(NOT_RUNNING),
+            bound: AtomicU64::new(0),
+        }))
+    }
+}
+
+impl RunnerLiveness {
+    pub fn state(&self) -> RunnerState {
+        let beat = self.0.beat.load(Ordering::Relaxed);
+        if beat == NOT_RUNNING {
+            return RunnerState::Stopped;
+        }
+        let since = self.now().saturating_sub(beat);
+        if since > self.0.bound.load(Ordering::Relaxed) {
+            RunnerState::Stale
+        } else {
+            RunnerState::Alive
+        }
+    }
+
+    /// The runner starts: alive now, stale once its loop goes `bound` without a turn.
+    pub(crate) fn start(&self, bound: Duration) {
+        let bound = u64::try_from(bound.as_millis()).unwrap_or(u64::MAX);
+        self.0.bound.store(bound, Ordering::Relaxed);
+        self.0.beat.store(self.now(), Ordering::Relaxed);
+    }
+
+    /// One turn of the claim loop; none once told to stop, so that a last turn cannot
+    /// make a stopping runner look alive again.
+    pub(crate) fn beat(&self) {
+        let now = self.now();
+        let _ = self
+            .0
+            .beat
+            .try_update(Ordering::Relaxed, Ordering::Relaxed, |beat| {
+                (beat != NOT_RUNNING).then_some(now)
+            });
+    }
+
+    pub(crate) fn stop(&self) {
+        self.0.beat.store(NOT_RUNNING, Ordering::Relaxed);
+    }
+
+    /// Milliseconds since `origin`, plus one (never `NOT_RUNNING`).
+    fn now(&self) -> u64 {
+        u64::try_from(self.0.origin.elapsed().as_millis())
+            .unwrap_or(u64::MAX - 1)
+            .saturating_add(1)
     }
 }

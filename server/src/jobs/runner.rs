@@ -15,7 +15,7 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use super::{Job, JobError, JobHandler, JobSignal, Outcome, RunnerSettings, store};
+use super::{Job, JobError, JobHandler, JobSignal, Outcome, RunnerLiveness, RunnerSettings, store};
 use crate::store::Db;
 
 pub struct JobRunner {
@@ -28,6 +28,8 @@ pub struct JobRunner {
     /// Jobs this process is executing, which the heartbeat renews.
     in_hand: InHandMap,
     stop: watch::Sender<bool>,
+    /// Where the claim loop notes its turns, for readiness.
+    liveness: RunnerLiveness,
 }
 
 /// A job in hand: its claim's lease token, and its execution task once started.
@@ -54,6 +56,15 @@ impl Drop for InHand {
     }
 }
 
+/// Marks the runner stopped when its claim loop's task ends, whichever way.
+struct Stopped(RunnerLiveness);
+
+impl Drop for Stopped {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
+}
+
 /// Controls a spawned runner.
 pub struct RunnerHandle {
     runner: Arc<JobRunner>,
@@ -69,6 +80,8 @@ impl RunnerHandle {
         // `send_replace`, not `send`: the value must change even when no one listens
         // yet (a shutdown right after `spawn`, before the claim loop has started).
         runner.stop.send_replace(true);
+        // Not ready from now on: it takes no new work.
+        runner.liveness.stop();
         let deadline = tokio::time::Instant::now() + grace;
         // The claim loop ends at its next turn; jobs it was claiming when told to stop
         // it gives back itself, so none is claimed behind this shutdown's back.
@@ -111,7 +124,15 @@ impl JobRunner {
             signal,
             in_hand: Arc::default(),
             stop: watch::channel(false).0,
+            liveness: RunnerLiveness::default(),
         }
+    }
+
+    /// Notes the claim loop's turns in `liveness` (the application's, which readiness
+    /// reads) rather than in one of its own.
+    pub fn reporting_to(mut self, liveness: RunnerLiveness) -> Self {
+        self.liveness = liveness;
+        self
     }
 
     pub fn handle(mut self, kind: &'static str, handler: Arc<dyn JobHandler>) -> Self {
@@ -123,9 +144,17 @@ impl JobRunner {
     /// and its heartbeat until shut down.
     pub fn spawn(self) -> RunnerHandle {
         let runner = Arc::new(self);
+        // Alive from now on; stale if the loop then goes a lease (at least two polls)
+        // without a turn: by then another process would take its jobs anyway.
+        let settings = &runner.settings;
+        runner
+            .liveness
+            .start(settings.lease.max(settings.poll.saturating_mul(2)));
         tokio::spawn(Arc::clone(&runner).heartbeat());
         let worker = Arc::clone(&runner);
         let worker = tokio::spawn(async move {
+            // However the loop ends (shutdown, or a panic), the runner is stopped.
+            let _stopped = Stopped(worker.liveness.clone());
             worker.reconcile().await;
             worker.work().await;
         });
@@ -191,6 +220,7 @@ impl JobRunner {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency.max(1)));
         let mut stop = self.stop.subscribe();
         while !self.stopped() {
+            self.liveness.beat();
             let free = permits.available_permits();
             let claimed = if free == 0 {
                 Vec::new()

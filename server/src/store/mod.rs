@@ -17,6 +17,10 @@ use sqlx::{
     },
 };
 
+/// Every migration this binary embeds: applied at start (`Db::connect`), and compared
+/// with `_sqlx_migrations` by the readiness check (`api::health`).
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
 /// Two pools on one file: readers in parallel, and a single writer connection so that
 /// writes queue in-process instead of failing with SQLITE_BUSY.
 #[derive(Clone, Debug)]
@@ -43,9 +47,8 @@ impl Db {
             .max_connections(1)
             .connect_with(options.clone())
             .await?;
-        let migrator = sqlx::migrate!("../migrations");
-        accept_edited_migrations(&write, &migrator).await?;
-        migrator.run(&write).await?;
+        accept_edited_migrations(&write, &MIGRATOR).await?;
+        MIGRATOR.run(&write).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(options.read_only(true))

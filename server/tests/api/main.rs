@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod crash;
 mod edges;
+mod health;
 mod jobs;
 mod mock;
 mod msteams;

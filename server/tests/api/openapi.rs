@@ -30,6 +30,8 @@ async fn the_openapi_document_lists_every_endpoint() {
         ("/api/v01/auth/logout", "get"),
         ("/api/v01/system/users/local", "get"),
         ("/sim/v1/outbox", "get"),
+        ("/livez", "get"),
+        ("/readyz", "get"),
         ("/api/v01/draas/{draas_instance}/groups", "get"),
         ("/api/v01/draas/{draas_instance}/distributors", "get"),
         ("/api/v01/draas/{draas_instance}/resellers", "get"),
