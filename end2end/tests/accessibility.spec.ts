@@ -1,6 +1,6 @@
-import { test, expect, type Page } from "@playwright/test";
+import { type Page } from "@playwright/test";
 import AxeBuilder from "@axe-core/playwright";
-import { ACME, GLOBEX, hydrated, signIn } from "./helpers";
+import { expect, test, ACME, GLOBEX, hydrated, signIn } from "./helpers";
 
 /** Serious or critical axe-core findings on the page as it stands. */
 async function seriousFindings(page: Page) {

@@ -1,4 +1,13 @@
-import { expect, type APIRequestContext, type APIResponse, type Page, type TestInfo } from "@playwright/test";
+import {
+  test as base,
+  expect,
+  type APIRequestContext,
+  type APIResponse,
+  type Page,
+  type TestInfo,
+} from "@playwright/test";
+
+export { expect };
 
 export const PASSWORDS: Record<string, string> = {
   "group.admin": "demo-group",
@@ -64,3 +73,33 @@ export function api(page: Page) {
     put: (url: string, data?: unknown): Promise<APIResponse> => request.put(url, { headers, data }),
   };
 }
+
+/**
+ * Puts the server back to its scenario (the demo) through the mock controls, so that no
+ * test depends on what an earlier one changed. The reset ends every session: each test
+ * signs in afresh.
+ */
+export async function resetState(request: APIRequestContext) {
+  const login = await request.post(`${ORIGIN}/api/v01/auth/login`, {
+    data: { username: "group.admin", password: PASSWORDS["group.admin"] },
+  });
+  expect(login.status(), await login.text()).toBe(200);
+  const { access_token: token } = await login.json();
+  const reset = await request.post(`${ORIGIN}/mock/v1/reset`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(reset.status(), await reset.text()).toBe(204);
+}
+
+/** Playwright's `test`, with the state reset before each test. */
+export const test = base.extend<{ freshState: void }>({
+  freshState: [
+    async ({ playwright }, use) => {
+      const request = await playwright.request.newContext();
+      await resetState(request);
+      await request.dispose();
+      await use();
+    },
+    { auto: true },
+  ],
+});

@@ -1,8 +1,6 @@
-import { test, expect, request as playwrightRequest } from "@playwright/test";
+import { request as playwrightRequest } from "@playwright/test";
 import { createHmac } from "node:crypto";
-import { ORIGIN, hydrated, screenshot } from "./helpers";
-
-test.describe.configure({ mode: "serial" });
+import { expect, test, ORIGIN, hydrated, screenshot } from "./helpers";
 
 /** When a message was sent, in milliseconds (the fraction cut to milliseconds first). */
 function sentAtMillis(sentAt: string): number {

@@ -1,7 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { ACME, ORIGIN, hydrated, screenshot, signIn, watchErrors } from "./helpers";
-
-test.describe.configure({ mode: "serial" });
+import { expect, test, ACME, ORIGIN, hydrated, screenshot, signIn, watchErrors } from "./helpers";
 
 test("pages carry a nonce-based CSP that the hydration scripts satisfy, and the other security headers", async ({ page }, testInfo) => {
   const errors = watchErrors(page);

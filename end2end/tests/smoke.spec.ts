@@ -1,5 +1,4 @@
-import { test, expect } from "@playwright/test";
-import { hydrated, screenshot, watchErrors } from "./helpers";
+import { expect, test, hydrated, screenshot, watchErrors } from "./helpers";
 
 test("the home page renders on the server and hydrates in the browser", async ({ page }, testInfo) => {
   const errors = watchErrors(page);
