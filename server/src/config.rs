@@ -4,7 +4,22 @@ use std::{path::PathBuf, time::Duration};
 
 use clap::Parser;
 
-use crate::scenario::{self, Scenario};
+use crate::{
+    admin_cli::AdminCommand,
+    scenario::{self, Scenario},
+};
+
+/// What the binary does instead of serving.
+#[derive(Clone, Debug, clap::Subcommand)]
+pub enum Command {
+    /// Manage the administrators of the database (`--database-url`) without a scenario:
+    /// add, passwd, disable, list. Passwords are read from a prompt, or from the first
+    /// line of standard input, never from an argument.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
 
 #[derive(Clone, Parser)]
 #[command(
@@ -14,6 +29,10 @@ use crate::scenario::{self, Scenario};
                   characters) or else from --secret-key-file, never from a flag value."
 )]
 pub struct Config {
+    /// Without a command, the server runs.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// SQLite database; the file and its folder are created when missing.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/fusion.db")]
     pub database_url: String,

@@ -1,6 +1,7 @@
 //! Fusion Teams Onboarding server: configuration, persistence, authentication, the
 //! domain services, the REST API and the Leptos pages. See ARCHITECTURE.md.
 
+pub mod admin_cli;
 pub mod api;
 pub mod auth;
 pub mod config;
@@ -139,8 +140,10 @@ pub async fn start_with(
             }
         }
         None if scenario::database_is_empty(&state.db).await? => tracing::warn!(
-            "the database is empty and no scenario is given: nobody can sign in. Start with \
-             --scenario FILE (README, \"Your own data\"), or --demo for the demo data"
+            "the database is empty and no scenario is given: nobody can sign in. Load your \
+             tree with --scenario FILE (README, \"Your own data\"), then add the first \
+             administrator with `server admin add USERNAME --level group --node UUID \
+             --profile msteams-admin`; or start with --demo for the demo data"
         ),
         None => {}
     }

@@ -1,7 +1,8 @@
 use clap::Parser;
 use leptos::prelude::get_configuration;
 use server::{
-    config::Config,
+    admin_cli,
+    config::{Command, Config},
     scenario,
     serve::{self, ServeLimits},
     web,
@@ -16,6 +17,13 @@ async fn main() {
         )
         .init();
     let config = Config::parse();
+    if let Some(Command::Admin { command }) = config.command.clone() {
+        match admin_cli::run(&config.database_url, command).await {
+            Ok(text) => println!("{text}"),
+            Err(error) => exit(&error),
+        }
+        return;
+    }
     let leptos_options = match get_configuration(None) {
         Ok(conf) => conf.leptos_options,
         Err(error) => exit(&format!("Leptos configuration: {error}")),

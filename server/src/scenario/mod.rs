@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 pub use load::{add_admin, database_is_empty, load_into_empty, replace};
 pub use model::*;
-pub use parse::{MAX_ITEMS, Mistake, ScenarioError, parse};
+pub use parse::{MAX_ITEMS, Mistake, ScenarioError, admin_mistakes, parse};
 
 /// The demo's text, as shipped.
 pub const DEMO_TEXT: &str = include_str!("../../../scenarios/demo.json");

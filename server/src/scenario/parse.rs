@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use uuid::Uuid;
 
-use super::model::Scenario;
+use super::model::{AdminSpec, Scenario, SecondFactorSpec};
 use crate::{
     auth::totp,
     domain::{
@@ -357,74 +357,14 @@ impl Check {
     }
 
     fn admins(&mut self, scenario: &Scenario, nodes: &BTreeMap<Uuid, AdminLevel>) {
-        let profiles: Vec<&str> = roles::builtin_profiles()
-            .into_iter()
-            .map(|(name, _, _)| name)
-            .collect();
         let mut usernames = BTreeSet::new();
         for (index, admin) in scenario.admins.iter().enumerate() {
-            self.text("admins", index, "username", &admin.username);
-            if admin.username.chars().any(char::is_whitespace) {
-                self.wrong("admins", index, "username must not contain spaces");
-            }
             if !usernames.insert(admin.username.to_lowercase()) {
-                self.wrong(
-                    "admins",
-                    index,
-                    format!("a second admin '{}'", admin.username),
-                );
+                let twice = format!("a second admin '{}'", admin.username);
+                self.wrong("admins", index, twice);
             }
-            self.text("admins", index, "displayName", &admin.display_name);
-            if let Some(password) = &admin.password
-                && let Err(error) = Secret::parse("password", password.clone())
-            {
-                self.wrong("admins", index, error.to_string());
-            }
-            match nodes.get(&admin.node) {
-                Some(level) if *level == admin.level => {}
-                Some(level) => self.wrong(
-                    "admins",
-                    index,
-                    format!(
-                        "node {} is a {}, not a {}",
-                        admin.node,
-                        level.as_str(),
-                        admin.level.as_str()
-                    ),
-                ),
-                None => self.wrong("admins", index, format!("no node {}", admin.node)),
-            }
-            if !profiles.contains(&admin.profile.as_str()) {
-                self.wrong(
-                    "admins",
-                    index,
-                    format!(
-                        "no profile '{}' (one of: {})",
-                        admin.profile,
-                        profiles.join(", ")
-                    ),
-                );
-            }
-            match &admin.second_factor {
-                Some(super::SecondFactorSpec::Email(address))
-                    if !address.contains('@') || address.chars().any(char::is_whitespace) =>
-                {
-                    self.wrong(
-                        "admins",
-                        index,
-                        format!("'{address}' is not an e-mail address"),
-                    );
-                }
-                Some(super::SecondFactorSpec::Totp(secret))
-                    if totp::decode_base32(secret).is_none_or(|key| key.len() < 10) =>
-                {
-                    self.wrong(
-                        "admins",
-                        index,
-                        "the TOTP secret must be Base32 of at least 80 bits",
-                    );
-                }
-                _ => {}
+            for mistake in admin_mistakes(admin, nodes.get(&admin.node).copied()) {
+                self.wrong("admins", index, mistake);
             }
         }
     }
@@ -563,4 +503,60 @@ impl Check {
             }
         }
     }
+}
+
+/// What is wrong with an administrator on its own (a scenario's, or one `server admin
+/// add` makes), given the level of its node if that node exists.
+pub fn admin_mistakes(admin: &AdminSpec, node_level: Option<AdminLevel>) -> Vec<String> {
+    let mut mistakes = Vec::new();
+    let blank = |value: &str| value.trim().is_empty() || value.chars().count() > 200;
+    if blank(&admin.username) {
+        mistakes.push("username must not be blank, and at most 200 characters".to_owned());
+    }
+    if admin.username.chars().any(char::is_whitespace) {
+        mistakes.push("username must not contain spaces".to_owned());
+    }
+    if blank(&admin.display_name) {
+        mistakes.push("displayName must not be blank, and at most 200 characters".to_owned());
+    }
+    if let Some(password) = &admin.password
+        && let Err(error) = Secret::parse("password", password.clone())
+    {
+        mistakes.push(error.to_string());
+    }
+    match node_level {
+        Some(level) if level == admin.level => {}
+        Some(level) => mistakes.push(format!(
+            "node {} is a {}, not a {}",
+            admin.node,
+            level.as_str(),
+            admin.level.as_str()
+        )),
+        None => mistakes.push(format!("no node {}", admin.node)),
+    }
+    let profiles: Vec<&str> = roles::builtin_profiles()
+        .into_iter()
+        .map(|(name, _, _)| name)
+        .collect();
+    if !profiles.contains(&admin.profile.as_str()) {
+        mistakes.push(format!(
+            "no profile '{}' (one of: {})",
+            admin.profile,
+            profiles.join(", ")
+        ));
+    }
+    match &admin.second_factor {
+        Some(SecondFactorSpec::Email(address))
+            if !address.contains('@') || address.chars().any(char::is_whitespace) =>
+        {
+            mistakes.push(format!("'{address}' is not an e-mail address"));
+        }
+        Some(SecondFactorSpec::Totp(secret))
+            if totp::decode_base32(secret).is_none_or(|key| key.len() < 10) =>
+        {
+            mistakes.push("the TOTP secret must be Base32 of at least 80 bits".to_owned());
+        }
+        _ => {}
+    }
+    mistakes
 }

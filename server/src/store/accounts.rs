@@ -104,12 +104,98 @@ pub async fn admin_count(db: &Db) -> Result<i64, sqlx::Error> {
         .await
 }
 
-pub async fn admin_exists(db: &Db, username: &str) -> Result<bool, sqlx::Error> {
-    let found = sqlx::query("SELECT 1 FROM admin_users WHERE username = ?")
-        .bind(username)
+/// An administrator as `server admin list` shows it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct AdminListing {
+    pub username: String,
+    pub display_name: String,
+    pub level: String,
+    pub node_name: String,
+    pub profile: String,
+    pub two_factor: String,
+    pub disabled: bool,
+}
+
+/// Every administrator, by username.
+pub async fn list_admins(db: &Db) -> Result<Vec<AdminListing>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.username, a.display_name, a.level, n.name AS node_name, a.profile,
+                a.two_factor, a.disabled_at IS NOT NULL AS disabled
+         FROM admin_users a JOIN nodes n ON n.id = a.node_id ORDER BY a.username",
+    )
+    .fetch_all(&db.read)
+    .await
+}
+
+/// The kind of the node (`group`, `distributor`, `reseller`, `tenant`), if it exists.
+pub async fn node_kind(db: &Db, node: uuid::Uuid) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT kind FROM nodes WHERE id = ?")
+        .bind(node.to_string())
         .fetch_optional(&db.read)
-        .await?;
-    Ok(found.is_some())
+        .await
+}
+
+/// Ends what an administrator holds open: its sessions and second-factor challenges,
+/// and with `untrust` its trusted devices.
+async fn end_sessions(
+    conn: &mut SqliteConnection,
+    user: i64,
+    untrust: bool,
+) -> Result<(), sqlx::Error> {
+    for statement in [
+        "DELETE FROM sessions WHERE user_id = ?",
+        "DELETE FROM two_factor_challenges WHERE user_id = ?",
+    ] {
+        sqlx::query(statement)
+            .bind(user)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if untrust {
+        sqlx::query("DELETE FROM trusted_devices WHERE user_id = ?")
+            .bind(user)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Gives the administrator a new password hash and ends its sessions; false when no
+/// such administrator exists.
+pub async fn set_password(db: &Db, username: &str, hash: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let user: Option<i64> = sqlx::query_scalar(
+        "UPDATE admin_users SET password_hash = ? WHERE username = ? RETURNING id",
+    )
+    .bind(hash)
+    .bind(username)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user) = user else {
+        return Ok(false);
+    };
+    end_sessions(&mut tx, user, false).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Disables the administrator (it cannot sign in) and ends its sessions, challenges and
+/// device trust; false when no such administrator exists.
+pub async fn disable(db: &Db, username: &str) -> Result<bool, sqlx::Error> {
+    let mut tx = db.begin_write().await?;
+    let user: Option<i64> = sqlx::query_scalar(
+        "UPDATE admin_users SET disabled_at = COALESCE(disabled_at, ?) WHERE username = ? RETURNING id",
+    )
+    .bind(now())
+    .bind(username)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(user) = user else {
+        return Ok(false);
+    };
+    end_sessions(&mut tx, user, true).await?;
+    tx.commit().await?;
+    Ok(true)
 }
 
 pub async fn find_credentials(
@@ -117,7 +203,8 @@ pub async fn find_credentials(
     username: &str,
 ) -> Result<Option<AdminCredentials>, sqlx::Error> {
     let row = sqlx::query(
-        "SELECT id, password_hash, two_factor, email FROM admin_users WHERE username = ?",
+        "SELECT id, password_hash, two_factor, email FROM admin_users
+         WHERE username = ? AND disabled_at IS NULL",
     )
     .bind(username)
     .fetch_optional(&db.read)

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod abuse;
+mod admin_cli;
 mod auth;
 mod bad_input;
 mod crash;

@@ -1,0 +1,239 @@
+//! `server admin …` against the database of a running (in-process) server: the binary
+//! adds, re-passwords, disables and lists administrators; the server sees each change.
+
+use std::{
+    io::Write,
+    process::{Command, Stdio},
+};
+
+use axum::http::StatusCode;
+
+use crate::helpers::{GROUP, RESELLER_ALPHA, TestApp, list_path};
+
+/// What one run of `server --database-url … admin ARGS` printed, and whether it
+/// succeeded; `stdin` is what it reads (a password).
+fn admin(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String) {
+    let url = format!("sqlite://{}", app.dir.path().join("fusion.db").display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["--database-url", &url, "admin"])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the server binary");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(stdin.as_bytes())
+        .expect("write stdin");
+    let output = child.wait_with_output().expect("run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+#[tokio::test]
+async fn an_administrator_added_by_the_cli_signs_in() {
+    let app = TestApp::start().await;
+    let group = GROUP.to_string();
+    let (ok, out) = admin(
+        &app,
+        &[
+            "add",
+            "ops.admin",
+            "--level",
+            "group",
+            "--node",
+            &group,
+            "--profile",
+            "msteams-admin",
+            "--display-name",
+            "Olga Ops",
+        ],
+        "s3cret-ops\n",
+    );
+    assert!(ok, "{out}");
+    let token = app.login_with("ops.admin", "s3cret-ops").await;
+    app.get(&list_path("tenants"), &token)
+        .await
+        .assert_status(StatusCode::OK);
+    let (ok, out) = admin(&app, &["list"], "");
+    assert!(ok, "{out}");
+    let line = out
+        .lines()
+        .find(|line| line.starts_with("ops.admin"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("Netaxis Group") && line.contains("active"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn the_cli_refuses_what_a_scenario_would() {
+    let app = TestApp::start().await;
+    let (group, alpha) = (GROUP.to_string(), RESELLER_ALPHA.to_string());
+    let unknown = "99999999-0000-4000-8000-000000000009";
+    let cases: &[(&[&str], &str, &str)] = &[
+        (
+            &[
+                "add",
+                "x.admin",
+                "--level",
+                "group",
+                "--node",
+                &alpha,
+                "--profile",
+                "msteams-admin",
+            ],
+            "pw-123456\n",
+            "is a reseller, not a group",
+        ),
+        (
+            &[
+                "add",
+                "x.admin",
+                "--level",
+                "group",
+                "--node",
+                unknown,
+                "--profile",
+                "msteams-admin",
+            ],
+            "pw-123456\n",
+            "no node 99999999",
+        ),
+        (
+            &[
+                "add",
+                "x.admin",
+                "--level",
+                "group",
+                "--node",
+                &group,
+                "--profile",
+                "root",
+            ],
+            "pw-123456\n",
+            "no profile 'root'",
+        ),
+        (
+            &[
+                "add",
+                "x admin",
+                "--level",
+                "group",
+                "--node",
+                &group,
+                "--profile",
+                "msteams-admin",
+            ],
+            "pw-123456\n",
+            "must not contain spaces",
+        ),
+        (
+            &[
+                "add",
+                "x.admin",
+                "--level",
+                "group",
+                "--node",
+                &group,
+                "--profile",
+                "msteams-admin",
+            ],
+            "",
+            "no password on standard input",
+        ),
+        (
+            &[
+                "add",
+                "group.admin",
+                "--level",
+                "group",
+                "--node",
+                &group,
+                "--profile",
+                "msteams-admin",
+            ],
+            "pw-123456\n",
+            "exists already",
+        ),
+        (
+            &[
+                "add",
+                "x.admin",
+                "--level",
+                "king",
+                "--node",
+                &group,
+                "--profile",
+                "msteams-admin",
+            ],
+            "pw-123456\n",
+            "one of: group, distributor, reseller, tenant",
+        ),
+        (
+            &["passwd", "nobody"],
+            "pw-123456\n",
+            "no administrator 'nobody'",
+        ),
+        (&["disable", "nobody"], "", "no administrator 'nobody'"),
+    ];
+    let before = app.snapshot().await;
+    let mut failures = Vec::new();
+    for (args, stdin, words) in cases {
+        let (ok, out) = admin(&app, args, stdin);
+        if ok || !out.contains(words) {
+            failures.push(format!(
+                "{args:?}: wanted a refusal saying {words:?}, got ok={ok}: {out}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(app.snapshot().await, before, "nothing changed");
+}
+
+#[tokio::test]
+async fn a_new_password_ends_the_old_one_and_its_sessions() {
+    let app = TestApp::start().await;
+    let token = app.login("alpha.admin").await;
+    let (ok, out) = admin(&app, &["passwd", "alpha.admin"], "a-new-password\n");
+    assert!(ok, "{out}");
+    app.get(&list_path("tenants"), &token)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.post_login("alpha.admin", "demo-alpha", &[])
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.login_with("alpha.admin", "a-new-password").await;
+}
+
+#[tokio::test]
+async fn a_disabled_administrator_is_signed_out_and_cannot_sign_in() {
+    let app = TestApp::start().await;
+    let token = app.login("beta.admin").await;
+    let (ok, out) = admin(&app, &["disable", "beta.admin"], "");
+    assert!(ok, "{out}");
+    app.get(&list_path("tenants"), &token)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    // Refused as a wrong password is: the answer does not tell that the account exists.
+    let refused = app.post_login("beta.admin", "demo-beta", &[]).await;
+    let wrong = app.post_login("beta.admin", "not-the-password", &[]).await;
+    refused.assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(refused.json()["detail"], wrong.json()["detail"]);
+    let (_, listed) = admin(&app, &["list"], "");
+    let line = listed
+        .lines()
+        .find(|line| line.starts_with("beta.admin"))
+        .unwrap_or_default();
+    assert!(line.ends_with("disabled"), "{listed}");
+}
