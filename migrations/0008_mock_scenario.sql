@@ -1,7 +1,8 @@
--- The scenario a server loaded (its text, as posted or read), for `POST /mock/v1/reset`
--- to go back to. One row at most.
+-- The scenario a server loaded, for `POST /mock/v1/reset` to go back to: its text, as
+-- posted or read, sealed like every stored secret (it holds passwords and secrets).
+-- One row at most.
 CREATE TABLE mock_scenario (
     id        INTEGER PRIMARY KEY CHECK (id = 1),
-    text      TEXT NOT NULL,
+    sealed    BLOB NOT NULL,
     loaded_at TEXT NOT NULL
 );

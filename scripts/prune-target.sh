@@ -20,6 +20,11 @@ before=$(du -sm "$target" | cut -f1)
 for profile in "$target"/{debug,release} "$target"/wasm32-unknown-unknown/* \
   "$target"/front/debug "$target"/front/wasm32-unknown-unknown/*; do
   [ -d "$profile" ] || continue
+  # Cargo holds this lock while it builds in the folder: wait for any build to end.
+  if command -v flock >/dev/null && [ -e "$profile/.cargo-lock" ]; then
+    exec 9<>"$profile/.cargo-lock"
+    flock 9
+  fi
   rm -rf "$profile/incremental" "$profile/examples"
   # Test and bin executables, including those of targets that no longer exist; a
   # dependency is a library (.rlib, .rmeta, or a proc macro's .so) and stays.

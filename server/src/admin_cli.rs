@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::password,
+    domain::types::Secret,
     scenario::{self, AdminSpec},
     store::{Db, accounts},
 };
@@ -74,7 +75,14 @@ pub async fn run(database_url: &str, command: AdminCommand) -> Result<String, St
                 profile,
                 second_factor: None,
             };
-            let mistakes = scenario::admin_mistakes(&admin, node_level);
+            let mut mistakes = scenario::admin_mistakes(&admin, node_level);
+            // Unique regardless of case, as in a scenario (an export must load again).
+            if let Some(taken) = accounts::username_taken(&db, &admin.username)
+                .await
+                .map_err(failed)?
+            {
+                mistakes.push(format!("an administrator '{taken}' exists already"));
+            }
             if !mistakes.is_empty() {
                 return Err(mistakes.join("\n"));
             }
@@ -107,6 +115,7 @@ pub async fn run(database_url: &str, command: AdminCommand) -> Result<String, St
         }
         AdminCommand::Passwd { username } => {
             let new_password = read_password()?;
+            Secret::parse("password", new_password.clone()).map_err(|error| error.to_string())?;
             let hash = hash(&new_password).await?;
             if accounts::set_password(&db, &username, &hash)
                 .await

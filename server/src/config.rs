@@ -43,6 +43,11 @@ pub struct Config {
     #[arg(long, env = "FUSION_DEMO", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
     pub demo: Option<bool>,
 
+    /// The mock controls under /mock/v1 (reset, export, replace every group's data), for
+    /// group admins with the mock-admin profile. Default: on with the demo, else off.
+    #[arg(long, env = "FUSION_MOCK_CONTROLS", action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true")]
+    pub mock_controls: Option<bool>,
+
     /// A scenario file (JSON, see README "Your own data") to load into an empty database
     /// instead of the demo; a database that holds data keeps it.
     #[arg(long, env = "FUSION_SCENARIO")]
@@ -152,6 +157,11 @@ impl Config {
     pub fn demo(&self) -> bool {
         self.demo
             .unwrap_or(self.public_url.is_none() && self.scenario.is_none())
+    }
+
+    /// Whether the mock controls are on: as asked, else with the demo data.
+    pub fn mock_controls(&self) -> bool {
+        self.mock_controls.unwrap_or_else(|| self.demo())
     }
 
     /// The scenario to load into an empty database, with its text: the file's, the

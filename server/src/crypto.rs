@@ -36,6 +36,8 @@ pub enum SecretSlot {
     AdministratorPassword { subscription: i64 },
     /// `admin_users.totp_secret`: an administrator's TOTP shared secret.
     TotpSecret { user: i64 },
+    /// `mock_scenario.sealed`: the loaded scenario, which holds passwords and secrets.
+    Scenario,
 }
 
 impl SecretSlot {
@@ -48,6 +50,7 @@ impl SecretSlot {
                 format!("msteams_administrators/subscription/{subscription}/password")
             }
             SecretSlot::TotpSecret { user } => format!("admin_users/{user}/totp_secret"),
+            SecretSlot::Scenario => "mock_scenario/sealed".to_owned(),
         }
         .into_bytes()
     }
@@ -112,6 +115,11 @@ impl SecretBox {
     }
 
     pub fn seal(&self, slot: SecretSlot, secret: &Secret) -> Result<Vec<u8>, AppError> {
+        self.seal_text(slot, secret.expose())
+    }
+
+    /// Seals a text that holds secrets without being one (a scenario): `open_text` reads it.
+    pub fn seal_text(&self, slot: SecretSlot, text: &str) -> Result<Vec<u8>, AppError> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let aad = slot.associated_data();
         let ciphertext = self
@@ -120,7 +128,7 @@ impl SecretBox {
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: secret.expose().as_bytes(),
+                    msg: text.as_bytes(),
                     aad: &aad,
                 },
             )
@@ -135,6 +143,13 @@ impl SecretBox {
 
     pub fn open(&self, slot: SecretSlot, sealed: &[u8]) -> Result<Secret, AppError> {
         text(slot, self.open_versioned(slot, sealed))
+    }
+
+    /// What `seal_text` sealed, with the current or the previous key.
+    pub fn open_text(&self, slot: SecretSlot, sealed: &[u8]) -> Result<String, AppError> {
+        self.open_versioned(slot, sealed)
+            .and_then(|bytes| String::from_utf8(bytes).ok())
+            .ok_or_else(|| AppError::Internal(format!("{slot:?} opens with no key held")))
     }
 
     /// As `open`, also accepting the format before key versions: only to re-seal it.

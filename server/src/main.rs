@@ -43,8 +43,20 @@ async fn main() {
             "the demo data is on for a site with a public URL: its passwords are public"
         );
     }
-    if let Ok(Some((loaded, _))) = config.scenario_to_load() {
-        println!("{}", scenario::banner(&loaded, &address.to_string()));
+    // The demo's passwords are public; a scenario file's are not printed.
+    if config.demo() {
+        println!(
+            "{}",
+            scenario::banner(scenario::demo(), &address.to_string())
+        );
+    } else {
+        println!("\nFusion Teams Onboarding at http://{address}/\n");
+    }
+    if config.mock_controls() && config.public_url.is_some() {
+        tracing::warn!(
+            "the mock controls are on for a site with a public URL: its group admins with the \
+             mock-admin profile can rewrite all of its data"
+        );
     }
     tracing::info!(%address, database = %config.database_url, "listening");
     let limits = ServeLimits {

@@ -17,7 +17,7 @@ use crate::{
         wizard::{WIZARD_JOB, Wizard},
         wizard_steps::{DnsCheckLoop, MicrosoftServices, WizardSteps},
     },
-    jobs::{JobRunner, JobSignal, RunnerLiveness, RunnerSettings},
+    jobs::{JobGate, JobRunner, JobSignal, RunnerLiveness, RunnerSettings},
     metrics::Metrics,
     simulator::{SimSettings, SimulatedMicrosoft, SimulatorControl},
     store::Db,
@@ -39,12 +39,14 @@ pub struct AppState {
     pub onboarding: Onboarding,
     pub wizard: Wizard,
     pub simulator: SimulatorControl,
-    /// The mock controls: on when the server runs a scenario.
+    /// The mock controls: off unless configured (on with the demo).
     pub mock: MockControl,
     pub microsoft: SimulatedMicrosoft,
     pub job_signal: JobSignal,
     /// Whether the job runner's claim loop still turns (`GET /readyz`).
     pub runner_liveness: RunnerLiveness,
+    /// What the mock controls' reset stops the job runner's steps with.
+    pub job_gate: JobGate,
     /// How the site is reached and guarded (cookie, origin, timeouts).
     pub site: Site,
     pub metrics: Metrics,
@@ -60,9 +62,15 @@ impl AppState {
         };
         let microsoft = SimulatedMicrosoft::new(db.clone(), simulator.clone(), sim_settings);
         let job_signal = JobSignal::default();
-        let runs_scenario = config.scenario.is_some() || config.demo();
+        let job_gate = JobGate::default();
+        let mock = MockControl::new(
+            db.clone(),
+            secrets.clone(),
+            job_gate.clone(),
+            config.mock_controls(),
+        );
         AppState {
-            mock: MockControl::new(db.clone(), secrets.clone(), runs_scenario),
+            mock,
             leptos_options,
             accounts: Accounts::new(db.clone(), secrets.clone(), config.sign_in_settings()),
             onboarding: Onboarding::new(
@@ -83,6 +91,7 @@ impl AppState {
             db,
             job_signal,
             runner_liveness: RunnerLiveness::default(),
+            job_gate,
             site: Site::from_config(config),
             metrics: Metrics::default(),
         }
@@ -116,6 +125,7 @@ impl AppState {
         };
         JobRunner::new(self.db.clone(), settings, self.job_signal.clone())
             .reporting_to(self.runner_liveness.clone())
+            .gated_by(self.job_gate.clone())
             .handle(WIZARD_JOB, Arc::new(steps))
     }
 }

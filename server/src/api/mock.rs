@@ -1,6 +1,6 @@
 //! `/mock/v1` (extension): the mock controls, thin over `domain::mock::MockControl`.
-//! Only on a server that runs a scenario (404 otherwise); only group admins with
-//! `mock.manage`.
+//! Only on a server that turns them on (`--mock-controls`, on with the demo; 404
+//! otherwise); only group admins with `mock.manage` (the `mock-admin` profile).
 
 use app::api_types::Problem;
 use axum::{
@@ -84,6 +84,8 @@ pub async fn replace(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, AppError> {
+    // Who may is answered first: the body tells nothing to anyone else.
+    state.mock.allow(&caller)?;
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())

@@ -75,6 +75,6 @@ refusals! {
     /// 403 and 404 of the mock controls.
     MockRefusals = [
         (403, "Only group admins with the mock.manage role may use the mock controls"),
-        (404, "The mock controls are off: the server runs no scenario")
+        (404, "The mock controls are off on this server (--mock-controls)")
     ];
 }

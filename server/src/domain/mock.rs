@@ -1,14 +1,16 @@
 //! The mock controls (extension, in the spirit of WireMock's admin API): go back to the
 //! loaded scenario, export the current state as a scenario, or replace it with another.
-//! Only on a server that runs a scenario (the demo or `--scenario`), and only for group
-//! admins holding `mock.manage`: each of them rewrites everything every user sees.
+//! Only on a server that turns them on (`--mock-controls`; on with the demo), and only for
+//! group admins holding `mock.manage` (the `mock-admin` profile): each of them rewrites
+//! everything every user sees.
 
 use app::api_types::{AdminLevel, Role};
 use serde::de::DeserializeOwned;
 
 use super::{AppError, Caller};
 use crate::{
-    crypto::SecretBox,
+    crypto::{SecretBox, SecretSlot},
+    jobs::JobGate,
     scenario::{
         self, AdminSpec, FusionUserSpec, Group, Instance, LinkSpec, Node, OnboardedSpec, Scenario,
         SecondFactorSpec, SimTenantSpec, SimulatorSpec, SubscriptionSpec,
@@ -21,27 +23,37 @@ use crate::{
 pub const SECRET_PLACEHOLDER: &str = "REPLACE-WITH-THE-APPLICATION-SECRET";
 pub const PASSWORD_PLACEHOLDER: &str = "REPLACE-WITH-THE-ADMINISTRATOR-PASSWORD";
 
+/// The built-in profile that holds `mock.manage`.
+pub const MOCK_PROFILE: &str = "mock-admin";
+/// At most this many admins in a posted scenario.
+pub const MAX_POSTED_ADMINS: usize = 100;
+
 #[derive(Clone, Debug)]
 pub struct MockControl {
     db: Db,
     secrets: SecretBox,
+    /// Held exclusively while the state is rewritten: running wizard steps stop first.
+    jobs: JobGate,
     /// Whether the server runs a scenario: without one the controls do not exist (404).
     enabled: bool,
 }
 
 impl MockControl {
-    pub fn new(db: Db, secrets: SecretBox, enabled: bool) -> Self {
+    pub fn new(db: Db, secrets: SecretBox, jobs: JobGate, enabled: bool) -> Self {
         MockControl {
             db,
             secrets,
+            jobs,
             enabled,
         }
     }
 
-    fn allow(&self, caller: &Caller) -> Result<(), AppError> {
+    /// Whether the caller may use the controls: 404 while they are off, 403 without
+    /// `mock.manage` at group level. Checked before a request's body is looked at.
+    pub fn allow(&self, caller: &Caller) -> Result<(), AppError> {
         if !self.enabled {
             return Err(AppError::NotFound(
-                "The mock controls are off: this server runs no scenario".into(),
+                "The mock controls are off on this server (--mock-controls)".into(),
             ));
         }
         caller.require(Role::MockManage)?;
@@ -58,11 +70,13 @@ impl MockControl {
     #[tracing::instrument(skip_all, fields(user = %caller.username))]
     pub async fn reset(&self, caller: &Caller) -> Result<(), AppError> {
         self.allow(caller)?;
-        let text = mock::loaded_scenario(&self.db)
+        let sealed = mock::loaded_scenario(&self.db.read)
             .await?
             .ok_or_else(|| AppError::NotFound("No scenario has been loaded".into()))?;
+        let text = self.secrets.open_text(SecretSlot::Scenario, &sealed)?;
         let loaded = scenario::parse(&text)
             .map_err(|error| AppError::Internal(format!("the loaded scenario: {error}")))?;
+        let _steps_stopped = self.jobs.exclusive().await;
         scenario::replace(&self.db, &self.secrets, &loaded, &text).await
     }
 
@@ -73,6 +87,28 @@ impl MockControl {
         self.allow(caller)?;
         let posted = scenario::parse(text)
             .map_err(|error| AppError::invalid("invalid_scenario", error.to_string()))?;
+        if posted.admins.len() > MAX_POSTED_ADMINS {
+            return Err(AppError::invalid(
+                "invalid_scenario",
+                format!(
+                    "A posted scenario holds at most {MAX_POSTED_ADMINS} admins (each password is hashed, slowly on purpose); load larger ones with --scenario"
+                ),
+            ));
+        }
+        let keeps_a_way_back = posted.admins.iter().any(|admin| {
+            admin.level == AdminLevel::Group
+                && admin.password.is_some()
+                && admin.profile == MOCK_PROFILE
+        });
+        if !keeps_a_way_back {
+            return Err(AppError::invalid(
+                "invalid_scenario",
+                format!(
+                    "The scenario has no group admin with a password and the {MOCK_PROFILE} profile: nobody could use the mock controls after it"
+                ),
+            ));
+        }
+        let _steps_stopped = self.jobs.exclusive().await;
         scenario::replace(&self.db, &self.secrets, &posted, text).await
     }
 

@@ -108,16 +108,17 @@ pub struct Onboarding {
 impl Onboarding {
     /// The subscription a path names, once the caller holds `role` and the subscription
     /// lies in its tree, with the MS Teams tenant it uses (its own or the linked one).
+    /// Checked before the caller takes a connection of its own: a refused call holds none.
     async fn reach(
         &self,
         caller: &Caller,
         path: &SubscriptionPath,
         role: Role,
-        conn: &mut SqliteConnection,
     ) -> Result<(SubscriptionRecord, Option<MsTeamsTenantRow>), AppError> {
         caller.require(role)?;
         let subscription = self.directory.subscription(caller, path).await?;
-        let tenant = msteams::effective_tenant(conn, subscription.id).await?;
+        let mut conn = self.db.read.acquire().await?;
+        let tenant = msteams::effective_tenant(&mut conn, subscription.id).await?;
         Ok((subscription, tenant))
     }
 
@@ -142,8 +143,8 @@ impl Onboarding {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<VoiceRoutingStatus, AppError> {
+        let (subscription, tenant) = self.reach(caller, path, Role::UpdateVrp).await?;
         let mut conn = self.db.read.acquire().await?;
-        let (subscription, tenant) = self.reach(caller, path, Role::UpdateVrp, &mut conn).await?;
         let tenant = tenant
             .filter(|tenant| tenant.status == TenantState::Onboarded)
             .ok_or_else(|| {
@@ -221,15 +222,14 @@ impl Onboarding {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<MsTeamsAdmin, AppError> {
-        let mut conn = self.db.read.acquire().await?;
-        let role = Role::AdministratorRead;
-        let (_, tenant) = self.reach(caller, path, role, &mut conn).await?;
+        let (_, tenant) = self.reach(caller, path, Role::AdministratorRead).await?;
         let Some(tenant) = tenant else {
             return Ok(MsTeamsAdmin {
                 id: None,
                 ms_username: None,
             });
         };
+        let mut conn = self.db.read.acquire().await?;
         let stored = msteams::administrator(&mut conn, tenant.id).await?;
         Ok(MsTeamsAdmin {
             id: stored.as_ref().map(|_| tenant.id),
@@ -415,10 +415,8 @@ impl Onboarding {
         caller: &Caller,
         path: &SubscriptionPath,
     ) -> Result<MsTeamsStatus, AppError> {
+        let (subscription, tenant) = self.reach(caller, path, Role::StatusRead).await?;
         let mut conn = self.db.read.acquire().await?;
-        let (subscription, tenant) = self
-            .reach(caller, path, Role::StatusRead, &mut conn)
-            .await?;
         let tenant = tenant.ok_or_else(|| {
             AppError::NotFound(format!(
                 "No MS Teams tenant found for subscription {}",

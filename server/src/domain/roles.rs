@@ -5,6 +5,12 @@ use app::api_types::Role;
 /// The built-in profiles: name, description, roles.
 pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<Role>)> {
     let all = Role::ALL.to_vec();
+    // The mock controls rewrite every group's data: only a profile made for them has it.
+    let msteams_admin = Role::ALL
+        .iter()
+        .copied()
+        .filter(|role| *role != Role::MockManage)
+        .collect();
     let tenant_admin = Role::ALL
         .iter()
         .copied()
@@ -30,6 +36,11 @@ pub fn builtin_profiles() -> Vec<(&'static str, &'static str, Vec<Role>)> {
         (
             "msteams-admin",
             "All MS Teams roles (group, distributor and reseller admins)",
+            msteams_admin,
+        ),
+        (
+            "mock-admin",
+            "All MS Teams roles and the mock controls (a group admin of a test server)",
             all,
         ),
         (

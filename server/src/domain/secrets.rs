@@ -2,9 +2,9 @@
 //! format before key versions) is opened and sealed again with the current key.
 
 use crate::{
-    crypto::SecretBox,
+    crypto::{SecretBox, SecretSlot},
     domain::AppError,
-    store::{Db, msteams},
+    store::{Db, mock, msteams},
 };
 
 /// Re-seals, in one transaction, every stored secret the current key did not seal.
@@ -24,6 +24,23 @@ pub async fn reseal_stale(db: &Db, secrets: &SecretBox) -> Result<u64, AppError>
             ))
         })?;
         msteams::replace_sealed(&mut tx, slot, &secrets.seal(slot, &secret)?).await?;
+        resealed += 1;
+    }
+    // The loaded scenario (the mock controls' reset) holds secrets too.
+    if let Some(sealed) = mock::loaded_scenario(&mut *tx).await?
+        && !secrets.is_current(&sealed)
+    {
+        let text = secrets
+            .open_text(SecretSlot::Scenario, &sealed)
+            .map_err(|_| {
+                AppError::Internal(
+                    "the loaded scenario opens with neither the current key nor the old one: \
+                 start with the key that sealed it, or give it as the old key"
+                        .into(),
+                )
+            })?;
+        let slot = SecretSlot::Scenario;
+        msteams::replace_sealed(&mut tx, slot, &secrets.seal_text(slot, &text)?).await?;
         resealed += 1;
     }
     tx.commit().await?;

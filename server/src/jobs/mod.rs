@@ -131,6 +131,43 @@ impl RunnerSettings {
     }
 }
 
+/// Lets the whole state be rewritten under the runner (the mock controls' reset): every
+/// job step runs holding a shared guard, and `exclusive` first cancels the steps running
+/// (each task is aborted) and then waits for the guards to go, so nothing a step does
+/// lands after the rewrite. A step claimed meanwhile checks its lease is still held.
+#[derive(Clone, Debug)]
+pub struct JobGate {
+    lock: Arc<tokio::sync::RwLock<()>>,
+    cancel: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for JobGate {
+    fn default() -> Self {
+        JobGate {
+            lock: Arc::default(),
+            cancel: tokio::sync::watch::channel(0).0,
+        }
+    }
+}
+
+impl JobGate {
+    /// Held while a step executes and records its outcome.
+    pub(crate) async fn step(&self) -> tokio::sync::OwnedRwLockReadGuard<()> {
+        self.lock.clone().read_owned().await
+    }
+
+    /// Resolves when `exclusive` asks the running steps to stop.
+    pub(crate) fn cancelled(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.cancel.subscribe()
+    }
+
+    /// Cancels the running steps and holds every step off until the guard drops.
+    pub async fn exclusive(&self) -> tokio::sync::OwnedRwLockWriteGuard<()> {
+        self.cancel.send_modify(|round| *round += 1);
+        self.lock.clone().write_owned().await
+    }
+}
+
 /// Wakes the runner when a job is enqueued, so it need not wait for its next poll.
 #[derive(Clone, Debug, Default)]
 pub struct JobSignal(Arc<Notify>);

@@ -15,7 +15,9 @@ use tokio::{
 };
 use uuid::Uuid;
 
-use super::{Job, JobError, JobHandler, JobSignal, Outcome, RunnerLiveness, RunnerSettings, store};
+use super::{
+    Job, JobError, JobGate, JobHandler, JobSignal, Outcome, RunnerLiveness, RunnerSettings, store,
+};
 use crate::store::Db;
 
 pub struct JobRunner {
@@ -30,6 +32,8 @@ pub struct JobRunner {
     stop: watch::Sender<bool>,
     /// Where the claim loop notes its turns, for readiness.
     liveness: RunnerLiveness,
+    /// What a rewrite of the whole state (the mock controls) stops steps with.
+    gate: JobGate,
 }
 
 /// A job in hand: its claim's lease token, and its execution task once started.
@@ -125,7 +129,15 @@ impl JobRunner {
             in_hand: Arc::default(),
             stop: watch::channel(false).0,
             liveness: RunnerLiveness::default(),
+            gate: JobGate::default(),
         }
+    }
+
+    /// Runs each step under `gate` (the application's, which the mock controls' reset
+    /// takes exclusively).
+    pub fn gated_by(mut self, gate: JobGate) -> Self {
+        self.gate = gate;
+        self
     }
 
     /// Notes the claim loop's turns in `liveness` (the application's, which readiness
@@ -308,6 +320,16 @@ impl JobRunner {
     }
 
     async fn process(&self, job: Job) {
+        let _step = self.gate.step().await;
+        // The state may have been rewritten while this step waited for the gate.
+        match store::still_held(&self.db, &job).await {
+            Ok(true) => {}
+            Ok(false) => return,
+            Err(error) => {
+                tracing::warn!(job = job.id, %error, "checking a claim failed; the lease will run out");
+                return;
+            }
+        }
         let max = self.settings.max_attempts;
         let outcome = if job.attempts > max {
             // Claimed again and again without an outcome (e.g. the step kills the
@@ -372,33 +394,40 @@ impl JobRunner {
             });
         };
         let task_job = job.clone();
+        let mut cancelled = self.gate.cancelled();
         let mut task = tokio::spawn(async move { handler.execute(&task_job).await });
         if let Ok(mut set) = self.in_hand.lock()
             && let Some(held) = set.get_mut(&job.id)
         {
             held.execution = Some(task.abort_handle());
         }
-        Some(
-            match tokio::time::timeout(self.settings.execute_timeout, &mut task).await {
-                Ok(Ok(outcome)) => outcome,
-                Ok(Err(ended)) if ended.is_cancelled() => return None,
-                Ok(Err(crashed)) => {
-                    tracing::error!(job = job.id, error = %crashed, "a job execution crashed");
-                    Outcome::Retry {
-                        error: "An internal error interrupted this step".into(),
-                        after: None,
-                    }
+        let finished = tokio::select! {
+            finished = tokio::time::timeout(self.settings.execute_timeout, &mut task) => finished,
+            _ = cancelled.changed() => {
+                // The whole state is being rewritten: the step stops where it is.
+                task.abort();
+                return None;
+            }
+        };
+        Some(match finished {
+            Ok(Ok(outcome)) => outcome,
+            Ok(Err(ended)) if ended.is_cancelled() => return None,
+            Ok(Err(crashed)) => {
+                tracing::error!(job = job.id, error = %crashed, "a job execution crashed");
+                Outcome::Retry {
+                    error: "An internal error interrupted this step".into(),
+                    after: None,
                 }
-                Err(_) => {
-                    task.abort();
-                    tracing::error!(job = job.id, "a job execution timed out");
-                    Outcome::Retry {
-                        error: "This step took too long and was interrupted".into(),
-                        after: None,
-                    }
+            }
+            Err(_) => {
+                task.abort();
+                tracing::error!(job = job.id, "a job execution timed out");
+                Outcome::Retry {
+                    error: "This step took too long and was interrupted".into(),
+                    after: None,
                 }
-            },
-        )
+            }
+        })
     }
 
     async fn settle(&self, job: &Job, outcome: &Outcome) -> Result<(), JobError> {

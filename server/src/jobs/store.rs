@@ -244,6 +244,17 @@ impl JobMove {
     }
 }
 
+/// Whether this claim still holds its job (the job may have gone with a rewrite of the
+/// whole state, or its lease to another claim).
+pub async fn still_held(db: &Db, job: &Job) -> Result<bool, sqlx::Error> {
+    let held = sqlx::query("SELECT 1 FROM jobs WHERE id = ? AND lease_owner = ?")
+        .bind(job.id)
+        .bind(&job.lease)
+        .fetch_optional(&db.read)
+        .await?;
+    Ok(held.is_some())
+}
+
 /// Gives a job back after its outcome could not be recorded: it is tried again later
 /// (the failed try was counted at its claim).
 pub async fn release(db: &Db, job: &Job, delay: Duration, error: &str) -> Result<(), sqlx::Error> {

@@ -99,7 +99,8 @@ async fn write(
         add_admin(tx, secrets, admin, hash.clone()).await?;
     }
     simulated_side(tx, scenario).await?;
-    mock::save_scenario(tx, text).await?;
+    let sealed = secrets.seal_text(SecretSlot::Scenario, text)?;
+    mock::save_scenario(tx, &sealed).await?;
     Ok(())
 }
 

@@ -22,11 +22,11 @@ pub fn demo() -> &'static Scenario {
     &DEMO
 }
 
-/// The lines printed at start: where the app is and, for a scenario that gives
-/// passwords (the demo's are public), who may sign in.
+/// The lines printed at start with the demo: where the app is and who may sign in (the
+/// demo's passwords are public; a scenario file's are never printed).
 pub fn banner(scenario: &Scenario, address: &str) -> String {
     let mut text = format!(
-        "\nFusion Teams Onboarding at http://{address}/\nAPI docs: http://{address}/api/v01/docs/\nLogins of the scenario (username / password, level, profile):\n"
+        "\nFusion Teams Onboarding at http://{address}/\nAPI docs: http://{address}/api/v01/docs/\nDemo logins (username / password, level, profile):\n"
     );
     for admin in &scenario.admins {
         let Some(password) = &admin.password else {

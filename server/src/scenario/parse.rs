@@ -248,12 +248,8 @@ impl Check {
             }
             self.text("groups", index, "name", &group.name);
             self.text("groups", index, "billingId", &group.billing_id);
-            if !(1..=120).contains(&group.secret_lifetime_months) {
-                self.wrong(
-                    "groups",
-                    index,
-                    "secretLifetimeMonths must be from 1 to 120",
-                );
+            if !(1..=24).contains(&group.secret_lifetime_months) {
+                self.wrong("groups", index, "secretLifetimeMonths must be from 1 to 24");
             }
             add(
                 self,
@@ -552,9 +548,10 @@ pub fn admin_mistakes(admin: &AdminSpec, node_level: Option<AdminLevel>) -> Vec<
             mistakes.push(format!("'{address}' is not an e-mail address"));
         }
         Some(SecondFactorSpec::Totp(secret))
-            if totp::decode_base32(secret).is_none_or(|key| key.len() < 10) =>
+            if secret.len() > 256
+                || totp::decode_base32(secret).is_none_or(|key| key.len() < 10) =>
         {
-            mistakes.push("the TOTP secret must be Base32 of at least 80 bits".to_owned());
+            mistakes.push("the TOTP secret must be Base32 of 80 bits to 256 characters".to_owned());
         }
         _ => {}
     }

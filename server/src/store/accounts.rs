@@ -127,6 +127,14 @@ pub async fn list_admins(db: &Db) -> Result<Vec<AdminListing>, sqlx::Error> {
     .await
 }
 
+/// The username of an administrator named so, regardless of case, if one exists.
+pub async fn username_taken(db: &Db, username: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT username FROM admin_users WHERE lower(username) = lower(?)")
+        .bind(username)
+        .fetch_optional(&db.read)
+        .await
+}
+
 /// The kind of the node (`group`, `distributor`, `reseller`, `tenant`), if it exists.
 pub async fn node_kind(db: &Db, node: uuid::Uuid) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT kind FROM nodes WHERE id = ?")
@@ -329,7 +337,8 @@ pub async fn api_session_by_refresh(
          FROM sessions
          WHERE kind = 'api' AND (
              (refresh_hash = ?1 AND refresh_expires_at > ?2)
-             OR (previous_refresh_hash = ?1 AND previous_refresh_expires_at > ?2))",
+             OR (previous_refresh_hash = ?1 AND previous_refresh_expires_at > ?2))
+           AND user_id IN (SELECT id FROM admin_users WHERE disabled_at IS NULL)",
     )
     .bind(refresh_hash)
     .bind(now())
@@ -405,7 +414,7 @@ pub enum TokenKind {
 const CALLER_ROWS: &str = "SELECT u.id, u.username, u.display_name, n.kind AS level, u.node_id, u.profile, n.name AS node_name,
         i.id AS instance_id, i.slug
     FROM admin_users u
-    JOIN nodes n ON n.id = u.node_id
+    JOIN nodes n ON n.id = u.node_id AND u.disabled_at IS NULL
     JOIN draas_instances i ON i.id = n.instance_id";
 
 /// The caller behind an unexpired token of this kind, with its roles.

@@ -437,7 +437,7 @@ pub async fn insert_instance(
     slug: &str,
     name: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO draas_instances (id, slug, name) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO draas_instances (id, slug, name) VALUES (?, ?, ?)")
         .bind(id)
         .bind(slug)
         .bind(name)
@@ -455,7 +455,7 @@ pub async fn insert_node(
     billing_id: &str,
     parent: Option<Uuid>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO nodes (id, instance_id, kind, name, billing_id, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO nodes (id, instance_id, kind, name, billing_id, parent_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
         .bind(id.to_string())
         .bind(instance_id)
         .bind(kind)
@@ -474,7 +474,7 @@ pub async fn insert_group_settings(
     app_display_name: &str,
     lifetime_months: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO group_settings (group_id, app_display_name, secret_lifetime_months) VALUES (?, ?, ?)")
+    sqlx::query("INSERT INTO group_settings (group_id, app_display_name, secret_lifetime_months) VALUES (?, ?, ?)")
         .bind(group.to_string())
         .bind(app_display_name)
         .bind(lifetime_months)
@@ -490,7 +490,7 @@ pub async fn insert_subscription(
     name: &str,
     license_type: LicenseType,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO subscriptions (id, tenant_id, name, license_type, created_at) VALUES (?, ?, ?, ?, ?)")
+    sqlx::query("INSERT INTO subscriptions (id, tenant_id, name, license_type, created_at) VALUES (?, ?, ?, ?, ?)")
         .bind(id)
         .bind(tenant.to_string())
         .bind(name)
@@ -507,12 +507,14 @@ pub async fn insert_fusion_user(
     username: &str,
     direct_routing: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT OR IGNORE INTO fusion_users (subscription_id, username, direct_routing) VALUES (?, ?, ?)")
-        .bind(subscription)
-        .bind(username)
-        .bind(direct_routing)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "INSERT INTO fusion_users (subscription_id, username, direct_routing) VALUES (?, ?, ?)",
+    )
+    .bind(subscription)
+    .bind(username)
+    .bind(direct_routing)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -38,23 +38,25 @@ pub async fn empty(conn: &mut SqliteConnection) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Records `text` as the loaded scenario.
-pub async fn save_scenario(conn: &mut SqliteConnection, text: &str) -> Result<(), sqlx::Error> {
+/// Records the sealed text of the loaded scenario.
+pub async fn save_scenario(conn: &mut SqliteConnection, sealed: &[u8]) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO mock_scenario (id, text, loaded_at) VALUES (1, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET text = excluded.text, loaded_at = excluded.loaded_at",
+        "INSERT INTO mock_scenario (id, sealed, loaded_at) VALUES (1, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, loaded_at = excluded.loaded_at",
     )
-    .bind(text)
+    .bind(sealed)
     .bind(now())
     .execute(conn)
     .await
     .map(drop)
 }
 
-/// The loaded scenario's text, if one was loaded.
-pub async fn loaded_scenario(db: &Db) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT text FROM mock_scenario WHERE id = 1")
-        .fetch_optional(&db.read)
+/// The loaded scenario's sealed text, if one was loaded.
+pub async fn loaded_scenario(
+    conn: impl sqlx::SqliteExecutor<'_>,
+) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT sealed FROM mock_scenario WHERE id = 1")
+        .fetch_optional(conn)
         .await
 }
 

@@ -428,6 +428,7 @@ pub async fn replace_sealed(
             "UPDATE admin_users SET totp_secret = ? WHERE id = ?",
             user,
         ),
+        SecretSlot::Scenario => ("UPDATE mock_scenario SET sealed = ? WHERE id = ?", 1),
     };
     sqlx::query(sql)
         .bind(sealed)

@@ -186,6 +186,21 @@ async fn the_cli_refuses_what_a_scenario_would() {
             "no administrator 'nobody'",
         ),
         (&["disable", "nobody"], "", "no administrator 'nobody'"),
+        (&["passwd", "alpha.admin"], "\t\n", "password"),
+        (
+            &[
+                "add",
+                "GROUP.ADMIN",
+                "--level",
+                "group",
+                "--node",
+                &group,
+                "--profile",
+                "msteams-admin",
+            ],
+            "pw-123456\n",
+            "'group.admin' exists already",
+        ),
     ];
     let before = app.snapshot().await;
     let mut failures = Vec::new();
@@ -219,10 +234,22 @@ async fn a_new_password_ends_the_old_one_and_its_sessions() {
 #[tokio::test]
 async fn a_disabled_administrator_is_signed_out_and_cannot_sign_in() {
     let app = TestApp::start().await;
-    let token = app.login("beta.admin").await;
+    let signed_in = app.post_login("beta.admin", "demo-beta", &[]).await;
+    let tokens = signed_in.assert_status(StatusCode::OK).json();
+    let token = tokens["access_token"].as_str().unwrap().to_owned();
+    let refresh = tokens["refresh_token"].as_str().unwrap().to_owned();
+    let cookie = app.browser_login("beta.admin").await;
     let (ok, out) = admin(&app, &["disable", "beta.admin"], "");
     assert!(ok, "{out}");
     app.get(&list_path("tenants"), &token)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.get("/api/v01/auth/access_token", &refresh)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.request(axum::http::Method::GET, &list_path("tenants"))
+        .session(&cookie)
+        .send_unchecked()
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
     // Refused as a wrong password is: the answer does not tell that the account exists.

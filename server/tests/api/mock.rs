@@ -33,7 +33,8 @@ fn demo_as_exported() -> Value {
     serde_json::to_value(demo).unwrap()
 }
 
-/// A scenario of one's own: one group, one direct tenant, one administrator.
+/// A scenario of one's own: one group, one direct tenant, one administrator who may use
+/// the mock controls.
 fn own() -> Value {
     json!({
         "instances": [{"slug": "acme-sp", "name": "Acme service provider"}],
@@ -45,7 +46,7 @@ fn own() -> Value {
                            "name": "Road Runner Teams", "licenseType": "msteams"}],
         "admins": [{"username": "ops.admin", "password": "s3cret-ops", "displayName": "Olga Ops",
                     "level": "group", "node": "11111111-0000-4000-8000-000000000001",
-                    "profile": "msteams-admin"}]
+                    "profile": "mock-admin"}]
     })
 }
 
@@ -151,6 +152,23 @@ async fn a_scenario_with_mistakes_changes_nothing_and_names_their_lines() {
         .send()
         .await
         .assert_problem(415, "unsupported_media_type");
+    // A scenario after which nobody could use the controls again.
+    let mut locked_out = own();
+    locked_out["admins"][0]["profile"] = json!("msteams-admin");
+    let refused = app
+        .request(Method::POST, SCENARIO)
+        .bearer(&token)
+        .json(&locked_out)
+        .send()
+        .await;
+    let problem = refused.assert_problem(400, "invalid_scenario");
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("mock-admin"),
+        "{problem}"
+    );
     assert_eq!(app.get_ok(EXPORT, &token).await, before);
 }
 
@@ -167,6 +185,30 @@ async fn only_group_admins_with_the_role_use_the_controls() {
                 .assert_problem(403, "forbidden");
         }
     }
+    // Who may is answered before the body is looked at.
+    let token = app.login("alpha.admin").await;
+    app.request(Method::POST, SCENARIO)
+        .bearer(&token)
+        .raw(Some("text/plain"), "not even JSON")
+        .send()
+        .await
+        .assert_problem(403, "forbidden");
+    // A group admin with every MS Teams role but not the mock-admin profile.
+    let token = app
+        .admin_with_roles(
+            "teams.only",
+            app::api_types::AdminLevel::Group,
+            crate::helpers::GROUP,
+            &app::api_types::Role::ALL
+                .iter()
+                .copied()
+                .filter(|role| *role != app::api_types::Role::MockManage)
+                .collect::<Vec<_>>(),
+        )
+        .await;
+    app.get(EXPORT, &token)
+        .await
+        .assert_problem(403, "forbidden");
     app.request(Method::POST, RESET)
         .send()
         .await
@@ -174,8 +216,29 @@ async fn only_group_admins_with_the_role_use_the_controls() {
 }
 
 #[tokio::test]
-async fn a_server_without_a_scenario_has_no_controls() {
-    // The demo's database, started again without a scenario (as a deployment runs).
+async fn a_reset_stops_a_running_wizard_and_nothing_it_did_lands_after() {
+    // Real-time latencies: the wizard's first steps are still running at the reset.
+    let app = TestApp::start_configured(|config| config.time_scale = 1.0).await;
+    let token = app.login("group.admin").await;
+    let before = app.get_ok(EXPORT, &token).await;
+    app.prepare_wizard(&token, GLOBEX_TEAMS, "Slowpoke", &[])
+        .await;
+    app.start_wizard(&token, GLOBEX_TEAMS).await;
+    app.post(RESET, &token, json!({}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+    let token = app.login("group.admin").await;
+    assert_eq!(app.get_ok(EXPORT, &token).await, before);
+    // Given the time a step takes, nothing of the stopped run shows up later either.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert_eq!(app.get_ok(EXPORT, &token).await, before);
+    assert_eq!(app.count("SELECT COUNT(*) FROM jobs", &[]).await, 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM sim_journal", &[]).await, 0);
+}
+
+#[tokio::test]
+async fn a_server_without_the_controls_turned_on_has_none() {
+    // The demo's database, started again without the demo (as a deployment runs).
     let mut app = TestApp::start().await;
     let url = format!("sqlite://{}", app.dir.path().join("fusion.db").display());
     let mut config = crate::helpers::config(url.clone());
@@ -203,5 +266,28 @@ async fn a_server_without_a_scenario_has_no_controls() {
             .send()
             .await
             .assert_problem(404, "not_found");
+    }
+}
+
+#[tokio::test]
+async fn a_scenario_file_turns_the_controls_on_only_when_asked() {
+    let file = tempfile::NamedTempFile::new().expect("scenario file");
+    std::fs::write(file.path(), own().to_string()).expect("write scenario");
+    for (asked, status) in [(None, 404), (Some(true), 200)] {
+        let path = file.path().to_owned();
+        let app = TestApp::start_configured(|config| {
+            config.demo = None;
+            config.scenario = Some(path);
+            config.mock_controls = asked;
+        })
+        .await;
+        let token = app.login_with("ops.admin", "s3cret-ops").await;
+        let answer = app.get(EXPORT, &token).await;
+        assert_eq!(
+            answer.status.as_u16(),
+            status,
+            "--mock-controls {asked:?}: {}",
+            answer.text()
+        );
     }
 }
