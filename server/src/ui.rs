@@ -9,9 +9,9 @@ use std::future::Future;
 use app::{
     api_types::{
         ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
-        MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
-        SimMail, SimTenantDetail, SimTenantSummary, TwoFactorOption, VoiceRoutingStatus,
-        WizardView,
+        MsTeamsAdminRemoval, MsTeamsAdminRequest, NewSimTenant, ResetSecretRequest, SimFault,
+        SimJournalEntry, SimMail, SimTenantDetail, SimTenantSummary, TwoFactorOption,
+        VoiceRoutingStatus, WizardView,
     },
     backend::{
         Backend, Browser, ClientAddress, Overview, Session, SignInResult, SignedIn, SubRef,
@@ -493,6 +493,24 @@ impl Backend for UiBackend {
     async fn sim_outbox(&self, call: UiCall) -> Result<Vec<SimMail>, UiError> {
         self.read(call.session, |caller| async move {
             self.state.simulator.outbox(&caller, 20).await
+        })
+        .await
+    }
+
+    async fn sim_create_tenant(
+        &self,
+        call: UiCall,
+        body: NewSimTenant,
+    ) -> Result<SimTenantDetail, UiError> {
+        self.act(call, Target::None, |caller| async move {
+            self.state.simulator.create_tenant(&caller, body).await
+        })
+        .await
+    }
+
+    async fn mock_reset(&self, call: UiCall) -> Result<(), UiError> {
+        self.act(call, Target::None, |caller| async move {
+            self.state.mock.reset(&caller).await
         })
         .await
     }

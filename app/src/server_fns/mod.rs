@@ -18,8 +18,9 @@ use crate::{
 use crate::{
     api_types::{
         ApplicationRequest, CurrentUser, FileDownload, LinkSource, MintedCredentials,
-        MsTeamsAdminRemoval, MsTeamsAdminRequest, ResetSecretRequest, SimFault, SimJournalEntry,
-        SimMail, SimTenantDetail, SimTenantSummary, VoiceRoutingStatus, WizardView,
+        MsTeamsAdminRemoval, MsTeamsAdminRequest, NewSimTenant, ResetSecretRequest, SimFault,
+        SimJournalEntry, SimMail, SimTenantDetail, SimTenantSummary, VoiceRoutingStatus,
+        WizardView,
     },
     backend::{Overview, SignInStep, SubRef, SubscriptionPage, UiError},
 };
@@ -149,6 +150,14 @@ operations! {
 
     #[endpoint = "sim_outbox"]
     pub async fn sim_outbox() -> Vec<SimMail>;
+
+    #[endpoint = "sim_create_tenant"]
+    /// `POST /sim/v1/tenants`: a new simulated MS tenant.
+    pub async fn sim_create_tenant(body: NewSimTenant) -> SimTenantDetail;
+
+    #[endpoint = "mock_reset"]
+    /// `POST /mock/v1/reset`: back to the loaded scenario; every session ends.
+    pub async fn mock_reset() -> ();
 }
 
 /// Signs in and sets the session cookie; or, for a user with a second factor on a

@@ -15,7 +15,7 @@ use crate::{
         types::{AdminUpn, Secret},
         voice_routing::{PSTN_USAGE, VOICE_ROUTE, VOICE_ROUTING_POLICY},
     },
-    simulator::control::{add_voice_objects, create_tenant},
+    simulator::control::{add_tenant, add_voice_objects},
     store::{
         Db, accounts, directory, mock,
         msteams::{self, TenantState},
@@ -259,7 +259,7 @@ pub async fn add_admin(
 async fn simulated_side(tx: &mut SqliteConnection, scenario: &Scenario) -> Result<(), AppError> {
     for tenant in &scenario.simulator.tenants {
         let (id, name) = (tenant.id.to_string(), &tenant.name);
-        create_tenant(
+        add_tenant(
             tx,
             &id,
             name,
@@ -278,7 +278,7 @@ async fn simulated_side(tx: &mut SqliteConnection, scenario: &Scenario) -> Resul
     for onboarded in &scenario.onboarded {
         let id = onboarded.ms_tenant_id.to_string();
         let name = onboarded.domain.split('.').next().unwrap_or("tenant");
-        if create_tenant(tx, &id, name, &licenses, &[], None).await? {
+        if add_tenant(tx, &id, name, &licenses, &[], None).await? {
             add_voice_objects(tx, &id, &objects).await?;
         }
     }

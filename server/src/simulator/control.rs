@@ -101,7 +101,7 @@ impl SimulatorControl {
             return Ok(false);
         }
         let mut tx = self.db.begin_write().await?;
-        let created = create_tenant(&mut tx, &id, name, licenses, faults, owner).await?;
+        let created = add_tenant(&mut tx, &id, name, licenses, faults, owner).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -346,7 +346,7 @@ fn not_found(id: &str) -> AppError {
 
 /// Creates the simulated tenant with this id unless it exists, on `conn` (a scenario
 /// loads in one transaction); returns whether it was created.
-pub async fn create_tenant(
+pub async fn add_tenant(
     conn: &mut SqliteConnection,
     id: &str,
     name: &str,

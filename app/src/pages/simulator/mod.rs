@@ -1,8 +1,15 @@
 //! The simulator console: the simulated Microsoft tenants with everything they hold,
-//! their faults, create_app.ps1, and the journal of simulated calls.
+//! their faults, create_app.ps1, and the journal of simulated calls; a form for a new
+//! tenant, and the mock controls for those whose role allows them.
+
+mod mock_controls;
+mod new_tenant;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
+
+use mock_controls::MockControls;
+use new_tenant::NewTenantForm;
 
 use crate::{
     api_types::{Role, SimFault, SimTenantDetail},
@@ -20,7 +27,10 @@ pub fn SimulatorPage() -> impl IntoView {
         <Suspense fallback=Loading>
             {move || { let user = user.clone(); Suspend::new(async move {
                 match user.await {
-                    Some(user) if has_role(&user, Role::SimulatorManage) => view! { <Console /> }.into_any(),
+                    Some(user) if has_role(&user, Role::SimulatorManage) => {
+                        let mock = has_role(&user, Role::MockManage);
+                        view! { <Console mock /> }.into_any()
+                    }
                     Some(_) => view! {
                         <section class="card"><h1>"Simulator"</h1>
                         <p class="error" role="alert">{format!("Your profile does not grant {}.", Role::SimulatorManage)}</p></section>
@@ -35,10 +45,14 @@ pub fn SimulatorPage() -> impl IntoView {
 }
 
 #[component]
-fn Console() -> impl IntoView {
+fn Console(
+    /// Whether the user may use the mock controls (the server decides again).
+    mock: bool,
+) -> impl IntoView {
     let selected = use_query_map().with_untracked(|query| query.get("tenant"));
     let tenants = ArcResource::new(|| (), |_| sim_tenants());
-    view! {
+    // Each part's type is erased: together they nest too deep for the compiler.
+    let list = view! {
         <section class="card">
             <h1>"Microsoft simulator"</h1>
             <p class="muted">"Simulated Azure AD, Graph, DNS and Teams tenants. Faults make the wizard fail where it would in reality."</p>
@@ -64,8 +78,16 @@ fn Console() -> impl IntoView {
                 })}}
             </Suspense>
         </section>
-        {selected.map(|id| view! { <TenantPanel id /> })}
-        <Outbox />
+    }
+    .into_any();
+    let panel = selected.map(|id| view! { <TenantPanel id /> }.into_any());
+    let controls = mock.then(|| view! { <MockControls /> }.into_any());
+    view! {
+        {list}
+        {panel}
+        {view! { <NewTenantForm /> }.into_any()}
+        {controls}
+        {view! { <Outbox /> }.into_any()}
     }
 }
 
