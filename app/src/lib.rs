@@ -15,6 +15,8 @@ pub mod api_types;
 pub mod backend;
 mod components;
 mod pages;
+#[cfg(feature = "hydrate")]
+mod rest;
 pub mod server_fns;
 mod session;
 

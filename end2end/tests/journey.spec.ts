@@ -153,9 +153,15 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   await signIn(page, "alpha.admin");
   await openSubscription(page, GLOBEX, 3);
 
-  // The script: the saved file holds exactly the Base64-decoded API payload.
+  // The script: the page calls the REST API itself (with its session cookie), and the
+  // saved file holds exactly the Base64-decoded API payload.
+  const subscriptionApi = `/api/v01/draas/demo/tenants/${GLOBEX}/subscriptions/3`;
   const downloadPromise = page.waitForEvent("download");
+  const scriptCall = page.waitForResponse(
+    (response) => response.url().endsWith(`${subscriptionApi}/downloads/create_app`) && response.request().method() === "POST",
+  );
   await page.getByTestId("download-script").click();
+  expect((await scriptCall).status()).toBe(200);
   const download = await downloadPromise;
   expect(download.suggestedFilename()).toBe("create_app.ps1");
   const saved = require("node:fs").readFileSync(await download.path());
@@ -187,7 +193,12 @@ test("full onboarding as a reseller admin: script, simulator credentials, wizard
   await hydrated(page); // the change reloaded the page
   await expect(page.getByTestId("msteams-status")).toHaveText("not_initiated");
 
+  // The wizard's progress is polled from the REST API itself.
+  const wizardPoll = page.waitForResponse(
+    (response) => response.url().endsWith(`${subscriptionApi}/msteams/wizard`) && response.request().method() === "GET",
+  );
   await page.getByTestId("start-wizard").click();
+  expect([200, 404]).toContain((await wizardPoll).status());
   const wizard = page.getByTestId("wizard");
   for (let step = 0; step < 6; step++) {
     await expect(wizard.getByTestId(`wizard-step-${step}`)).toHaveAttribute("data-state", "executed", { timeout: 60_000 });

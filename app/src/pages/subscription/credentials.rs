@@ -7,24 +7,44 @@ use serde::{Deserialize, Serialize};
 
 use super::{reload_done, validate};
 use crate::{
-    api_types::{ApplicationRequest, MsTeamsAdminRemoval, MsTeamsAdminRequest},
+    api_types::{ApplicationRequest, FileDownload, MsTeamsAdminRemoval, MsTeamsAdminRequest},
     backend::{SubRef, UiError},
     components::{Confirm, ErrorNote, TextField, hydrated, save_file},
-    server_fns::{
-        create_app, remove_administrator, set_application, sim_create_app, store_administrator,
-    },
+    server_fns::{remove_administrator, set_application, sim_create_app, store_administrator},
 };
 
+/// `POST …/downloads/create_app`: in the browser through the REST API itself (gloo-net);
+/// the Base64 is decoded here.
+async fn fetch_script(instance: &str, at: SubRef) -> Result<FileDownload, UiError> {
+    #[cfg(feature = "hydrate")]
+    {
+        send_wrapper::SendWrapper::new(crate::rest::create_app(instance, at)).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = instance;
+        crate::server_fns::create_app(at).await
+    }
+}
+
 #[island]
-pub fn Script(at: SubRef, reason: Option<String>) -> impl IntoView {
+pub fn Script(
+    /// The DRaaS instance of the REST paths.
+    instance: String,
+    at: SubRef,
+    reason: Option<String>,
+) -> impl IntoView {
     let blocked = reason.is_some();
-    let download = Action::new(move |_: &()| async move {
-        let file = create_app(at).await.map_err(|e| e.detail)?;
-        let bytes = STANDARD
-            .decode(file.file_body.as_bytes())
-            .map_err(|e| format!("The script arrived damaged: {e}"))?;
-        save_file(&file.file_name, &bytes)?;
-        Ok::<_, String>(file.file_name)
+    let download = Action::new(move |_: &()| {
+        let instance = instance.clone();
+        async move {
+            let file = fetch_script(&instance, at).await.map_err(|e| e.detail)?;
+            let bytes = STANDARD
+                .decode(file.file_body.as_bytes())
+                .map_err(|e| format!("The script arrived damaged: {e}"))?;
+            save_file(&file.file_name, &bytes)?;
+            Ok::<_, String>(file.file_name)
+        }
     });
     view! {
         <section class="card" aria-labelledby="script-title">

@@ -39,7 +39,7 @@ pub fn Journey(
         view! { <LinkedNote owner /> {unlink} }.into_any()
     } else {
         view! {
-            <OwnTenant at data=data.clone() may done simulator_tenants />
+            <OwnTenant instance=user.draas_instance.clone() at data=data.clone() may done simulator_tenants />
             {unlink}
         }
         .into_any()
@@ -122,6 +122,8 @@ fn LinkedNote(owner: i64) -> impl IntoView {
 /// The sections of a subscription that has (or may get) an MS Teams tenant of its own.
 #[component]
 fn OwnTenant(
+    /// The DRaaS instance of the REST paths the browser calls.
+    instance: String,
     at: SubRef,
     data: SubscriptionPage,
     may: Permissions,
@@ -151,9 +153,9 @@ fn OwnTenant(
         done: done.clone(),
     };
     view! {
-        <credentials::Script at reason=may.download_script />
+        <credentials::Script instance=instance.clone() at reason=may.download_script />
         <credentials::Integration section=integration />
-        <wizard::Wizard at start_reason=may.start_wizard read_reason=may.read_wizard running />
+        <wizard::Wizard instance at start_reason=may.start_wizard read_reason=may.read_wizard running />
         <voice::Maintenance section=maintenance />
         {may.show_link.then(|| view! { <links::Link at reason=may.link done /> })}
     }

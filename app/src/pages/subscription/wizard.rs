@@ -11,11 +11,13 @@ use crate::{
     api_types::{WIZARD_STEP_TEXTS, WizardStep, WizardView},
     backend::{SubRef, UiError},
     components::{ErrorNote, Loading, go_to},
-    server_fns::{start_wizard, wizard},
+    server_fns::start_wizard,
 };
 
 #[island]
 pub fn Wizard(
+    /// The DRaaS instance of the REST paths.
+    instance: String,
     at: SubRef,
     start_reason: Option<String>,
     read_reason: Option<String>,
@@ -25,7 +27,7 @@ pub fn Wizard(
     // Whether to keep polling: the wizard runs, or was just started.
     let active = RwSignal::new(running);
     let now = RwSignal::new(chrono::Utc::now());
-    let state = Resource::new(move || tick.get(), move |_| wizard(at));
+    let state = Resource::new(move || tick.get(), move |_| read(instance.clone(), at));
     let start = Action::new(move |_: &()| async move { start_wizard(at).await });
 
     Effect::new(move |_| {
@@ -53,6 +55,20 @@ pub fn Wizard(
                 }}
             </Transition>
         </section>
+    }
+}
+
+/// `GET …/msteams/wizard`: in the browser through the REST API itself (gloo-net), on the
+/// server (the first render) through the same domain service.
+async fn read(instance: String, at: SubRef) -> Result<WizardView, UiError> {
+    #[cfg(feature = "hydrate")]
+    {
+        send_wrapper::SendWrapper::new(crate::rest::wizard(&instance, at)).await
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = instance;
+        crate::server_fns::wizard(at).await
     }
 }
 
