@@ -92,19 +92,9 @@ pub async fn run(database_url: &str, command: AdminCommand) -> Result<String, St
             }
             let hash = hash(admin.password.as_deref().unwrap_or_default()).await?;
             let mut conn = db.write.acquire().await.map_err(failed)?;
-            let created = accounts::insert_admin_if_missing(
-                &mut conn,
-                accounts::NewAdmin {
-                    username: &admin.username,
-                    display_name: &admin.display_name,
-                    level: admin.level,
-                    node_id: admin.node,
-                    profile: &admin.profile,
-                    password_hash: hash,
-                },
-            )
-            .await
-            .map_err(failed)?;
+            let created = scenario::insert_admin(&mut conn, &admin, hash)
+                .await
+                .map_err(|error| error.to_string())?;
             match created {
                 Some(_) => Ok(format!("added {}", admin.username)),
                 None => Err(format!(

@@ -214,26 +214,32 @@ async fn onboard(
     Ok(())
 }
 
-/// Adds an administrator with this password hash.
+/// Inserts an administrator with this password hash (no second factor); its id, or
+/// none when the username is taken. `server admin add` makes its accounts so too.
+pub async fn insert_admin(
+    conn: &mut SqliteConnection,
+    admin: &AdminSpec,
+    password_hash: String,
+) -> Result<Option<i64>, AppError> {
+    let new = accounts::NewAdmin {
+        username: &admin.username,
+        display_name: &admin.display_name,
+        level: admin.level,
+        node_id: admin.node,
+        profile: &admin.profile,
+        password_hash,
+    };
+    Ok(accounts::insert_admin_if_missing(conn, new).await?)
+}
+
+/// Adds an administrator with this password hash, and its second factor.
 pub async fn add_admin(
     tx: &mut SqliteConnection,
     secrets: &SecretBox,
     admin: &AdminSpec,
     password_hash: String,
 ) -> Result<(), AppError> {
-    let created = accounts::insert_admin_if_missing(
-        tx,
-        accounts::NewAdmin {
-            username: &admin.username,
-            display_name: &admin.display_name,
-            level: admin.level,
-            node_id: admin.node,
-            profile: &admin.profile,
-            password_hash,
-        },
-    )
-    .await?;
-    let Some(user) = created else {
+    let Some(user) = insert_admin(tx, admin, password_hash).await? else {
         return Err(AppError::invalid(
             "admin_exists",
             format!("An administrator '{}' exists already", admin.username),

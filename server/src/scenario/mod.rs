@@ -8,7 +8,7 @@ mod parse;
 
 use std::sync::LazyLock;
 
-pub use load::{add_admin, database_is_empty, load_into_empty, replace};
+pub use load::{add_admin, database_is_empty, insert_admin, load_into_empty, replace};
 pub use model::*;
 pub use parse::{MAX_ITEMS, Mistake, ScenarioError, admin_mistakes, parse};
 

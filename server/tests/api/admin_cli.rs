@@ -43,22 +43,10 @@ fn admin(app: &TestApp, args: &[&str], stdin: &str) -> (bool, String) {
 async fn an_administrator_added_by_the_cli_signs_in() {
     let app = TestApp::start().await;
     let group = GROUP.to_string();
-    let (ok, out) = admin(
-        &app,
-        &[
-            "add",
-            "ops.admin",
-            "--level",
-            "group",
-            "--node",
-            &group,
-            "--profile",
-            "msteams-admin",
-            "--display-name",
-            "Olga Ops",
-        ],
-        "s3cret-ops\n",
-    );
+    let mut args = add("ops.admin", "group", &group, "msteams-admin");
+    args.extend(["--display-name".to_owned(), "Olga Ops".to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (ok, out) = admin(&app, &args, "s3cret-ops\n");
     assert!(ok, "{out}");
     let token = app.login_with("ops.admin", "s3cret-ops").await;
     app.get(&list_path("tenants"), &token)
@@ -76,139 +64,82 @@ async fn an_administrator_added_by_the_cli_signs_in() {
     );
 }
 
+/// `admin add USERNAME --level LEVEL --node NODE --profile PROFILE`.
+fn add(username: &str, level: &str, node: &str, profile: &str) -> Vec<String> {
+    [
+        "add",
+        username,
+        "--level",
+        level,
+        "--node",
+        node,
+        "--profile",
+        profile,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
 #[tokio::test]
 async fn the_cli_refuses_what_a_scenario_would() {
     let app = TestApp::start().await;
     let (group, alpha) = (GROUP.to_string(), RESELLER_ALPHA.to_string());
     let unknown = "99999999-0000-4000-8000-000000000009";
-    let cases: &[(&[&str], &str, &str)] = &[
+    let admin_of = |username: &str| add(username, "group", &group, "msteams-admin");
+    let words = |args: &[&str]| args.iter().map(|arg| (*arg).to_owned()).collect::<Vec<_>>();
+    let cases: Vec<(Vec<String>, &str, &str)> = vec![
         (
-            &[
-                "add",
-                "x.admin",
-                "--level",
-                "group",
-                "--node",
-                &alpha,
-                "--profile",
-                "msteams-admin",
-            ],
+            add("x.admin", "group", &alpha, "msteams-admin"),
             "pw-123456\n",
             "is a reseller, not a group",
         ),
         (
-            &[
-                "add",
-                "x.admin",
-                "--level",
-                "group",
-                "--node",
-                unknown,
-                "--profile",
-                "msteams-admin",
-            ],
+            add("x.admin", "group", unknown, "msteams-admin"),
             "pw-123456\n",
             "no node 99999999",
         ),
         (
-            &[
-                "add",
-                "x.admin",
-                "--level",
-                "group",
-                "--node",
-                &group,
-                "--profile",
-                "root",
-            ],
+            add("x.admin", "group", &group, "root"),
             "pw-123456\n",
             "no profile 'root'",
         ),
         (
-            &[
-                "add",
-                "x admin",
-                "--level",
-                "group",
-                "--node",
-                &group,
-                "--profile",
-                "msteams-admin",
-            ],
+            admin_of("x admin"),
             "pw-123456\n",
             "must not contain spaces",
         ),
+        (admin_of("x.admin"), "", "no password on standard input"),
+        (admin_of("group.admin"), "pw-123456\n", "exists already"),
         (
-            &[
-                "add",
-                "x.admin",
-                "--level",
-                "group",
-                "--node",
-                &group,
-                "--profile",
-                "msteams-admin",
-            ],
-            "",
-            "no password on standard input",
-        ),
-        (
-            &[
-                "add",
-                "group.admin",
-                "--level",
-                "group",
-                "--node",
-                &group,
-                "--profile",
-                "msteams-admin",
-            ],
+            admin_of("GROUP.ADMIN"),
             "pw-123456\n",
-            "exists already",
+            "'group.admin' exists already",
         ),
         (
-            &[
-                "add",
-                "x.admin",
-                "--level",
-                "king",
-                "--node",
-                &group,
-                "--profile",
-                "msteams-admin",
-            ],
+            add("x.admin", "king", &group, "msteams-admin"),
             "pw-123456\n",
             "one of: group, distributor, reseller, tenant",
         ),
         (
-            &["passwd", "nobody"],
+            words(&["passwd", "nobody"]),
             "pw-123456\n",
             "no administrator 'nobody'",
         ),
-        (&["disable", "nobody"], "", "no administrator 'nobody'"),
-        (&["passwd", "alpha.admin"], "\t\n", "password"),
+        (words(&["passwd", "alpha.admin"]), "\t\n", "password"),
         (
-            &[
-                "add",
-                "GROUP.ADMIN",
-                "--level",
-                "group",
-                "--node",
-                &group,
-                "--profile",
-                "msteams-admin",
-            ],
-            "pw-123456\n",
-            "'group.admin' exists already",
+            words(&["disable", "nobody"]),
+            "",
+            "no administrator 'nobody'",
         ),
     ];
     let before = app.snapshot().await;
     let mut failures = Vec::new();
-    for (args, stdin, words) in cases {
-        let (ok, out) = admin(&app, args, stdin);
-        if ok || !out.contains(words) {
+    for (args, stdin, expected) in &cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, out) = admin(&app, &args, stdin);
+        if ok || !out.contains(expected) {
             failures.push(format!(
-                "{args:?}: wanted a refusal saying {words:?}, got ok={ok}: {out}"
+                "{args:?}: wanted a refusal saying {expected:?}, got ok={ok}: {out}"
             ));
         }
     }

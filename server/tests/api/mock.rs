@@ -271,13 +271,8 @@ async fn a_server_without_the_controls_turned_on_has_none() {
 
 #[tokio::test]
 async fn a_scenario_file_turns_the_controls_on_only_when_asked() {
-    let file = tempfile::NamedTempFile::new().expect("scenario file");
-    std::fs::write(file.path(), own().to_string()).expect("write scenario");
     for (asked, status) in [(None, 404), (Some(true), 200)] {
-        let path = file.path().to_owned();
-        let app = TestApp::start_configured(|config| {
-            config.demo = None;
-            config.scenario = Some(path);
+        let app = TestApp::start_with_scenario(&own().to_string(), |config| {
             config.mock_controls = asked;
         })
         .await;

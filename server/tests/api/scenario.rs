@@ -37,23 +37,10 @@ fn own() -> Value {
     })
 }
 
-/// Starts a server that loads `text` as its scenario file.
-async fn start_with_scenario(text: &str) -> TestApp {
-    let file = tempfile::NamedTempFile::new().expect("scenario file");
-    std::fs::write(file.path(), text).expect("write scenario");
-    let path = file.path().to_owned();
-    let app = TestApp::start_configured(|config| {
-        config.demo = None;
-        config.scenario = Some(path);
-    })
-    .await;
-    drop(file);
-    app
-}
-
 #[tokio::test]
 async fn a_scenario_of_ones_own_is_what_the_api_serves() {
-    let app = start_with_scenario(&serde_json::to_string_pretty(&own()).unwrap()).await;
+    let app =
+        TestApp::start_with_scenario(&serde_json::to_string_pretty(&own()).unwrap(), |_| {}).await;
     let token = app.login_with("ops.admin", "s3cret-ops").await;
     let tenants = app.get_ok("/api/v01/draas/acme-sp/tenants", &token).await;
     assert_eq!(tenants["results"], 1, "{tenants}");

@@ -194,21 +194,7 @@ fn FaultsEditor(id: String, faults: Vec<SimFault>) -> impl IntoView {
     view! {
         <fieldset class="faults">
             <legend>"Faults"</legend>
-            {SimFault::ALL.into_iter().map(|fault| view! {
-                <label>
-                    <input type="checkbox" name="fault" value=fault.as_str()
-                        data-testid=format!("fault-{}", fault.as_str())
-                        prop:checked=move || faults.get().contains(&fault)
-                        on:change=move |ev| {
-                            let on = event_target_checked(&ev);
-                            faults.update(|list| {
-                                list.retain(|f| *f != fault);
-                                if on { list.push(fault); }
-                            });
-                        } />
-                    {fault.as_str()}
-                </label>
-            }).collect_view()}
+            {fault_checks(faults, "fault")}
             <button type="button" data-testid="save-faults" disabled=move || save.pending().get()
                 on:click=move |_| { save.dispatch(faults.get()); }>
                 "Save faults"
@@ -220,6 +206,30 @@ fn FaultsEditor(id: String, faults: Vec<SimFault>) -> impl IntoView {
             }}
         </fieldset>
     }
+}
+
+/// A checkbox per fault, ticked as `faults` holds it; `name` also prefixes their test ids.
+fn fault_checks(faults: RwSignal<Vec<SimFault>>, name: &'static str) -> impl IntoView {
+    SimFault::ALL
+        .into_iter()
+        .map(|fault| {
+            view! {
+                <label>
+                    <input type="checkbox" name=name value=fault.as_str()
+                        data-testid=format!("{name}-{}", fault.as_str())
+                        prop:checked=move || faults.get().contains(&fault)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            faults.update(|list| {
+                                list.retain(|f| *f != fault);
+                                if on { list.push(fault); }
+                            });
+                        } />
+                    {fault.as_str()}
+                </label>
+            }
+        })
+        .collect_view()
 }
 
 /// Runs create_app.ps1 in the tenant and shows the three values it prints.

@@ -72,20 +72,7 @@ pub fn NewTenantForm() -> impl IntoView {
             </fieldset>
             <fieldset class="faults">
                 <legend>"Faults"</legend>
-                {SimFault::ALL.into_iter().map(|fault| view! {
-                    <label>
-                        <input type="checkbox" name="new-fault" value=fault.as_str()
-                            prop:checked=move || faults.get().contains(&fault)
-                            on:change=move |ev| {
-                                let on = event_target_checked(&ev);
-                                faults.update(|list| {
-                                    list.retain(|f| *f != fault);
-                                    if on { list.push(fault); }
-                                });
-                            } />
-                        {fault.as_str()}
-                    </label>
-                }).collect_view()}
+                {super::fault_checks(faults, "new-fault")}
             </fieldset>
             <button type="submit" class="primary" data-testid="create-sim-tenant"
                 disabled=move || !hydrated.get() || create.pending().get()>

@@ -105,6 +105,19 @@ impl TestApp {
         TestApp::serving(server.state, dir, secrets)
     }
 
+    /// As `start_configured`, loading `text` as the scenario file instead of the demo.
+    pub async fn start_with_scenario(text: &str, adjust: impl FnOnce(&mut Config)) -> Self {
+        let file = tempfile::NamedTempFile::new().expect("scenario file");
+        std::fs::write(file.path(), text).expect("write scenario");
+        let path = file.path().to_owned();
+        Self::start_configured(|config| {
+            config.demo = None;
+            config.scenario = Some(path);
+            adjust(config);
+        })
+        .await
+    }
+
     /// The router over `state`, whose database lies in `dir`.
     pub fn serving(state: AppState, dir: TempDir, secrets: SecretBox) -> Self {
         TestApp {
