@@ -9,6 +9,12 @@ use crate::{
     scenario::{self, Scenario},
 };
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 /// What the binary does instead of serving.
 #[derive(Clone, Debug, clap::Subcommand)]
 pub enum Command {
@@ -32,6 +38,11 @@ pub struct Config {
     /// Without a command, the server runs.
     #[command(subcommand)]
     pub command: Option<Command>,
+
+    /// How log lines are written: `text` for people, `json` (one object a line, with the
+    /// request's id in its span) for a log collector.
+    #[arg(long, env = "FUSION_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 
     /// SQLite database; the file and its folder are created when missing.
     #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/fusion.db")]

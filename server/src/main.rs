@@ -2,7 +2,7 @@ use clap::Parser;
 use leptos::prelude::get_configuration;
 use server::{
     admin_cli,
-    config::{Command, Config},
+    config::{Command, Config, LogFormat},
     scenario,
     serve::{self, ServeLimits},
     web,
@@ -11,12 +11,18 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
-        )
-        .init();
     let config = Config::parse();
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    match config.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_env_filter(filter)
+            .init(),
+    }
     if let Some(Command::Admin { command }) = config.command.clone() {
         match admin_cli::run(&config.database_url, command).await {
             Ok(text) => println!("{text}"),

@@ -107,4 +107,8 @@ pub struct NotReady {
     /// The message again, as on every problem.
     pub error: String,
     pub checks: ReadinessChecks,
+    /// Extension: the request's id (its `X-Request-Id`).
+    #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 64))]
+    pub request_id: Option<String>,
 }

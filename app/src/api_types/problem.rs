@@ -19,6 +19,11 @@ pub struct Problem {
     pub code: String,
     /// The message again, where the vendor's clients read it (`{"error": "…"}`).
     pub error: String,
+    /// Extension: the request's id (its `X-Request-Id`), which the server's log lines
+    /// about it carry too.
+    #[serde(rename = "requestId", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 64))]
+    pub request_id: Option<String>,
 }
 
 impl Problem {
@@ -32,6 +37,7 @@ impl Problem {
             error: detail.clone(),
             detail,
             code: code.to_owned(),
+            request_id: None,
         }
     }
 }

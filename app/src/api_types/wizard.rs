@@ -68,6 +68,10 @@ pub struct WizardFailure {
     pub wizard_steps: Vec<WizardStep>,
     /// The step that failed; a new start resumes there.
     pub failed_step: Option<u8>,
+    /// Extension: the request's id (its `X-Request-Id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(nullable = false, max_length = 64))]
+    pub request_id: Option<String>,
 }
 
 /// `GET …/msteams/wizard` in one type, as the domain reports it and the UI shows it.

@@ -90,6 +90,7 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
         code: problem.code,
         error: problem.error,
         checks,
+        request_id: None,
     };
     let mut response = (status, Json(body)).into_response();
     response

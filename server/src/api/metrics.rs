@@ -11,14 +11,16 @@ use axum::{
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use super::extract::Authenticated;
-use crate::{domain::AppError, state::AppState};
+use crate::{domain::AppError, metrics::JobCounts, state::AppState};
 
 /// `/metrics`, beside the API rather than under it.
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(metrics))
 }
 
-/// Counters: anonymous refusals by status (they are not audited), audit rows trimmed.
+/// Counters: answers by method, route template and status, with latency histograms;
+/// sign-in failures and throttling; wizard jobs by state and the queue's depth;
+/// anonymous refusals by status (they are not audited), audit rows trimmed.
 #[utoipa::path(get, path = "/metrics", tag = "system", security(("bearer" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4",
@@ -34,7 +36,9 @@ pub async fn metrics(
             "Only group admins may read the server's metrics".into(),
         ));
     }
-    let mut response = state.metrics.render().into_response();
+    let (by_state, due) = crate::jobs::store::counts(&state.db).await?;
+    let jobs = JobCounts { by_state, due };
+    let mut response = state.metrics.render(&jobs).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),

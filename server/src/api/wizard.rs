@@ -107,6 +107,7 @@ impl From<WizardProgress> for WizardView {
                     running: state.running,
                     wizard_steps: state.wizard_steps,
                     failed_step,
+                    request_id: None,
                 })
             }
         }

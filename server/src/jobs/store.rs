@@ -244,6 +244,19 @@ impl JobMove {
     }
 }
 
+/// The jobs by state, and how many ready ones are due now (for `/metrics`).
+pub async fn counts(db: &Db) -> Result<(Vec<(String, i64)>, i64), sqlx::Error> {
+    let by_state = sqlx::query_as("SELECT state, COUNT(*) FROM jobs GROUP BY state ORDER BY state")
+        .fetch_all(&db.read)
+        .await?;
+    let due = sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE state = ? AND run_at <= ?")
+        .bind(JobState::Ready)
+        .bind(epoch_ms())
+        .fetch_one(&db.read)
+        .await?;
+    Ok((by_state, due))
+}
+
 /// Whether this claim still holds its job (the job may have gone with a rewrite of the
 /// whole state, or its lease to another claim).
 pub async fn still_held(db: &Db, job: &Job) -> Result<bool, sqlx::Error> {

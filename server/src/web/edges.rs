@@ -1,4 +1,5 @@
-//! The layers around every route, outermost first: tracing, logging of every 5xx,
+//! The layers around every route, outermost first: the request id and the request
+//! metrics (`observe`), tracing, logging of every 5xx,
 //! security headers, problem+json for errors the layers themselves answer, a panic in
 //! a request turned into that request's 500, the request deadline, the cross-site
 //! check, the client's address, and the reading of the whole body (size limit and
@@ -50,6 +51,10 @@ pub fn layers(router: Router, state: &AppState) -> Router {
         .layer(middleware::from_fn(log_server_errors))
         // Failures are logged once, by `log_server_errors`.
         .layer(TraceLayer::new_for_http().on_failure(()))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            super::observe::observe,
+        ))
 }
 
 /// A panic inside a request ends that request with a 500, never the connection or the

@@ -4,6 +4,7 @@
 mod client;
 mod csrf;
 mod edges;
+mod observe;
 mod security;
 
 use std::sync::Arc;

@@ -14,6 +14,7 @@ mod health;
 mod jobs;
 mod mock;
 mod msteams;
+mod observe;
 mod openapi;
 mod outbox;
 mod process;
