@@ -196,6 +196,7 @@ pub struct ProfileRules {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiRule {
     /// A role, e.g. `tenants.instance.subscriptions.instance.msteams.wizard.start`.
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::api_types::Role))]
     pub name: String,
     pub allowed: bool,
 }

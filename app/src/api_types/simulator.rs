@@ -82,6 +82,51 @@ impl SkuPart {
     }
 }
 
+/// The kinds of Teams voice objects a simulated tenant holds (what step 5 and
+/// `update_vrp` make).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VoiceObjectKind {
+    /// A PSTN usage (`Set-CsOnlinePstnUsages`).
+    PstnUsage,
+    /// A voice route (`New-CsOnlineVoiceRoute`).
+    VoiceRoute,
+    /// A voice routing policy (`New-CsOnlineVoiceRoutingPolicy`).
+    VoiceRoutingPolicy,
+}
+
+impl VoiceObjectKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VoiceObjectKind::PstnUsage => "pstn_usage",
+            VoiceObjectKind::VoiceRoute => "voice_route",
+            VoiceObjectKind::VoiceRoutingPolicy => "voice_routing_policy",
+        }
+    }
+}
+
+/// The types of the DNS records a simulated domain publishes: the verification `TXT`,
+/// then Exchange Online's `MX`, `TXT` (SPF) and `CNAME` (autodiscover).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DnsRecordType {
+    Txt,
+    Mx,
+    Cname,
+}
+
+impl DnsRecordType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DnsRecordType::Txt => "TXT",
+            DnsRecordType::Mx => "MX",
+            DnsRecordType::Cname => "CNAME",
+        }
+    }
+}
+
 /// `POST /sim/v1/tenants`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -204,6 +249,7 @@ pub struct SimDomain {
 #[serde(rename_all = "camelCase")]
 pub struct SimDnsRecord {
     pub domain: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = DnsRecordType))]
     pub record_type: String,
     pub name: String,
     pub value: String,
@@ -214,6 +260,8 @@ pub struct SimDnsRecord {
 #[serde(rename_all = "camelCase")]
 pub struct SimUser {
     pub user_principal_name: String,
+    /// The SKUs of the licenses the user holds.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<SkuPart>))]
     pub licenses: Vec<String>,
 }
 
@@ -221,7 +269,7 @@ pub struct SimUser {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
 pub struct SimVoiceObject {
-    /// `pstn_usage`, `voice_route` or `voice_routing_policy`.
+    #[cfg_attr(feature = "ssr", schema(value_type = VoiceObjectKind))]
     pub kind: String,
     pub identity: String,
 }

@@ -103,13 +103,30 @@ pub enum TransactionStatus {
     Failed,
 }
 
+/// What an asynchronous task does: only the wizard is one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub enum TransactionKind {
+    /// The MS Teams onboarding wizard (`POST …/msteams/wizard`).
+    #[serde(rename = "msteams.wizard")]
+    MsteamsWizard,
+}
+
+impl TransactionKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            TransactionKind::MsteamsWizard => "msteams.wizard",
+        }
+    }
+}
+
 /// `GET /api/v01/transactions/{id}` (extension): an asynchronous task.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct TransactionInfo {
     pub id: i64,
-    /// `msteams.wizard`.
+    #[cfg_attr(feature = "ssr", schema(value_type = TransactionKind))]
     pub kind: String,
     pub status: TransactionStatus,
     pub subscription_id: i64,

@@ -9,6 +9,8 @@ use app::api_types::{AdminLevel, LicenseType, SimFault, SkuPart};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::roles::builtin_profiles;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Scenario {
@@ -115,11 +117,32 @@ pub struct AdminSpec {
     /// The level of `node`.
     pub level: AdminLevel,
     pub node: Uuid,
-    /// A built-in profile: `msteams-admin`, `msteams-tenant-admin` or `read-only`.
+    /// A built-in profile: `msteams-admin`, `mock-admin`, `msteams-tenant-admin` or
+    /// `read-only`.
+    #[schema(value_type = BuiltInProfile)]
     pub profile: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_factor: Option<SecondFactorSpec>,
 }
+
+/// In the OpenAPI document, a profile's name: an enum of the built-in profiles.
+pub struct BuiltInProfile;
+
+impl utoipa::PartialSchema for BuiltInProfile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names: Vec<&str> = builtin_profiles()
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .description(Some("A built-in profile, which grants a set of roles."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BuiltInProfile {}
 
 /// How an administrator proves it is itself from a device it has not trusted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
