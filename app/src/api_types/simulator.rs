@@ -131,6 +131,15 @@ impl DnsRecordType {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "name": "Tailwind Traders",
+        "licenses": {"ENTERPRISEPACK": 2, "ENTERPRISEPREMIUM": 5},
+        "faults": ["graph_throttling"]
+    }))
+)]
 pub struct NewSimTenant {
     /// The tenant id to use; a new GUID when absent.
     #[serde(default)]
@@ -160,6 +169,7 @@ pub struct NewSimTenant {
 #[derive(utoipa::ToSchema, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code, non_snake_case)] // Only describes the body for the OpenAPI document.
+#[schema(example = json!({"STANDARDPACK": 2, "ENTERPRISEPACK": 2, "ENTERPRISEPREMIUM": 2}))]
 pub struct LicenseCounts {
     /// Office 365 E1.
     #[serde(default)]
@@ -179,6 +189,7 @@ pub struct LicenseCounts {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", schema(example = json!({"faults": ["mfa_enabled"]})))]
 pub struct SimFaults {
     pub faults: Vec<SimFault>,
 }
@@ -186,6 +197,16 @@ pub struct SimFaults {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "a1000000-0000-4000-8000-000000000002",
+        "name": "Fabrikam",
+        "initialDomain": "fabrikam.onmicrosoft.com",
+        "faults": ["mfa_enabled"],
+        "createdAt": "2025-03-04T08:00:00Z"
+    }))
+)]
 pub struct SimTenantSummary {
     pub ms_tenant_id: String,
     pub name: String,
@@ -198,6 +219,42 @@ pub struct SimTenantSummary {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "a1000000-0000-4000-8000-000000000001",
+        "name": "Contoso",
+        "initialDomain": "contoso.onmicrosoft.com",
+        "faults": [],
+        "createdAt": "2025-03-04T08:00:00Z",
+        "applications": [{
+            "applicationId": "3f2b8c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "displayName": "Fusion DRaaS Netaxis Group",
+            "secrets": [{"expiresAt": "2026-03-04T09:15:00Z"}]
+        }],
+        "licenses": [
+            {"skuPartNumber": "STANDARDPACK", "prepaidUnits": 2, "consumedUnits": 0},
+            {"skuPartNumber": "ENTERPRISEPACK", "prepaidUnits": 2, "consumedUnits": 0},
+            {"skuPartNumber": "ENTERPRISEPREMIUM", "prepaidUnits": 2, "consumedUnits": 0}
+        ],
+        "domains": [
+            {"name": "contoso.onmicrosoft.com", "verified": true},
+            {"name": "globex-3.draas.demo", "verified": true}
+        ],
+        "dnsRecords": [
+            {"domain": "globex-3.draas.demo", "recordType": "TXT", "name": "globex-3.draas.demo", "value": "MS=ms52019473"},
+            {"domain": "globex-3.draas.demo", "recordType": "MX", "name": "globex-3.draas.demo", "value": "0 globex-3-draas-demo.mail.protection.outlook.com"},
+            {"domain": "globex-3.draas.demo", "recordType": "TXT", "name": "globex-3.draas.demo", "value": "v=spf1 include:spf.protection.outlook.com -all"},
+            {"domain": "globex-3.draas.demo", "recordType": "CNAME", "name": "autodiscover.globex-3.draas.demo", "value": "autodiscover.outlook.com"}
+        ],
+        "users": [{"userPrincipalName": "draas-dummy@globex-3.draas.demo", "licenses": []}],
+        "voiceObjects": [
+            {"kind": "pstn_usage", "identity": "DRaaS-PSTN-Usage"},
+            {"kind": "voice_route", "identity": "Draas-VR"},
+            {"kind": "voice_routing_policy", "identity": "World-DRaaS"}
+        ]
+    }))
+)]
 pub struct SimTenantDetail {
     #[serde(flatten)]
     pub tenant: SimTenantSummary,
@@ -212,6 +269,14 @@ pub struct SimTenantDetail {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "applicationId": "3f2b8c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "displayName": "Fusion DRaaS Netaxis Group",
+        "secrets": [{"expiresAt": "2026-03-04T09:15:00Z"}]
+    }))
+)]
 pub struct SimApplication {
     pub application_id: String,
     pub display_name: String,
@@ -223,6 +288,10 @@ pub struct SimApplication {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"expiresAt": "2026-03-04T09:15:00Z"}))
+)]
 pub struct SimSecret {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
@@ -230,6 +299,14 @@ pub struct SimSecret {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "skuPartNumber": "ENTERPRISEPREMIUM",
+        "prepaidUnits": 5,
+        "consumedUnits": 1
+    }))
+)]
 pub struct SimLicense {
     pub sku_part_number: SkuPart,
     pub prepaid_units: u32,
@@ -239,6 +316,10 @@ pub struct SimLicense {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"name": "globex-3.draas.demo", "verified": true}))
+)]
 pub struct SimDomain {
     pub name: String,
     pub verified: bool,
@@ -247,6 +328,15 @@ pub struct SimDomain {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "domain": "globex-3.draas.demo",
+        "recordType": "TXT",
+        "name": "globex-3.draas.demo",
+        "value": "MS=ms52019473"
+    }))
+)]
 pub struct SimDnsRecord {
     pub domain: String,
     #[cfg_attr(feature = "ssr", schema(value_type = DnsRecordType))]
@@ -258,6 +348,13 @@ pub struct SimDnsRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "userPrincipalName": "draas-dummy@globex-3.draas.demo",
+        "licenses": ["ENTERPRISEPREMIUM"]
+    }))
+)]
 pub struct SimUser {
     pub user_principal_name: String,
     /// The SKUs of the licenses the user holds.
@@ -268,6 +365,10 @@ pub struct SimUser {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"kind": "voice_route", "identity": "Draas-VR"}))
+)]
 pub struct SimVoiceObject {
     #[cfg_attr(feature = "ssr", schema(value_type = VoiceObjectKind))]
     pub kind: String,
@@ -279,6 +380,15 @@ pub struct SimVoiceObject {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTeamsTenantId": "a1000000-0000-4000-8000-000000000001",
+        "applicationId": "3f2b8c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "secret": "Xq78Q~Lk2pV9sDf0Gh3Jw6Ye1Rt5Uo8Ia4Ns7Mb2",
+        "secretExpiresAt": "2026-03-04T09:15:00Z"
+    }))
+)]
 pub struct MintedCredentials {
     pub ms_teams_tenant_id: String,
     pub application_id: String,
@@ -289,6 +399,19 @@ pub struct MintedCredentials {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "id": 42,
+        "at": "2025-03-04T09:20:05Z",
+        "operation": "New-CsOnlineVoiceRoute",
+        "target": "Draas-VR",
+        "outcome": "created",
+        "status": 201,
+        "latencyMs": 180,
+        "detail": "Voice route Draas-VR created with PSTN usage DRaaS-PSTN-Usage"
+    }))
+)]
 pub struct SimJournalEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
@@ -308,6 +431,16 @@ pub struct SimJournalEntry {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "id": 7,
+        "to": "mia@alpha-telecom.example",
+        "subject": "Your Fusion sign-in code",
+        "body": "Your sign-in code is 493027. It is valid for 10 minutes.\nIf you did not just sign in, change your password.",
+        "sentAt": "2025-03-04T09:01:12Z"
+    }))
+)]
 pub struct SimMail {
     pub id: i64,
     pub to: String,
