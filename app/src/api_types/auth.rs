@@ -4,6 +4,10 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"username": "alpha.admin", "password": "demo-alpha"}))
+)]
 pub struct LoginRequest {
     /// Not blank.
     #[cfg_attr(
@@ -23,6 +27,10 @@ pub struct LoginRequest {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"access_token": "kP2m6Lq0T1rNh3yW8xZ4cVb5nM7aS9dF0gH1jK2lQwE", "refresh_token": "Zx9cV8bN7mQ6wE5rT4yU3iO2pA1sD0fG9hJ8kL7zXcV"}))
+)]
 pub enum LoginResponse {
     Tokens(TokenPair),
     SecondFactor(TwoFactorChallenge),
@@ -34,6 +42,10 @@ pub enum LoginResponse {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"access_token": "kP2m6Lq0T1rNh3yW8xZ4cVb5nM7aS9dF0gH1jK2lQwE", "refresh_token": "Zx9cV8bN7mQ6wE5rT4yU3iO2pA1sD0fG9hJ8kL7zXcV"}))
+)]
 pub struct TokenPair {
     #[cfg_attr(
         feature = "ssr",
@@ -52,6 +64,10 @@ pub struct TokenPair {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"2fa_payload": "c2lnbi1pbi1jaGFsbGVuZ2UtdG9rZW4tZXhhbXBsZQ", "option": "email"}))
+)]
 pub struct TwoFactorChallenge {
     #[serde(rename = "2fa_payload")]
     #[cfg_attr(
@@ -93,6 +109,10 @@ impl TwoFactorOption {
 /// vendor's portal sends its whole form.
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"code": "493027", "trust": true, "2fa_payload": "c2lnbi1pbi1jaGFsbGVuZ2UtdG9rZW4tZXhhbXBsZQ"}))
+)]
 pub struct TwoFactorRequest {
     /// Six digits.
     #[cfg_attr(feature = "ssr", schema(pattern = r"^[0-9]{6}$", example = "493027"))]
@@ -116,6 +136,10 @@ pub struct TwoFactorRequest {
 /// using the current one otherwise).
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"access_token": "Qm9vT3dZcXl6R2hKd1p4TmE1c0V1UjdUa2xWYnA0Tmg"}))
+)]
 pub struct RefreshedTokens {
     pub access_token: String,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -157,6 +181,14 @@ impl AdminLevel {
 /// A node of the hierarchy (group, distributor, reseller or tenant).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "id": "30000000-0000-4000-8000-000000000001",
+        "name": "Alpha Telecom",
+        "kind": "reseller"
+    }))
+)]
 pub struct NodeRef {
     pub id: uuid::Uuid,
     pub name: String,
@@ -167,6 +199,29 @@ pub struct NodeRef {
 /// client reads it (`ui_profile`, `profile.api_rules`), with our extensions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "username": "alpha.admin",
+        "ui_profile": "reseller",
+        "profile": {
+            "name": "msteams-admin",
+            "api_rules": [
+                {"name": "tenants.list", "allowed": true},
+                {"name": "tenants.instance.subscriptions.instance.msteams.wizard.start", "allowed": true},
+                {"name": "tenants.instance.subscriptions.instance.msteams.status.read", "allowed": true},
+                {"name": "mock.manage", "allowed": false}
+            ]
+        },
+        "displayName": "Ada Alpha",
+        "draasInstance": "demo",
+        "node": {
+            "id": "30000000-0000-4000-8000-000000000001",
+            "name": "Alpha Telecom",
+            "kind": "reseller"
+        }
+    }))
+)]
 pub struct CurrentUser {
     pub username: String,
     /// The administrator's level: what the vendor's client shows it.
@@ -186,6 +241,16 @@ pub struct CurrentUser {
 /// A profile and what it allows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "name": "msteams-admin",
+        "api_rules": [
+            {"name": "tenants.list", "allowed": true},
+            {"name": "mock.manage", "allowed": false}
+        ]
+    }))
+)]
 pub struct ProfileRules {
     pub name: String,
     /// Every role this server knows, with whether the profile grants it.
@@ -194,8 +259,16 @@ pub struct ProfileRules {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "name": "tenants.instance.subscriptions.instance.msteams.wizard.start",
+        "allowed": true
+    }))
+)]
 pub struct ApiRule {
     /// A role, e.g. `tenants.instance.subscriptions.instance.msteams.wizard.start`.
+    #[cfg_attr(feature = "ssr", schema(value_type = crate::api_types::Role))]
     pub name: String,
     pub allowed: bool,
 }

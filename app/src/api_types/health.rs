@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// `GET /livez`: the process serves requests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", schema(example = json!({"status": "ok"})))]
 pub struct Liveness {
     pub status: LiveStatus,
 }
@@ -20,6 +21,13 @@ pub enum LiveStatus {
 /// `GET /readyz` when every check passes (200).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "status": "ready",
+        "checks": {"database": "ok", "migrations": "ok", "jobRunner": "ok"}
+    }))
+)]
 pub struct Readiness {
     pub status: ReadyStatus,
     pub checks: ReadinessChecks,
@@ -36,6 +44,10 @@ pub enum ReadyStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"database": "ok", "migrations": "ok", "jobRunner": "ok"}))
+)]
 pub struct ReadinessChecks {
     pub database: DatabaseCheck,
     pub migrations: MigrationsCheck,
@@ -96,6 +108,18 @@ pub enum JobRunnerCheck {
 /// failing checks in `detail`, with every check's result.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "type": "/problems/not_ready",
+        "title": "Service Unavailable",
+        "status": 503,
+        "detail": "Not ready: jobRunner",
+        "code": "not_ready",
+        "error": "Not ready: jobRunner",
+        "checks": {"database": "ok", "migrations": "ok", "jobRunner": "stale"}
+    }))
+)]
 pub struct NotReady {
     #[serde(rename = "type")]
     pub problem_type: String,

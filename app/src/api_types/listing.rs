@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 /// Declares a list body: the shared envelope and the array named after the collection.
 macro_rules! list_body {
-    ($(#[$doc:meta])* $name:ident, $items:ident: $item:ty) => {
+    ($(#[$doc:meta])* $name:ident, $items:ident: $item:ty, example = $example:tt) => {
         $(#[$doc])*
         #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
         #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "ssr", schema(example = json!($example)))]
         pub struct $name {
             /// The number of items over all pages.
             #[cfg_attr(feature = "ssr", schema(minimum = 1))]
@@ -33,29 +34,118 @@ macro_rules! list_body {
 
 list_body!(
     /// A page of the groups in the caller's tree of authority.
-    GroupList, groups: Partner
+    GroupList, groups: Partner,
+    example = {
+        "results": 1,
+        "pages": 1,
+        "page": 1,
+        "groups": [
+            {"uuid": "10000000-0000-4000-8000-000000000001", "name": "Netaxis Group", "billingId": "NETAXIS-GRP"}
+        ]
+    }
 );
 list_body!(
     /// A page of the distributors in the caller's tree of authority.
-    DistributorList, distributors: Partner
+    DistributorList, distributors: Partner,
+    example = {
+        "results": 1,
+        "pages": 1,
+        "page": 1,
+        "distributors": [
+            {"uuid": "20000000-0000-4000-8000-000000000001", "name": "Benelux Distribution", "billingId": "BENELUX-DIST"}
+        ]
+    }
 );
 list_body!(
     /// A page of the resellers in the caller's tree of authority.
-    ResellerList, resellers: Partner
+    ResellerList, resellers: Partner,
+    example = {
+        "results": 2,
+        "pages": 1,
+        "page": 1,
+        "resellers": [
+            {
+                "uuid": "30000000-0000-4000-8000-000000000001",
+                "name": "Alpha Telecom",
+                "billingId": "ALPHA-RES",
+                "owner": {"type": "distributor", "uuid": "20000000-0000-4000-8000-000000000001", "name": "Benelux Distribution"}
+            },
+            {
+                "uuid": "30000000-0000-4000-8000-000000000002",
+                "name": "Beta Voice",
+                "billingId": "BETA-RES",
+                "owner": {"type": "distributor", "uuid": "20000000-0000-4000-8000-000000000001", "name": "Benelux Distribution"}
+            }
+        ]
+    }
 );
 list_body!(
     /// A page of the tenants in the caller's tree of authority.
-    TenantList, tenants: Tenant
+    TenantList, tenants: Tenant,
+    example = {
+        "results": 4,
+        "pages": 2,
+        "page": 1,
+        "next": "k3Rz0xQ8bVn2LmPa5YwE7cTq9HuJd1Gf",
+        "tenants": [
+            {
+                "uuid": "40000000-0000-4000-8000-000000000001",
+                "name": "Acme Corp",
+                "billingId": "ACME-001",
+                "owner": {"type": "reseller", "uuid": "30000000-0000-4000-8000-000000000001", "name": "Alpha Telecom"}
+            },
+            {
+                "uuid": "40000000-0000-4000-8000-000000000002",
+                "name": "Globex",
+                "billingId": "GLOBEX-001",
+                "owner": {"type": "reseller", "uuid": "30000000-0000-4000-8000-000000000001", "name": "Alpha Telecom"}
+            }
+        ]
+    }
 );
 list_body!(
     /// A page of a tenant's subscriptions.
-    SubscriptionList, subscriptions: Subscription
+    SubscriptionList, subscriptions: Subscription,
+    example = {
+        "results": 2,
+        "pages": 1,
+        "page": 1,
+        "subscriptions": [
+            {
+                "id": 1,
+                "name": "Acme Teams",
+                "licenseType": "msteams",
+                "directRoutingUsers": 2,
+                "msTeams": {
+                    "state": "onboarded",
+                    "msTenantId": "27b418d0-b197-483d-a0b8-da90407a92c4",
+                    "domain": "acme.draas.demo"
+                }
+            },
+            {
+                "id": 2,
+                "name": "Acme SIP Trunk",
+                "licenseType": "sip-trunks",
+                "directRoutingUsers": 0,
+                "msTeams": {"state": "not_onboarded"}
+            }
+        ]
+    }
 );
 
 /// A tenant: an organisation with one or more subscriptions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "uuid": "40000000-0000-4000-8000-000000000001",
+        "name": "Acme Corp",
+        "billingId": "ACME-001",
+        "owner": {"type": "reseller", "uuid": "30000000-0000-4000-8000-000000000001", "name": "Alpha Telecom"}
+    }))
+)]
 pub struct Tenant {
     pub uuid: uuid::Uuid,
     pub name: String,
@@ -71,6 +161,15 @@ pub struct Tenant {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "uuid": "30000000-0000-4000-8000-000000000001",
+        "name": "Alpha Telecom",
+        "billingId": "ALPHA-RES",
+        "owner": {"type": "distributor", "uuid": "20000000-0000-4000-8000-000000000001", "name": "Benelux Distribution"}
+    }))
+)]
 pub struct Partner {
     pub uuid: uuid::Uuid,
     pub name: String,
@@ -85,6 +184,10 @@ pub struct Partner {
 /// The platform's Owner object: the distributor or reseller a node belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"type": "reseller", "uuid": "30000000-0000-4000-8000-000000000001", "name": "Alpha Telecom"}))
+)]
 pub struct Owner {
     #[serde(rename = "type")]
     pub kind: OwnerType,
@@ -124,6 +227,20 @@ impl std::fmt::Display for LicenseType {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "id": 1,
+        "name": "Acme Teams",
+        "licenseType": "msteams",
+        "directRoutingUsers": 2,
+        "msTeams": {
+            "state": "onboarded",
+            "msTenantId": "27b418d0-b197-483d-a0b8-da90407a92c4",
+            "domain": "acme.draas.demo"
+        }
+    }))
+)]
 pub struct Subscription {
     /// The subscription's index.
     pub id: i64,
@@ -157,6 +274,14 @@ pub enum OnboardingState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "state": "onboarded",
+        "msTenantId": "27b418d0-b197-483d-a0b8-da90407a92c4",
+        "domain": "acme.draas.demo"
+    }))
+)]
 pub struct MsTeamsState {
     pub state: OnboardingState,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -4,6 +4,15 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// The vendor page's example.
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTeamsTenantId": "27b418d0-b197-483d-a0b8-da90407a92c4",
+        "applicationId": "c035894c-81c3-49aa-8e3e-f245d9b3b846",
+        "secret": "i6k8Q~e326mrmOiLBicPD_sGU236udICA3iieduo"
+    }))
+)]
 pub struct ApplicationRequest {
     /// MS Teams ID as found in Azure AD. Optional when the integration exists and is updated.
     #[cfg_attr(
@@ -34,6 +43,14 @@ pub struct ApplicationRequest {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// The vendor page's example.
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "applicationId": "d46e9288-2029-4fd1-ac7b-f20749e61251",
+        "secret": "L4y8Q~DfIwfxqPdinI5mOWWdq4YA9Pk9xaFMyboC"
+    }))
+)]
 pub struct ResetSecretRequest {
     #[cfg_attr(
         feature = "ssr",
@@ -57,6 +74,10 @@ pub struct ResetSecretRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"}))
+)]
 pub struct MsTeamsAdmin {
     /// Ours: the id of the MS Teams tenant (Fusion's row) that holds the account, one
     /// account per tenant; it stays the same when the account is replaced. Send it back
@@ -76,6 +97,13 @@ pub struct MsTeamsAdmin {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msUsername": "admin@contoso.onmicrosoft.com",
+        "msPassword": "S3cret-admin"
+    }))
+)]
 pub struct MsTeamsAdminRequest {
     /// The administrator's sign-in name (user principal name), without spaces. Absent
     /// (or null): keep the stored account and change its password.
@@ -107,6 +135,10 @@ pub struct MsTeamsAdminRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"id": 1, "msUsername": "admin@acme.onmicrosoft.com"}))
+)]
 pub struct MsTeamsAdminRemoval {
     #[cfg_attr(feature = "ssr", schema(minimum = 1, example = 3))]
     #[serde(deserialize_with = "super::whole::i64")]
@@ -127,6 +159,8 @@ pub struct MsTeamsAdminRemoval {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+// The vendor page's example.
+#[cfg_attr(feature = "ssr", schema(example = json!({"subscriptionId": 2})))]
 pub struct LinkRequest {
     /// Subscription linked to the MS Teams tenant you want to link to.
     #[cfg_attr(feature = "ssr", schema(minimum = 1, example = 5))]
@@ -138,6 +172,14 @@ pub struct LinkRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+// The vendor page's example (its body cut short).
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "fileName": "create_app.ps1",
+        "fileBody": "UmVhZC1Ib3N0IC1Qcm9tcHQgIlByZXNzIEVudGVyIHRvIGV4aXQi..."
+    }))
+)]
 pub struct FileDownload {
     #[cfg_attr(feature = "ssr", schema(example = "create_app.ps1"))]
     pub file_name: String,
@@ -148,6 +190,24 @@ pub struct FileDownload {
 /// `GET …/msteams/sources`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+// The vendor page's example.
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "sources": [
+            {
+                "subscriptionId": 2,
+                "subscriptionName": "Operator Connect DEV",
+                "tenantName": "Netaxis DEV"
+            },
+            {
+                "subscriptionId": 53,
+                "subscriptionName": "CBUR Test SUB",
+                "tenantName": "CBUR Test Tenant"
+            }
+        ]
+    }))
+)]
 pub struct SourcesResponse {
     pub sources: Vec<LinkSource>,
 }
@@ -155,6 +215,14 @@ pub struct SourcesResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "subscriptionId": 5,
+        "subscriptionName": "Initech Teams",
+        "tenantName": "Initech"
+    }))
+)]
 pub struct LinkSource {
     pub subscription_id: i64,
     pub subscription_name: String,
@@ -309,6 +377,27 @@ pub enum MsTeamsMode {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "27b418d0-b197-483d-a0b8-da90407a92c4",
+        "mode": "direct_routing",
+        "status": "onboarded",
+        "msApplicationId": "c035894c-81c3-49aa-8e3e-f245d9b30000",
+        "domain": {"name": "acme.draas.demo", "verified": true},
+        "powershell": {
+            "msUserName": "admin@acme.onmicrosoft.com",
+            "active": true,
+            "updatedAt": "2025-03-04T09:12:45Z"
+        },
+        "msGraph": {
+            "msApplicationId": "c035894c-81c3-49aa-8e3e-f245d9b30000",
+            "active": true,
+            "updatedAt": "2025-03-04T09:12:45Z",
+            "secretExpiresAt": "2026-03-04T09:12:45Z"
+        }
+    }))
+)]
 pub struct MsTeamsStatus {
     /// The MS tenant id; null until the application integration names it (the
     /// administrator account may be stored first).
@@ -338,6 +427,10 @@ pub struct MsTeamsStatus {
 /// `domain` of `GET …/msteams/status`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"name": "acme.draas.demo", "verified": true}))
+)]
 pub struct DomainStatus {
     #[cfg_attr(feature = "ssr", schema(example = "acme-1.draas.demo"))]
     pub name: String,
@@ -349,6 +442,14 @@ pub struct DomainStatus {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msUserName": "admin@acme.onmicrosoft.com",
+        "active": true,
+        "updatedAt": "2025-03-04T09:12:45Z"
+    }))
+)]
 pub struct PowershellIntegration {
     /// The administrator's sign-in name; null when none is stored.
     #[serde(rename = "msUserName")]
@@ -368,6 +469,15 @@ pub struct PowershellIntegration {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msApplicationId": "c035894c-81c3-49aa-8e3e-f245d9b30000",
+        "active": true,
+        "updatedAt": "2025-03-04T09:12:45Z",
+        "secretExpiresAt": "2026-03-04T09:12:45Z"
+    }))
+)]
 pub struct GraphIntegration {
     /// The application id; null when none is stored.
     #[cfg_attr(

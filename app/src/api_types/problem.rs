@@ -5,6 +5,17 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 // Exactly these fields: a body with more (the wizard's failure) is another schema.
 #[serde(deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "type": "/problems/not_found",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "No tenant 40000000-0000-4000-8000-000000000009 in your tree of authority",
+        "code": "not_found",
+        "error": "No tenant 40000000-0000-4000-8000-000000000009 in your tree of authority"
+    }))
+)]
 pub struct Problem {
     /// A URI reference naming the problem type (`/problems/{code}`).
     #[serde(rename = "type")]

@@ -90,6 +90,25 @@ impl Serialize for Role {
     }
 }
 
+/// In the OpenAPI document, `Role` is an enum of every role string.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Role {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(Role::ALL.iter().map(|role| role.as_str())))
+            .description(Some(
+                "A role string of the platform: the vendor page's for the MS Teams endpoints, \
+                 the public docs' and the vendor client's for the lists, and ours where no \
+                 source names one.",
+            ))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Role {}
+
 impl<'de> Deserialize<'de> for Role {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let name = String::deserialize(deserializer)?;

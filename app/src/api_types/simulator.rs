@@ -82,10 +82,64 @@ impl SkuPart {
     }
 }
 
+/// The kinds of Teams voice objects a simulated tenant holds (what step 5 and
+/// `update_vrp` make).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum VoiceObjectKind {
+    /// A PSTN usage (`Set-CsOnlinePstnUsages`).
+    PstnUsage,
+    /// A voice route (`New-CsOnlineVoiceRoute`).
+    VoiceRoute,
+    /// A voice routing policy (`New-CsOnlineVoiceRoutingPolicy`).
+    VoiceRoutingPolicy,
+}
+
+impl VoiceObjectKind {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            VoiceObjectKind::PstnUsage => "pstn_usage",
+            VoiceObjectKind::VoiceRoute => "voice_route",
+            VoiceObjectKind::VoiceRoutingPolicy => "voice_routing_policy",
+        }
+    }
+}
+
+/// The types of the DNS records a simulated domain publishes: the verification `TXT`,
+/// then Exchange Online's `MX`, `TXT` (SPF) and `CNAME` (autodiscover).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DnsRecordType {
+    Txt,
+    Mx,
+    Cname,
+}
+
+impl DnsRecordType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            DnsRecordType::Txt => "TXT",
+            DnsRecordType::Mx => "MX",
+            DnsRecordType::Cname => "CNAME",
+        }
+    }
+}
+
 /// `POST /sim/v1/tenants`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "6f1c2d3e-4a5b-4c6d-8e7f-9a0b1c2d3e4f",
+        "name": "Tailwind Traders",
+        "licenses": {"ENTERPRISEPACK": 2, "ENTERPRISEPREMIUM": 5},
+        "faults": ["graph_throttling"]
+    }))
+)]
 pub struct NewSimTenant {
     /// The tenant id to use; a new GUID when absent.
     #[serde(default)]
@@ -115,6 +169,7 @@ pub struct NewSimTenant {
 #[derive(utoipa::ToSchema, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[allow(dead_code, non_snake_case)] // Only describes the body for the OpenAPI document.
+#[schema(example = json!({"STANDARDPACK": 2, "ENTERPRISEPACK": 2, "ENTERPRISEPREMIUM": 2}))]
 pub struct LicenseCounts {
     /// Office 365 E1.
     #[serde(default)]
@@ -134,6 +189,7 @@ pub struct LicenseCounts {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", schema(example = json!({"faults": ["mfa_enabled"]})))]
 pub struct SimFaults {
     pub faults: Vec<SimFault>,
 }
@@ -141,6 +197,16 @@ pub struct SimFaults {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "a1000000-0000-4000-8000-000000000002",
+        "name": "Fabrikam",
+        "initialDomain": "fabrikam.onmicrosoft.com",
+        "faults": ["mfa_enabled"],
+        "createdAt": "2025-03-04T08:00:00Z"
+    }))
+)]
 pub struct SimTenantSummary {
     pub ms_tenant_id: String,
     pub name: String,
@@ -153,6 +219,42 @@ pub struct SimTenantSummary {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTenantId": "a1000000-0000-4000-8000-000000000001",
+        "name": "Contoso",
+        "initialDomain": "contoso.onmicrosoft.com",
+        "faults": [],
+        "createdAt": "2025-03-04T08:00:00Z",
+        "applications": [{
+            "applicationId": "3f2b8c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+            "displayName": "Fusion DRaaS Netaxis Group",
+            "secrets": [{"expiresAt": "2026-03-04T09:15:00Z"}]
+        }],
+        "licenses": [
+            {"skuPartNumber": "STANDARDPACK", "prepaidUnits": 2, "consumedUnits": 0},
+            {"skuPartNumber": "ENTERPRISEPACK", "prepaidUnits": 2, "consumedUnits": 0},
+            {"skuPartNumber": "ENTERPRISEPREMIUM", "prepaidUnits": 2, "consumedUnits": 0}
+        ],
+        "domains": [
+            {"name": "contoso.onmicrosoft.com", "verified": true},
+            {"name": "globex-3.draas.demo", "verified": true}
+        ],
+        "dnsRecords": [
+            {"domain": "globex-3.draas.demo", "recordType": "TXT", "name": "globex-3.draas.demo", "value": "MS=ms52019473"},
+            {"domain": "globex-3.draas.demo", "recordType": "MX", "name": "globex-3.draas.demo", "value": "0 globex-3-draas-demo.mail.protection.outlook.com"},
+            {"domain": "globex-3.draas.demo", "recordType": "TXT", "name": "globex-3.draas.demo", "value": "v=spf1 include:spf.protection.outlook.com -all"},
+            {"domain": "globex-3.draas.demo", "recordType": "CNAME", "name": "autodiscover.globex-3.draas.demo", "value": "autodiscover.outlook.com"}
+        ],
+        "users": [{"userPrincipalName": "draas-dummy@globex-3.draas.demo", "licenses": []}],
+        "voiceObjects": [
+            {"kind": "pstn_usage", "identity": "DRaaS-PSTN-Usage"},
+            {"kind": "voice_route", "identity": "Draas-VR"},
+            {"kind": "voice_routing_policy", "identity": "World-DRaaS"}
+        ]
+    }))
+)]
 pub struct SimTenantDetail {
     #[serde(flatten)]
     pub tenant: SimTenantSummary,
@@ -167,6 +269,14 @@ pub struct SimTenantDetail {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "applicationId": "3f2b8c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "displayName": "Fusion DRaaS Netaxis Group",
+        "secrets": [{"expiresAt": "2026-03-04T09:15:00Z"}]
+    }))
+)]
 pub struct SimApplication {
     pub application_id: String,
     pub display_name: String,
@@ -178,6 +288,10 @@ pub struct SimApplication {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"expiresAt": "2026-03-04T09:15:00Z"}))
+)]
 pub struct SimSecret {
     pub expires_at: chrono::DateTime<chrono::Utc>,
 }
@@ -185,6 +299,14 @@ pub struct SimSecret {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "skuPartNumber": "ENTERPRISEPREMIUM",
+        "prepaidUnits": 5,
+        "consumedUnits": 1
+    }))
+)]
 pub struct SimLicense {
     pub sku_part_number: SkuPart,
     pub prepaid_units: u32,
@@ -194,6 +316,10 @@ pub struct SimLicense {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"name": "globex-3.draas.demo", "verified": true}))
+)]
 pub struct SimDomain {
     pub name: String,
     pub verified: bool,
@@ -202,8 +328,18 @@ pub struct SimDomain {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "domain": "globex-3.draas.demo",
+        "recordType": "TXT",
+        "name": "globex-3.draas.demo",
+        "value": "MS=ms52019473"
+    }))
+)]
 pub struct SimDnsRecord {
     pub domain: String,
+    #[cfg_attr(feature = "ssr", schema(value_type = DnsRecordType))]
     pub record_type: String,
     pub name: String,
     pub value: String,
@@ -212,16 +348,29 @@ pub struct SimDnsRecord {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "userPrincipalName": "draas-dummy@globex-3.draas.demo",
+        "licenses": ["ENTERPRISEPREMIUM"]
+    }))
+)]
 pub struct SimUser {
     pub user_principal_name: String,
+    /// The SKUs of the licenses the user holds.
+    #[cfg_attr(feature = "ssr", schema(value_type = Vec<SkuPart>))]
     pub licenses: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({"kind": "voice_route", "identity": "Draas-VR"}))
+)]
 pub struct SimVoiceObject {
-    /// `pstn_usage`, `voice_route` or `voice_routing_policy`.
+    #[cfg_attr(feature = "ssr", schema(value_type = VoiceObjectKind))]
     pub kind: String,
     pub identity: String,
 }
@@ -231,6 +380,15 @@ pub struct SimVoiceObject {
 #[derive(Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "msTeamsTenantId": "a1000000-0000-4000-8000-000000000001",
+        "applicationId": "3f2b8c1d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+        "secret": "Xq78Q~Lk2pV9sDf0Gh3Jw6Ye1Rt5Uo8Ia4Ns7Mb2",
+        "secretExpiresAt": "2026-03-04T09:15:00Z"
+    }))
+)]
 pub struct MintedCredentials {
     pub ms_teams_tenant_id: String,
     pub application_id: String,
@@ -241,6 +399,19 @@ pub struct MintedCredentials {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "id": 42,
+        "at": "2025-03-04T09:20:05Z",
+        "operation": "New-CsOnlineVoiceRoute",
+        "target": "Draas-VR",
+        "outcome": "created",
+        "status": 201,
+        "latencyMs": 180,
+        "detail": "Voice route Draas-VR created with PSTN usage DRaaS-PSTN-Usage"
+    }))
+)]
 pub struct SimJournalEntry {
     pub id: i64,
     pub at: chrono::DateTime<chrono::Utc>,
@@ -260,6 +431,16 @@ pub struct SimJournalEntry {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
+#[cfg_attr(
+    feature = "ssr",
+    schema(example = json!({
+        "id": 7,
+        "to": "mia@alpha-telecom.example",
+        "subject": "Your Fusion sign-in code",
+        "body": "Your sign-in code is 493027. It is valid for 10 minutes.\nIf you did not just sign in, change your password.",
+        "sentAt": "2025-03-04T09:01:12Z"
+    }))
+)]
 pub struct SimMail {
     pub id: i64,
     pub to: String,

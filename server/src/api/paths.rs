@@ -154,7 +154,8 @@ pub struct VoiceObjectSegments {
     /// The simulated Azure AD tenant id.
     #[param(value_type = uuid::Uuid)]
     ms_tenant_id: String,
-    /// `pstn_usage`, `voice_route` or `voice_routing_policy`.
+    /// The kind of object: `pstn_usage`, `voice_route` or `voice_routing_policy`.
+    #[param(value_type = app::api_types::VoiceObjectKind)]
     kind: String,
     /// The object's identity, e.g. `Draas-VR`.
     identity: String,

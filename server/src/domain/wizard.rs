@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use sqlx::SqliteConnection;
 
-use app::api_types::{Role, TransactionInfo, VoiceRoutingStatus, WizardState, WizardStep};
+use app::api_types::{
+    Role, TransactionInfo, TransactionKind, VoiceRoutingStatus, WizardState, WizardStep,
+};
 
 use super::{
     AppError, Caller,
@@ -24,7 +26,7 @@ use crate::{
 };
 
 /// The job kind, and the transaction kind, of a wizard run.
-pub const WIZARD_JOB: &str = "msteams.wizard";
+pub const WIZARD_JOB: &str = TransactionKind::MsteamsWizard.as_str();
 
 /// The cursor of a run still in its preparation phase (before step 0).
 pub const PREPARATION: i64 = -1;

@@ -2,7 +2,7 @@
 //! administrators (their passwords hashed before the transaction opens), then the
 //! simulator; and records it as the loaded scenario, for a reset to go back to.
 
-use app::api_types::SkuPart;
+use app::api_types::{SkuPart, VoiceObjectKind};
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 
@@ -277,9 +277,12 @@ async fn simulated_side(tx: &mut SqliteConnection, scenario: &Scenario) -> Resul
     }
     let licenses: BTreeMap<SkuPart, u32> = default_licenses();
     let objects = [
-        ("pstn_usage", PSTN_USAGE),
-        ("voice_route", VOICE_ROUTE),
-        ("voice_routing_policy", VOICE_ROUTING_POLICY),
+        (VoiceObjectKind::PstnUsage.as_str(), PSTN_USAGE),
+        (VoiceObjectKind::VoiceRoute.as_str(), VOICE_ROUTE),
+        (
+            VoiceObjectKind::VoiceRoutingPolicy.as_str(),
+            VOICE_ROUTING_POLICY,
+        ),
     ];
     for onboarded in &scenario.onboarded {
         let id = onboarded.ms_tenant_id.to_string();

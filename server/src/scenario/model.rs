@@ -9,8 +9,11 @@ use app::api_types::{AdminLevel, LicenseType, SimFault, SkuPart};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::domain::roles::builtin_profiles;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::scenario)]
 pub struct Scenario {
     /// The DRaaS instances; the first gets id 1.
     pub instances: Vec<Instance>,
@@ -43,6 +46,7 @@ pub struct Scenario {
 /// A DRaaS instance: `slug` is the `{draas_instance}` of the paths.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::instance)]
 pub struct Instance {
     #[schema(example = "demo")]
     pub slug: String,
@@ -51,6 +55,7 @@ pub struct Instance {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::group)]
 pub struct Group {
     pub uuid: Uuid,
     /// The slug of its DRaaS instance.
@@ -73,6 +78,7 @@ fn default_secret_lifetime() -> u32 {
 /// A distributor, reseller or tenant, below `parent`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::node)]
 pub struct Node {
     pub uuid: Uuid,
     pub name: String,
@@ -82,6 +88,7 @@ pub struct Node {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::subscription)]
 pub struct SubscriptionSpec {
     /// The subscription's number, unique in the scenario.
     pub id: i64,
@@ -95,6 +102,7 @@ pub struct SubscriptionSpec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::fusion_user)]
 pub struct FusionUserSpec {
     pub username: String,
     /// Whether the user has direct routing (the wizard enables it in MS Teams).
@@ -107,6 +115,7 @@ pub struct FusionUserSpec {
 /// `server admin passwd` gives it one.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::admin)]
 pub struct AdminSpec {
     pub username: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -115,15 +124,37 @@ pub struct AdminSpec {
     /// The level of `node`.
     pub level: AdminLevel,
     pub node: Uuid,
-    /// A built-in profile: `msteams-admin`, `msteams-tenant-admin` or `read-only`.
+    /// A built-in profile: `msteams-admin`, `mock-admin`, `msteams-tenant-admin` or
+    /// `read-only`.
+    #[schema(value_type = BuiltInProfile)]
     pub profile: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub second_factor: Option<SecondFactorSpec>,
 }
 
+/// In the OpenAPI document, a profile's name: an enum of the built-in profiles.
+pub struct BuiltInProfile;
+
+impl utoipa::PartialSchema for BuiltInProfile {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let names: Vec<&str> = builtin_profiles()
+            .into_iter()
+            .map(|(name, _, _)| name)
+            .collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(names))
+            .description(Some("A built-in profile, which grants a set of roles."))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for BuiltInProfile {}
+
 /// How an administrator proves it is itself from a device it has not trusted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::second_factor)]
 pub enum SecondFactorSpec {
     /// Codes e-mailed (to the simulated outbox) to this address.
     Email(String),
@@ -134,6 +165,7 @@ pub enum SecondFactorSpec {
 /// A subscription whose MS Teams tenant is onboarded already.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::onboarded)]
 pub struct OnboardedSpec {
     pub subscription: i64,
     pub ms_tenant_id: Uuid,
@@ -149,6 +181,7 @@ pub struct OnboardedSpec {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::link)]
 pub struct LinkSpec {
     pub subscription: i64,
     /// The onboarded subscription whose MS Teams tenant it shares.
@@ -157,6 +190,7 @@ pub struct LinkSpec {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::simulator)]
 pub struct SimulatorSpec {
     #[serde(default)]
     pub tenants: Vec<SimTenantSpec>,
@@ -165,6 +199,7 @@ pub struct SimulatorSpec {
 /// A simulated MS tenant, ready to be onboarded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(example = examples::sim_tenant)]
 pub struct SimTenantSpec {
     pub id: Uuid,
     pub name: String,
@@ -180,4 +215,75 @@ pub struct SimTenantSpec {
 
 pub fn default_licenses() -> BTreeMap<SkuPart, u32> {
     BTreeMap::from([(SkuPart::E1, 2), (SkuPart::E3, 2), (SkuPart::E5, 2)])
+}
+
+/// The OpenAPI document's examples: the demo scenario (`scenarios/demo.json`), and for
+/// each part of a scenario, one of the demo's.
+mod examples {
+    use serde_json::Value;
+
+    fn demo() -> Value {
+        serde_json::from_str(super::super::DEMO_TEXT).expect("the demo scenario is JSON")
+    }
+
+    /// The first item of the demo's `list` that has `member`.
+    fn first_with(list: &str, member: &str) -> Value {
+        demo()[list]
+            .as_array()
+            .and_then(|items| items.iter().find(|item| item.get(member).is_some()))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    pub fn scenario() -> Value {
+        demo()
+    }
+
+    pub fn instance() -> Value {
+        first_with("instances", "slug")
+    }
+
+    pub fn group() -> Value {
+        first_with("groups", "uuid")
+    }
+
+    pub fn node() -> Value {
+        first_with("resellers", "uuid")
+    }
+
+    pub fn subscription() -> Value {
+        first_with("subscriptions", "users")
+    }
+
+    pub fn fusion_user() -> Value {
+        subscription()["users"][0].clone()
+    }
+
+    pub fn admin() -> Value {
+        first_with("admins", "secondFactor")
+    }
+
+    pub fn second_factor() -> Value {
+        admin()["secondFactor"].clone()
+    }
+
+    pub fn onboarded() -> Value {
+        first_with("onboarded", "subscription")
+    }
+
+    pub fn link() -> Value {
+        first_with("links", "to")
+    }
+
+    pub fn simulator() -> Value {
+        let tenants: Vec<Value> = demo()["simulator"]["tenants"]
+            .as_array()
+            .map(|tenants| tenants.iter().take(2).cloned().collect())
+            .unwrap_or_default();
+        serde_json::json!({ "tenants": tenants })
+    }
+
+    pub fn sim_tenant() -> Value {
+        demo()["simulator"]["tenants"][1].clone()
+    }
 }

@@ -51,7 +51,13 @@ pub async fn create_tenant(
 /// The simulated MS tenants.
 #[utoipa::path(get, path = "/tenants", tag = "simulator", security(("bearer" = [])),
     responses(
-        (status = 200, description = "Every simulated tenant", body = Vec<SimTenantSummary>),
+        (status = 200, description = "Every simulated tenant", body = Vec<SimTenantSummary>,
+            example = json!([
+                {"msTenantId": "a1000000-0000-4000-8000-000000000001", "name": "Contoso",
+                    "initialDomain": "contoso.onmicrosoft.com", "faults": [], "createdAt": "2025-03-04T08:00:00Z"},
+                {"msTenantId": "a1000000-0000-4000-8000-000000000002", "name": "Fabrikam",
+                    "initialDomain": "fabrikam.onmicrosoft.com", "faults": ["mfa_enabled"], "createdAt": "2025-03-04T08:00:00Z"}
+            ])),
         SimForbidden,
     ))]
 pub async fn tenants(
@@ -123,7 +129,15 @@ pub async fn run_create_app(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 1000, description = "At most this many entries (default 200, at most 1000)"),
     ),
     responses(
-        (status = 200, description = "Journal entries", body = Vec<SimJournalEntry>),
+        (status = 200, description = "Journal entries", body = Vec<SimJournalEntry>,
+            example = json!([
+                {"id": 42, "at": "2025-03-04T09:20:05Z", "operation": "New-CsOnlineVoiceRoute", "target": "Draas-VR",
+                    "outcome": "created", "status": 201, "latencyMs": 180,
+                    "detail": "Voice route Draas-VR created with PSTN usage DRaaS-PSTN-Usage"},
+                {"id": 41, "at": "2025-03-04T09:20:04Z", "operation": "Set-CsOnlinePstnUsages", "target": "DRaaS-PSTN-Usage",
+                    "outcome": "created", "status": 201, "latencyMs": 150,
+                    "detail": "PSTN usage DRaaS-PSTN-Usage added"}
+            ])),
         SimTenantRefusals,
     ))]
 pub async fn journal(
@@ -167,7 +181,12 @@ pub async fn delete_voice_object(
         ("limit" = Option<u32>, Query, minimum = 1, maximum = 200, description = "At most this many messages (default 20, at most 200)"),
     ),
     responses(
-        (status = 200, description = "Messages, newest first", body = Vec<SimMail>),
+        (status = 200, description = "Messages, newest first", body = Vec<SimMail>,
+            example = json!([
+                {"id": 7, "to": "mia@alpha-telecom.example", "subject": "Your Fusion sign-in code",
+                    "body": "Your sign-in code is 493027. It is valid for 10 minutes.\nIf you did not just sign in, change your password.",
+                    "sentAt": "2025-03-04T09:01:12Z"}
+            ])),
         SimForbidden,
     ))]
 pub async fn outbox(

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use app::api_types::{SimFault, SkuPart};
+use app::api_types::{DnsRecordType, SimFault, SkuPart};
 use async_trait::async_trait;
 use chrono::Utc;
 use rand::Rng;
@@ -215,7 +215,7 @@ impl Graph for SimulatedMicrosoft {
         call.finish(outcome, if created { 201 } else { 200 }, None)
             .await?;
         Ok(DnsRecord {
-            record_type: "TXT".into(),
+            record_type: DnsRecordType::Txt.as_str().into(),
             name: domain.to_owned(),
             value: code,
         })
@@ -393,17 +393,17 @@ fn exchange_records(domain: &str) -> Vec<DnsRecord> {
     let label = domain.replace('.', "-");
     vec![
         DnsRecord {
-            record_type: "MX".into(),
+            record_type: DnsRecordType::Mx.as_str().into(),
             name: domain.to_owned(),
             value: format!("0 {label}.mail.protection.outlook.com"),
         },
         DnsRecord {
-            record_type: "TXT".into(),
+            record_type: DnsRecordType::Txt.as_str().into(),
             name: domain.to_owned(),
             value: "v=spf1 include:spf.protection.outlook.com -all".into(),
         },
         DnsRecord {
-            record_type: "CNAME".into(),
+            record_type: DnsRecordType::Cname.as_str().into(),
             name: format!("autodiscover.{domain}"),
             value: "autodiscover.outlook.com".into(),
         },

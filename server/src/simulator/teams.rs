@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use app::api_types::SimFault;
+use app::api_types::{SimFault, VoiceObjectKind};
 use async_trait::async_trait;
 
 use super::{SimulatedMicrosoft, cloud::internal};
@@ -70,7 +70,7 @@ impl TeamsVoice for SimulatedMicrosoft {
         self.ensure_voice_object(
             login,
             "Set-CsOnlinePstnUsages",
-            "pstn_usage",
+            VoiceObjectKind::PstnUsage.as_str(),
             usage,
             format!("Cannot add these items to the collection as they conflict or have duplicate key/identity: Usage: {usage}"),
             format!("PSTN usage {usage} added"),
@@ -87,7 +87,7 @@ impl TeamsVoice for SimulatedMicrosoft {
         self.ensure_voice_object(
             login,
             "New-CsOnlineVoiceRoute",
-            "voice_route",
+            VoiceObjectKind::VoiceRoute.as_str(),
             route,
             format!("Identity {route} already exists"),
             format!("Voice route {route} created with PSTN usage {usage}"),
@@ -104,7 +104,7 @@ impl TeamsVoice for SimulatedMicrosoft {
         self.ensure_voice_object(
             login,
             "New-CsOnlineVoiceRoutingPolicy",
-            "voice_routing_policy",
+            VoiceObjectKind::VoiceRoutingPolicy.as_str(),
             policy,
             format!("Identity {policy} already exists in Tenant scope"),
             format!("Voice routing policy {policy} created with PSTN usage {usage}"),

@@ -569,3 +569,431 @@ async fn every_operation_with_a_role_documents_its_refusal() {
     }
     assert!(undocumented.is_empty(), "{undocumented:#?}");
 }
+
+/// Where a JSON body's example may be: on the media type (`example` or `examples`), or
+/// on its schema, which is a component's (`$ref`) or written in place.
+fn has_example(schemas: &Value, schema: &Value) -> bool {
+    let carries = |node: &Value| node.get("example").is_some() || node.get("examples").is_some();
+    carries(schema)
+        || schema["$ref"]
+            .as_str()
+            .and_then(|reference| reference.rsplit('/').next())
+            .is_some_and(|name| carries(&schemas[name]))
+}
+
+/// Whether a media type carries JSON.
+fn is_json(media: &str) -> bool {
+    let media = media.split(';').next().unwrap_or_default().trim();
+    media == "application/json" || media.ends_with("+json")
+}
+
+/// The JSON bodies a mock answers or a client sends: every request body and every 2xx
+/// response body, as (where, media type object).
+fn bodies(document: &Value) -> Vec<(String, &Value)> {
+    let mut bodies = Vec::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let request = operation["requestBody"]["content"].as_object();
+            for (media, content) in request.into_iter().flatten() {
+                if is_json(media) {
+                    bodies.push((format!("{method} {path} request ({media})"), content));
+                }
+            }
+            let responses = operation["responses"].as_object();
+            for (status, response) in responses.into_iter().flatten() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                for (media, content) in response["content"].as_object().into_iter().flatten() {
+                    if is_json(media) {
+                        bodies.push((format!("{method} {path} {status} ({media})"), content));
+                    }
+                }
+            }
+        }
+    }
+    bodies
+}
+
+/// A small JSON Schema checker, enough for the shapes this document uses: `$ref`,
+/// `allOf` (each must fit), `oneOf` and `anyOf` (one must), `enum`, `type` (one or a
+/// list), objects' `required`, `properties`, `additionalProperties` and `propertyNames`,
+/// arrays' `items`, strings' lengths, `pattern` and the `uuid` and `date-time` formats,
+/// numbers' bounds. Each mistake is pushed with where in the value it is.
+struct SchemaCheck<'a> {
+    schemas: &'a Value,
+}
+
+impl SchemaCheck<'_> {
+    fn fits(&self, schema: &Value, value: &Value) -> bool {
+        let mut mistakes = Vec::new();
+        self.check(schema, value, "", &mut mistakes);
+        mistakes.is_empty()
+    }
+
+    fn check(&self, schema: &Value, value: &Value, at: &str, mistakes: &mut Vec<String>) {
+        if let Some(reference) = schema["$ref"].as_str() {
+            let name = reference.rsplit('/').next().unwrap_or_default();
+            match self.schemas.get(name) {
+                Some(target) => self.check(target, value, at, mistakes),
+                None => mistakes.push(format!("{at}: {reference} does not exist")),
+            }
+            return;
+        }
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            self.check(part, value, at, mistakes);
+        }
+        for keyword in ["oneOf", "anyOf"] {
+            if let Some(options) = schema[keyword].as_array()
+                && !options.iter().any(|option| self.fits(option, value))
+            {
+                mistakes.push(format!("{at}: {value} fits none of the {keyword} options"));
+            }
+        }
+        if let Some(values) = schema["enum"].as_array()
+            && !values.contains(value)
+        {
+            mistakes.push(format!("{at}: {value} is not one of {values:?}"));
+        }
+        let types: Vec<&str> = match &schema["type"] {
+            Value::String(name) => vec![name.as_str()],
+            Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
+            _ => Vec::new(),
+        };
+        let of_type = |name: &str| match name {
+            "null" => value.is_null(),
+            "boolean" => value.is_boolean(),
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => {
+                value.is_i64() || value.is_u64() || value.as_f64().is_some_and(|n| n.fract() == 0.0)
+            }
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            _ => false,
+        };
+        if !types.is_empty() && !types.iter().any(|name| of_type(name)) {
+            mistakes.push(format!("{at}: {value} is not of type {types:?}"));
+            return;
+        }
+        match value {
+            Value::Object(members) => {
+                for name in schema["required"].as_array().into_iter().flatten() {
+                    let name = name.as_str().unwrap_or_default();
+                    if !members.contains_key(name) {
+                        mistakes.push(format!("{at}: the required `{name}` is missing"));
+                    }
+                }
+                let properties = schema["properties"].as_object();
+                for (name, member) in members {
+                    let here = format!("{at}.{name}");
+                    if let Some(names) = schema.get("propertyNames") {
+                        self.check(names, &Value::from(name.as_str()), &here, mistakes);
+                    }
+                    match (
+                        properties.and_then(|p| p.get(name)),
+                        &schema["additionalProperties"],
+                    ) {
+                        (Some(property), _) => self.check(property, member, &here, mistakes),
+                        (None, Value::Bool(false)) => {
+                            mistakes.push(format!("{at}: `{name}` is not a property"))
+                        }
+                        (None, extra @ Value::Object(_)) => {
+                            self.check(extra, member, &here, mistakes)
+                        }
+                        (None, _) => {}
+                    }
+                }
+            }
+            Value::Array(items) => {
+                if let Some(item) = schema.get("items") {
+                    for (index, element) in items.iter().enumerate() {
+                        self.check(item, element, &format!("{at}[{index}]"), mistakes);
+                    }
+                }
+            }
+            Value::String(text) => {
+                let length = text.chars().count() as u64;
+                if schema["minLength"].as_u64().is_some_and(|min| length < min)
+                    || schema["maxLength"].as_u64().is_some_and(|max| length > max)
+                {
+                    mistakes.push(format!("{at}: {text:?} has {length} characters"));
+                }
+                if let Some(pattern) = schema["pattern"].as_str()
+                    && !regex::Regex::new(pattern).unwrap().is_match(text)
+                {
+                    mistakes.push(format!("{at}: {text:?} does not match {pattern}"));
+                }
+                let format_fits = match schema["format"].as_str() {
+                    Some("uuid") => uuid::Uuid::parse_str(text).is_ok(),
+                    Some("date-time") => chrono::DateTime::parse_from_rfc3339(text).is_ok(),
+                    _ => true,
+                };
+                if !format_fits {
+                    mistakes.push(format!("{at}: {text:?} is not a {}", schema["format"]));
+                }
+            }
+            Value::Number(number) => {
+                let number = number.as_f64().unwrap_or_default();
+                if schema["minimum"].as_f64().is_some_and(|min| number < min)
+                    || schema["maximum"].as_f64().is_some_and(|max| number > max)
+                {
+                    mistakes.push(format!("{at}: {number} is out of bounds"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Checks every example written in a schema, at any depth, against the schema it is
+    /// written on.
+    fn check_examples(&self, schema: &Value, at: &str, mistakes: &mut Vec<String>) {
+        if let Some(example) = schema.get("example") {
+            self.check(schema, example, &format!("{at} example"), mistakes);
+        }
+        for (index, example) in schema["examples"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            self.check(
+                schema,
+                example,
+                &format!("{at} examples[{index}]"),
+                mistakes,
+            );
+        }
+        for (name, property) in schema["properties"].as_object().into_iter().flatten() {
+            self.check_examples(property, &format!("{at}.{name}"), mistakes);
+        }
+        for keyword in ["items", "additionalProperties", "propertyNames"] {
+            if let Some(inner) = schema.get(keyword).filter(|inner| inner.is_object()) {
+                self.check_examples(inner, &format!("{at} {keyword}"), mistakes);
+            }
+        }
+        for keyword in ["allOf", "oneOf", "anyOf"] {
+            for (index, part) in schema[keyword].as_array().into_iter().flatten().enumerate() {
+                self.check_examples(part, &format!("{at} {keyword}[{index}]"), mistakes);
+            }
+        }
+    }
+}
+
+/// What a mock or a client generator makes of the document is only as good as its
+/// examples: every request body and every 2xx JSON body has one (on the media type, or
+/// on its schema), every component schema that is not an enum (every object, and every
+/// `oneOf`/`allOf` of objects) has one of its own, so that a body made of references is
+/// whole at every level, and every example in the document fits the schema it is written
+/// for (required members present, no unknown ones where none are allowed, enum values
+/// within the enum, patterns, lengths, formats and bounds kept).
+#[tokio::test]
+async fn every_body_and_every_object_schema_has_an_example_that_fits() {
+    let document = document().await;
+    let schemas = &document["components"]["schemas"];
+    let checker = SchemaCheck { schemas };
+    let mut offenders = Vec::new();
+    for (name, schema) in schemas.as_object().unwrap() {
+        if schema.get("enum").is_some() {
+            continue;
+        }
+        if schema.get("example").is_none() {
+            offenders.push(format!("schema {name} has no example"));
+        }
+        checker.check_examples(schema, &format!("schema {name}"), &mut offenders);
+    }
+    let bodies = bodies(&document);
+    assert!(bodies.len() > 35, "{} bodies", bodies.len());
+    for (body, content) in bodies {
+        let schema = &content["schema"];
+        let on_media = content.get("example").is_some() || content.get("examples").is_some();
+        if !on_media && !has_example(schemas, schema) {
+            offenders.push(format!("{body} has no example"));
+        }
+        if let Some(example) = content.get("example") {
+            checker.check(schema, example, &format!("{body} example"), &mut offenders);
+        }
+        for (name, example) in content["examples"].as_object().into_iter().flatten() {
+            let value = &example["value"];
+            checker.check(schema, value, &format!("{body} {name}"), &mut offenders);
+        }
+        if schema.get("$ref").is_none() {
+            checker.check_examples(schema, &body, &mut offenders);
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "{} offenders:\n{}",
+        offenders.len(),
+        offenders.join("\n")
+    );
+}
+
+/// The values a schema allows, when it is a closed set: an `enum` in place, or a
+/// reference to one (also wrapped in a one-item `allOf`, or made nullable by a `oneOf`
+/// with `null`).
+fn closed_set(schemas: &Value, schema: &Value) -> Option<Vec<String>> {
+    if let Some(reference) = schema["$ref"].as_str() {
+        return closed_set(schemas, &schemas[reference.rsplit('/').next()?]);
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        let mut values: Vec<String> = values
+            .iter()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .collect();
+        values.sort();
+        return Some(values);
+    }
+    let wrapped: Vec<&Value> = ["allOf", "oneOf", "anyOf"]
+        .iter()
+        .flat_map(|keyword| schema[keyword].as_array().into_iter().flatten())
+        .filter(|option| option["type"] != "null")
+        .collect();
+    match wrapped[..] {
+        [only] => closed_set(schemas, only),
+        _ => None,
+    }
+}
+
+/// The wire names of some values of a closed set, sorted.
+fn wire<T: serde::Serialize>(values: &[T]) -> Vec<String> {
+    let mut names: Vec<String> = values
+        .iter()
+        .map(|value| {
+            serde_json::to_value(value)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// Every field whose values are a closed set says so: the tenant's state and status, the
+/// mode, the voice routing outcomes, license types, SKUs, faults, levels, roles, profiles,
+/// the simulator's kinds of voice objects and of DNS records. Each is an `enum` (or a
+/// reference to one) with exactly the values the server uses, so that a mock answers one
+/// of them and a client generator makes a type of them rather than a plain string. A
+/// `[]` after the property means its items, `{}` its keys.
+#[tokio::test]
+async fn every_closed_set_is_an_enum_with_the_values_the_server_uses() {
+    use app::api_types::*;
+
+    let document = document().await;
+    let schemas = &document["components"]["schemas"];
+    let tenant_status: Vec<String> = {
+        let mut values: Vec<String> = MsTeamsTenantStatus::ALL
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        values.sort();
+        values
+    };
+    let onboarding = wire(&[
+        OnboardingState::NotOnboarded,
+        OnboardingState::Pending,
+        OnboardingState::Onboarding,
+        OnboardingState::Onboarded,
+        OnboardingState::Failed,
+        OnboardingState::Linked,
+    ]);
+    let modes = wire(&[MsTeamsMode::DirectRouting, MsTeamsMode::OperatorConnect]);
+    let licenses = wire(&[LicenseType::Msteams, LicenseType::SipTrunks]);
+    let outcomes = wire(&[
+        VoiceRoutingOutcome::Created,
+        VoiceRoutingOutcome::AlreadyExists,
+        VoiceRoutingOutcome::Updated,
+        VoiceRoutingOutcome::Error,
+    ]);
+    let transactions = wire(&[
+        TransactionStatus::Running,
+        TransactionStatus::Succeeded,
+        TransactionStatus::Failed,
+    ]);
+    let faults = wire(&SimFault::ALL);
+    let skus = wire(&SkuPart::ALL);
+    let levels = wire(&[
+        AdminLevel::Group,
+        AdminLevel::Distributor,
+        AdminLevel::Reseller,
+        AdminLevel::Tenant,
+    ]);
+    let mut roles: Vec<String> = Role::ALL.iter().map(|r| r.as_str().to_owned()).collect();
+    roles.sort();
+    let mut profiles: Vec<String> = server::domain::roles::builtin_profiles()
+        .into_iter()
+        .map(|(name, _, _)| name.to_owned())
+        .collect();
+    profiles.sort();
+    let owners = wire(&[OwnerType::Distributor, OwnerType::Reseller]);
+    let options = wire(&[TwoFactorOption::Email, TwoFactorOption::Totp]);
+    let strings = |values: &[&str]| {
+        let mut values: Vec<String> = values.iter().map(|v| (*v).to_owned()).collect();
+        values.sort();
+        values
+    };
+    let voice_objects = strings(&["pstn_usage", "voice_route", "voice_routing_policy"]);
+    let record_types = strings(&["CNAME", "MX", "TXT"]);
+    let transaction_kinds = strings(&[server::domain::wizard::WIZARD_JOB]);
+
+    #[rustfmt::skip]
+    let expected: Vec<(&str, &str, &Vec<String>)> = vec![
+        ("MsTeamsStatus", "status", &tenant_status),
+        ("MsTeamsStatus", "mode", &modes),
+        ("MsTeamsState", "state", &onboarding),
+        ("Subscription", "licenseType", &licenses),
+        ("SubscriptionSpec", "licenseType", &licenses),
+        ("VoiceRoutingItem", "status", &outcomes),
+        ("TransactionInfo", "status", &transactions),
+        ("TransactionInfo", "kind", &transaction_kinds),
+        ("NewSimTenant", "faults[]", &faults),
+        ("SimFaults", "faults[]", &faults),
+        ("SimTenantSummary", "faults[]", &faults),
+        ("SimTenantSpec", "faults[]", &faults),
+        ("SimTenantSpec", "licenses{}", &skus),
+        ("SimLicense", "skuPartNumber", &skus),
+        ("SimUser", "licenses[]", &skus),
+        ("SimVoiceObject", "kind", &voice_objects),
+        ("SimDnsRecord", "recordType", &record_types),
+        ("CurrentUser", "ui_profile", &levels),
+        ("NodeRef", "kind", &levels),
+        ("AdminSpec", "level", &levels),
+        ("AdminSpec", "profile", &profiles),
+        ("ApiRule", "name", &roles),
+        ("Owner", "type", &owners),
+        ("TwoFactorChallenge", "option", &options),
+    ];
+    let mut offenders = Vec::new();
+    for (schema, property, values) in expected {
+        let (name, part) = match property.strip_suffix("[]") {
+            Some(name) => (name, Some("items")),
+            None => match property.strip_suffix("{}") {
+                Some(name) => (name, Some("propertyNames")),
+                None => (property, None),
+            },
+        };
+        let mut field = &schemas[schema]["properties"][name];
+        if field.is_null() {
+            offenders.push(format!("{schema}.{property} is not in the document"));
+            continue;
+        }
+        if let Some(part) = part {
+            field = &field[part];
+        }
+        match closed_set(schemas, field) {
+            Some(documented) if &documented == values => {}
+            Some(documented) => offenders.push(format!(
+                "{schema}.{property} allows {documented:?}, the server uses {values:?}"
+            )),
+            None => offenders.push(format!("{schema}.{property} is not an enum: {field}")),
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "{} offenders:\n{}",
+        offenders.len(),
+        offenders.join("\n")
+    );
+}
