@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything this project needs to build and test, skipping what is present.
 # On a fresh machine the first run compiles cargo-leptos and wasm-bindgen-cli from
-# source (20-40 minutes on 2 cores); later runs take a few seconds.
+# source (about 7 minutes on 2 cores); later runs take a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,23 +23,42 @@ else
   rustup toolchain install
 fi
 
-# 2. cargo-leptos at a pinned version.
+# 2. cargo-leptos at a pinned version, and wasm-bindgen-cli at exactly the version of the
+#    wasm-bindgen crate in Cargo.lock (without --locked: its lock file names a crate the
+#    registry here lacks). Both are compiled at once and without optimisation (`--debug`):
+#    7 minutes on 2 cores from nothing, where optimised one after the other took over 30;
+#    neither tool's own speed matters to a build (see BENCHMARKS.md).
+wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
+installs=$(mktemp -d)
+pids=()
 if cargo leptos --version 2>/dev/null | grep -q "$CARGO_LEPTOS_VERSION"; then
   step "cargo-leptos $CARGO_LEPTOS_VERSION present"
 else
-  step "compiling cargo-leptos $CARGO_LEPTOS_VERSION (15-35 minutes on a fresh machine)"
-  cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
+  step "compiling cargo-leptos $CARGO_LEPTOS_VERSION (about 7 minutes on a fresh machine)"
+  cargo install --debug cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked \
+    >"$installs/cargo-leptos.log" 2>&1 &
+  pids+=("$!:cargo-leptos")
 fi
-
-# 3. wasm-bindgen-cli at exactly the version of the wasm-bindgen crate in Cargo.lock
-#    (without --locked: its lock file names a crate the registry here lacks).
-wasm_bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 if wasm-bindgen --version 2>/dev/null | grep -q " $wasm_bindgen_version\$"; then
   step "wasm-bindgen-cli $wasm_bindgen_version present"
 else
-  step "compiling wasm-bindgen-cli $wasm_bindgen_version (about 7 minutes)"
-  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version" --force
+  step "compiling wasm-bindgen-cli $wasm_bindgen_version (at the same time)"
+  cargo install --debug wasm-bindgen-cli --version "$wasm_bindgen_version" --force \
+    >"$installs/wasm-bindgen-cli.log" 2>&1 &
+  pids+=("$!:wasm-bindgen-cli")
 fi
+failed=0
+for entry in "${pids[@]}"; do
+  if wait "${entry%%:*}"; then
+    step "${entry#*:} installed"
+  else
+    echo "setup: installing ${entry#*:} failed:" >&2
+    tail -n 30 "$installs/${entry#*:}.log" >&2
+    failed=1
+  fi
+done
+rm -rf "$installs"
+[ "$failed" -eq 0 ] || exit 1
 
 # 4. npm packages: wasm-opt (binaryen) for release builds, Playwright for end2end.
 npm_ci() {
