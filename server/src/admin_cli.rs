@@ -44,8 +44,8 @@ pub enum AdminCommand {
 
 /// A level as the API names it.
 fn parse_level(value: &str) -> Result<AdminLevel, String> {
-    serde_json::from_value(serde_json::Value::String(value.to_owned()))
-        .map_err(|_| "one of: group, distributor, reseller, tenant".to_owned())
+    AdminLevel::parse(value)
+        .ok_or_else(|| "one of: group, distributor, reseller, tenant".to_owned())
 }
 
 /// Runs the command on the database; what to print, or why it failed.
@@ -65,7 +65,7 @@ pub async fn run(database_url: &str, command: AdminCommand) -> Result<String, St
             let node_level = accounts::node_kind(&db, node)
                 .await
                 .map_err(failed)?
-                .and_then(|kind| parse_level(&kind).ok());
+                .and_then(|kind| AdminLevel::parse(&kind));
             let mut admin = AdminSpec {
                 display_name: display_name.unwrap_or_else(|| username.clone()),
                 username,

@@ -205,7 +205,8 @@ fn assemble(contents: mock::Contents) -> Result<Scenario, AppError> {
             username: admin.username,
             password: None,
             display_name: admin.display_name,
-            level: closed(&admin.level)?,
+            level: AdminLevel::parse(&admin.level)
+                .ok_or_else(|| AppError::Internal(format!("stored level '{}'", admin.level)))?,
             node: uuid(&admin.node_id)?,
             profile: admin.profile,
             second_factor,

@@ -162,14 +162,9 @@ impl Check {
         });
     }
 
-    /// `value` must not be blank, and at most 200 characters.
     fn text(&mut self, section: &'static str, index: usize, field: &str, value: &str) {
-        if value.trim().is_empty() || value.chars().count() > 200 {
-            self.wrong(
-                section,
-                index,
-                format!("{field} must not be blank, and at most 200 characters"),
-            );
+        if let Some(mistake) = text_mistake(field, value) {
+            self.wrong(section, index, mistake);
         }
     }
 
@@ -504,16 +499,15 @@ impl Check {
 /// What is wrong with an administrator on its own (a scenario's, or one `server admin
 /// add` makes), given the level of its node if that node exists.
 pub fn admin_mistakes(admin: &AdminSpec, node_level: Option<AdminLevel>) -> Vec<String> {
-    let mut mistakes = Vec::new();
-    let blank = |value: &str| value.trim().is_empty() || value.chars().count() > 200;
-    if blank(&admin.username) {
-        mistakes.push("username must not be blank, and at most 200 characters".to_owned());
-    }
+    let mut mistakes: Vec<String> = [
+        text_mistake("username", &admin.username),
+        text_mistake("displayName", &admin.display_name),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if admin.username.chars().any(char::is_whitespace) {
         mistakes.push("username must not contain spaces".to_owned());
-    }
-    if blank(&admin.display_name) {
-        mistakes.push("displayName must not be blank, and at most 200 characters".to_owned());
     }
     if let Some(password) = &admin.password
         && let Err(error) = Secret::parse("password", password.clone())
@@ -556,4 +550,10 @@ pub fn admin_mistakes(admin: &AdminSpec, node_level: Option<AdminLevel>) -> Vec<
         _ => {}
     }
     mistakes
+}
+
+/// A name in a scenario must not be blank, and at most 200 characters.
+fn text_mistake(field: &str, value: &str) -> Option<String> {
+    (value.trim().is_empty() || value.chars().count() > 200)
+        .then(|| format!("{field} must not be blank, and at most 200 characters"))
 }
